@@ -1,0 +1,183 @@
+r"""BatchNorm1d and BatchNorm2d written from scratch, with PyTorch's names and semantics.
+
+The layers only keep books: parameters ``weight`` (γ) and ``bias`` (β), buffers
+``running_mean``, ``running_var`` and ``num_batches_tracked``, and the train/eval switch.
+The math lives in :mod:`bnviz.functional`; the backward pass is the paper's (Section 3, in
+closed form) inside :class:`BatchNormFunction`, not left to autograd.
+
+As in ``torch.nn.BatchNorm*``: training normalizes with the mini-batch mean and the *biased*
+variance (Algorithm 1), while ``running_var`` stores the *unbiased* estimate
+:math:`\frac{m}{m-1}\sigma_B^2` (Algorithm 2, line 10), with :math:`m` the number of values a
+channel sees (N for ``(N, C)``, N*L or N*H*W otherwise). ``momentum=None`` makes the running
+statistics plain averages over every training batch so far, which is Algorithm 2's population
+average :math:`\mathrm{E}_B`. Eval mode applies the folded map :math:`y = a x + b`.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from bnviz.functional import (
+    batch_stats,
+    bessel,
+    closed_form_backward,
+    count_per_channel,
+    inference_affine,
+    per_channel,
+    running_update,
+)
+
+
+class BatchNormFunction(torch.autograd.Function):
+    """Algorithm 1 forward with the paper's hand-derived backward (autograd only calls it)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float):
+        mean, var = batch_stats(x)  # μ_B, σ²_B (biased), each (1, C, 1, ...)
+        # 1/√(σ²_B + ε)
+        inv_std = torch.rsqrt(var + eps)
+        # x̂_i = (x_i − μ_B) / √(σ²_B + ε)
+        x_hat = (x - mean) * inv_std
+        # y_i = γ x̂_i + β
+        if weight is None:
+            y = x_hat
+        elif bias is None:
+            y = x_hat * per_channel(weight, x)
+        else:
+            y = torch.addcmul(per_channel(bias, x), x_hat, per_channel(weight, x))
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.has_bias = bias is not None
+        mean, var = mean.flatten(), var.flatten()
+        # μ_B and σ²_B leave only to update the running averages; no gradient flows back through them.
+        ctx.mark_non_differentiable(mean, var)
+        return y, mean, var
+
+    @staticmethod
+    def backward(ctx, dy: Tensor, _dmean, _dvar):
+        x_hat, inv_std, weight = ctx.saved_tensors
+        dx, dgamma, dbeta = closed_form_backward(dy, x_hat, inv_std, weight)
+        return (
+            dx,
+            dgamma if weight is not None else None,
+            dbeta if ctx.has_bias else None,
+            None,  # eps
+        )
+
+
+class _BatchNorm(nn.Module):
+    """Shared bookkeeping of :class:`BatchNorm1d` and :class:`BatchNorm2d`."""
+
+    _valid_dims: tuple[int, ...] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = nn.Parameter(torch.empty(num_features, **factory))  # γ
+            if bias:
+                self.bias = nn.Parameter(torch.empty(num_features, **factory))  # β
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", torch.zeros(num_features, **factory))
+            self.register_buffer("running_var", torch.ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """E[x] ← 0, Var[x] ← 1, and forget how many batches were seen."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """γ ← 1, β ← 0: the layer starts as a pure normalization (Section 3)."""
+        self.reset_running_stats()
+        if self.affine:
+            nn.init.ones_(self.weight)
+            if self.bias is not None:
+                nn.init.zeros_(self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.dim() not in self._valid_dims:
+            wanted = " or ".join(f"{d}D" for d in self._valid_dims)
+            raise ValueError(f"{type(self).__name__} expected {wanted} input (got {x.dim()}D input)")
+        if x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}) got {x.shape[1]} channels in input of "
+                f"shape {tuple(x.shape)}; axis 1 must hold the {self.num_features} features"
+            )
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
+        if not self.training and self.running_mean is not None:
+            # Algorithm 2: inference is the fixed affine map y = a·x + b built from running stats.
+            a, b = inference_affine(self.weight, self.bias, self.running_mean, self.running_var, self.eps)
+            return torch.addcmul(per_channel(b, x), x, per_channel(a, x))
+        m = count_per_channel(x)
+        if self.training and m == 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {list(x.shape)}: "
+                "a mini-batch of one value has variance 0, so normalizing it gives 0 whatever the input "
+                "and no gradient can flow. Use a batch of at least 2, or call .eval() to use the running statistics."
+            )
+        y, mean, var = BatchNormFunction.apply(x, self.weight, self.bias, self.eps)
+        if self.training and self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                # momentum=None: factor 1/k makes the running values the average over all k batches (E_B).
+                factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+                # E[x] ← (1−f)·E[x] + f·μ_B
+                self.running_mean.copy_(running_update(self.running_mean, mean, factor))
+                # Var[x] ← (1−f)·Var[x] + f·m/(m−1)·σ²_B   (stored unbiased, Algorithm 2 line 10)
+                self.running_var.copy_(running_update(self.running_var, bessel(var, m), factor))
+        return y
+
+
+class BatchNorm1d(_BatchNorm):
+    r"""Batch Normalization over a ``(N, C)`` or ``(N, C, L)`` input (Algorithm 1 per feature).
+
+    Same arguments, buffers and ``state_dict`` keys as :class:`torch.nn.BatchNorm1d`.
+    """
+
+    _valid_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    r"""Batch Normalization over a ``(N, C, H, W)`` input: one γ, β per feature map, statistics
+    over the N*H*W values of each map (Section 3.2).
+
+    Same arguments, buffers and ``state_dict`` keys as :class:`torch.nn.BatchNorm2d`.
+    """
+
+    _valid_dims = (4,)
