@@ -34,15 +34,23 @@ def per_channel(v: Tensor, x: Tensor) -> Tensor:
     return v.view(1, -1, *([1] * (x.dim() - 2)))
 
 
-def batch_stats(x: Tensor) -> tuple[Tensor, Tensor]:
-    r"""Mini-batch mean and *biased* variance per channel, kept broadcastable to ``x``.
+def batch_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Mini-batch mean, *biased* variance and the centered input, each broadcastable to ``x``.
 
     .. math:: \mu_B = \frac{1}{m}\sum_i x_i,\qquad
               \sigma_B^2 = \frac{1}{m}\sum_i (x_i-\mu_B)^2
+
+    Two passes, as the formula reads: it is exact where :math:`E[x^2]-E[x]^2` cancels, and on
+    CPU it is 4-5x faster than ``torch.var_mean`` over the non-contiguous axes (benchmarks/).
+    ``x - μ_B`` is returned because :math:`\hat x` needs it next.
     """
-    # σ²_B = 1/m Σ (x_i − μ_B)²  (biased, correction=0: Algorithm 1 normalizes with it)
-    var, mean = torch.var_mean(x, dim=reduce_dims(x), correction=0, keepdim=True)
-    return mean, var
+    dims = reduce_dims(x)
+    # μ_B = 1/m Σ_i x_i
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    # σ²_B = 1/m Σ_i (x_i − μ_B)²  (biased: Algorithm 1 normalizes with it)
+    var = (centered * centered).mean(dims, keepdim=True)
+    return mean, var, centered
 
 
 def bessel(var: Tensor, m: int) -> Tensor:

@@ -33,11 +33,11 @@ class BatchNormFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float):
-        mean, var = batch_stats(x)  # μ_B, σ²_B (biased), each (1, C, 1, ...)
+        mean, var, centered = batch_stats(x)  # μ_B, σ²_B (biased): (1, C, 1, ...); x − μ_B
         # 1/√(σ²_B + ε)
         inv_std = torch.rsqrt(var + eps)
         # x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-        x_hat = (x - mean) * inv_std
+        x_hat = centered * inv_std
         # y_i = γ x̂_i + β
         if weight is None:
             y = x_hat

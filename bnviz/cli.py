@@ -1,0 +1,166 @@
+"""``python -m bnviz``: list, run and summarize the paper's experiments; download the datasets.
+
+Every failure a user can cause ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+
+from bnviz import cache, data, experiments
+from bnviz.runner import RunError, run_experiment, summary
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise SystemExit(_fail(f"{message} (see python -m bnviz {self.prog.split()[-1] if ' ' in self.prog else ''} --help)".replace("  ", " "), 2))
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"bnviz: error: {message}", file=sys.stderr)
+    return code
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seeds are 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m bnviz", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="the named experiments and whether each is cached").add_argument("--cache-dir")
+    run = sub.add_parser("run", help="train an experiment and store it in the cache")
+    run.add_argument("experiment")
+    run.add_argument("--steps", type=_positive_int, help="override the number of training steps")
+    run.add_argument("--seeds", type=_seed, nargs="+", help="override the seeds, e.g. --seeds 0 1 2")
+    run.add_argument("--data-dir", help=f"dataset folder (default ${data.DATA_DIR_ENV} or ./data)")
+    run.add_argument("--cache-dir", help=f"result folder (default ${cache.CACHE_DIR_ENV} or ./cache)")
+    run.add_argument("--force", action="store_true", help="train again even if this config is cached")
+    run.add_argument("--workers", type=_positive_int, help="parallel processes (default: one per core)")
+    run.add_argument("--synthetic", action="store_true", help="use synthetic data of the same shape (offline demo)")
+    run.add_argument("--download", action="store_true", help="download missing dataset files first")
+    summ = sub.add_parser("summary", help="print a cached result's summary as JSON")
+    summ.add_argument("experiment")
+    summ.add_argument("--cache-dir")
+    summ.add_argument("--steps", type=_positive_int, help="the summary of the run with this many steps")
+    summ.add_argument("--seeds", type=_seed, nargs="+")
+    summ.add_argument("--synthetic", action="store_true")
+    dl = sub.add_parser("download", help="download a dataset into the data folder")
+    dl.add_argument("dataset", choices=("mnist", "cifar10"))
+    dl.add_argument("--data-dir")
+    return p
+
+
+def resolve(name: str, steps=None, seeds=None, synthetic=False) -> experiments.Experiment:
+    exp = experiments.get(name)
+    changes = {}
+    if synthetic:
+        changes["dataset"] = "synthetic-" + exp.arms[0].config.dataset
+    return exp.with_overrides(steps=steps, seeds=seeds, **changes)
+
+
+def cmd_list(args) -> int:
+    found = cache.scan(args.cache_dir)
+    for name, exp in experiments.EXPERIMENTS.items():
+        default_cached = cache.find(args.cache_dir, name, exp.key()) is not None
+        others = len(found.results.get(name, [])) - int(default_cached)
+        state = "cached" if default_cached else "not cached"
+        if others > 0:
+            state += f" (+{others} other config{'s' if others > 1 else ''})"
+        print(f"{name:<12} {state:<28} {exp.title}")
+    for problem in found.problems:
+        print(f"ignored: {problem}", file=sys.stderr)
+    return 0
+
+
+def _printer(total_steps: int):
+    last = [0.0]
+
+    def show(state):
+        now = time.perf_counter()
+        done = sum(min(s["step"], s["steps"]) for s in state)
+        if now - last[0] < (0.5 if sys.stderr.isatty() else 10.0) and done < total_steps:
+            return
+        last[0] = now
+        runs = " ".join(f"[{s['arm']} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running")
+        line = f"{100 * done / total_steps:5.1f}% {runs}"
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(line[:160].ljust(160) if end == "\r" else line, end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_run(args, argv) -> int:
+    exp = resolve(args.experiment, args.steps, args.seeds, args.synthetic)
+    existing = cache.find(args.cache_dir, exp.name, exp.key())
+    if existing and not args.force:
+        path = cache.result_path(args.cache_dir or cache.default_cache_dir(), exp.name, exp.key())
+        print(f"{exp.name} is already cached with this config ({path}); use --force to train it again.")
+        return 0
+    if args.download and not args.synthetic:
+        data.download(exp.arms[0].config.dataset, args.data_dir)
+    command = "python -m bnviz " + shlex.join(argv)
+    total = sum(cfg.steps for _, _, cfg in exp.runs())
+    print(f"{exp.name}: {len(exp.runs())} runs, {exp.steps} steps each, key {exp.key()}", file=sys.stderr)
+    result = run_experiment(exp, data_dir=args.data_dir, cache_dir=args.cache_dir, command=command,
+                            workers=args.workers, on_progress=_printer(total))
+    print(file=sys.stderr)
+    print(json.dumps(summary(result), indent=2))
+    return 0
+
+
+def cmd_summary(args) -> int:
+    exp = resolve(args.experiment, args.steps, args.seeds, args.synthetic)
+    result = cache.find(args.cache_dir, exp.name, exp.key())
+    if result is None:
+        found = cache.scan(args.cache_dir).results.get(exp.name)
+        if args.steps is None and args.seeds is None and not args.synthetic and found:
+            result = found[0][1]  # the newest cached config of this experiment
+        else:
+            return _fail(f"no finished result for {exp.name} with this config in the cache; run: python -m bnviz run {exp.name}")
+    print(json.dumps(summary(result), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "run":
+            return cmd_run(args, argv)
+        if args.command == "summary":
+            return cmd_summary(args)
+        if args.command == "download":
+            path = data.download(args.dataset, args.data_dir)
+            print(f"{args.dataset} is in {path}")
+            return 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 2
+    except KeyError as e:
+        return _fail(e.args[0], 2)
+    except (data.DataError, RunError, cache.CacheError, ValueError, OSError) as e:
+        return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    return 2

@@ -1,0 +1,73 @@
+"""What the trainer measures on the probe batch: distributions of each nonlinearity's input.
+
+Pure functions from tensors to plain Python numbers and lists, so records are JSON-ready.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+# Histograms share fixed bins so that steps, layers and arms can be overlaid on one axis.
+HIST_RANGE = 8.0  # bins cover [-8, 8]; values beyond go into the end bins
+HIST_BINS = 64  # bin width 0.25
+
+# A sigmoid is "saturated" where its output is within 0.05 of 0 or 1, i.e. |x| > ln(19) ≈ 2.94:
+# there σ'(x) < 0.0475, under a fifth of its peak 0.25, and gradients through it vanish (Section 2).
+SIGMOID_SATURATION = math.log(19.0)
+
+PERCENTILES = (15, 50, 85)  # Figure 1(b,c)
+
+
+def hist_edges(bins: int = HIST_BINS, limit: float = HIST_RANGE) -> list[float]:
+    return torch.linspace(-limit, limit, bins + 1, dtype=torch.float64).tolist()
+
+
+def histogram(values: Tensor, bins: int = HIST_BINS, limit: float = HIST_RANGE) -> list[int]:
+    """Counts over :func:`hist_edges`; out-of-range values are clamped into the end bins."""
+    v = values.detach().float().flatten().clamp(-limit, limit)
+    return [int(c) for c in torch.histc(v, bins=bins, min=-limit, max=limit).tolist()]
+
+
+def saturation(values: Tensor, activation: str) -> float:
+    """Fraction of units stuck where the nonlinearity passes little gradient.
+
+    sigmoid: |x| > ln 19 (output within 0.05 of 0 or 1). relu: x <= 0 (output 0, gradient 0).
+    """
+    v = values.detach()
+    if activation == "sigmoid":
+        return float((v.abs() > SIGMOID_SATURATION).float().mean())
+    if activation == "relu":
+        return float((v <= 0).float().mean())
+    raise ValueError(f"no saturation rule for activation {activation!r}")
+
+
+def unit_values(z: Tensor, unit: int) -> Tensor:
+    """All values one unit (or one feature map) takes over the probe batch: (B,) or (B*H*W,)."""
+    return z[:, unit].flatten()
+
+
+def layer_summary(name: str, z: Tensor, activation: str, unit: int) -> dict:
+    """Flat record fields for one layer's nonlinearity input ``z`` over the probe batch."""
+    z = z.detach().float()
+    q = torch.quantile(unit_values(z, unit), torch.tensor([p / 100 for p in PERCENTILES]))
+    out = {f"{name}/p{p}": float(v) for p, v in zip(PERCENTILES, q)}
+    out[f"{name}/mean"] = float(z.mean())
+    out[f"{name}/std"] = float(z.std())
+    out[f"{name}/saturation"] = saturation(z, activation)
+    out[f"{name}/hist"] = histogram(z)
+    return out
+
+
+def early_schedule(every: int, steps: int) -> list[int]:
+    """Probe steps: 0, 1, 2, 5, 10, 20, 50, ... below ``every``, then every ``every`` steps, and the last."""
+    points = {0, steps}
+    k = 1
+    while k < every:
+        for f in (1, 2, 5):
+            if f * k < every:
+                points.add(f * k)
+        k *= 10
+    points.update(range(every, steps + 1, every))
+    return sorted(p for p in points if p <= steps)

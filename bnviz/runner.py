@@ -1,0 +1,224 @@
+"""Train every run of an experiment in parallel processes and land the result in the cache.
+
+Each run (arm x seed) trains in its own process with one torch thread, ``workers`` at a time,
+so a two-arm comparison keeps both cores busy. Records come back over a queue. While it
+runs, a progress file beside the result says how far each run is (the app reads it, so a
+browser refresh loses nothing); the result file is written once, atomically, when every run
+has finished. A stop (SIGINT/SIGTERM) or a crash leaves a progress file that says so and
+never a result file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing as mp
+import os
+import platform
+import queue
+import signal
+import subprocess
+import time
+import traceback
+from pathlib import Path
+
+import torch
+
+from bnviz import cache, data
+from bnviz.experiments import Experiment
+
+PROGRESS_EVERY = 1.0  # seconds between progress-file writes
+
+
+class RunError(Exception):
+    """A run crashed or was stopped; the message says which and why."""
+
+
+def _worker(index: int, config_dict: dict, data_dir: str | None, threads: int, out: mp.Queue) -> None:
+    """Child process: train one config, send every record home."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    torch.set_num_threads(threads)
+    from bnviz.config import TrainConfig
+    from bnviz.trainer import train
+
+    try:
+        for record in train(TrainConfig.from_dict(config_dict), data_dir=data_dir):
+            out.put(("record", index, record))
+        out.put(("done", index, None))
+    except BaseException as e:  # reported to the parent, which fails the experiment cleanly
+        out.put(("error", index, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))
+
+
+def code_version() -> dict:
+    """A hash of bnviz's source, and the git commit when there is one."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"bnviz_sha256": h.hexdigest()[:16], "git": commit, "torch": torch.__version__}
+
+
+def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
+    if keep is None:
+        return record
+    return {k: v for k, v in record.items() if k.startswith(keep)}
+
+
+class _Stop:
+    """Turns SIGTERM/SIGINT into a flag the loop checks, so the stop is orderly."""
+
+    def __init__(self):
+        self.requested = False
+        self._old = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: signals stay with the caller
+                pass
+        return self
+
+    def _handle(self, *_):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def run_experiment(
+    exp: Experiment,
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    command: str = "",
+    workers: int | None = None,
+    on_progress=None,
+    should_stop=lambda: False,
+) -> dict:
+    """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`."""
+    cache_dir = Path(cache_dir or cache.default_cache_dir())
+    key = exp.key()
+    dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
+    provenance = dataset.provenance
+    del dataset
+    runs = exp.runs()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    started, t0 = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    state = [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "queued", "step": 0,
+              "steps": cfg.steps, "records": [], "wall_time": None} for arm, seed, cfg in runs]
+    progress_file = cache.progress_path(cache_dir, exp.name, key)
+
+    def progress(status: str, message: str = "") -> dict:
+        return {
+            "schema": cache.SCHEMA, "experiment": exp.name, "key": key, "status": status, "message": message,
+            "pid": os.getpid(), "started": started, "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "command": command, "data": _data_fields(provenance),
+            "runs": [{**{k: v for k, v in s.items() if k != "records"},
+                      "records": [_keep(r, ("step", "status", "train/loss", "test/")) for r in s["records"]]}
+                     for s in state],
+        }
+
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    pending, active, failure = list(range(len(runs))), {}, None
+    last_write = 0.0
+    with _Stop() as stop:
+        try:
+            while (pending or active) and failure is None:
+                if stop.requested or should_stop():
+                    failure = ("stopped", "stopped before every run finished")
+                    break
+                while pending and len(active) < workers:
+                    i = pending.pop(0)
+                    p = ctx.Process(target=_worker, args=(i, runs[i][2].to_dict(), str(data_dir) if data_dir else None, threads, out), daemon=True)
+                    p.start()
+                    active[i] = (p, time.perf_counter())
+                    state[i]["status"] = "running"
+                try:
+                    kind, i, payload = out.get(timeout=0.2)
+                except queue.Empty:
+                    for i, (p, _) in list(active.items()):
+                        if not p.is_alive() and out.empty():
+                            failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})")
+                    kind = None
+                if kind == "record":
+                    state[i]["records"].append(_keep(payload, exp.keep))
+                    state[i]["step"] = payload["step"]
+                    if payload["status"] == "diverged":
+                        state[i]["status"] = "diverged"
+                elif kind == "done":
+                    p, t_start = active.pop(i)
+                    p.join()
+                    state[i]["wall_time"] = time.perf_counter() - t_start
+                    if state[i]["status"] != "diverged":
+                        state[i]["status"] = "done"
+                elif kind == "error":
+                    failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} crashed: {payload}")
+                if time.perf_counter() - last_write > PROGRESS_EVERY:
+                    cache.write_json_atomic(progress_file, progress("running"))
+                    last_write = time.perf_counter()
+                    if on_progress:
+                        on_progress(state)
+        finally:
+            for p, _ in active.values():
+                p.terminate()
+            for p, _ in active.values():
+                p.join(timeout=5)
+    if failure is not None:
+        cache.write_json_atomic(progress_file, progress(*failure))
+        raise RunError(failure[1])
+    if on_progress:
+        on_progress(state)
+    result = {
+        "schema": cache.SCHEMA,
+        "experiment": exp.name,
+        "key": key,
+        "status": "complete",
+        "title": exp.title,
+        "spec": exp.spec(),
+        "runs": [{k: v for k, v in s.items()} for s in state],
+        "data": _data_fields(provenance),
+        "command": command,
+        "code_version": code_version(),
+        "created": started,
+        "wall_time": time.perf_counter() - t0,
+        "machine": {"cores": os.cpu_count(), "workers": workers, "threads_per_worker": threads,
+                    "python": platform.python_version(), "platform": platform.platform(terse=True)},
+    }
+    cache.write_json_atomic(cache.result_path(cache_dir, exp.name, key), result)
+    progress_file.unlink(missing_ok=True)
+    return result
+
+
+def _data_fields(p: data.Provenance) -> dict:
+    return {"label": p.label, "source": p.source, "sha256": p.sha256}
+
+
+def summary(result: dict) -> dict:
+    """Per arm: final test accuracy per seed (and mean), steps, status; plus data source and wall time."""
+    arms = {}
+    for run in result["runs"]:
+        final = next((r for r in reversed(run["records"]) if "test/acc" in r), None)
+        arm = arms.setdefault(run["arm"], {"seeds": [], "final_test_acc": [], "steps": run["steps"], "status": []})
+        arm["seeds"].append(run["seed"])
+        arm["final_test_acc"].append(None if final is None or run["status"] == "diverged" else round(final["test/acc"], 6))
+        arm["status"].append(run["status"])
+    for arm in arms.values():
+        accs = [a for a in arm["final_test_acc"] if a is not None]
+        arm["mean_final_test_acc"] = round(sum(accs) / len(accs), 6) if accs else None
+    return {
+        "experiment": result["experiment"],
+        "key": result["key"],
+        "data": result["data"],
+        "arms": arms,
+        "wall_time_s": round(result["wall_time"], 1),
+        "command": result["command"],
+        "created": result.get("created"),
+        "code_version": result["code_version"],
+    }

@@ -1,0 +1,185 @@
+"""The incremental trainer: records, determinism, divergence, probes; and the models it trains."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from bnviz import data as datasets
+from bnviz import probes
+from bnviz.config import TrainConfig
+from bnviz.layers import BatchNorm1d, BatchNorm2d
+from bnviz.models import CifarCNN, MnistMLP, build_model
+from bnviz.trainer import record_steps, train
+
+
+@pytest.fixture(scope="module")
+def mnist_like():
+    return datasets.synthetic("mnist", n_train=600, n_test=200, seed=0)
+
+
+@pytest.fixture(scope="module")
+def cifar_like():
+    return datasets.synthetic("cifar10", n_train=96, n_test=40, seed=0)
+
+
+def small(**kw):
+    base = dict(dataset="synthetic-mnist", steps=60, batch_size=30, lr=0.5, eval_every=20, probe_every=20, probe_size=100)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def without_time(records):
+    return [{k: v for k, v in r.items() if not k.startswith("time/")} for r in records]
+
+
+def test_mlp_matches_section_4_1():
+    plain, bn = MnistMLP(norm="none"), MnistMLP(norm="bnviz")
+    assert [l.in_features for l in plain.linears] == [784, 100, 100]
+    assert [l.out_features for l in plain.linears] == [100, 100, 100] and plain.out.out_features == 10
+    assert all(l.bias is not None for l in plain.linears)
+    assert all(l.bias is None for l in bn.linears), "a layer BN follows needs no bias (β replaces it)"
+    assert all(isinstance(n, BatchNorm1d) for n in bn.norms)
+    assert all(isinstance(n, nn.BatchNorm1d) for n in MnistMLP(norm="torch").norms)
+    logits, pre = bn.forward_probed(torch.rand(7, 784))
+    assert logits.shape == (7, 10) and [p.shape for p in pre] == [(7, 100)] * 3
+
+
+def test_mlp_gaussian_init_std_is_reachable():
+    torch.manual_seed(0)
+    w = build_model("mlp", "none", 0.01).linears[0].weight
+    w = w.detach()
+    assert abs(float(w.std()) - 0.01) < 0.0005 and abs(float(w.mean())) < 0.001
+
+
+def test_cnn_shapes_and_norms():
+    cnn = CifarCNN(norm="bnviz")
+    assert [c.out_channels for c in cnn.convs] == [32, 64, 128]
+    assert all(isinstance(n, BatchNorm2d) for n in cnn.norms) and isinstance(cnn.fc_norm, BatchNorm1d)
+    assert cnn.fc.in_features == 2048 and cnn.fc.out_features == 128
+    logits, pre = cnn.forward_probed(torch.randn(2, 3, 32, 32))
+    assert logits.shape == (2, 10)
+    assert [tuple(p.shape) for p in pre] == [(2, 32, 32, 32), (2, 64, 16, 16), (2, 128, 8, 8), (2, 128)]
+
+
+def test_bnviz_and_torch_norm_models_train_identically(mnist_like):
+    """Same init, same batches: our BN and torch's BN give the same records (float32 rounding aside)."""
+    ours = without_time(list(train(small(norm="bnviz"), mnist_like)))
+    ref = without_time(list(train(small(norm="torch"), mnist_like)))
+    assert [r["step"] for r in ours] == [r["step"] for r in ref]
+    for a, b in zip(ours, ref):
+        assert a["test/acc"] == pytest.approx(b["test/acc"], abs=0.011) if "test/acc" in a else True
+        if a["train/loss"] is not None:
+            assert a["train/loss"] == pytest.approx(b["train/loss"], rel=1e-3)
+
+
+def test_same_config_gives_identical_records(mnist_like):
+    a = without_time(list(train(small(), mnist_like)))
+    b = without_time(list(train(small(), mnist_like)))
+    assert a == b
+    c = without_time(list(train(small(seed=1), mnist_like)))
+    assert a != c
+
+
+def test_records_are_flat_and_complete(mnist_like):
+    records = list(train(small(), mnist_like))
+    steps = [r["step"] for r in records]
+    assert steps[0] == 0 and steps[-1] == 60 and steps == sorted(steps)
+    assert steps[:4] == [0, 1, 2, 5], "early probes make early training visible"
+    assert records[-1]["status"] == "done" and all(r["status"] == "running" for r in records[:-1])
+    assert records[0]["train/loss"] is None and records[-1]["train/loss"] > 0
+    last = records[-1]
+    for layer in ("layer1", "layer2", "layer3"):
+        for field in ("p15", "p50", "p85", "mean", "std", "saturation", "hist", "grad_norm"):
+            assert f"{layer}/{field}" in last
+        assert last[f"{layer}/p15"] <= last[f"{layer}/p50"] <= last[f"{layer}/p85"]
+        assert sum(last[f"{layer}/hist"]) == 100 * 100  # every probe value lands in a bin
+        assert 0.0 <= last[f"{layer}/saturation"] <= 1.0
+    assert 0.0 <= last["test/acc"] <= 1.0
+    assert all(isinstance(v, (int, float, str, list, type(None))) for r in records for v in r.values())
+
+
+def test_training_learns_the_synthetic_task(mnist_like):
+    records = list(train(small(steps=200, eval_every=100), mnist_like))
+    assert records[0]["test/acc"] < 0.3 and records[-1]["test/acc"] > 0.8
+
+
+def test_probe_percentiles_follow_the_fixed_unit(mnist_like):
+    """p15/p50/p85 are quantiles of one unit's input over the probe batch (Figure 1(b,c))."""
+    cfg = small(steps=1, probe_unit=3)
+    records = list(train(cfg, mnist_like))
+    torch.manual_seed(cfg.seed)
+    model = build_model("mlp", cfg.norm)
+    idx = torch.randperm(len(mnist_like.train_y), generator=torch.Generator().manual_seed(0))[: cfg.probe_size]
+    model.eval()
+    _, pre = model.forward_probed(datasets.mnist_inputs(mnist_like.train_x[idx], binarize=True))
+    expected = torch.quantile(pre[2][:, 3], torch.tensor([0.15, 0.5, 0.85]))
+    got = [records[0][f"layer3/p{p}"] for p in (15, 50, 85)]
+    assert got == pytest.approx(expected.tolist(), rel=1e-5, abs=1e-6)
+
+
+def test_probing_does_not_move_running_stats(mnist_like):
+    model = build_model("mlp", "bnviz")
+    cfg = small(steps=5, eval_every=1000, probe_every=1000)
+    list(train(cfg, mnist_like, model=model))
+    assert int(model.norms[0].num_batches_tracked) == 5  # eval and probes ran in eval mode
+
+
+def test_diverging_run_ends_with_a_diverged_record(mnist_like):
+    records = list(train(small(norm="none", lr=1e38, init_std=5.0, steps=200), mnist_like))
+    assert records[-1]["status"] == "diverged"
+    assert records[-1]["step"] < 200
+
+
+def test_cnn_trains_with_augmentation(cifar_like):
+    cfg = TrainConfig(model="cnn", dataset="synthetic-cifar10", steps=4, batch_size=16, lr=0.05, momentum=0.9,
+                      augment=True, eval_every=2, probe_every=2, probe_size=8)
+    records = list(train(cfg, cifar_like))
+    assert records[-1]["status"] == "done"
+    assert {"conv1/hist", "conv3/saturation", "fc1/p50", "conv2/grad_norm"} <= set(records[-1])
+    assert without_time(records) == without_time(list(train(cfg, cifar_like)))
+
+
+def test_record_schedule_includes_first_and_last_step():
+    probe_steps, eval_steps = record_steps(small(steps=1234, probe_every=500, eval_every=500))
+    assert {0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 1234} == probe_steps
+    assert {0, 500, 1000, 1234} == eval_steps
+
+
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (dict(steps=0), "steps must be a positive"),
+        (dict(lr=-1.0), "lr must be a positive"),
+        (dict(norm="layer"), "norm must be one of"),
+        (dict(model="cnn"), "does not fit dataset"),
+        (dict(batch_size=1), "at least 2"),
+        (dict(lr=float("nan")), "lr must be"),
+    ],
+)
+def test_bad_config_is_refused_with_a_reason(bad, match):
+    with pytest.raises(ValueError, match=match):
+        small(**bad)
+
+
+def test_config_key_is_stable_and_roundtrips():
+    c = small()
+    assert c.key() == TrainConfig.from_dict(c.to_dict()).key()
+    assert c.key() != small(seed=1).key()
+    with pytest.raises(ValueError, match="unknown config fields"):
+        TrainConfig.from_dict({**c.to_dict(), "colour": "red"})
+
+
+def test_saturation_threshold_is_sigmoid_within_005_of_0_or_1():
+    x = torch.tensor([0.0, 2.9, -2.9, 3.0, -3.0, 10.0])
+    assert probes.saturation(x, "sigmoid") == pytest.approx(3 / 6)  # 3, -3 and 10
+    s = torch.sigmoid(torch.tensor([probes.SIGMOID_SATURATION]))
+    assert float(s) == pytest.approx(0.95)
+    assert probes.saturation(torch.tensor([-1.0, 0.0, 1.0, 2.0]), "relu") == 0.5
+
+
+def test_histogram_clamps_into_end_bins():
+    counts = probes.histogram(torch.tensor([-100.0, 0.1, 100.0]))
+    assert sum(counts) == 3 and counts[0] == 1 and counts[-1] == 1
+    assert len(probes.hist_edges()) == len(counts) + 1
+    assert math.isclose(probes.hist_edges()[0], -probes.HIST_RANGE)
