@@ -116,6 +116,10 @@ def cmd_run(args, argv) -> int:
         path = cache.result_path(args.cache_dir or cache.default_cache_dir(), exp.name, exp.key())
         print(f"{exp.name} is already cached with this config ({path}); use --force to train it again.")
         return 0
+    running = cache.read_progress(args.cache_dir, exp.name, exp.key())
+    if running and running.get("status") in ("starting", "running") and _alive(running.get("pid")):
+        return _fail(f"{exp.name} with this config is already training (process {running['pid']}); "
+                     "wait for it or stop it from the app's Experiments page")
     if args.download and not args.synthetic:
         data.download(exp.arms[0].config.dataset, args.data_dir)
     command = "python -m bnviz " + shlex.join(argv)
@@ -126,6 +130,12 @@ def cmd_run(args, argv) -> int:
     print(file=sys.stderr)
     print(json.dumps(summary(result), indent=2))
     return 0
+
+
+def _alive(pid) -> bool:
+    from bnviz.jobs import pid_alive
+
+    return pid_alive(pid)
 
 
 def cmd_summary(args) -> int:

@@ -1,6 +1,7 @@
 """Train every run of an experiment in parallel processes and land the result in the cache.
 
-Each run (arm x seed) trains in its own process with one torch thread, ``workers`` at a time,
+Each run (arm x seed) trains in its own process with one torch thread, ``workers`` at a time
+(default: one per core),
 so a two-arm comparison keeps both cores busy. Records come back over a queue. While it
 runs, a progress file beside the result says how far each run is (the app reads it, so a
 browser refresh loses nothing); the result file is written once, atomically, when every run
@@ -48,18 +49,24 @@ def _worker(index: int, config_dict: dict, data_dir: str | None, threads: int, o
         out.put(("error", index, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))
 
 
+# The modules whose code decides a run's numbers (the UI modules beside them do not).
+TRAINING_MODULES = ("config", "data", "functional", "layers", "models", "probes", "speed", "trainer")
+
+
 def code_version() -> dict:
-    """A hash of bnviz's source, and the git commit when there is one."""
+    """A hash of the modules that train, the git commit, and whether they differ from it."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(root.glob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
+    for name in TRAINING_MODULES:
+        h.update(name.encode() + (root / f"{name}.py").read_bytes())
+    files = [f"bnviz/{name}.py" for name in TRAINING_MODULES]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=5).stdout.strip() or None
+        git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD") or None
+        dirty = bool(git("status", "--porcelain", "--", *files)) if commit else None
     except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {"bnviz_sha256": h.hexdigest()[:16], "git": commit, "torch": torch.__version__}
+        commit, dirty = None, None
+    return {"bnviz_sha256": h.hexdigest()[:16], "git": commit, "modified_since_commit": dirty, "torch": torch.__version__}
 
 
 def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
@@ -103,22 +110,31 @@ def run_experiment(
     """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`."""
     cache_dir = Path(cache_dir or cache.default_cache_dir())
     key = exp.key()
-    dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
+    progress_file = cache.progress_path(cache_dir, exp.name, key)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    version = code_version()  # of the code that trains, taken before anything can change on disk
+    base = {"schema": cache.SCHEMA, "experiment": exp.name, "key": key, "pid": os.getpid(), "started": started,
+            "command": command, "runs": []}
+    cache.write_json_atomic(progress_file, {**base, "status": "starting", "message": "loading the data"})
+    try:
+        dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
+    except data.DataError as e:
+        cache.write_json_atomic(progress_file, {**base, "status": "failed", "message": str(e)})
+        raise
     provenance = dataset.provenance
     del dataset
     runs = exp.runs()
     workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    started, t0 = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    # One thread per run, always: float reductions then happen in one order, so a run's records
+    # do not depend on how many runs shared the machine (parallelism is across runs instead).
+    threads = 1
+    t0 = time.perf_counter()
     state = [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "queued", "step": 0,
               "steps": cfg.steps, "records": [], "wall_time": None} for arm, seed, cfg in runs]
-    progress_file = cache.progress_path(cache_dir, exp.name, key)
-
     def progress(status: str, message: str = "") -> dict:
         return {
-            "schema": cache.SCHEMA, "experiment": exp.name, "key": key, "status": status, "message": message,
-            "pid": os.getpid(), "started": started, "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "command": command, "data": _data_fields(provenance),
+            **base, "status": status, "message": message, "data": _data_fields(provenance),
+            "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "runs": [{**{k: v for k, v in s.items() if k != "records"},
                       "records": [_keep(r, ("step", "status", "train/loss", "test/")) for r in s["records"]]}
                      for s in state],
@@ -185,7 +201,7 @@ def run_experiment(
         "runs": [{k: v for k, v in s.items()} for s in state],
         "data": _data_fields(provenance),
         "command": command,
-        "code_version": code_version(),
+        "code_version": version,
         "created": started,
         "wall_time": time.perf_counter() - t0,
         "machine": {"cores": os.cpu_count(), "workers": workers, "threads_per_worker": threads,

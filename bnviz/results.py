@@ -1,0 +1,135 @@
+"""Records and cached results as pandas DataFrames, ready for charts and CSV downloads.
+
+A "run" here is ``{"arm": str, "seed": int, "config": dict, "records": [record, ...]}``: the
+shape of one entry of a cache payload's ``runs``, and what the Activations page builds from
+live generators, so every chart works the same on cached and live runs.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from bnviz.probes import PERCENTILES
+
+CURVE_FIELDS = {"test/acc": "test_acc", "test/loss": "test_loss", "train/loss": "train_loss"}
+
+
+def layer_names(records: list[dict]) -> list[str]:
+    """Layers that have probe fields, in network order (``layer1``, ... or ``conv1``, ..., ``fc1``)."""
+    names = []
+    for record in records:
+        for key in record:
+            if key.endswith("/hist"):
+                name = key.split("/")[0]
+                if name not in names:
+                    names.append(name)
+        if names:
+            break
+    return names
+
+
+def curves(runs: list[dict]) -> pd.DataFrame:
+    """One row per (arm, seed, step) with test accuracy / loss and train loss where measured."""
+    rows = []
+    for run in runs:
+        for r in run["records"]:
+            if not any(k in r for k in CURVE_FIELDS):
+                continue
+            row = {"arm": run["arm"], "seed": run["seed"], "step": r["step"]}
+            row.update({name: r.get(key) for key, name in CURVE_FIELDS.items()})
+            rows.append(row)
+    df = pd.DataFrame(rows, columns=["arm", "seed", "step", *CURVE_FIELDS.values()])
+    return df.astype({name: "float64" for name in CURVE_FIELDS.values()})
+
+
+def band(df: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Mean, min and max of ``value`` over seeds, per arm and step (the band drawn around the mean)."""
+    d = df.dropna(subset=[value])
+    g = d.groupby(["arm", "step"])[value]
+    out = pd.DataFrame({"mean": g.mean(), "lo": g.min(), "hi": g.max(), "seeds": g.count()}).reset_index()
+    return out
+
+
+def percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
+    """Figure 1(b,c): the 15/50/85th percentiles of one unit's input per arm, seed and step."""
+    rows = []
+    for run in runs:
+        for r in run["records"]:
+            if f"{layer}/p50" in r:
+                rows.append({"arm": run["arm"], "seed": run["seed"], "step": r["step"],
+                             **{f"p{p}": r[f"{layer}/p{p}"] for p in PERCENTILES}})
+    return pd.DataFrame(rows, columns=["arm", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
+
+
+def layer_stats(runs: list[dict]) -> pd.DataFrame:
+    """Per arm, seed, step and layer: mean, std, saturation and weight-gradient norm of the layer's input."""
+    rows = []
+    for run in runs:
+        names = layer_names(run["records"])
+        for r in run["records"]:
+            for name in names:
+                if f"{name}/mean" in r:
+                    rows.append({"arm": run["arm"], "seed": run["seed"], "step": r["step"], "layer": name,
+                                 "mean": r[f"{name}/mean"], "std": r[f"{name}/std"],
+                                 "saturation": r[f"{name}/saturation"], "grad_norm": r.get(f"{name}/grad_norm")})
+    return pd.DataFrame(rows, columns=["arm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"])
+
+
+def probe_steps(runs: list[dict]) -> list[int]:
+    """Steps at which every run has a histogram (the step slider's stops)."""
+    sets = [{r["step"] for r in run["records"] if any(k.endswith("/hist") for k in r)} for run in runs]
+    return sorted(set.intersection(*sets)) if sets else []
+
+
+def histogram(runs: list[dict], layer: str, step: int, edges: list[float]) -> pd.DataFrame:
+    """Histogram of a layer's input at one step, per arm (first seed of each arm), as densities."""
+    rows, seen = [], set()
+    for run in runs:
+        if run["arm"] in seen:
+            continue
+        r = next((r for r in run["records"] if r["step"] == step and f"{layer}/hist" in r), None)
+        if r is None:
+            continue
+        seen.add(run["arm"])
+        counts = r[f"{layer}/hist"]
+        total = sum(counts) or 1
+        for left, right, c in zip(edges[:-1], edges[1:], counts):
+            rows.append({"arm": run["arm"], "bin_left": left, "bin_right": right, "count": c,
+                         "density": c / total / (right - left)})
+    return pd.DataFrame(rows, columns=["arm", "bin_left", "bin_right", "count", "density"])
+
+
+def steps_to(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """First eval step at which each (arm, seed) reaches ``threshold`` test accuracy (NaN if never)."""
+    out = []
+    for (arm, seed), d in df.dropna(subset=["test_acc"]).groupby(["arm", "seed"], sort=False):
+        hit = d[d["test_acc"] >= threshold]["step"]
+        out.append({"arm": arm, "seed": seed, "steps_to": float(hit.min()) if len(hit) else math.nan})
+    return pd.DataFrame(out, columns=["arm", "seed", "steps_to"])
+
+
+def sweep_table(result: dict) -> pd.DataFrame:
+    """The lr-sweep as a table: one row per run with its norm, lr, init std, outcome and speed."""
+    rows = []
+    for run in result["runs"]:
+        c = run["config"]
+        acc = [r for r in run["records"] if r.get("test/acc") is not None]
+        final = acc[-1]["test/acc"] if acc and run["status"] != "diverged" else None
+        reach = next((r["step"] for r in acc if r["test/acc"] >= 0.9), None)
+        if run["status"] == "diverged":
+            outcome = "diverged"
+        elif final is None or final < 0.2:
+            outcome = "did not learn"
+        elif reach is None:
+            outcome = "slow (< 90%)"
+        else:
+            outcome = "trains"
+        rows.append({"BN": c["norm"] != "none", "lr": c["lr"], "init_std": c["init_std"], "seed": run["seed"],
+                     "final_test_acc": final, "steps_to_90": reach, "outcome": outcome})
+    return pd.DataFrame(rows)
+
+
+def arm_is_bn(arm: str) -> bool:
+    """Arms are labelled "BN ..." or "no BN ..." across bnviz."""
+    return arm.startswith("BN")
