@@ -3,7 +3,8 @@ r"""The math of Batch Normalization as pure functions (Ioffe & Szegedy, 2015, ar
 Every function takes tensors and returns tensors; nothing here holds state. The step-through
 page calls :func:`forward_steps` and :func:`backward_steps`, which return every intermediate
 of Algorithm 1 and of the chain rule in Section 3. The layers in :mod:`bnviz.layers` call the
-same small pieces (:func:`batch_stats`, :func:`closed_form_backward`, :func:`inference_affine`),
+same math, arranged for speed (:func:`train_forward`, :func:`closed_form_backward`,
+:func:`inference_affine`), and the tests hold the two arrangements equal,
 so what a student reads on the page is what trains the networks.
 
 Shapes: ``x`` is ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``. Statistics are per channel
@@ -58,8 +59,30 @@ def bessel(var: Tensor, m: int) -> Tensor:
     return var * (m / (m - 1))
 
 
+def train_forward(
+    x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    r"""Algorithm 1 as the layers run it: ``(y, μ_B, σ²_B, x − μ_B, 1/√(σ²_B+ε))``.
+
+    The same four lines as :func:`forward_steps`, arranged to touch the data as few times as
+    possible: :math:`\hat x` is never stored, because
+    :math:`y = \gamma\hat x + \beta = (x-\mu_B)\cdot\frac{\gamma}{\sqrt{\sigma_B^2+\epsilon}} + \beta`
+    is one fused multiply-add with a per-channel scale.
+    """
+    mean, var, centered = batch_stats(x)
+    # 1/√(σ²_B + ε), per channel
+    inv_std = torch.rsqrt(var + eps)
+    if weight is None:
+        # y_i = x̂_i = (x_i − μ_B) / √(σ²_B + ε)
+        return centered * inv_std, mean, var, centered, inv_std
+    # y_i = γ x̂_i + β = (x_i − μ_B) · γ/√(σ²_B + ε) + β
+    scale = per_channel(weight, x) * inv_std
+    y = centered * scale if bias is None else torch.addcmul(per_channel(bias, x), centered, scale)
+    return y, mean, var, centered, inv_std
+
+
 def closed_form_backward(
-    dy: Tensor, x_hat: Tensor, inv_std: Tensor, weight: Tensor | None
+    dy: Tensor, centered: Tensor, inv_std: Tensor, weight: Tensor | None
 ) -> tuple[Tensor, Tensor, Tensor]:
     r"""Gradients of Algorithm 1 in closed form: ``(dL/dx, dL/dγ, dL/dβ)``.
 
@@ -69,19 +92,24 @@ def closed_form_backward(
               \Big(m\frac{\partial\ell}{\partial y_i} - \sum_j\frac{\partial\ell}{\partial y_j}
               - \hat x_i\sum_j\frac{\partial\ell}{\partial y_j}\hat x_j\Big)
 
-    which is what :class:`bnviz.layers.BatchNormFunction` runs (three passes over the data
-    instead of the eight of the step-by-step form). ``inv_std`` is broadcastable to ``x``.
+    which :class:`bnviz.layers.BatchNormFunction` runs as two reductions and two fused
+    multiply-adds, instead of the eight passes of :func:`backward_steps`. ``centered`` is
+    :math:`x-\mu_B` and ``inv_std`` is :math:`1/\sqrt{\sigma_B^2+\epsilon}`, both broadcastable to ``dy``.
     """
     dims = reduce_dims(dy)
     m = count_per_channel(dy)
+    inv_std_c = inv_std.flatten()  # (C,)
     # ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
     dbeta = dy.sum(dims)
-    # ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i
-    dgamma = (dy * x_hat).sum(dims)
-    # ∂ℓ/∂x_i = γ/(m√(σ²_B+ε)) · (m ∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j − x̂_i Σ_j ∂ℓ/∂y_j x̂_j)
-    scale = inv_std if weight is None else inv_std * per_channel(weight, dy)
-    centered = dy - per_channel(dbeta / m, dy)
-    dx = (centered - x_hat * per_channel(dgamma / m, dy)) * scale
+    # ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i = (Σ_i ∂ℓ/∂y_i · (x_i − μ_B)) / √(σ²_B + ε)
+    dgamma = (dy * centered).sum(dims) * inv_std_c
+    # ∂ℓ/∂x_i = k · (∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j / m − x̂_i · Σ_j ∂ℓ/∂y_j x̂_j / m),  k = γ/√(σ²_B + ε)
+    #         = k·∂ℓ/∂y_i  +  (x_i − μ_B)·(−k·∂ℓ/∂γ / (m√(σ²_B + ε)))  +  (−k·∂ℓ/∂β / m)
+    k = inv_std_c if weight is None else weight * inv_std_c
+    slope = -k * inv_std_c * dgamma / m
+    offset = -k * dbeta / m
+    dx = torch.addcmul(per_channel(offset, dy), centered, per_channel(slope, dy))
+    dx.addcmul_(dy, per_channel(k, dy))
     return dx, dgamma, dbeta
 
 
@@ -102,16 +130,6 @@ def inference_affine(
     if bias is not None:
         b = b + bias
     return a, b
-
-
-def running_update(running: Tensor, batch_value: Tensor, factor: float) -> Tensor:
-    r"""One step of the running average kept for inference: :math:`r \leftarrow (1-f)\,r + f\,v`.
-
-    ``f`` is ``momentum``, or ``1/k`` after the k-th batch when ``momentum=None``: then the
-    running value is the plain average over all batches so far, Algorithm 2's
-    :math:`\mathrm{E}_B[\cdot]`.
-    """
-    return torch.lerp(running, batch_value, factor)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -54,13 +54,18 @@ def test_paper_backward_equations_match_autograd(shape):
     torch.testing.assert_close(steps.dmean, mean.grad, **TOL)
 
 
-@pytest.mark.parametrize("shape", [(5, 3), (3, 2, 4, 5)])
-def test_closed_form_equals_paper_chain_rule(shape):
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3), (3, 2, 4, 5)])
+@pytest.mark.parametrize("affine", ["both", "weight only", "none"])
+def test_fast_path_equals_paper_step_by_step(shape, affine):
+    """train_forward and closed_form_backward (what the layers run) equal Algorithm 1 and Section 3's chain rule."""
     x, w, b, dy = toy(shape, seed=1)
-    fwd = F.forward_steps(x, w, b)
-    steps = F.backward_steps(dy, fwd, w)
-    mean, var, _ = F.batch_stats(x)
-    dx, dgamma, dbeta = F.closed_form_backward(dy, fwd.x_hat, torch.rsqrt(var + 1e-5), w)
+    fwd = F.forward_steps(x, w if affine != "none" else torch.ones_like(w), b if affine == "both" else torch.zeros_like(b))
+    steps = F.backward_steps(dy, fwd, w if affine != "none" else torch.ones_like(w))
+    y, mean, var, centered, inv_std = F.train_forward(x, w if affine != "none" else None, b if affine == "both" else None, 1e-5)
+    torch.testing.assert_close(y, fwd.y, **TOL)
+    torch.testing.assert_close(mean.flatten(), fwd.batch_mean, **TOL)
+    torch.testing.assert_close(var.flatten(), fwd.batch_var, **TOL)
+    dx, dgamma, dbeta = F.closed_form_backward(dy, centered, inv_std, w if affine != "none" else None)
     torch.testing.assert_close(dx, steps.dx, **TOL)
     torch.testing.assert_close(dgamma, steps.dgamma, **TOL)
     torch.testing.assert_close(dbeta, steps.dbeta, **TOL)

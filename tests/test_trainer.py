@@ -183,3 +183,26 @@ def test_histogram_clamps_into_end_bins():
     assert sum(counts) == 3 and counts[0] == 1 and counts[-1] == 1
     assert len(probes.hist_edges()) == len(counts) + 1
     assert math.isclose(probes.hist_edges()[0], -probes.HIST_RANGE)
+
+
+def test_compiled_training_matches_eager(mnist_like):
+    """config.compile=True (what mnist-fig1's BN arm uses) trains the same network: same losses
+    and running statistics to float32 rounding, and the probes still see the eager model."""
+    from bnviz.speed import compiler_available
+
+    if not compiler_available():
+        pytest.skip("no C++ compiler: torch.compile falls back to eager here")
+    torch.manual_seed(0)
+    eager_model = build_model("mlp", "bnviz")
+    torch.manual_seed(0)
+    compiled_model = build_model("mlp", "bnviz")
+    cfg = small(steps=12, eval_every=6, probe_every=6)
+    eager = list(train(cfg, mnist_like, model=eager_model))
+    compiled = list(train(cfg.replace(compile=True), mnist_like, model=compiled_model))
+    assert [r["step"] for r in eager] == [r["step"] for r in compiled]
+    for a, b in zip(eager, compiled):
+        if a["train/loss"] is not None:
+            assert b["train/loss"] == pytest.approx(a["train/loss"], rel=1e-4)
+    bn_e, bn_c = eager_model.norms[0], compiled_model.norms[0]
+    assert int(bn_c.num_batches_tracked) == 12
+    torch.testing.assert_close(bn_c.running_var, bn_e.running_var, rtol=1e-4, atol=1e-6)

@@ -1,0 +1,61 @@
+"""Side-by-side timing: contenders interleaved in one run, median of repeats, ratios not seconds.
+
+Interleaving (A, B, A, B, ...) means a background load or a clock change hits every contender
+alike, so the *ratio* is meaningful even on a busy laptop; absolute times are printed for context.
+"""
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+
+def time_once(fn: Callable[[], object], inner: int) -> float:
+    """Seconds per call of ``fn`` over ``inner`` back-to-back calls."""
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - start) / inner
+
+
+def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: int = 15, warmup: int = 3) -> dict[str, float]:
+    """Median seconds per call of each contender, measured interleaved."""
+    for fn in contenders.values():
+        for _ in range(warmup):
+            time_once(fn, inner)
+    samples = {name: [] for name in contenders}
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, fn in contenders.items():
+                samples[name].append(time_once(fn, inner))
+    finally:
+        gc.enable()
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def machine() -> str:
+    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
+            f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}")
+
+
+class Table:
+    """Rows of (benchmark, contender, time, ratio to the reference), printed as Markdown."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(self, bench: str, times: dict[str, float], reference: str, unit: str = "us", target: str = "") -> None:
+        scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
+        for name, t in times.items():
+            ratio = "1.00 (ref)" if name == reference else f"{t / times[reference]:.2f}x"
+            self.rows.append((bench, name, f"{t * scale:,.1f} {unit}", ratio, target if name != reference else ""))
+
+    def markdown(self) -> str:
+        head = "| benchmark | contender | median time | ratio | target |\n|---|---|---:|---:|---|\n"
+        return head + "\n".join(f"| {' | '.join(r)} |" for r in self.rows)
