@@ -10,7 +10,7 @@ import pandas as pd
 
 BN_COLOR, PLAIN_COLOR = "#d62728", "#1f77b4"
 ARMS = ["no BN", "BN"]
-STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format="~s")
+STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
 
 
 def arm_scale(arms: list[str] | None = None) -> alt.Scale:
@@ -111,3 +111,22 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
 
 def _arm_order(arm: str) -> tuple:
     return (arm.startswith("BN"), arm)
+
+
+def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart stretched to its container's width, its height grown to hold titles and legends.
+
+    Streamlit gives a single chart ``autosize: fit``, which squeezes the chart title and axis
+    titles into the set height: a y-axis title longer than the plot is tall collapses the plot.
+    """
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def retitle_y(chart: alt.LayerChart, title: str) -> alt.LayerChart:
+    """A copy of a layered chart whose y-axis reads ``title``, e.g. :func:`percentile_bands` for the
+    CNN, whose units feed a ReLU: "Input to the ReLU"."""
+    chart = chart.copy(deep=True)
+    for layer in chart.layer:
+        if layer.encoding.y is not alt.Undefined:
+            layer.encoding.y.title = title  # identical titles on every layer merge into one
+    return chart

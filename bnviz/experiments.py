@@ -23,7 +23,7 @@ MNIST = TrainConfig(model="mlp", dataset="mnist", steps=50_000, batch_size=60, l
 CIFAR = TrainConfig(model="cnn", dataset="cifar10", steps=5_000, batch_size=128, lr=0.05, momentum=0.9,
                     weight_decay=5e-4, augment=True, eval_every=500, probe_every=500, probe_size=256)
 
-SWEEP_LRS = (MNIST_LR, 3 * MNIST_LR, 10 * MNIST_LR, 30 * MNIST_LR)  # 1x, 3x, 10x, 30x the stable rate
+SWEEP_LRS = tuple(round(k * MNIST_LR, 6) for k in (1, 3, 10, 30))  # 1x, 3x, 10x, 30x the stable rate (0.3 ... 9)
 SWEEP_STDS = (0.01, 0.1, 1.0)  # init scales: 0.01 is the plateau-prone small init
 
 

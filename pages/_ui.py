@@ -1,0 +1,101 @@
+"""Streamlit helpers shared by the pages (not a page: app.py does not list it)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from bnviz import cache, data
+
+
+PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/algorithm.py", "Algorithm 1, step by step", ":material/calculate:"),
+    ("pages/activations.py", "Activations while training", ":material/monitoring:"),
+    ("pages/experiments.py", "The paper's experiments", ":material/science:"),
+    ("pages/code.py", "The code", ":material/code:"),
+]
+
+
+def router():
+    """Page config, navigation and sidebar settings: everything app.py draws around a page.
+    Returns the st.navigation page to run."""
+    st.set_page_config(page_title="bnviz: Batch Normalization, step by step", page_icon=":material/bar_chart:",
+                       layout="wide")
+    page = st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
+                          for i, (path, title, icon) in enumerate(PAGES)])
+    sidebar_settings()
+    st.sidebar.caption(
+        "Ioffe & Szegedy (2015), *Batch Normalization: Accelerating Deep Network Training by Reducing "
+        "Internal Covariate Shift*, [arXiv:1502.03167](https://arxiv.org/abs/1502.03167)"
+    )
+    return page
+
+
+def require_router() -> None:
+    """Make sure the router was drawn, whatever URL the browser opened first.
+
+    With a folder named pages/ beside app.py, Streamlit starts in its legacy multipage mode and
+    runs a page file directly, without app.py, when the first request after the server starts is
+    a page URL (st.navigation switches that mode off, but only once app.py has run). Then this
+    page draws the router itself and goes on; from the next run on, app.py routes as usual.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        router()
+
+
+def data_dir() -> Path:
+    """The data folder chosen in the sidebar (default: $BNVIZ_DATA_DIR or ./data)."""
+    return Path(st.session_state.get("data_dir") or data.default_data_dir())
+
+
+def cache_dir() -> Path:
+    return cache.default_cache_dir()
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
+def _load(name: str, folder: str) -> data.Dataset:
+    return data.load(name, folder)
+
+
+def load_dataset(name: str) -> tuple[data.Dataset | None, str | None]:
+    """(dataset, None), or (None, a message saying what is missing and what to do)."""
+    try:
+        return _load(name, str(data_dir())), None
+    except data.DataError as e:
+        return None, str(e)
+
+
+def real_data_available(name: str) -> bool:
+    folder = data_dir()
+    if name == "mnist":
+        raw = folder / "MNIST" / "raw"
+        return all((raw / s).exists() or (raw / f"{s}.gz").exists() for s in data.MNIST_STEMS)
+    return all((folder / data.CIFAR10_DIR / f).exists() for f in data.CIFAR10_FILES)
+
+
+def data_badge(label: str, source: str) -> None:
+    """Say where numbers come from, every time: official, a non-official copy, or synthetic."""
+    if source == "synthetic":
+        st.warning(f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.", icon=":material/science:")
+    elif source == "non-official":
+        st.info(f"**Data:** {label} (a copy whose files differ from the official release).", icon=":material/info:")
+    else:
+        st.caption(f"Data: {label}")
+
+
+def csv_download(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename, mime="text/csv",
+                       key=key or f"csv-{filename}", icon=":material/download:")
+
+
+def sidebar_settings() -> None:
+    """The data folder, set once for every page."""
+    default = str(data.default_data_dir().resolve())
+    st.sidebar.text_input("Data folder", value=default, key="data_dir",
+                          help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
+                               f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.")

@@ -1,0 +1,41 @@
+"""Home: what Batch Normalization does, and what each page teaches."""
+import streamlit as st
+
+from pages._ui import require_router
+
+require_router()
+
+st.title("Batch Normalization, step by step")
+st.markdown(
+    """
+**Batch Normalization** (BN) normalizes the input of every layer over each mini-batch: it
+subtracts the batch mean, divides by the batch standard deviation, then lets the network
+re-scale and re-shift the result with two learned numbers per feature, γ and β. The paper
+argues that this keeps each layer's input distribution stable while the layers below it
+learn, so a network trains faster, tolerates higher learning rates and cares less about how
+its weights were initialized.
+"""
+)
+
+st.subheader("What each page teaches")
+cols = st.columns(2)
+with cols[0]:
+    st.page_link("pages/algorithm.py", label="**Algorithm 1, step by step**", icon=":material/calculate:")
+    st.caption("Edit a toy batch and walk through the mean, the variance, the normalization and the "
+               "scale and shift; then the paper's backward pass, checked live against autograd, and "
+               "Algorithm 2's inference map.")
+    st.page_link("pages/activations.py", label="**Activations while training**", icon=":material/monitoring:")
+    st.caption("Train a network with and without BN side by side and watch each layer's input "
+               "distribution, the paper's Figure 1(b,c) percentiles, and sigmoid saturation.")
+with cols[1]:
+    st.page_link("pages/experiments.py", label="**The paper's experiments**", icon=":material/science:")
+    st.caption("MNIST Figure 1(a), a CIFAR-10 CNN and a learning-rate by init-scale grid, from "
+               "recorded runs or trained live on this computer, beside the paper's numbers.")
+    st.page_link("pages/code.py", label="**The code**", icon=":material/code:")
+    st.caption("The real source of bnviz's BN forward and backward, next to the equations it implements.")
+
+st.divider()
+st.markdown(
+    "Sergey Ioffe and Christian Szegedy. *Batch Normalization: Accelerating Deep Network Training by "
+    "Reducing Internal Covariate Shift.* ICML 2015. [arXiv:1502.03167](https://arxiv.org/abs/1502.03167)"
+)

@@ -1,0 +1,195 @@
+"""The Experiments page in AppTest: cached results, broken cache files, and runs in every state."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bnviz import cache, compare, experiments, jobs
+from bnviz.cli import resolve
+from bnviz.runner import run_experiment
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A small real cache file: mnist-fig1 on synthetic data, 40 steps, 2 seeds (its key is not the default's)."""
+    folder = tmp_path_factory.mktemp("recorded")
+    exp = experiments.get("mnist-fig1").with_overrides(steps=40, seeds=[0, 1], dataset="synthetic-mnist")
+    run_experiment(exp, cache_dir=folder, command="test")
+    assert exp.key() != experiments.get("mnist-fig1").key()
+    return cache.result_path(folder, exp.name, exp.key())
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """An empty cache folder for this test, and a data folder without real datasets."""
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def sleeper():
+    """A live process standing in for a training run's pid."""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield p
+    p.kill()
+    p.wait()
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/experiments.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def text_of(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def progress_file(folder, exp, status, pid, step=20):
+    runs = [{"arm": arm.label, "seed": seed, "status": "running", "step": step, "steps": cfg.steps, "config": cfg.to_dict(),
+             "records": [{"step": 0, "status": "running", "test/acc": 0.1}, {"step": step, "status": "running", "test/acc": 0.5}]}
+            for arm, seed, cfg in exp.runs()]
+    cache.write_json_atomic(cache.progress_path(folder, exp.name, exp.key()), {
+        "schema": 1, "experiment": exp.name, "key": exp.key(), "pid": pid, "status": status, "message": "",
+        "command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic", "started": "2026-01-01T00:00:00+00:00",
+        "data": {"label": "synthetic MNIST-shaped data", "source": "synthetic", "sha256": "x"}, "runs": runs})
+
+
+def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, recorded):
+    shutil.copy(recorded, folder)
+    at = open_page()
+    mnist = at.tabs[0]
+    assert len(mnist.get("vega_lite_chart")) >= 4  # Figure 1(a), (b), (c), the training loss
+    assert "Synthetic data" in text_of(mnist.warning)
+    assert any(c.value == "test" for c in mnist.code)  # the command that produced it
+    assert "40 steps · seeds 0, 1" in text_of(mnist.caption)
+    table = next(d.value for d in mnist.dataframe if compare.PAPER_COLUMN in d.value.columns)
+    assert table["Steps"].iloc[-1] == "40 (last)"
+    assert "BN's mean test accuracy is above no BN's at every eval point" in text_of(mnist.markdown)
+    assert len(mnist.download_button) >= 4
+    assert [e.label for e in mnist.expander] == ["Train another configuration"]
+    assert "Nothing is cached" not in text_of(mnist.info)
+
+
+def handmade(name, runs, source, label):
+    """A finished result written by hand: one record per (step, test accuracy) of each run."""
+    return {"schema": 1, "experiment": name, "key": f"hand{len(runs):012d}", "status": "complete", "command": "by hand",
+            "code_version": {"bnviz_sha256": "hand"}, "wall_time": 1.0, "created": "2026-01-01T00:00:00+00:00",
+            "data": {"label": label, "source": source, "sha256": "x"},
+            "runs": [{"arm": arm, "seed": 0, "status": status, "steps": 1000, "config": config,
+                      "records": [{"step": s, "status": "running", "test/acc": a, "train/loss": 1.0} for s, a in records]}
+                     for arm, config, status, records in runs]}
+
+
+def test_cifar_and_sweep_results_draw_with_their_data_notes_and_findings(folder):
+    cnn = {"dataset": "cifar10", "lr": 0.05, "norm": "none"}
+    cifar = handmade("cifar10-cnn", [("no BN", cnn, "done", [(0, 0.1), (1000, 0.70)]),
+                                     ("BN", cnn | {"norm": "bnviz"}, "done", [(0, 0.1), (1000, 0.78)])],
+                     "non-official", "CIFAR-10, files differ from the official release")
+    runs = []
+    for bn in (False, True):
+        for std in (0.01, 0.1, 1.0):
+            for lr in (0.3, 3.0):
+                fails = not bn and (lr == 3.0 or std == 0.01)
+                runs.append((f"{'BN' if bn else 'no BN'}, lr {lr:g}, std {std:g}",
+                             {"dataset": "mnist", "norm": "bnviz" if bn else "none", "lr": lr, "init_std": std},
+                             "diverged" if fails and lr == 3.0 else "done",
+                             [(0, 0.1), (500, 0.1 if fails else 0.93), (1000, 0.1 if fails else 0.97)]))
+    sweep = handmade("lr-sweep", runs, "synthetic", "synthetic MNIST-shaped data")
+    for payload in (cifar, sweep):
+        cache.write_json_atomic(cache.result_path(folder, payload["experiment"], payload["key"]), payload)
+    at = open_page()
+    cifar_tab, sweep_tab = at.tabs[1], at.tabs[2]
+    assert "JPEG re-encoded" in text_of(cifar_tab.caption)
+    assert [m.value for m in cifar_tab.metric] == ["70.00%", "78.00%"]
+    assert len(cifar_tab.get("vega_lite_chart")) == 2
+    findings = text_of(sweep_tab.markdown)
+    assert "does BN train where no BN stalls or diverges? yes: in 3 of 3" in findings
+    assert "is BN less sensitive to the init std than no BN? yes" in findings
+    assert len(sweep_tab.get("vega_lite_chart")) == 1 and "Synthetic data" in text_of(sweep_tab.warning)
+
+
+def test_a_corrupt_cache_file_is_a_warning_not_a_crash(folder, recorded):
+    shutil.copy(recorded, folder)
+    (folder / "mnist-fig1-0123456789abcdef.json").write_text('{"schema": 1, "experiment": ')
+    at = open_page()
+    assert "mnist-fig1-0123456789abcdef.json: not readable JSON" in text_of(at.warning)
+    assert len(at.tabs[0].get("vega_lite_chart")) >= 4  # the good file still draws
+
+
+def test_an_empty_cache_offers_the_run_controls_with_synthetic_data_only(folder):
+    at = open_page()
+    for tab, name in zip(at.tabs, ("mnist-fig1", "cifar10-cnn", "lr-sweep")):
+        assert "Nothing is cached" in text_of(tab.info) and f"python -m bnviz run {name}" in text_of(tab.info)
+        assert [b.label for b in tab.button] == ["Run"]
+        assert tab.radio[0].options == ["synthetic (offline demo)"]  # no real data in the data folder
+        assert "data folder" in text_of(tab.info).lower()
+        assert not tab.get("vega_lite_chart")
+
+
+def test_a_progress_file_with_a_dead_pid_shows_crashed_not_complete(folder):
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "running", dead_pid())
+    at = open_page()
+    mnist = at.tabs[0]
+    assert "crashed" in text_of(mnist.error) and f"mnist-fig1-{exp.key()}.log" in text_of(mnist.error)
+    assert not mnist.progress and not mnist.get("vega_lite_chart")
+    assert "Nothing is cached" in text_of(mnist.info)
+    assert "Run it again" in [b.label for b in mnist.button]
+
+
+def test_a_stopped_run_is_never_shown_as_complete(folder):
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "stopped", dead_pid())
+    at = open_page()
+    mnist = at.tabs[0]
+    assert "was stopped at 50%" in text_of(mnist.warning) and "not a result" in text_of(mnist.warning)
+    assert not mnist.get("vega_lite_chart") and not mnist.progress and not mnist.selectbox
+    assert "Nothing is cached" in text_of(mnist.info)
+
+
+def test_a_running_job_shows_progress_and_a_second_start_is_refused(folder, sleeper, monkeypatch):
+    started = []
+    monkeypatch.setattr(jobs, "start", lambda *a, **k: started.append(a))
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "running", sleeper.pid)
+    at = open_page()
+    mnist = at.tabs[0]
+    assert mnist.progress and mnist.progress[0].value == 50  # percent
+    assert "no BN seed 0: 20 of 40 steps" in text_of(mnist.caption)
+    assert "Stop this run" in [b.label for b in mnist.button]
+    mnist.number_input[0].set_value(40)
+    mnist.number_input[1].set_value(1)
+    next(b for b in mnist.button if b.label == "Run").click()
+    at.run()
+    assert "already training" in text_of(at.tabs[0].warning)
+    assert started == []
+
+
+def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkeypatch):
+    started = []
+    monkeypatch.setattr(jobs, "start", lambda args, exp, cache_dir=None: started.append((args, exp.key())) or sleeper)
+    at = open_page()
+    mnist = at.tabs[0]
+    mnist.number_input[0].set_value(40)
+    mnist.number_input[1].set_value(2)
+    next(b for b in mnist.button if b.label == "Run").click()
+    at.run()
+    assert not at.exception
+    assert started == [(["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"],
+                        resolve("mnist-fig1", 40, [0, 1], synthetic=True).key())]
+    assert at.tabs[0].progress and "Starting the training process" in at.tabs[0].progress[0].proto.text

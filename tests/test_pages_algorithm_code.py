@@ -1,0 +1,213 @@
+"""The step-through page and the code page, run through the app's router with Streamlit's AppTest.
+
+Also the pure parts behind the step-through page (bnviz.stepthrough): the equations it reads from
+docstrings, and its live checks against autograd and against BatchNorm1d.
+"""
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from bnviz import functional as F
+from bnviz import stepthrough as S
+from bnviz import toybatch as T
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+STEPS = S.steps()
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def algorithm() -> AppTest:
+    return open_page("pages/algorithm.py")
+
+
+def click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def latex(at: AppTest) -> list[str]:
+    """The LaTeX of each st.latex element (AppTest reports it wrapped in $$ ... $$)."""
+    return [e.value.strip().removeprefix("$$").removesuffix("$$").strip() for e in at.latex]
+
+
+def paste(at: AppTest, text: str) -> None:
+    at.text_area(key="alg_text").input(text)
+    at.run()
+
+
+# ----------------------------------------------------------------------------- the pure parts
+
+
+def test_equations_come_from_the_docstrings_of_the_code():
+    assert len(S.docstring_equations(F.forward_steps)) == 4
+    assert len(S.docstring_equations(F.backward_steps)) == 6
+    assert S.docstring_equations(F.population_stats)[1].startswith(r"\mathrm{Var}[x] \leftarrow \frac{m}{m-1}")
+    assert [len(s.equations) for s in STEPS] == [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3]
+    assert STEPS[1].equations[0].startswith(r"\sigma_B^2")
+    assert STEPS[7].equations[0].startswith(r"\frac{\partial\ell}{\partial x_i}")
+
+
+@pytest.mark.parametrize("loss", list(S.LOSSES))
+def test_walk_matches_autograd_for_every_gradient(loss):
+    gamma, beta = T.default_affine(3)
+    w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, loss, seed=0)
+    for name in ("dx_hat", "dvar", "dmean", "dx", "dgamma", "dbeta"):
+        assert w.max_diff(name) < S.AUTOGRAD_TOL, name
+    assert torch.allclose(w.bwd.dx.sum(0), torch.zeros(3, dtype=torch.float64), atol=1e-12)
+
+
+def test_walk_would_notice_a_wrong_gradient():
+    gamma, beta = T.default_affine(3)
+    w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
+    wrong = S.Walk(w.fwd, w.dy, F.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001,
+                                                w.bwd.dgamma, w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
+    assert wrong.max_diff("dx") > S.AUTOGRAD_TOL
+
+
+def test_inference_demo_agrees_with_batchnorm1d_and_applies_bessel():
+    gamma, beta = T.default_affine(3)
+    inf = S.inference_demo(T.DEFAULT_BATCH, gamma, beta, 1e-5, k=5, seed=0)
+    m = T.DEFAULT_BATCH.shape[0]
+    assert torch.allclose(inf.layer_var, inf.pop.var, rtol=0, atol=1e-12)
+    assert torch.allclose(inf.layer_mean, inf.pop.mean, rtol=0, atol=1e-12)
+    assert torch.allclose(inf.pop.var, inf.pop.batch_vars.mean(0) * m / (m - 1))
+    assert torch.allclose(inf.layer_eval_y, inf.eval_y, atol=1e-12)
+    assert not torch.allclose(inf.train_y, inf.eval_y)  # other batches' statistics, and Bessel
+
+
+# ----------------------------------------------------------------------------- the algorithm page
+
+
+def test_algorithm_page_shows_title_equation_and_tables(algorithm):
+    at = algorithm
+    assert at.title[0].value == "Algorithm 1, step by step"
+    assert at.subheader[0].value == STEPS[0].title
+    assert latex(at)[0] == STEPS[0].equations[0]
+    assert at.text_area(key="alg_text").value == T.format_batch(T.DEFAULT_BATCH)
+    assert len(at.dataframe) >= 2  # the editable batch and the per-row table
+    mean_row = at.table[0].value.loc["μ_B"]
+    assert mean_row.tolist() == pytest.approx([5.0, -1.0, 40.0])
+    assert not at.error and not at.warning
+
+
+def test_next_walks_through_every_step_and_backward_steps_match_autograd(algorithm):
+    at = algorithm
+    for i, step in enumerate(STEPS):
+        assert not at.exception, (step.label, at.exception)
+        assert at.subheader[0].value == step.title
+        assert latex(at)[: len(step.equations)] == step.equations
+        assert len(at.table) == 1 and len(at.dataframe) >= 2
+        assert not at.error, (step.label, errors(at))
+        if 4 <= i <= 10:  # backward steps and Algorithm 2 carry a live check
+            assert at.success and all("max |difference|" in s.value for s in at.success)
+        if i < len(STEPS) - 1:
+            click(at, "Next")
+    assert next(b for b in at.button if b.label == "Next").disabled
+    click(at, "Previous")
+    assert at.subheader[0].value == STEPS[-2].title
+
+
+def test_the_step_can_be_chosen_directly(algorithm):
+    at = algorithm
+    at.button_group(key="alg_step").set_value(STEPS[10].label)
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value == STEPS[10].title
+    assert "eval y" in " ".join(at.dataframe[-1].value.columns)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1, 2, 3", "at least 2 rows"),
+        ("1, abc", "'abc' in row 1 is not a number"),
+        ("nan, 1", "NaN"),
+        ("1e300, 2\n3, 4", "too large"),
+        ("1, 2\n3", "Row 2 has 1 value"),
+        ("", "empty"),
+    ],
+)
+def test_bad_pasted_values_show_an_error_and_keep_the_last_valid_batch(algorithm, text, message):
+    at = algorithm
+    paste(at, text)
+    assert not at.exception
+    assert message in errors(at)
+    assert "last valid batch" in errors(at)
+    assert at.subheader[0].value == STEPS[0].title  # the steps still render, with the default batch
+    assert at.table[0].value.loc["μ_B"].tolist() == pytest.approx([5.0, -1.0, 40.0])
+
+
+def test_a_good_paste_replaces_the_batch_and_clears_the_error(algorithm):
+    at = algorithm
+    paste(at, "1, abc")
+    assert errors(at)
+    paste(at, "1\t10\n3\t20\n5\t60")
+    assert not at.exception and not at.error
+    assert "m = 3 rows, d = 2 features" in " ".join(c.value for c in at.caption)
+    assert at.table[0].value.loc["μ_B"].tolist() == pytest.approx([3.0, 30.0])
+
+
+def test_a_constant_column_warns_and_normalizes_to_zero(algorithm):
+    at = algorithm
+    paste(at, "1, 5\n2, 5\n3, 5")
+    assert not at.exception and not at.error
+    assert any("Feature 2 is constant" in w.value and "ε" in w.value for w in at.warning)
+    click(at, "Next")
+    click(at, "Next")  # step 3: x̂
+    assert at.subheader[0].value == STEPS[2].title
+    assert at.dataframe[-1].value["f2: x̂"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_eps_of_zero_is_an_error_not_a_traceback(algorithm):
+    at = algorithm
+    at.number_input(key="alg_eps").set_value(0.0)
+    at.run()
+    assert not at.exception
+    assert "ε must be > 0" in errors(at)
+    assert not at.subheader  # nothing is computed with an invalid ε
+    at.number_input(key="alg_eps").set_value(0.1)
+    at.run()
+    assert not at.error and at.subheader[0].value == STEPS[0].title
+
+
+def test_new_random_batch_uses_seed_rows_and_features(algorithm):
+    at = algorithm
+    at.number_input(key="alg_seed").set_value(3)
+    at.number_input(key="alg_m").set_value(8)
+    at.number_input(key="alg_d").set_value(4)
+    click(at, "New random batch")
+    assert not at.exception and not at.error
+    assert "m = 8 rows, d = 4 features" in " ".join(c.value for c in at.caption)
+    assert at.text_area(key="alg_text").value == T.format_batch(T.random_batch(8, 4, seed=3))
+
+
+# ----------------------------------------------------------------------------- the code page
+
+
+def test_code_page_shows_the_real_source_beside_the_equations():
+    at = open_page("pages/code.py")
+    assert at.title[0].value == "The code"
+    sources = [c.value for c in at.code]
+    assert any("def forward_steps" in s for s in sources)
+    assert any("def backward_steps" in s for s in sources)
+    assert any("class BatchNormFunction" in s and "closed_form_backward" in s for s in sources)
+    assert any("def inference_affine" in s for s in sources)
+    assert any("momentum is None" in s and "bessel(" in s for s in sources)  # _BatchNorm.forward
+    shown = set(latex(at))
+    assert set(S.docstring_equations(F.forward_steps)) <= shown
+    assert set(S.docstring_equations(F.backward_steps)) <= shown
