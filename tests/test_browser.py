@@ -96,6 +96,7 @@ PAGES = {
     "algorithm": lambda page: page.get_by_role("button", name="Next").first.click(),
     "home": lambda page: page.locator('[data-testid="stPageLink"]').filter(has_text="The code").first.click(),
     "experiments": lambda page: page.get_by_role("tab").nth(2).click(),
+    "activations": lambda page: page.get_by_text("Train live").first.click(),
     "code": lambda page: page.get_by_role("button", name="The fast path that trains the networks").click(),
 }
 

@@ -1,0 +1,187 @@
+"""bnviz.live: two arms trained in step, pause / resume / stop, and the helpers the Activations page draws with."""
+import math
+
+import pytest
+import torch
+
+from bnviz import cache, data, experiments, live, results
+from bnviz.config import TrainConfig
+from bnviz.trainer import train
+
+
+@pytest.fixture(scope="module")
+def mnist_like():
+    return data.synthetic("mnist", n_train=600, n_test=200, seed=0)
+
+
+def small(**kw) -> TrainConfig:
+    base = dict(dataset="synthetic-mnist", steps=40, batch_size=30, lr=0.5, eval_every=20, probe_every=20,
+                probe_size=100, seed=3)
+    return TrainConfig(**{**base, **kw})
+
+
+def without_time(records):
+    return [{k: v for k, v in r.items() if not k.startswith("time/")} for r in records]
+
+
+def run_to_end(lc, budget=0.0, limit=200):
+    for _ in range(limit):
+        if lc.done:
+            return
+        lc.advance(budget)
+    raise AssertionError(f"not done after {limit} advances: {lc.state}")
+
+
+def test_arms_differ_only_in_norm_and_are_labelled_like_the_cache(mnist_like):
+    lc = live.LiveComparison(small(), mnist_like)
+    assert [r["arm"] for r in lc.runs] == ["no BN", "BN"]
+    assert [r["config"]["norm"] for r in lc.runs] == ["none", "bnviz"]
+    a, b = (dict(r["config"], norm=None) for r in lc.runs)
+    assert a == b and all(r["seed"] == 3 for r in lc.runs)
+
+
+def test_interleaved_records_equal_sequential_training(mnist_like):
+    """Alternating two generators must not change either run (each seeds its own model and batches)."""
+    lc = live.LiveComparison(small(), mnist_like)
+    run_to_end(lc)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # LiveComparison trains with one thread
+    try:
+        for run in lc.runs:
+            expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+            assert without_time(run["records"]) == without_time(expected)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_advance_pulls_from_the_arm_that_is_behind(mnist_like):
+    lc = live.LiveComparison(small(), mnist_like)
+    while not lc.done:
+        assert lc.advance(0.0) == 1  # a zero budget still makes progress: exactly one record
+        counts = [len(r["records"]) for r in lc.runs]
+        assert abs(counts[0] - counts[1]) <= 1
+        assert counts[0] >= counts[1]  # ties go to "no BN" first
+
+
+def test_finished_run_is_done_with_full_progress(mnist_like):
+    lc = live.LiveComparison(small(), mnist_like)
+    assert lc.fraction == 0.0 and lc.running and not lc.done
+    run_to_end(lc, budget=10.0)
+    assert lc.state == "done" and lc.done and lc.fraction == 1.0
+    assert all(r["status"] == "done" and r["records"][-1]["step"] == 40 for r in lc.runs)
+    assert lc.advance(10.0) == 0
+
+
+def test_pause_keeps_state_and_resume_continues(mnist_like):
+    lc = live.LiveComparison(small(), mnist_like)
+    lc.advance(0.0)
+    lc.advance(0.0)
+    lc.pause()
+    before = [list(r["records"]) for r in lc.runs]
+    assert lc.state == "paused" and not lc.done
+    assert lc.advance(10.0) == 0 and [r["records"] for r in lc.runs] == before
+    lc.resume()
+    assert lc.running and lc.advance(0.0) == 1
+    run_to_end(lc)
+    assert lc.state == "done"
+
+
+def test_stop_keeps_what_was_trained_and_labels_it_stopped(mnist_like):
+    lc = live.LiveComparison(small(steps=200), mnist_like)
+    for _ in range(4):
+        lc.advance(0.0)
+    kept = [len(r["records"]) for r in lc.runs]
+    lc.stop()
+    assert lc.state == "stopped" and lc.done and 0 < lc.fraction < 1
+    assert [r["status"] for r in lc.runs] == ["stopped", "stopped"]
+    assert [len(r["records"]) for r in lc.runs] == kept and lc.advance(10.0) == 0
+    lc.resume()  # a stopped run cannot be resumed
+    assert lc.state == "stopped"
+
+
+def test_a_crash_becomes_a_message_not_an_exception(mnist_like):
+    lc = live.LiveComparison(small(batch_size=1000), mnist_like)  # more than the 600 training examples
+    lc.advance(1.0)
+    assert lc.state == "failed" and lc.done
+    assert "batch_size 1000" in lc.error and lc.error.startswith("no BN")
+
+
+def test_advance_restores_the_thread_count(mnist_like):
+    previous = torch.get_num_threads()
+    lc = live.LiveComparison(small(), mnist_like, threads=1)
+    lc.advance(0.0)
+    assert torch.get_num_threads() == previous
+
+
+def test_test_size_evaluates_on_the_first_examples(mnist_like):
+    lc = live.LiveComparison(small(), mnist_like, test_size=50)
+    assert lc.test_examples == 50
+    lc.advance(0.0)
+    acc = lc.runs[0]["records"][0]["test/acc"]
+    assert acc * 50 == pytest.approx(round(acc * 50))  # a multiple of 1/50
+    assert live.LiveComparison(small(), mnist_like, test_size=10_000).test_examples == 200
+
+
+def test_live_config_takes_the_experiments_defaults_and_scales_probes():
+    mlp = live.live_config("mlp", seed=1, steps=3000, lr=experiments.MNIST_LR, init_std=0.01, synthetic=True)
+    assert mlp.dataset == "synthetic-mnist" and mlp.init_std == 0.01 and mlp.batch_size == experiments.MNIST.batch_size
+    assert mlp.probe_every == mlp.eval_every == 100 and mlp.early_probes and mlp.probe_size == 500
+    assert live.live_config("mlp", 0, 20_000, 0.3).probe_every == 500  # about 40 stops, not 200
+    cnn = live.live_config("cnn", seed=0, steps=300, lr=experiments.CIFAR.lr, init_std=0.01)
+    assert cnn.dataset == "cifar10" and cnn.init_std is None and cnn.momentum == experiments.CIFAR.momentum
+    assert cnn.probe_every == 10 and cnn.probe_size == 128
+    with pytest.raises(ValueError, match="steps must be a positive"):
+        live.live_config("mlp", 0, 0, 0.3)
+    with pytest.raises(ValueError, match="model must be one of"):
+        live.live_config("rnn", 0, 100, 0.3)
+
+
+def test_every_offered_learning_rate_includes_the_experiment_default():
+    assert experiments.MNIST.lr in live.CHOICES["mlp"].lrs and experiments.CIFAR.lr in live.CHOICES["cnn"].lrs
+    assert live.INIT_STDS == (0.01, 0.1, 1.0)
+
+
+@pytest.mark.parametrize("x, expected", [(0.3, 1), (1, 1), (1.5, 2), (3, 5), (7.5, 10), (75, 100), (101, 200)])
+def test_nice_ceil(x, expected):
+    assert live.nice_ceil(x) == expected
+
+
+def fake_run(arm, steps, status="done", seed=0):
+    recs = [{"step": s, "layer1/hist": [1, 2], "layer1/p15": -s, "layer1/p50": 0.0, "layer1/p85": 2 * s,
+             "layer1/mean": 0.0, "layer1/std": 1.0, "layer1/saturation": s / 100} for s in steps]
+    return {"arm": arm, "seed": seed, "status": status, "config": {"model": "mlp", "steps": 10}, "records": recs}
+
+
+def test_a_diverged_arm_does_not_hold_the_slider_back():
+    runs = [fake_run("no BN", [0, 1, 2], status="diverged"), fake_run("BN", [0, 1, 2, 5, 10])]
+    assert live.slider_steps(runs) == [0, 1, 2, 5, 10]
+    assert live.slider_steps([fake_run("no BN", [0, 1, 2]), fake_run("BN", [0, 1, 2, 5])]) == [0, 1, 2]
+
+
+def test_saturation_at_and_the_shared_percentile_range():
+    runs = [fake_run("no BN", [0, 5]), fake_run("BN", [0, 5]), fake_run("BN", [0, 5], seed=1)]
+    runs[2]["records"][1]["layer1/saturation"] = 0.99
+    assert live.saturation_at(results.layer_stats(runs), 5) == {"layer1": {"no BN": 0.05, "BN": 0.05}}
+    lo, hi = live.percentile_domain(results.percentiles(runs, "layer1"))
+    assert lo < -5 < 10 < hi and math.isclose(hi - 10, -5 - lo)
+    assert live.percentile_domain(results.percentiles([], "layer1")) is None
+
+
+def test_histograms_at_has_every_layer_for_the_csv():
+    runs = [fake_run("no BN", [0]), fake_run("BN", [0])]
+    df = live.histograms_at(runs, ["layer1"], 0, [0.0, 1.0, 2.0])
+    assert set(df["arm"]) == {"no BN", "BN"} and set(df["layer"]) == {"layer1"} and len(df) == 4
+
+
+def test_cached_choices_keep_only_results_with_histograms(tmp_path):
+    with_hist, curves_only = tmp_path / "mnist-fig1-a.json", tmp_path / "lr-sweep-b.json"
+    for p in (with_hist, curves_only):
+        p.write_text("{}")
+    fig1 = {"title": "Figure 1", "created": "2026-01-02T03:04:05", "data": {"label": "MNIST", "source": "official"},
+            "runs": [fake_run("no BN", [0, 5], seed=1), fake_run("BN", [0, 5], seed=0)]}
+    sweep = {"runs": [{"arm": "BN", "seed": 0, "config": {"model": "mlp", "steps": 10}, "records": [{"step": 0}]}]}
+    scan = cache.Scan(results={"mnist-fig1": [(with_hist, fig1)], "lr-sweep": [(curves_only, sweep)]}, problems=[])
+    (choice,) = live.cached_choices(scan)
+    assert choice["experiment"] == "mnist-fig1" and choice["seeds"] == [0, 1] and choice["activation"] == "sigmoid"
+    assert choice["path"] == str(with_hist) and choice["steps"] == 10
+    assert choice["label"] == "mnist-fig1: 10 steps, seeds 0, 1, official data (2026-01-02 03:04)"
