@@ -28,9 +28,16 @@ def cli(*args, cwd=ROOT, env=None):
     return subprocess.run([sys.executable, "-m", "bnviz", *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=300)
 
 
-def test_run_writes_a_complete_result_atomically(tmp_path):
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One real two-seed run through the parallel runner, shared by the tests that only read it."""
+    folder = tmp_path_factory.mktemp("cache")
     exp = tiny(seeds=(0, 1))
-    result = run_experiment(exp, cache_dir=tmp_path, command="test", workers=2)
+    return exp, folder, run_experiment(exp, cache_dir=folder, command="test", workers=2)
+
+
+def test_run_writes_a_complete_result_atomically(finished):
+    exp, tmp_path, result = finished
     path = cache.result_path(tmp_path, exp.name, exp.key())
     assert path.exists() and not cache.progress_path(tmp_path, exp.name, exp.key()).exists()
     on_disk = cache.load_result(path)
@@ -52,8 +59,8 @@ def test_parallel_and_sequential_runs_give_the_same_records(tmp_path):
     assert strip(a) == strip(b)
 
 
-def test_summary_reports_final_accuracy_per_seed_and_provenance(tmp_path):
-    result = run_experiment(tiny(seeds=(0, 1)), cache_dir=tmp_path)
+def test_summary_reports_final_accuracy_per_seed_and_provenance(finished):
+    result = finished[2]
     s = summary(result)
     assert set(s["arms"]) == {"no BN", "BN"}
     for arm in s["arms"].values():
@@ -101,10 +108,10 @@ def test_bad_arguments_give_one_line_and_nonzero_exit(args, message, tmp_path, c
     assert "Traceback" not in err
 
 
-def test_corrupt_and_partial_cache_files_are_reported_and_ignored(tmp_path):
-    exp = tiny()
-    run_experiment(exp, cache_dir=tmp_path)
-    good = cache.result_path(tmp_path, exp.name, exp.key())
+def test_corrupt_and_partial_cache_files_are_reported_and_ignored(finished, tmp_path):
+    exp, folder, _ = finished
+    good = tmp_path / cache.result_path(folder, exp.name, exp.key()).name
+    good.write_text(cache.result_path(folder, exp.name, exp.key()).read_text())
     (tmp_path / "mnist-fig1-deadbeef00000000.json").write_text(good.read_text()[: 500])  # truncated
     partial = json.loads(good.read_text())
     partial["status"] = "running"
