@@ -24,24 +24,23 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
+def _whole_number(minimum: int, not_a_number: str, too_small: str):
+    """An argparse type: an int of at least ``minimum``, with messages that say what was wrong."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(not_a_number.format(text=text))
+        if value < minimum:
+            raise argparse.ArgumentTypeError(too_small.format(value=value))
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seeds are whole numbers, got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seeds are 0 or more, got {value}")
-    return value
+_positive_int = _whole_number(1, "expected a whole number, got {text!r}", "must be greater than 0, got {value}")
+_seed = _whole_number(0, "seeds are whole numbers, got {text!r}", "seeds are 0 or more, got {value}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -216,6 +216,20 @@ def _data_fields(p: data.Provenance) -> dict:
     return {"label": p.label, "source": p.source, "sha256": p.sha256}
 
 
+CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+
+
+def _mean_acc_at(runs: list[dict], arm: str, steps: int) -> dict:
+    """Mean test accuracy over an arm's seeds at the checkpoints a run of ``steps`` reached."""
+    out = {}
+    for step in (c for c in CHECKPOINTS if c <= steps):
+        accs = [r["test/acc"] for run in runs if run["arm"] == arm and run["status"] != "diverged"
+                for r in run["records"] if r["step"] == step and "test/acc" in r]
+        if accs:
+            out[str(step)] = round(sum(accs) / len(accs), 6)
+    return out
+
+
 def summary(result: dict) -> dict:
     """Per arm: final test accuracy per seed (and mean), steps, status; plus data source and wall time."""
     arms = {}
@@ -228,7 +242,9 @@ def summary(result: dict) -> dict:
     for arm in arms.values():
         accs = [a for a in arm["final_test_acc"] if a is not None]
         arm["mean_final_test_acc"] = round(sum(accs) / len(accs), 6) if accs else None
-    return {
+    for label, arm in arms.items():
+        arm["mean_test_acc_at_step"] = _mean_acc_at(result["runs"], label, arm["steps"])
+    out = {
         "experiment": result["experiment"],
         "key": result["key"],
         "data": result["data"],
@@ -237,4 +253,29 @@ def summary(result: dict) -> dict:
         "command": result["command"],
         "created": result.get("created"),
         "code_version": result["code_version"],
+    }
+    if set(arms) == {"no BN", "BN"}:
+        out["bn_vs_no_bn"] = _head_to_head(result["runs"])
+    return out
+
+
+def _head_to_head(runs: list[dict]) -> dict:
+    """At how many eval points (after step 0) the BN arm's seed-mean test accuracy beats no BN's."""
+    means = {}
+    for arm in ("no BN", "BN"):
+        by_step = {}
+        for run in runs:
+            if run["arm"] == arm:
+                for r in run["records"]:
+                    if r["step"] > 0 and "test/acc" in r:
+                        by_step.setdefault(r["step"], []).append(r["test/acc"])
+        means[arm] = {step: sum(v) / len(v) for step, v in by_step.items()}
+    steps = sorted(set(means["BN"]) & set(means["no BN"]))
+    behind = [s for s in steps if means["BN"][s] <= means["no BN"][s]]
+    upto10k = [s for s in steps if s <= 10_000]
+    return {
+        "eval_points": len(steps),
+        "bn_ahead": len(steps) - len(behind),
+        "bn_ahead_up_to_10000_steps": f"{sum(1 for s in upto10k if s not in behind)}/{len(upto10k)}",
+        "steps_where_bn_is_not_ahead": behind,
     }

@@ -69,6 +69,16 @@ def test_summary_reports_final_accuracy_per_seed_and_provenance(finished):
     bn_run = next(r for r in result["runs"] if r["arm"] == "BN" and r["seed"] == 1)
     assert s["arms"]["BN"]["final_test_acc"][1] == pytest.approx(bn_run["records"][-1]["test/acc"], abs=1e-6)
     assert s["data"]["source"] == "synthetic" and len(s["data"]["sha256"]) == 64
+    assert list(s["arms"]["BN"]["mean_test_acc_at_step"]) == []  # a 30-step run reaches no checkpoint
+
+
+def test_summary_means_accuracy_over_seeds_at_checkpoints():
+    rec = lambda step, acc: {"step": step, "test/acc": acc}
+    runs = [{"arm": "BN", "seed": s, "steps": 2000, "status": "done", "records": [rec(1000, a), rec(2000, a + 0.1)]}
+            for s, a in ((0, 0.5), (1, 0.7))]
+    runs.append({"arm": "BN", "seed": 2, "steps": 2000, "status": "diverged", "records": [rec(1000, 0.0)]})
+    result = {"experiment": "x", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
+    assert summary(result)["arms"]["BN"]["mean_test_acc_at_step"] == {"1000": 0.6, "2000": 0.7}
 
 
 def test_cli_run_then_cached_then_summary_and_list(tmp_path):
@@ -196,3 +206,12 @@ def test_cache_files_never_use_pickle():
     for path in (ROOT / "cache").glob("*.json"):
         payload = cache.load_result(path)  # plain JSON with a schema version
         assert payload["schema"] == cache.SCHEMA
+
+
+def test_head_to_head_counts_eval_points_where_bn_is_ahead():
+    rec = lambda step, acc: {"step": step, "test/acc": acc}
+    runs = [{"arm": "no BN", "seed": 0, "steps": 20000, "status": "done", "records": [rec(0, 0.1), rec(500, 0.5), rec(1000, 0.9), rec(20000, 0.95)]},
+            {"arm": "BN", "seed": 0, "steps": 20000, "status": "done", "records": [rec(0, 0.1), rec(500, 0.8), rec(1000, 0.9), rec(20000, 0.96)]}]
+    result = {"experiment": "x", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
+    h = summary(result)["bn_vs_no_bn"]
+    assert h == {"eval_points": 3, "bn_ahead": 2, "bn_ahead_up_to_10000_steps": "1/2", "steps_where_bn_is_not_ahead": [1000]}

@@ -1,0 +1,55 @@
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app] [--data-dir DIR]
+
+Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import torch
+
+from benchmarks import harness
+
+SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="fewer repeats; mnist-fig1 scaled to 5,000 steps")
+    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    p.add_argument("--data-dir", help="folder with MNIST/raw (default: $BNVIZ_DATA_DIR or ./data)")
+    args = p.parse_args(argv)
+    only = set(args.only.split(","))
+    if only - set(SECTIONS):
+        p.error(f"unknown section(s): {', '.join(sorted(only - set(SECTIONS)))}")
+    torch.set_num_threads(1)  # as each experiment run trains: one thread per process
+    t0 = time.time()
+    print(f"machine: {harness.machine()}\n")
+    table = harness.Table()
+    if "layers" in only:
+        from benchmarks import layers
+        layers.run(table, args.quick)
+    if only & {"mlp", "trainer", "memory", "fig1"}:
+        from benchmarks import training
+        from bnviz import data
+        if "mlp" in only:
+            training.run_mlp(table, args.quick)
+        if "trainer" in only:
+            training.run_trainer(table, data.load("mnist", args.data_dir), args.quick)
+        if "fig1" in only:
+            training.run_fig1(table, args.data_dir, args.quick)
+    print(table.markdown())
+    if "memory" in only:
+        print()
+        print("\n".join(training.run_memory(args.data_dir)))
+    if "app" in only:
+        from benchmarks import app
+        print()
+        print("\n".join(app.run(args.quick)))
+    print(f"\n(all sections: {time.time() - t0:,.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
