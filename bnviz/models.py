@@ -24,6 +24,14 @@ NORMS = ("none", "bnviz", "torch")
 MLP_INIT_STD = 0.1
 
 
+def init_gaussian(layers, std: float) -> None:
+    """Weights ~ N(0, std²), biases 0: the paper's 'small random Gaussian values'."""
+    for layer in layers:
+        nn.init.normal_(layer.weight, 0.0, std)
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)
+
+
 def make_norm(norm: str, num_features: int, dims: int) -> nn.Module | None:
     """A BN layer over ``num_features`` for ``dims``-D inputs (1 or 2), or ``None`` for ``norm="none"``."""
     if norm not in NORMS:
@@ -50,14 +58,8 @@ class MnistMLP(nn.Module):
         self.norms = nn.ModuleList(n if n is not None else nn.Identity() for n in norms)
         self.out = nn.Linear(widths[-1], 10)
         if init_std is not None:
-            self.init_gaussian(init_std)
+            init_gaussian((*self.linears, self.out), init_std)
 
-    def init_gaussian(self, std: float) -> None:
-        """Weights ~ N(0, std²), biases 0: the paper's 'small random Gaussian values'."""
-        for linear in (*self.linears, self.out):
-            nn.init.normal_(linear.weight, 0.0, std)
-            if linear.bias is not None:
-                nn.init.zeros_(linear.bias)
 
     def layer_names(self) -> list[str]:
         return [f"layer{i + 1}" for i in range(len(self.linears))]
@@ -98,10 +100,7 @@ class CifarCNN(nn.Module):
         self.fc_norm = make_norm(norm, 128, 1) or nn.Identity()
         self.out = nn.Linear(128, 10)
         if init_std is not None:
-            for m in (*self.convs, self.fc, self.out):
-                nn.init.normal_(m.weight, 0.0, init_std)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+            init_gaussian((*self.convs, self.fc, self.out), init_std)
 
     def layer_names(self) -> list[str]:
         return [f"conv{i + 1}" for i in range(len(self.convs))] + ["fc1"]
