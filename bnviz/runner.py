@@ -22,9 +22,10 @@ import time
 import traceback
 from pathlib import Path
 
+import pandas as pd
 import torch
 
-from bnviz import cache, data
+from bnviz import cache, data, results
 from bnviz.experiments import Experiment
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
@@ -219,15 +220,10 @@ def _data_fields(p: data.Provenance) -> dict:
 CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 
 
-def _mean_acc_at(runs: list[dict], arm: str, steps: int) -> dict:
-    """Mean test accuracy over an arm's seeds at the checkpoints a run of ``steps`` reached."""
-    out = {}
-    for step in (c for c in CHECKPOINTS if c <= steps):
-        accs = [r["test/acc"] for run in runs if run["arm"] == arm and run["status"] != "diverged"
-                for r in run["records"] if r["step"] == step and "test/acc" in r]
-        if accs:
-            out[str(step)] = round(sum(accs) / len(accs), 6)
-    return out
+def _seed_means(runs: list[dict]) -> pd.DataFrame:
+    """Test accuracy per eval step (rows) and arm (columns), averaged over seeds; diverged runs left out."""
+    band = results.band(results.curves([r for r in runs if r["status"] != "diverged"]), "test_acc")
+    return band.pivot(index="step", columns="arm", values="mean")
 
 
 def summary(result: dict) -> dict:
@@ -239,11 +235,13 @@ def summary(result: dict) -> dict:
         arm["seeds"].append(run["seed"])
         arm["final_test_acc"].append(None if final is None or run["status"] == "diverged" else round(final["test/acc"], 6))
         arm["status"].append(run["status"])
-    for arm in arms.values():
+    means = _seed_means(result["runs"])
+    for label, arm in arms.items():
         accs = [a for a in arm["final_test_acc"] if a is not None]
         arm["mean_final_test_acc"] = round(sum(accs) / len(accs), 6) if accs else None
-    for label, arm in arms.items():
-        arm["mean_test_acc_at_step"] = _mean_acc_at(result["runs"], label, arm["steps"])
+        at = means[label].dropna() if label in means else pd.Series(dtype=float)
+        arm["mean_test_acc_at_step"] = {str(c): round(float(at[c]), 6) for c in CHECKPOINTS
+                                        if c <= arm["steps"] and c in at.index}
     out = {
         "experiment": result["experiment"],
         "key": result["key"],
@@ -255,27 +253,18 @@ def summary(result: dict) -> dict:
         "code_version": result["code_version"],
     }
     if set(arms) == {"no BN", "BN"}:
-        out["bn_vs_no_bn"] = _head_to_head(result["runs"])
+        out["bn_vs_no_bn"] = _head_to_head(means)
     return out
 
 
-def _head_to_head(runs: list[dict]) -> dict:
+def _head_to_head(means: pd.DataFrame) -> dict:
     """At how many eval points (after step 0) the BN arm's seed-mean test accuracy beats no BN's."""
-    means = {}
-    for arm in ("no BN", "BN"):
-        by_step = {}
-        for run in runs:
-            if run["arm"] == arm:
-                for r in run["records"]:
-                    if r["step"] > 0 and "test/acc" in r:
-                        by_step.setdefault(r["step"], []).append(r["test/acc"])
-        means[arm] = {step: sum(v) / len(v) for step, v in by_step.items()}
-    steps = sorted(set(means["BN"]) & set(means["no BN"]))
-    behind = [s for s in steps if means["BN"][s] <= means["no BN"][s]]
-    upto10k = [s for s in steps if s <= 10_000]
+    both = means.loc[means.index > 0, ["no BN", "BN"]].dropna()
+    behind = [int(s) for s in both.index[both["BN"] <= both["no BN"]]]
+    up_to_10k = [int(s) for s in both.index if s <= 10_000]
     return {
-        "eval_points": len(steps),
-        "bn_ahead": len(steps) - len(behind),
-        "bn_ahead_up_to_10000_steps": f"{sum(1 for s in upto10k if s not in behind)}/{len(upto10k)}",
+        "eval_points": len(both),
+        "bn_ahead": len(both) - len(behind),
+        "bn_ahead_up_to_10000_steps": f"{sum(1 for s in up_to_10k if s not in behind)}/{len(up_to_10k)}",
         "steps_where_bn_is_not_ahead": behind,
     }
