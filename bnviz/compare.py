@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bnviz import jobs, results
+from bnviz import results
 
 CHECKPOINTS = (1_000, 5_000, 10_000, 20_000, 50_000)  # steps at which the table compares
 STUDENT = {"no BN": 0.9492, "BN": 0.9815}  # a student's reported reproduction (test accuracy)
@@ -305,26 +305,3 @@ def rerun_args(progress: dict) -> list[str] | None:
     except ValueError:
         return None
     return words[3:] if words[:4] == ["python", "-m", "bnviz", "run"] and len(words) > 4 else None
-
-
-@dataclass(frozen=True)
-class ConfigRef:
-    """An experiment config known only by name and key, e.g. from a progress file: all that
-    :func:`bnviz.jobs.status`, ``start`` and ``log_path`` ask of an experiment."""
-
-    name: str
-    hash: str
-
-    def key(self) -> str:
-        return self.hash
-
-
-def unfinished_runs(name: str, cache_dir) -> list[tuple[ConfigRef, "jobs.JobStatus"]]:
-    """Runs of this experiment that left a progress file: in flight, or ended (stopped, failed, crashed) without a result."""
-    found = []
-    for path in sorted(Path(cache_dir).glob(f"{name}-*.progress.json")):
-        ref = ConfigRef(name, path.name[len(name) + 1 : -len(".progress.json")])
-        status = jobs.status(ref, cache_dir)
-        if status.state not in ("none", "complete"):
-            found.append((ref, status))
-    return found

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bnviz import cache
-from bnviz.experiments import Experiment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,18 +55,19 @@ def command(exp_name: str, steps: int | None = None, seeds: list[int] | None = N
     return args
 
 
-def start(args: list[str], exp: Experiment, cache_dir: str | Path | None = None) -> subprocess.Popen:
+def start(args: list[str], name: str, key: str, cache_dir: str | Path | None = None) -> subprocess.Popen:
     """Launch ``python -m bnviz <args>`` detached from this process; its output goes to a log beside the cache."""
     cache_dir = Path(cache_dir or cache.default_cache_dir())
     cache_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_path(cache_dir, exp), "w")
+    log = open(log_path(cache_dir, name, key), "w")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.Popen([sys.executable, "-m", "bnviz", *args], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
-def log_path(cache_dir: Path, exp: Experiment) -> Path:
-    return Path(cache_dir) / f"{exp.name}-{exp.key()}.log"
+def log_path(cache_dir: Path, name: str, key: str) -> Path:
+    """The launched process's output, beside its progress file: ``<experiment>-<key>.log``."""
+    return Path(cache_dir) / f"{name}-{key}.log"
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -86,19 +86,33 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
-def status(exp: Experiment, cache_dir: str | Path | None = None) -> JobStatus:
-    """Where this exact experiment stands: complete in the cache, in progress, or ended without a result."""
+def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatus:
+    """Where the experiment ``name`` with config ``key`` (``Experiment.key()``) stands: complete in
+    the cache, in progress, or ended without a result."""
     cache_dir = cache_dir or cache.default_cache_dir()
-    if cache.find(cache_dir, exp.name, exp.key()) is not None:
+    if cache.find(cache_dir, name, key) is not None:
         return JobStatus("complete", None)
-    progress = cache.read_progress(cache_dir, exp.name, exp.key())
+    progress = cache.read_progress(cache_dir, name, key)
     if progress is None:
         return JobStatus("none", None)
     state = progress.get("status", "running")
     if state in ("starting", "running") and not pid_alive(progress.get("pid")):
         return JobStatus("crashed", progress, "the training process ended without finishing; see the log "
-                         f"{log_path(Path(cache_dir), exp).name} in the cache folder")
+                         f"{log_path(Path(cache_dir), name, key).name} in the cache folder")
     return JobStatus(state, progress, progress.get("message", ""))
+
+
+def unfinished(name: str, cache_dir: str | Path | None = None) -> list[tuple[str, JobStatus]]:
+    """(key, status) of every config of this experiment that left a progress file and has no result:
+    in flight, or ended (stopped, failed, crashed)."""
+    cache_dir = Path(cache_dir or cache.default_cache_dir())
+    found = []
+    for path in sorted(cache_dir.glob(f"{name}-*.progress.json")):
+        key = path.name[len(name) + 1 : -len(".progress.json")]
+        job = status(name, key, cache_dir)
+        if job.state not in ("none", "complete"):
+            found.append((key, job))
+    return found
 
 
 def stop(job: JobStatus) -> bool:

@@ -159,21 +159,21 @@ def _result(name: str, entries: list[dict]) -> None:
 
 
 # ------------------------------------------------------------------ training in the background
-def _launch(ref: compare.ConfigRef, args: list[str]) -> None:
-    launched = st.session_state.get("launched", {}).get(ref.name)
-    if jobs.status(ref, cache_dir()).active or (launched and launched[0] == ref.key() and jobs.pid_alive(launched[1])):
+def _launch(name: str, key: str, args: list[str]) -> None:
+    launched = st.session_state.get("launched", {}).get(name)
+    if jobs.status(name, key, cache_dir()).active or (launched and launched[0] == key and jobs.pid_alive(launched[1])):
         st.warning("This configuration is already training (see above); a second copy would only slow it down.")
         return
-    process = jobs.start(args, ref, cache_dir())
-    st.session_state.setdefault("launched", {})[ref.name] = (ref.key(), process.pid)
+    process = jobs.start(args, name, key, cache_dir())
+    st.session_state.setdefault("launched", {})[name] = (key, process.pid)
     st.session_state["toast"] = ("Training started in the background; its progress shows at the top of this tab.", ":material/play_arrow:")
     st.rerun()
 
 
 @st.fragment(run_every=2)
-def _live(ref: compare.ConfigRef, pid: int | None = None) -> None:
+def _live(name: str, key: str, pid: int | None = None) -> None:
     """Progress of a run in its own process, redrawn every 2 s from its progress file."""
-    job = jobs.status(ref, cache_dir())
+    job = jobs.status(name, key, cache_dir())
     if not job.active and not (job.state == "none" and jobs.pid_alive(pid)):
         st.rerun()  # finished, stopped or crashed: redraw the whole page
     if job.state == "none":
@@ -186,7 +186,7 @@ def _live(ref: compare.ConfigRef, pid: int | None = None) -> None:
     acc = results.band(results.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
         st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
-    if st.button("Stop this run", key=f"stop-{ref.key()}", icon=":material/stop:"):
+    if st.button("Stop this run", key=f"stop-{key}", icon=":material/stop:"):
         jobs.stop(job)
         st.rerun()
 
@@ -196,10 +196,9 @@ def _just_launched(name: str) -> None:
     key, pid = st.session_state.get("launched", {}).get(name, (None, None))
     if key is None:
         return
-    ref = compare.ConfigRef(name, key)
-    state = jobs.status(ref, cache_dir()).state
+    state = jobs.status(name, key, cache_dir()).state
     if state == "none" and jobs.pid_alive(pid):
-        _live(ref, pid)
+        _live(name, key, pid)
         return
     if state in ("starting", "running"):
         return  # its progress file speaks for it (below)
@@ -208,7 +207,7 @@ def _just_launched(name: str) -> None:
         st.session_state[f"pick-{name}"] = str(cache.result_path(cache_dir(), name, key))
         st.session_state["toast"] = ("The run finished; its result is shown below.", ":material/check_circle:")
     elif state == "none":
-        log = jobs.log_path(cache_dir(), ref)
+        log = jobs.log_path(cache_dir(), name, key)
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         st.error(f"The training process ended before it reported any progress (log: {log.name} in the cache folder). "
                  "Its last words are below; fix what they say and start it again.")
@@ -219,22 +218,22 @@ def _just_launched(name: str) -> None:
 def _job_panel(name: str) -> None:
     """Every run of this experiment not (yet) in the cache: live progress, or why it ended."""
     _just_launched(name)
-    for ref, job in compare.unfinished_runs(name, cache_dir()):
+    for key, job in jobs.unfinished(name, cache_dir()):
         if job.active:
-            _live(ref)
+            _live(name, key)
             continue
         what = compare.job_label(job.progress or {})
         if job.state == "stopped":
             st.warning(f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
                        "start it again to finish it.")
         else:  # the first line only: the runner's message may carry a traceback, which belongs in the log
-            log = jobs.log_path(cache_dir(), ref)
+            log = jobs.log_path(cache_dir(), name, key)
             where = f" The full story is in {log.name} in the cache folder." if log.exists() and job.state == "failed" else ""
             reason = (job.message or "no reason recorded").strip().splitlines()[0]
             st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
         args = compare.rerun_args(job.progress or {})
-        if args and st.button("Run it again", key=f"again-{ref.key()}", icon=":material/replay:"):
-            _launch(ref, args)
+        if args and st.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
+            _launch(name, key, args)
 
 
 def _run_form(name: str) -> None:
@@ -258,12 +257,12 @@ def _run_form(name: str) -> None:
     if go:
         seeds = list(range(int(n_seeds)))
         target = resolve(name, int(steps), seeds, source == "synthetic")
-        if jobs.status(target, cache_dir()).state == "complete":
+        if jobs.status(name, target.key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
             args = jobs.command(name, steps if steps != exp.steps else None, seeds if tuple(seeds) != exp.seeds else None,
                                 source == "synthetic", str(data_dir().resolve()) if source == "real" else None)
-            _launch(compare.ConfigRef(name, target.key()), args)
+            _launch(name, target.key(), args)
 
 
 def _tab(name: str) -> None:

@@ -153,12 +153,12 @@ def test_stopped_run_leaves_no_result_and_says_stopped(tmp_path):
     else:
         proc.kill()
         pytest.fail("the run never reported progress")
-    assert jobs.status(exp, tmp_path).state == "running"
+    assert jobs.status(exp.name, exp.key(), tmp_path).state == "running"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "stopped" in err and "Traceback" not in err
     assert not cache.result_path(tmp_path, exp.name, exp.key()).exists()
-    status = jobs.status(exp, tmp_path)
+    status = jobs.status(exp.name, exp.key(), tmp_path)
     assert status.state == "stopped" and not status.active
 
 
@@ -166,7 +166,7 @@ def test_a_dead_process_is_reported_as_crashed_not_running(tmp_path):
     exp = tiny()
     cache.write_json_atomic(cache.progress_path(tmp_path, exp.name, exp.key()),
                             {"status": "running", "pid": 999_999_999, "runs": []})
-    status = jobs.status(exp, tmp_path)
+    status = jobs.status(exp.name, exp.key(), tmp_path)
     assert status.state == "crashed" and "log" in status.message
 
 

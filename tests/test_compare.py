@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from bnviz import cache, compare
+from bnviz import cache, compare, jobs
 
 
 def payload(acc: dict, steps=(0, 1_000, 5_000, 10_000, 20_000, 50_000), source="official", lr=0.3) -> dict:
@@ -219,7 +219,7 @@ def test_unfinished_runs_tell_crashed_stopped_and_finished_apart(tmp_path):
         "schema": 1, "experiment": "mnist-fig1", "key": "cccc", "status": "complete", "runs": [], "data": {},
         "command": "", "code_version": {}, "wall_time": 1.0}))
     write_progress(tmp_path, "lr-sweep", "dddd", "stopped", dead_pid())
-    found = {ref.key(): job for ref, job in compare.unfinished_runs("mnist-fig1", tmp_path)}
+    found = dict(jobs.unfinished("mnist-fig1", tmp_path))
     assert set(found) == {"aaaa", "bbbb"}
     assert found["aaaa"].state == "crashed" and "mnist-fig1-aaaa.log" in found["aaaa"].message
     assert found["bbbb"].state == "stopped" and not found["bbbb"].active

@@ -182,7 +182,7 @@ def test_a_running_job_shows_progress_and_a_second_start_is_refused(folder, slee
 
 def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkeypatch):
     started = []
-    monkeypatch.setattr(jobs, "start", lambda args, exp, cache_dir=None: started.append((args, exp.key())) or sleeper)
+    monkeypatch.setattr(jobs, "start", lambda args, name, key, cache_dir=None: started.append((args, key)) or sleeper)
     at = open_page()
     mnist = at.tabs[0]
     mnist.number_input[0].set_value(40)
