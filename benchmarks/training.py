@@ -16,6 +16,7 @@ from bnviz import data as datasets
 from bnviz import experiments
 from bnviz.config import TrainConfig
 from bnviz.models import build_model
+from bnviz.optim import SGD
 from bnviz.runner import run_experiment
 from bnviz.trainer import Batches, model_inputs, train
 
@@ -26,7 +27,7 @@ def mlp_step(norm: str, compiled: bool, x, y):
     """One SGD step of the paper's MLP, as the trainer takes it."""
     torch.manual_seed(0)
     model = build_model("mlp", norm, 0.1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.3)
+    opt = SGD(model.parameters(), lr=0.3)
     fn = torch.compile(model) if compiled else model
 
     def step():
@@ -58,7 +59,7 @@ def bare_loop(config: TrainConfig, data) -> None:
     """The same training as bnviz.trainer.train, without probes, evals or records."""
     torch.manual_seed(config.seed)
     model = build_model(config.model, config.norm, config.init_std)
-    opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+    opt = SGD(model.parameters(), lr=config.lr)
     batches = Batches(len(data.train_y), config.batch_size, torch.Generator().manual_seed(config.seed))
     for _ in range(config.steps):
         idx = batches.next()

@@ -51,7 +51,7 @@ def _worker(index: int, config_dict: dict, data_dir: str | None, threads: int, o
 
 
 # The modules whose code decides a run's numbers (the UI modules beside them do not).
-TRAINING_MODULES = ("config", "data", "functional", "layers", "models", "probes", "speed", "trainer")
+TRAINING_MODULES = ("config", "data", "functional", "layers", "models", "optim", "probes", "speed", "trainer")
 
 
 def code_version() -> dict:

@@ -30,6 +30,7 @@ from bnviz import data as datasets
 from bnviz import probes
 from bnviz.config import TrainConfig
 from bnviz.models import build_model
+from bnviz.optim import SGD
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
 
@@ -139,9 +140,7 @@ def train(
         model = build_model(config.model, config.norm, config.init_std)
     model.train()
     step_model = compiled(model) if config.compile else model
-    optimizer = torch.optim.SGD(
-        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-    )
+    optimizer = SGD(model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
     batches = Batches(len(data.train_y), config.batch_size, order)
