@@ -35,23 +35,40 @@ def per_channel(v: Tensor, x: Tensor) -> Tensor:
     return v.view(1, -1, *([1] * (x.dim() - 2)))
 
 
-def batch_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    r"""Mini-batch mean, *biased* variance and the centered input, each broadcastable to ``x``.
+def scale_shift(x: Tensor, scale: Tensor, shift: Tensor | None, out: Tensor | None = None) -> Tensor:
+    """``x·scale + shift`` with per-channel ``scale`` and ``shift`` (broadcastable to ``x``), into ``out``.
+
+    Written for the CPU's vector units: for ``(N, C)`` the per-channel vectors run along the
+    contiguous axis and ``addcmul`` is one vectorized pass. For ``(N, C, H, W)`` each channel's
+    scale is one number over a contiguous map; ``addcmul`` with two such broadcast numbers falls
+    back to a scalar loop, so a multiply and an in-place add (two vectorized passes) are faster.
+    """
+    if shift is None:
+        return torch.mul(x, scale, out=out)
+    if x.dim() == 2:
+        return torch.addcmul(shift, x, scale, out=out)
+    return torch.mul(x, scale, out=out).add_(shift)
+
+
+def batch_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    r"""Mini-batch mean, *biased* variance, the centered input, and a spare buffer shaped like ``x``.
 
     .. math:: \mu_B = \frac{1}{m}\sum_i x_i,\qquad
               \sigma_B^2 = \frac{1}{m}\sum_i (x_i-\mu_B)^2
 
     Two passes, as the formula reads: it is exact where :math:`E[x^2]-E[x]^2` cancels, and on
     CPU it is 4-5x faster than ``torch.var_mean`` over the non-contiguous axes (benchmarks/).
-    ``x - μ_B`` is returned because :math:`\hat x` needs it next.
+    ``x - μ_B`` is returned because :math:`\hat x` needs it next, and the buffer that held
+    :math:`(x_i-\mu_B)^2` so that ``y`` can be written into memory already paged in.
     """
     dims = reduce_dims(x)
     # μ_B = 1/m Σ_i x_i
     mean = x.mean(dims, keepdim=True)
     centered = x - mean
+    squares = torch.mul(centered, centered)
     # σ²_B = 1/m Σ_i (x_i − μ_B)²  (biased: Algorithm 1 normalizes with it)
-    var = (centered * centered).mean(dims, keepdim=True)
-    return mean, var, centered
+    var = squares.mean(dims, keepdim=True)
+    return mean, var, centered, squares
 
 
 def bessel(var: Tensor, m: int) -> Tensor:
@@ -69,15 +86,12 @@ def train_forward(
     :math:`y = \gamma\hat x + \beta = (x-\mu_B)\cdot\frac{\gamma}{\sqrt{\sigma_B^2+\epsilon}} + \beta`
     is one fused multiply-add with a per-channel scale.
     """
-    mean, var, centered = batch_stats(x)
+    mean, var, centered, buffer = batch_stats(x)
     # 1/√(σ²_B + ε), per channel
     inv_std = torch.rsqrt(var + eps)
-    if weight is None:
-        # y_i = x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-        return centered * inv_std, mean, var, centered, inv_std
-    # y_i = γ x̂_i + β = (x_i − μ_B) · γ/√(σ²_B + ε) + β
-    scale = per_channel(weight, x) * inv_std
-    y = centered * scale if bias is None else torch.addcmul(per_channel(bias, x), centered, scale)
+    # y_i = γ x̂_i + β = (x_i − μ_B) · γ/√(σ²_B + ε) + β   (x̂_i alone when there is no γ, β)
+    scale = inv_std if weight is None else per_channel(weight, x) * inv_std
+    y = scale_shift(centered, scale, None if bias is None else per_channel(bias, x), out=buffer)
     return y, mean, var, centered, inv_std
 
 
@@ -102,13 +116,14 @@ def closed_form_backward(
     # ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
     dbeta = dy.sum(dims)
     # ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i = (Σ_i ∂ℓ/∂y_i · (x_i − μ_B)) / √(σ²_B + ε)
-    dgamma = (dy * centered).sum(dims) * inv_std_c
+    dx = torch.mul(dy, centered)  # a scratch product here; the buffer ∂ℓ/∂x is written into below
+    dgamma = dx.sum(dims) * inv_std_c
     # ∂ℓ/∂x_i = k · (∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j / m − x̂_i · Σ_j ∂ℓ/∂y_j x̂_j / m),  k = γ/√(σ²_B + ε)
     #         = k·∂ℓ/∂y_i  +  (x_i − μ_B)·(−k·∂ℓ/∂γ / (m√(σ²_B + ε)))  +  (−k·∂ℓ/∂β / m)
     k = inv_std_c if weight is None else weight * inv_std_c
-    slope = -k * inv_std_c * dgamma / m
-    offset = -k * dbeta / m
-    dx = torch.addcmul(per_channel(offset, dy), centered, per_channel(slope, dy))
+    slope = k * (dgamma * inv_std_c) * (-1 / m)
+    offset = k * dbeta * (-1 / m)
+    scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), out=dx)
     dx.addcmul_(dy, per_channel(k, dy))
     return dx, dgamma, dbeta
 
@@ -126,9 +141,7 @@ def inference_affine(
     if weight is not None:
         a = a * weight
     # b = β − a·E[x]
-    b = -running_mean * a
-    if bias is not None:
-        b = b + bias
+    b = -running_mean * a if bias is None else torch.addcmul(bias, running_mean, a, value=-1)
     return a, b
 
 

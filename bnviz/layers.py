@@ -23,6 +23,7 @@ from bnviz.functional import (
     count_per_channel,
     inference_affine,
     per_channel,
+    scale_shift,
     train_forward,
 )
 
@@ -132,8 +133,7 @@ class _BatchNorm(nn.Module):
         if not self.training and self.running_mean is not None:
             # Algorithm 2: inference is the fixed affine map y = a·x + b built from running stats.
             a, b = inference_affine(self.weight, self.bias, self.running_mean, self.running_var, self.eps)
-            # (a·x) then += b in place: one temporary fewer than a + b·x, the same two passes as addcmul but faster here
-            return torch.mul(x, per_channel(a, x)).add_(per_channel(b, x))
+            return scale_shift(x, per_channel(a, x), per_channel(b, x))
         m = count_per_channel(x)
         if self.training and m == 1:
             raise ValueError(
