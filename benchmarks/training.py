@@ -18,7 +18,7 @@ from bnviz.config import TrainConfig
 from bnviz.models import build_model
 from bnviz.optim import SGD
 from bnviz.runner import run_experiment
-from bnviz.trainer import Batches, model_inputs, train
+from bnviz.trainer import Batches, train, training_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,8 +62,8 @@ def bare_loop(config: TrainConfig, data) -> None:
     opt = SGD(model.parameters(), lr=config.lr)
     batches = Batches(len(data.train_y), config.batch_size, torch.Generator().manual_seed(config.seed))
     for _ in range(config.steps):
-        idx = batches.next()
-        loss = nn.functional.cross_entropy(model(model_inputs(config, data.train_x[idx])), data.train_y[idx])
+        x, y = training_batch(config, data, batches.next())
+        loss = nn.functional.cross_entropy(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

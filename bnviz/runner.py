@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from bnviz import cache, data, results
+from bnviz import cache, data, results, worker
 from bnviz.experiments import Experiment
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
@@ -33,21 +33,6 @@ PROGRESS_EVERY = 1.0  # seconds between progress-file writes
 
 class RunError(Exception):
     """A run crashed or was stopped; the message says which and why."""
-
-
-def _worker(index: int, config_dict: dict, data_dir: str | None, threads: int, out: mp.Queue) -> None:
-    """Child process: train one config, send every record home."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    torch.set_num_threads(threads)
-    from bnviz.config import TrainConfig
-    from bnviz.trainer import train
-
-    try:
-        for record in train(TrainConfig.from_dict(config_dict), data_dir=data_dir):
-            out.put(("record", index, record))
-        out.put(("done", index, None))
-    except BaseException as e:  # reported to the parent, which fails the experiment cleanly
-        out.put(("error", index, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))
 
 
 # The modules whose code decides a run's numbers (the UI modules beside them do not).
@@ -153,7 +138,7 @@ def run_experiment(
                     break
                 while pending and len(active) < workers:
                     i = pending.pop(0)
-                    p = ctx.Process(target=_worker, args=(i, runs[i][2].to_dict(), str(data_dir) if data_dir else None, threads, out), daemon=True)
+                    p = ctx.Process(target=worker.train_and_send, args=(i, runs[i][2].to_dict(), str(data_dir) if data_dir else None, threads, out), daemon=True)
                     p.start()
                     active[i] = (p, time.perf_counter())
                     state[i]["status"] = "running"

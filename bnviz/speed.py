@@ -3,34 +3,35 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from collections.abc import Callable
 
 import torch
-from torch import nn
 
 
 class CompileOrEager:
-    """Call ``torch.compile(model)``; if compiling fails (no C++ compiler, an unsupported op),
-    warn once and run the eager model from then on. Parameters are shared, so training goes on."""
+    """Call ``torch.compile(fn)``; if compiling fails (no C++ compiler, an unsupported op), warn
+    once and call the eager ``fn`` from then on. A model inside ``fn`` keeps its parameters, so
+    training goes on where it was."""
 
-    def __init__(self, model: nn.Module):
-        self.model = model
+    def __init__(self, fn: Callable):
+        self.fn = fn
         self.error: str | None = None
-        self._fn = torch.compile(model) if compiler_available() else model
-        if self._fn is model:
+        self._fn = torch.compile(fn) if compiler_available() else fn
+        if self._fn is fn:
             self.error = "no C++ compiler found (gcc/g++/cc); running eager"
 
     @property
     def is_compiled(self) -> bool:
-        return self._fn is not self.model
+        return self._fn is not self.fn
 
     def __call__(self, *args, **kwargs):
-        if self._fn is not self.model:
+        if self._fn is not self.fn:
             try:
                 return self._fn(*args, **kwargs)
             except Exception as e:  # inductor raises many types; any of them means "run eager"
                 self.error = f"torch.compile failed ({type(e).__name__}: {e}); running eager"
                 warnings.warn(self.error, RuntimeWarning, stacklevel=2)
-                self._fn = self.model
+                self._fn = self.fn
         return self._fn(*args, **kwargs)
 
 
@@ -38,5 +39,5 @@ def compiler_available() -> bool:
     return any(shutil.which(c) for c in ("g++", "c++", "gcc", "cc", "clang++"))
 
 
-def compile_or_eager(model: nn.Module) -> CompileOrEager:
-    return CompileOrEager(model)
+def compile_or_eager(fn: Callable) -> CompileOrEager:
+    return CompileOrEager(fn)

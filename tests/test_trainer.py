@@ -206,3 +206,22 @@ def test_compiled_training_matches_eager(mnist_like):
     bn_e, bn_c = eager_model.norms[0], compiled_model.norms[0]
     assert int(bn_c.num_batches_tracked) == 12
     torch.testing.assert_close(bn_c.running_var, bn_e.running_var, rtol=1e-4, atol=1e-6)
+
+
+def test_compile_failure_falls_back_to_eager_with_a_warning(mnist_like, monkeypatch):
+    """If inductor fails at the first call (a missing header, an unsupported op), the run goes on eager
+    with a warning, and trains exactly as an eager run."""
+    from bnviz import speed
+
+    def broken_compile(fn):
+        def call(*args, **kwargs):
+            raise RuntimeError("C++ compile error: cannot find Python.h")
+        return call
+
+    monkeypatch.setattr(speed, "compiler_available", lambda: True)
+    monkeypatch.setattr(speed.torch, "compile", broken_compile)
+    cfg = small(steps=6, eval_every=3, probe_every=3)
+    eager = list(train(cfg, mnist_like))
+    with pytest.warns(RuntimeWarning, match="torch.compile failed.*running eager"):
+        fallback = list(train(cfg.replace(compile=True), mnist_like))
+    assert [r["train/loss"] for r in fallback] == [r["train/loss"] for r in eager]
