@@ -187,6 +187,15 @@ def test_experiment_key_changes_with_any_setting_but_not_compile():
     assert exp.key() == experiments.get("mnist-fig1").key()
 
 
+def test_short_runs_train_eager_and_long_runs_compile_the_bn_arm():
+    fig1 = experiments.get("mnist-fig1")
+    compiles = lambda exp: {a.label: a.config.compile for a in exp.arms}
+    assert compiles(fig1) == {"no BN": False, "BN": True}
+    assert compiles(fig1.with_overrides(steps=experiments.COMPILE_MIN_STEPS - 1)) == {"no BN": False, "BN": False}
+    assert compiles(fig1.with_overrides(steps=experiments.COMPILE_MIN_STEPS)) == {"no BN": False, "BN": True}
+    assert compiles(fig1.with_overrides(steps=100, compile=True)) == {"no BN": True, "BN": True}
+
+
 def test_named_experiments_match_the_paper_setup():
     fig1 = experiments.get("mnist-fig1")
     assert len(fig1.seeds) >= 3 and fig1.steps == 50_000
