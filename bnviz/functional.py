@@ -76,6 +76,23 @@ def bessel(var: Tensor, m: int) -> Tensor:
     return var * (m / (m - 1))
 
 
+def update_running_stats(
+    running_mean: Tensor, running_var: Tensor, batch_mean: Tensor, batch_var: Tensor, m: int, factor: float
+) -> None:
+    r"""Move the running averages toward this mini-batch, in place (what inference will use).
+
+    .. math:: \mathrm{E}[x] \leftarrow (1-f)\,\mathrm{E}[x] + f\,\mu_B, \qquad
+              \mathrm{Var}[x] \leftarrow (1-f)\,\mathrm{Var}[x] + f\,\frac{m}{m-1}\sigma_B^2
+
+    ``factor`` f is ``momentum`` (PyTorch's 0.1 by default), or 1/k at the k-th batch, which makes
+    them the plain averages :math:`\mathrm{E}_B` of Algorithm 2. ``batch_var`` is the biased σ²_B.
+    """
+    # E[x] ← (1−f)·E[x] + f·μ_B
+    running_mean.lerp_(batch_mean.flatten(), factor)
+    # Var[x] ← (1−f)·Var[x] + f·m/(m−1)·σ²_B   (stored unbiased: Algorithm 2, line 10)
+    running_var.lerp_(bessel(batch_var.flatten(), m), factor)
+
+
 def train_forward(
     x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:

@@ -18,39 +18,44 @@ import torch
 from torch import Tensor, nn
 
 from bnviz.functional import (
-    bessel,
     closed_form_backward,
     count_per_channel,
     inference_affine,
     per_channel,
     scale_shift,
     train_forward,
+    update_running_stats,
 )
 
 
 class BatchNormFunction(torch.autograd.Function):
-    """Algorithm 1 forward with the paper's hand-derived backward (autograd only calls it)."""
+    """Algorithm 1 forward with the paper's hand-derived backward (autograd only calls it).
+
+    Like ``torch.nn.functional.batch_norm`` it also moves the running averages, in place, when
+    given them: μ_B and σ²_B never leave the forward, so no gradient can flow through them and
+    the update costs no extra autograd bookkeeping.
+    """
 
     @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float):
+    def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None,
+                running_mean: Tensor | None, running_var: Tensor | None, factor: float, eps: float):
         # y = γ (x − μ_B)/√(σ²_B + ε) + β, with μ_B and the biased σ²_B of this mini-batch
         y, mean, var, centered, inv_std = train_forward(x, weight, bias, eps)
+        if running_mean is not None:
+            update_running_stats(running_mean, running_var, mean, var, count_per_channel(x), factor)
         ctx.save_for_backward(centered, inv_std, weight)
         ctx.has_bias = bias is not None
-        mean, var = mean.flatten(), var.flatten()
-        # μ_B and σ²_B leave only to update the running averages; no gradient flows back through them.
-        ctx.mark_non_differentiable(mean, var)
-        return y, mean, var
+        return y
 
     @staticmethod
-    def backward(ctx, dy: Tensor, _dmean, _dvar):
+    def backward(ctx, dy: Tensor):
         centered, inv_std, weight = ctx.saved_tensors
         dx, dgamma, dbeta = closed_form_backward(dy, centered, inv_std, weight)
         return (
             dx,
             dgamma if weight is not None else None,
             dbeta if ctx.has_bias else None,
-            None,  # eps
+            None, None, None, None,  # running_mean, running_var, factor, eps
         )
 
 
@@ -141,17 +146,13 @@ class _BatchNorm(nn.Module):
                 "a mini-batch of one value has variance 0, so normalizing it gives 0 whatever the input "
                 "and no gradient can flow. Use a batch of at least 2, or call .eval() to use the running statistics."
             )
-        y, mean, var = BatchNormFunction.apply(x, self.weight, self.bias, self.eps)
+        running, factor = (None, None), 0.0
         if self.training and self.track_running_stats:
-            with torch.no_grad():
-                self.num_batches_tracked.add_(1)
-                # momentum=None: factor 1/k makes the running values the average over all k batches (E_B).
-                factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-                # E[x] ← (1−f)·E[x] + f·μ_B
-                self.running_mean.lerp_(mean, factor)
-                # Var[x] ← (1−f)·Var[x] + f·m/(m−1)·σ²_B   (stored unbiased: Algorithm 2, line 10)
-                self.running_var.lerp_(bessel(var, m), factor)
-        return y
+            self.num_batches_tracked.add_(1)
+            # momentum=None: factor 1/k makes the running values the average over all k batches (E_B).
+            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+            running = (self.running_mean, self.running_var)
+        return BatchNormFunction.apply(x, self.weight, self.bias, *running, factor, self.eps)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -19,11 +19,7 @@ st.markdown(
 )
 
 # The running-average update of the layers: one line of _BatchNorm.forward, not in any docstring.
-MOMENTUM_UPDATE = [
-    r"\mathrm{E}[x] \leftarrow (1-f)\,\mathrm{E}[x] + f\,\mu_B",
-    r"\mathrm{Var}[x] \leftarrow (1-f)\,\mathrm{Var}[x] + f\,\tfrac{m}{m-1}\sigma_B^2",
-    r"f = \text{momentum, or } \tfrac{1}{k} \text{ at batch } k \text{ if None}",
-]
+MOMENTUM_FACTOR = r"f = \text{momentum, or } \tfrac{1}{k} \text{ at batch } k \text{ if None}"
 # Code and LaTeX up to this many characters a line go side by side (the code wraps a little);
 # longer ones are stacked, equations first, so that no equation is clipped.
 SIDE_BY_SIDE_CHARS = 100
@@ -62,7 +58,8 @@ def teaching_form() -> None:
 def fast_path() -> None:
     st.caption("The same math arranged to touch the data as few times as possible; the tests hold it equal to the teaching form.")
     block(L.BatchNormFunction,
-          "A `torch.autograd.Function`: **forward** is Algorithm 1 (through `train_forward`), **backward** "
+          "A `torch.autograd.Function`: **forward** is Algorithm 1 (through `train_forward`) and, like "
+          "`torch.nn.functional.batch_norm`, moves the running averages in place; **backward** "
           "is the paper's gradient in closed form, so autograd only calls it.",
           docstring_equations(F.closed_form_backward))
     block(F.batch_stats, "**Algorithm 1, lines 1-2**: the mini-batch mean and the *biased* variance, two passes.")
@@ -71,7 +68,10 @@ def fast_path() -> None:
           "multiply-add per value.", [r"y_i = (x_i-\mu_B)\cdot\frac{\gamma}{\sqrt{\sigma_B^2+\epsilon}} + \beta"])
     block(F.closed_form_backward,
           "**Section 3's gradients substituted into each other**: two reductions per feature (∂ℓ/∂β and "
-          "∂ℓ/∂γ) and two fused multiply-adds give ∂ℓ/∂x.")
+          "∂ℓ/∂γ), then ∂ℓ/∂x in two or three vectorized passes (`scale_shift`, then one multiply-add).")
+    block(F.scale_shift,
+          "**y = x·a + b per channel, written for the CPU's vector units**: the one place that knows which "
+          "torch call runs fastest for each layout.")
 
 
 def algorithm_2() -> None:
@@ -80,7 +80,10 @@ def algorithm_2() -> None:
           "updates `running_mean` and `running_var`, the latter *unbiased* (Bessel's m/(m − 1), line 10). "
           "`momentum=None` makes them plain averages over all batches so far: the paper's E_B. "
           "Eval mode is the fixed affine map of line 11.",
-          MOMENTUM_UPDATE + docstring_equations(F.population_stats))
+          [MOMENTUM_FACTOR] + docstring_equations(F.population_stats))
+    block(F.update_running_stats,
+          "**The running averages**, moved once per training batch inside `BatchNormFunction.forward`, "
+          "as `torch.nn.functional.batch_norm` does.", docstring_equations(F.update_running_stats))
     block(F.bessel, "**Algorithm 2, line 10**: Bessel's correction, from the biased σ²_B to an unbiased estimate.",
           [r"\mathrm{Var}[x] = \frac{m}{m-1}\,\sigma_B^2"])
     block(F.inference_affine,
