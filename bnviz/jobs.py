@@ -122,3 +122,16 @@ def stop(job: JobStatus) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)
     return True
+
+
+def dismiss(name: str, key: str, cache_dir: str | Path | None = None) -> bool:
+    """Forget a run that ended without a result (stopped, failed, crashed): delete its progress file
+    and log. A run still in flight, or a finished result, is never touched; returns whether it went."""
+    cache_dir = Path(cache_dir or cache.default_cache_dir())
+    job = status(name, key, cache_dir)
+    if job.state in ("none", "complete") or job.active:
+        return False
+    for path in (cache.progress_path(cache_dir, name, key), log_path(cache_dir, name, key)):
+        path.unlink(missing_ok=True)
+    return True
+

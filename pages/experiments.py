@@ -232,8 +232,13 @@ def _job_panel(name: str) -> None:
             reason = (job.message or "no reason recorded").strip().splitlines()[0]
             st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
         args = compare.rerun_args(job.progress or {})
-        if args and st.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
+        row = st.container(horizontal=True)
+        if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
             _launch(name, key, args)
+        if row.button("Dismiss", key=f"dismiss-{key}", icon=":material/close:",
+                         help="Forget this unfinished run: its progress file and log are deleted. Cached results stay."):
+            jobs.dismiss(name, key, cache_dir())
+            st.rerun()
 
 
 def _run_form(name: str) -> None:

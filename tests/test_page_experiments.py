@@ -162,6 +162,28 @@ def test_a_stopped_run_is_never_shown_as_complete(folder):
     assert "Nothing is cached" in text_of(mnist.info)
 
 
+def test_dismiss_forgets_an_ended_run_and_nothing_else(folder, recorded):
+    shutil.copy(recorded, folder)
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "stopped", dead_pid())
+    jobs.log_path(folder, exp.name, exp.key()).write_text("log")
+    at = open_page()
+    assert "was stopped" in text_of(at.tabs[0].warning)
+    next(b for b in at.tabs[0].button if b.label == "Dismiss").click()
+    at.run()
+    assert not at.exception and "was stopped" not in text_of(at.tabs[0].warning)
+    assert not cache.progress_path(folder, exp.name, exp.key()).exists()
+    assert not jobs.log_path(folder, exp.name, exp.key()).exists()
+    assert (folder / recorded.name).exists()  # the cached result stays
+
+
+def test_dismiss_refuses_a_run_in_flight(folder, sleeper):
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "running", sleeper.pid)
+    assert jobs.dismiss(exp.name, exp.key(), folder) is False
+    assert cache.progress_path(folder, exp.name, exp.key()).exists()
+
+
 def test_a_running_job_shows_progress_and_a_second_start_is_refused(folder, sleeper, monkeypatch):
     started = []
     monkeypatch.setattr(jobs, "start", lambda *a, **k: started.append(a))
