@@ -92,15 +92,22 @@ def steps() -> list[Step]:
     ]
 
 
+TYPED_LOSS = "your own ∂ℓ/∂y"
 LOSSES = {  # name -> (LaTeX of the loss, what ∂ℓ/∂y is)
     "random w": (r"\ell = \sum_{i,k} w_{ik}\,y_{ik},\quad w_{ik}\sim\mathcal N(0,1)", "∂ℓ/∂y = w"),
     "squared error": (r"\ell = \tfrac12\sum_{i,k}(y_{ik}-t_{ik})^2,\quad t_{ik}\sim\mathcal N(0,1)", "∂ℓ/∂y = y − t"),
     "sum of y": (r"\ell = \sum_{i,k} y_{ik}", "∂ℓ/∂y = 1: watch ∂ℓ/∂x and ∂ℓ/∂γ vanish (β absorbs it)"),
+    TYPED_LOSS: (r"\ell = \sum_{i,k} g_{ik}\,y_{ik}", "∂ℓ/∂y = g, the values you typed"),
 }
 
 
-def upstream_gradient(loss: str, y: Tensor, seed: int) -> Tensor:
-    """∂ℓ/∂y for one of :data:`LOSSES`, ``(m, d)``; random parts seeded and rounded to 2 decimals."""
+def upstream_gradient(loss: str, y: Tensor, seed: int, typed: Tensor | None = None) -> Tensor:
+    """∂ℓ/∂y for one of :data:`LOSSES`, ``(m, d)``; random parts seeded and rounded to 2 decimals.
+    For :data:`TYPED_LOSS` it is ``typed``, the student's own values."""
+    if loss == TYPED_LOSS:
+        if typed is None or typed.shape != y.shape:
+            raise ValueError(f"{TYPED_LOSS} needs typed values shaped like y {tuple(y.shape)}")
+        return typed.to(y.dtype)
     noise = torch.randn(y.shape, generator=torch.Generator().manual_seed(int(seed) + 1), dtype=torch.float64)
     noise = torch.round(noise, decimals=2)
     if loss == "random w":
@@ -125,13 +132,13 @@ class Walk:
         return (getattr(self.bwd, name) - self.autograd[name]).abs().max().item()
 
 
-def walk(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, loss: str, seed: int) -> Walk:
+def walk(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, loss: str, seed: int, typed_dy: Tensor | None = None) -> Walk:
     """Algorithm 1 forward, Section 3 backward, and autograd on the same graph for comparison."""
     xs, g, b = (t.detach().clone().requires_grad_(True) for t in (x, gamma, beta))
     traced = F.forward_steps(xs, g, b, eps)
     for t in (traced.batch_mean, traced.batch_var, traced.x_hat):
         t.retain_grad()  # autograd's total derivative at each node is what the paper writes out
-    dy = upstream_gradient(loss, traced.y.detach(), seed)
+    dy = upstream_gradient(loss, traced.y.detach(), seed, typed_dy)
     traced.y.backward(dy)
     autograd = {"dx_hat": traced.x_hat.grad, "dvar": traced.batch_var.grad, "dmean": traced.batch_mean.grad,
                 "dx": xs.grad, "dgamma": g.grad, "dbeta": b.grad}

@@ -127,6 +127,21 @@ def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
     return x
 
 
+def parse_upstream(text: str, m: int, features: int) -> Tensor:
+    """A typed ∂ℓ/∂y: one value per entry of y, so ``m`` rows of ``features`` values, as for the batch."""
+    if not text.strip():
+        raise ToyBatchError(f"∂ℓ/∂y is empty: type {m} rows of {features} numbers, one row per line "
+                            "(one value per entry of y).")
+    try:
+        dy = parse_batch(text)
+    except ToyBatchError as e:
+        raise ToyBatchError(f"In ∂ℓ/∂y: {e}") from None
+    if tuple(dy.shape) != (m, features):
+        raise ToyBatchError(f"∂ℓ/∂y has {dy.shape[0]} rows of {dy.shape[1]} values, but y has {m} rows of "
+                            f"{features}: type one value per entry of y (or pick another loss).")
+    return dy
+
+
 def batch_from_table(rows: Sequence[Sequence[float | None]]) -> Tensor:
     """Like :func:`batch_from_rows` for an edited table, where an empty cell arrives as NaN or None."""
     cleaned = [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row] for row in rows]

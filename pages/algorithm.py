@@ -74,18 +74,30 @@ def batch_controls() -> torch.Tensor:
     return ss.alg_batch
 
 
-def settings_controls(d: int) -> tuple[torch.Tensor, torch.Tensor, float, str, int] | None:
-    """γ, β, ε, the loss for the backward steps and K for Algorithm 2; None (and an error) if invalid."""
+def typed_upstream_text(m: int, d: int) -> str:
+    """The text box for the student's own ∂ℓ/∂y; it starts with the "random w" values."""
+    if "alg_dy_text" not in ss:
+        start = S.upstream_gradient("random w", torch.zeros(m, d, dtype=torch.float64), ss.get("alg_seed", 0))
+        ss.alg_dy_text = T.format_batch(start)
+    return st.text_area(f"∂ℓ/∂y: {m} rows of {d} values, like the batch", key="alg_dy_text", height=120,
+                        help="Try a single 1 and zeros elsewhere: the gradient of one output y_ik with "
+                             "respect to every input.")
+
+
+def settings_controls(m: int, d: int) -> tuple[torch.Tensor, torch.Tensor, float, str, int, torch.Tensor | None] | None:
+    """γ, β, ε, the loss (and a typed ∂ℓ/∂y) for the backward steps and K for Algorithm 2; None (and an error) if invalid."""
     g0, b0 = T.default_affine(d)
     affine = st.data_editor(S.feature_table({"γ": g0, "β": b0}), key=f"alg_affine_{d}", width="stretch")
     eps = st.number_input("ε (added to σ²_B)", value=1e-5, format="%g", step=1e-3, key="alg_eps",
                           persist_state="session",
                           help="Try 0.1 or 1 with a constant column, or with a feature of tiny spread.")
     loss = st.selectbox("Loss for the backward steps", list(S.LOSSES), key="alg_loss", persist_state="session")
+    typed_text = typed_upstream_text(m, d) if loss == S.TYPED_LOSS else None
     k = st.number_input("K training batches (Algorithm 2)", 2, 50, 5, key="alg_k", persist_state="session")
     try:
+        typed = None if typed_text is None else T.parse_upstream(typed_text, m, d)
         gamma, beta = T.validate_affine(affine.loc["γ"].tolist(), affine.loc["β"].tolist(), d)
-        return gamma, beta, T.validate_eps(eps), loss, int(k)
+        return gamma, beta, T.validate_eps(eps), loss, int(k), typed
     except T.ToyBatchError as e:
         st.error(str(e), icon=":material/error:")
         return None
@@ -109,10 +121,10 @@ with right:
     random_controls()
 with mid:
     st.markdown("**Parameters:** γ and β per feature, ε, the loss, K")
-    settings = settings_controls(x.shape[1])
+    settings = settings_controls(*x.shape)
 if settings is None:
     st.stop()
-gamma, beta, eps, loss, k = settings
+gamma, beta, eps, loss, k, typed_dy = settings
 for warning in T.check_batch(x, eps):
     st.warning(warning, icon=":material/warning:")
 
@@ -128,7 +140,7 @@ nav_next.button("Next", on_click=_go, args=(1,), disabled=i == len(LABELS) - 1, 
 nav_where.caption(f"Step {i + 1} of {len(STEPS)} · m = {x.shape[0]} rows, d = {x.shape[1]} features")
 step = STEPS[i]
 
-walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed)
+walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed, typed_dy)
 inference = S.inference_demo(x, gamma, beta, eps, k, ss.alg_seed)
 view = S.step_view(i, walk, inference)
 

@@ -65,10 +65,13 @@ def test_equations_come_from_the_docstrings_of_the_code():
 @pytest.mark.parametrize("loss", list(S.LOSSES))
 def test_walk_matches_autograd_for_every_gradient(loss):
     gamma, beta = T.default_affine(3)
-    w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, loss, seed=0)
+    typed = torch.arange(18, dtype=torch.float64).view(6, 3) / 7 if loss == S.TYPED_LOSS else None
+    w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, loss, seed=0, typed_dy=typed)
     for name in ("dx_hat", "dvar", "dmean", "dx", "dgamma", "dbeta"):
         assert w.max_diff(name) < S.AUTOGRAD_TOL, name
     assert torch.allclose(w.bwd.dx.sum(0), torch.zeros(3, dtype=torch.float64), atol=1e-12)
+    if typed is not None:
+        assert torch.equal(w.dy, typed)
 
 
 def test_walk_would_notice_a_wrong_gradient():
@@ -171,6 +174,29 @@ def test_a_constant_column_warns_and_normalizes_to_zero(algorithm):
     click(at, "Next")  # step 3: x̂
     assert at.subheader[0].value == STEPS[2].title
     assert at.dataframe[-1].value["f2: x̂"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_typed_upstream_gradient_drives_the_backward_steps(algorithm):
+    at = algorithm
+    at.selectbox(key="alg_loss").set_value(S.TYPED_LOSS)
+    at.run()
+    box = at.text_area(key="alg_dy_text")
+    assert not at.exception and box.value.count("\n") == 5  # 6 rows, like the default batch
+    box.set_value("1 0 0\n" + "0 0 0\n" * 5)  # ∂ℓ/∂y_11 = 1, every other 0
+    at.run()
+    for _ in range(7):
+        click(at, "Next")
+    assert at.subheader[0].value == STEPS[7].title and not at.error  # ∂ℓ/∂x
+    assert at.success and all("max |difference|" in s.value for s in at.success)
+    assert "the values you typed" in " ".join(c.value for c in at.caption)
+    dx = at.dataframe[-1].value["f1: ∂ℓ/∂x"].tolist()
+    assert dx[0] > 0 and all(v < 0 for v in dx[1:]) and sum(dx) == pytest.approx(0, abs=1e-12)
+    at.text_area(key="alg_dy_text").set_value("1 0 0\n0 0 0")
+    at.run()
+    assert not at.exception and "∂ℓ/∂y has 2 rows of 3 values, but y has 6 rows of 3" in errors(at)
+    at.text_area(key="alg_dy_text").set_value("1 0 x\n" + "0 0 0\n" * 5)
+    at.run()
+    assert not at.exception and "In ∂ℓ/∂y: 'x' in row 1 is not a number" in errors(at)
 
 
 def test_eps_of_zero_is_an_error_not_a_traceback(algorithm):

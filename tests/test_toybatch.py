@@ -1,5 +1,6 @@
 """The toy batch a student types: parsing, every way it can be wrong, warnings, round trips."""
 import math
+import re
 
 import pytest
 import torch
@@ -153,3 +154,14 @@ def test_validate_affine_needs_one_finite_value_per_feature():
         T.validate_affine([1, 1, 1], [0, 0], 3)
     with pytest.raises(ToyBatchError, match="β of feature 1"):
         T.validate_affine([1], [1e9], 1)
+
+
+def test_parse_upstream_wants_one_value_per_entry_of_y():
+    assert T.parse_upstream("1 0\n0 2\n3 4", 3, 2).tolist() == [[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]
+    for text, message in (("", "∂ℓ/∂y is empty: type 3 rows of 2 numbers"),
+                          ("1 0\n0 2", "∂ℓ/∂y has 2 rows of 2 values, but y has 3 rows of 2"),
+                          ("1 0 0\n0 2 0\n3 4 0", "∂ℓ/∂y has 3 rows of 3 values, but y has 3 rows of 2"),
+                          ("1 a\n0 2\n3 4", "In ∂ℓ/∂y: 'a' in row 1 is not a number")):
+        with pytest.raises(T.ToyBatchError, match=re.escape(message)):
+            T.parse_upstream(text, 3, 2)
+
