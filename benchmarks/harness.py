@@ -23,7 +23,13 @@ def time_once(fn: Callable[[], object], inner: int) -> float:
     return (time.perf_counter() - start) / inner
 
 
-def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: int = 15, warmup: int = 3) -> dict[str, float]:
+class Times(dict):
+    """Median seconds per call of each contender; ``samples`` keeps every round's time, in round order."""
+
+    samples: dict[str, list[float]]
+
+
+def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: int = 15, warmup: int = 3) -> Times:
     """Median seconds per call of each contender, measured interleaved."""
     for fn in contenders.values():
         for _ in range(warmup):
@@ -36,7 +42,20 @@ def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: in
                 samples[name].append(time_once(fn, inner))
     finally:
         gc.enable()
-    return {name: statistics.median(s) for name, s in samples.items()}
+    times = Times({name: statistics.median(s) for name, s in samples.items()})
+    times.samples = samples
+    return times
+
+
+def ratio_spread(times: dict[str, float], name: str, reference: str) -> str:
+    """The middle half (25th to 75th percentile) of this contender's per-round ratio to the reference:
+    each round times both back to back, so the spread shows how steady the ratio is on this machine."""
+    samples = getattr(times, "samples", None)
+    if not samples or len(samples[name]) < 4:
+        return ""
+    ratios = sorted(a / b for a, b in zip(samples[name], samples[reference]))
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return f" ({q1:.2f}-{q3:.2f})"
 
 
 def machine() -> str:
@@ -53,9 +72,10 @@ class Table:
     def add(self, bench: str, times: dict[str, float], reference: str, unit: str = "us", target: str = "") -> None:
         scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
         for name, t in times.items():
-            ratio = "1.00 (ref)" if name == reference else f"{t / times[reference]:.2f}x"
+            ratio = "1.00 (ref)" if name == reference else f"{t / times[reference]:.2f}x{ratio_spread(times, name, reference)}"
             self.rows.append((bench, name, f"{t * scale:,.1f} {unit}", ratio, target if name != reference else ""))
 
     def markdown(self) -> str:
-        head = "| benchmark | contender | median time | ratio | target |\n|---|---|---:|---:|---|\n"
+        head = ("| benchmark | contender | median time | ratio (middle half of rounds) | target |\n"
+                "|---|---|---:|---:|---|\n")
         return head + "\n".join(f"| {' | '.join(r)} |" for r in self.rows)
