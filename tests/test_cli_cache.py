@@ -204,7 +204,7 @@ def test_named_experiments_match_the_paper_setup():
         assert (c.model, c.batch_size, c.optimizer, c.momentum, c.binarize, c.eval_every) == ("mlp", 60, "sgd", 0.0, True, 500)
     assert {a.config.norm for a in fig1.arms} == {"none", "bnviz"}
     cifar = experiments.get("cifar10-cnn")
-    assert cifar.steps >= 5000 and all(a.config.augment for a in cifar.arms)
+    assert cifar.steps >= 5000 and all(a.config.augment for a in cifar.arms) and len(cifar.seeds) >= 3
     sweep = experiments.get("lr-sweep")
     lrs = sorted({a.config.lr for a in sweep.arms})
     assert lrs[-1] / lrs[0] >= 30 and any(abs(l / lrs[0] - 10) < 1e-9 for l in lrs)
