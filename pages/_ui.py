@@ -83,7 +83,8 @@ def data_badge(label: str, source: str) -> None:
     if source == "synthetic":
         st.warning(f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.", icon=":material/science:")
     elif source == "non-official":
-        st.info(f"**Data:** {label} (a copy whose files differ from the official release).", icon=":material/info:")
+        note = "" if "differ from the official" in label else " (a copy whose files differ from the official release)"
+        st.info(f"**Data:** {label}{note}. Its numbers are not those of the official dataset.", icon=":material/info:")
     else:
         st.caption(f"Data: {label}")
 

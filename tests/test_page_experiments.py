@@ -115,6 +115,8 @@ def test_cifar_and_sweep_results_draw_with_their_data_notes_and_findings(folder)
     at = open_page()
     cifar_tab, sweep_tab = at.tabs[1], at.tabs[2]
     assert "JPEG re-encoded" in text_of(cifar_tab.caption)
+    badge = text_of(cifar_tab.info)
+    assert "files differ from the official release" in badge and badge.count("differ from the official") == 1
     assert [m.value for m in cifar_tab.metric] == ["70.00%", "78.00%"]
     assert len(cifar_tab.get("vega_lite_chart")) == 2
     findings = text_of(sweep_tab.markdown)
