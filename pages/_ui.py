@@ -83,8 +83,8 @@ def data_badge(label: str, source: str) -> None:
     if source == "synthetic":
         st.warning(f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.", icon=":material/science:")
     elif source == "non-official":
-        note = "" if "differ from the official" in label else " (a copy whose files differ from the official release)"
-        st.info(f"**Data:** {label}{note}. Its numbers are not those of the official dataset.", icon=":material/info:")
+        # the label already says so ("<dataset>, files differ from the official release": bnviz.data)
+        st.info(f"**Data:** {label}. Its numbers are not those of the official dataset.", icon=":material/info:")
     else:
         st.caption(f"Data: {label}")
 
