@@ -44,7 +44,12 @@ def _on_random() -> None:
 
 
 def _go(delta: int) -> None:
-    ss.alg_step = LABELS[min(max(LABELS.index(ss.alg_step) + delta, 0), len(LABELS) - 1)]
+    ss.alg_step_index = min(max(ss.alg_step_index + delta, 0), len(LABELS) - 1)
+
+
+def _on_step() -> None:
+    if ss.get("alg_step") in LABELS:
+        ss.alg_step_index = LABELS.index(ss.alg_step)
 
 
 def batch_controls() -> torch.Tensor:
@@ -129,10 +134,14 @@ for warning in T.check_batch(x, eps):
     st.warning(warning, icon=":material/warning:")
 
 st.divider()
-ss.setdefault("alg_step", LABELS[0])
+# The step is kept in alg_step_index and handed to the control on every run. The control's own
+# value can come back empty: on the very first request to this page's URL, Streamlit runs it as a
+# legacy page before the router (pages/_ui.require_router), and the next run's control is a new widget.
+ss.setdefault("alg_step_index", 0)
+ss.alg_step = LABELS[ss.alg_step_index]
 st.segmented_control("Step", LABELS, key="alg_step", required=True, label_visibility="collapsed",
-                     persist_state="session", wrap=True)
-i = LABELS.index(ss.alg_step)
+                     on_change=_on_step, wrap=True)
+i = ss.alg_step_index
 nav_prev, nav_next, nav_where = st.columns([1, 1, 4], vertical_alignment="center")
 nav_prev.button("Previous", on_click=_go, args=(-1,), disabled=i == 0, icon=":material/arrow_back:", width="stretch")
 nav_next.button("Next", on_click=_go, args=(1,), disabled=i == len(LABELS) - 1, icon=":material/arrow_forward:",

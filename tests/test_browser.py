@@ -92,8 +92,16 @@ def router_ran(page) -> None:
 
 # URL path -> one control to use there. The first entry is a page URL on purpose: the first
 # request after the server starts must be routed through app.py too (see pages/_ui.require_router).
+def change_k(page) -> None:
+    """A plain widget change, not a button whose callback sets the step: after a first request to a
+    page URL this once brought the step control back as None (see pages/_ui.require_router)."""
+    box = page.get_by_label("K training batches (Algorithm 2)")
+    box.fill("6")
+    box.press("Enter")
+
+
 PAGES = {
-    "algorithm": lambda page: page.get_by_role("button", name="Next").first.click(),
+    "algorithm": change_k,
     "home": lambda page: page.locator('[data-testid="stPageLink"]').filter(has_text="The code").first.click(),
     "experiments": lambda page: page.get_by_role("tab").nth(2).click(),
     "activations": lambda page: page.get_by_text("Train live").first.click(),
