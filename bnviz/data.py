@@ -401,6 +401,33 @@ def mnist_inputs(x_uint8: torch.Tensor, binarize: bool) -> torch.Tensor:
     return flat.to(torch.float32).div_(255.0)
 
 
+@dataclass(frozen=True)
+class LitPixels:
+    """Binary images stored as the flat indices of their lit pixels (pixel >= 128), image after image.
+
+    For a binary image u, a fully connected layer's W u is the sum of W's columns at the lit
+    pixels. A split that never changes (the test set, the probe batch) is converted once, and
+    :func:`bnviz.models.linear_lit` adds those columns with ``embedding_bag``, skipping the ~80% of
+    pixels that are 0: 4.6 ms against 24 ms for the dense product over MNIST's 10,000 test images.
+    """
+
+    index: torch.Tensor  # int32: image 0's lit pixels (0..783), then image 1's, ...
+    offsets: torch.Tensor  # int32 (B,): where each image's pixels start in ``index``
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+
+def lit_pixels(x_uint8: torch.Tensor) -> LitPixels:
+    """The same binary images as ``mnist_inputs(x_uint8, binarize=True)``, as :class:`LitPixels`."""
+    if x_uint8.dtype != torch.uint8:
+        raise TypeError(f"expected uint8 pixels, got {x_uint8.dtype}")
+    flat = x_uint8.reshape(x_uint8.shape[0], -1)  # (B, 784)
+    image, pixel = (flat >= 128).nonzero(as_tuple=True)  # row-major: image by image, pixels in order
+    counts = torch.bincount(image, minlength=len(flat))  # lit pixels per image (bincount: 30x faster than a bool sum)
+    return LitPixels(pixel.to(torch.int32), (torch.cumsum(counts, 0) - counts).to(torch.int32))
+
+
 def cifar_inputs(x_uint8: torch.Tensor) -> torch.Tensor:
     """float32 (B, 3, 32, 32): /255, then per-channel (x - CIFAR10_MEAN) / CIFAR10_STD."""
     if x_uint8.dtype != torch.uint8:

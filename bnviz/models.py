@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from bnviz import layers
+from bnviz.data import LitPixels
 
 NORMS = ("none", "bnviz", "torch")
 
@@ -40,6 +41,13 @@ def make_norm(norm: str, num_features: int, dims: int) -> nn.Module | None:
         return None
     family = layers if norm == "bnviz" else nn
     return getattr(family, f"BatchNorm{dims}d")(num_features)
+
+
+def linear_lit(linear: nn.Linear, x: LitPixels) -> Tensor:
+    """``linear(u)`` for binary images ``u`` given by their lit pixels (see :class:`bnviz.data.LitPixels`)."""
+    # u_j ∈ {0, 1}:  W u + b = Σ_{j: u_j = 1} W[:, j] + b, one (B, out) row per image
+    out = nn.functional.embedding_bag(x.index, linear.weight.t().contiguous(), x.offsets, mode="sum")
+    return out if linear.bias is None else out + linear.bias
 
 
 class MnistMLP(nn.Module):
@@ -68,17 +76,21 @@ class MnistMLP(nn.Module):
         """The layer whose weights feed each probed nonlinearity (for gradient norms)."""
         return list(self.linears)
 
-    def forward_probed(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """Logits ``(B, 10)`` and the input to each hidden sigmoid, each ``(B, 100)``."""
+    def forward_probed(self, x: Tensor | LitPixels) -> tuple[Tensor, list[Tensor]]:
+        """Logits ``(B, 10)`` and the input to each hidden sigmoid, each ``(B, 100)``.
+
+        ``x`` is ``(B, 784)`` pixels, or binary images as :class:`~bnviz.data.LitPixels`.
+        """
         pre = []
         h = x  # (B, 784)
         for linear, norm in zip(self.linears, self.norms):
-            z = norm(linear(h))  # (B, 100): Wu (+ b), then BN(Wu) with BN
+            wu = linear_lit(linear, h) if isinstance(h, LitPixels) else linear(h)  # (B, 100): Wu (+ b)
+            z = norm(wu)  # BN(Wu) with BN
             pre.append(z)
             h = torch.sigmoid(z)
         return self.out(h), pre
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor | LitPixels) -> Tensor:
         return self.forward_probed(x)[0]
 
 

@@ -74,6 +74,13 @@ def model_inputs(config: TrainConfig, x_uint8: Tensor, generator: torch.Generato
     return x
 
 
+def takes_lit_pixels(config: TrainConfig) -> bool:
+    """Whether the model sees the paper's binary MNIST images. Images that never change (the probe
+    batch, the test set) then go in once converted to :class:`~bnviz.data.LitPixels`, whose first
+    layer sums weight columns instead of multiplying by ~80% zeros."""
+    return config.model == "mlp" and config.binarize
+
+
 def training_batch(
     config: TrainConfig, data: datasets.Dataset, idx: Tensor, generator: torch.Generator | None = None
 ) -> tuple[Tensor, Tensor]:
@@ -83,14 +90,21 @@ def training_batch(
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, config: TrainConfig, x: Tensor, y: Tensor) -> tuple[float, float]:
-    """Accuracy and mean cross-entropy over a whole split, in eval mode (running statistics)."""
+def evaluate(model: nn.Module, config: TrainConfig, x: Tensor | datasets.LitPixels, y: Tensor) -> tuple[float, float]:
+    """Accuracy and mean cross-entropy over a whole split, in eval mode (running statistics).
+
+    ``x`` is the split's uint8 images, converted chunk by chunk (bounded memory for the CNN), or
+    its :class:`~bnviz.data.LitPixels`, which the MLP takes in one pass.
+    """
     was_training = model.training
     model.eval()
+    if isinstance(x, datasets.LitPixels):
+        batches = [(x, y)]
+    else:
+        batches = ((model_inputs(config, x[i : i + EVAL_CHUNK]), y[i : i + EVAL_CHUNK]) for i in range(0, len(y), EVAL_CHUNK))
     correct, loss = 0, 0.0
-    for i in range(0, len(y), EVAL_CHUNK):
-        logits = model(model_inputs(config, x[i : i + EVAL_CHUNK]))
-        yb = y[i : i + EVAL_CHUNK]
+    for inputs, yb in batches:
+        logits = model(inputs)
         correct += int((logits.argmax(1) == yb).sum())
         loss += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
     model.train(was_training)
@@ -98,7 +112,7 @@ def evaluate(model: nn.Module, config: TrainConfig, x: Tensor, y: Tensor) -> tup
 
 
 @torch.no_grad()
-def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor) -> dict:
+def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels) -> dict:
     """Per-layer distribution fields on the fixed probe batch, in eval mode (it must not move running stats)."""
     was_training = model.training
     model.eval()
@@ -158,7 +172,10 @@ def train(
     batches = Batches(len(data.train_y), config.batch_size, order)
     # The probe batch is the same for every seed and arm, so arms are compared on the same inputs.
     probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
-    probe_x = model_inputs(config, data.train_x[probe_idx])
+    if takes_lit_pixels(config):
+        probe_x, test_x = datasets.lit_pixels(data.train_x[probe_idx]), datasets.lit_pixels(data.test_x)
+    else:  # the test set stays uint8 and is converted chunk by chunk in evaluate
+        probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
     probe_steps, eval_steps = record_steps(config)
 
     start = time.perf_counter()
@@ -181,7 +198,7 @@ def train(
         record["train/loss"] = loss_sum / loss_count if loss_count else None
         loss_sum, loss_count = 0.0, 0
         if step in eval_steps:
-            record["test/acc"], record["test/loss"] = evaluate(model, config, data.test_x, data.test_y)
+            record["test/acc"], record["test/loss"] = evaluate(model, config, test_x, data.test_y)
         if step in probe_steps:
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))

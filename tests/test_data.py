@@ -330,6 +330,23 @@ def test_mnist_inputs_binarize_threshold_is_128():
     torch.testing.assert_close(scaled[0, :4], torch.tensor([0, 127, 128, 255]) / 255.0)
 
 
+def test_lit_pixels_are_the_binary_images_pixel_for_pixel():
+    """Decoded back to dense, LitPixels are exactly mnist_inputs(binarize=True), blank and full images included."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (5, 1, 28, 28), dtype=torch.uint8, generator=g)
+    x[1], x[3] = 0, 255  # no lit pixel at all (an empty bag), every pixel lit
+    lit = data.lit_pixels(x)
+    assert len(lit) == 5 and lit.index.dtype == lit.offsets.dtype == torch.int32
+    ends = [*lit.offsets.tolist()[1:], len(lit.index)]
+    dense = torch.zeros(5, 784)
+    for i, (a, b) in enumerate(zip(lit.offsets.tolist(), ends)):
+        dense[i, lit.index[a:b].long()] = 1.0
+    assert torch.equal(dense, data.mnist_inputs(x, binarize=True))
+    assert ends[1] - lit.offsets[1] == 0 and ends[3] - lit.offsets[3] == 784
+    with pytest.raises(TypeError, match="uint8"):
+        data.lit_pixels(x.float())
+
+
 def test_cifar_inputs_normalize_per_channel():
     x = torch.zeros((2, 3, 32, 32), dtype=torch.uint8)
     x[:, 0], x[:, 1], x[:, 2] = 0, 128, 255

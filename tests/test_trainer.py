@@ -10,7 +10,7 @@ from bnviz import probes
 from bnviz.config import TrainConfig
 from bnviz.layers import BatchNorm1d, BatchNorm2d
 from bnviz.models import CifarCNN, MnistMLP, build_model
-from bnviz.trainer import record_steps, train
+from bnviz.trainer import evaluate, record_steps, train
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,35 @@ def test_mlp_matches_section_4_1():
     assert all(isinstance(n, nn.BatchNorm1d) for n in MnistMLP(norm="torch").norms)
     logits, pre = bn.forward_probed(torch.rand(7, 784))
     assert logits.shape == (7, 10) and [p.shape for p in pre] == [(7, 100)] * 3
+
+
+@pytest.mark.parametrize("norm", ["none", "bnviz", "torch"])
+def test_mlp_on_lit_pixels_matches_the_dense_binary_images(mnist_like, norm):
+    """The first layer as a sum of lit pixels' weight columns is W u + b (to float32 summation order)."""
+    torch.manual_seed(0)
+    model = build_model("mlp", norm)
+    for linear in model.linears:
+        if linear.bias is not None:
+            nn.init.normal_(linear.bias)  # the init's zero biases would hide a missing + b
+    model.train()
+    model(datasets.mnist_inputs(mnist_like.train_x[:60], binarize=True))  # running stats away from (0, 1)
+    x = mnist_like.test_x[:50].clone()
+    x[0] = 0  # a blank image: no lit pixel, so its first layer is the bias alone
+    model.eval()
+    with torch.no_grad():
+        dense_logits, dense_pre = model.forward_probed(datasets.mnist_inputs(x, binarize=True))
+        lit_logits, lit_pre = model.forward_probed(datasets.lit_pixels(x))
+    for a, b in zip([dense_logits, *dense_pre], [lit_logits, *lit_pre]):
+        torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-5)
+
+
+def test_evaluate_gives_the_same_numbers_on_lit_pixels_and_on_images(mnist_like):
+    torch.manual_seed(0)
+    model = build_model("mlp", "bnviz")
+    cfg = small()
+    dense = evaluate(model, cfg, mnist_like.test_x, mnist_like.test_y)
+    lit = evaluate(model, cfg, datasets.lit_pixels(mnist_like.test_x), mnist_like.test_y)
+    assert lit[0] == dense[0] and lit[1] == pytest.approx(dense[1], rel=1e-6)
 
 
 def test_mlp_gaussian_init_std_is_reachable():
