@@ -41,11 +41,19 @@ def require_router() -> None:
     runs a page file directly, without app.py, when the first request after the server starts is
     a page URL (st.navigation switches that mode off, but only once app.py has run). Then this
     page draws the router itself and goes on; from the next run on, app.py routes as usual.
+
+    A widget's identity includes the page running it, and st.navigation resets that to app.py's
+    for the rest of the run. So the router runs in a scope that ends there, as it would in
+    app.py: the page's own widgets keep the page's identity, the next run (through app.py) finds
+    them again, and the user's first change to one of them is not lost.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if PagesManager.uses_pages_directory:
-        router()
+        ctx = get_script_run_ctx()
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            router()
 
 
 def data_dir() -> Path:

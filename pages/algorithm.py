@@ -134,9 +134,8 @@ for warning in T.check_batch(x, eps):
     st.warning(warning, icon=":material/warning:")
 
 st.divider()
-# The step is kept in alg_step_index and handed to the control on every run. The control's own
-# value can come back empty: on the very first request to this page's URL, Streamlit runs it as a
-# legacy page before the router (pages/_ui.require_router), and the next run's control is a new widget.
+# The step lives in alg_step_index, which Previous, Next and the control all move, and is handed to
+# the control on every run, so the control never shows a step the page is not on.
 ss.setdefault("alg_step_index", 0)
 ss.alg_step = LABELS[ss.alg_step_index]
 st.segmented_control("Step", LABELS, key="alg_step", required=True, label_visibility="collapsed",

@@ -93,11 +93,14 @@ def router_ran(page) -> None:
 # URL path -> one control to use there. The first entry is a page URL on purpose: the first
 # request after the server starts must be routed through app.py too (see pages/_ui.require_router).
 def change_k(page) -> None:
-    """A plain widget change, not a button whose callback sets the step: after a first request to a
-    page URL this once brought the step control back as None (see pages/_ui.require_router)."""
+    """A plain widget change, not a button whose callback sets the step. After a first request to a
+    page URL, this change was once lost (the page's widgets changed identity on the next run), and
+    before that it brought the step control back as None (see pages/_ui.require_router)."""
     box = page.get_by_label("K training batches (Algorithm 2)")
     box.fill("6")
     box.press("Enter")
+    settle(page)
+    assert page.get_by_label("K training batches (Algorithm 2)").input_value() == "6", "the first change was lost"
 
 
 PAGES = {
