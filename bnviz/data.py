@@ -417,15 +417,28 @@ class LitPixels:
     def __len__(self) -> int:
         return len(self.offsets)
 
+    def __getitem__(self, images: slice) -> LitPixels:
+        """Images ``start:stop`` as LitPixels of their own (views of ``index``, like a tensor's slice)."""
+        start, stop, step = images.indices(len(self))
+        if step != 1:
+            raise ValueError("LitPixels slices take consecutive images (no step)")
+        stop = max(start, stop)
+        first, end = (int(self.offsets[i]) if i < len(self) else len(self.index) for i in (start, stop))
+        return LitPixels(self.index[first:end], self.offsets[start:stop] - first)
+
 
 def lit_pixels(x_uint8: torch.Tensor) -> LitPixels:
     """The same binary images as ``mnist_inputs(x_uint8, binarize=True)``, as :class:`LitPixels`."""
     if x_uint8.dtype != torch.uint8:
         raise TypeError(f"expected uint8 pixels, got {x_uint8.dtype}")
-    flat = x_uint8.reshape(x_uint8.shape[0], -1)  # (B, 784)
-    image, pixel = (flat >= 128).nonzero(as_tuple=True)  # row-major: image by image, pixels in order
-    counts = torch.bincount(image, minlength=len(flat))  # lit pixels per image (bincount: 30x faster than a bool sum)
-    return LitPixels(pixel.to(torch.int32), (torch.cumsum(counts, 0) - counts).to(torch.int32))
+    flat = x_uint8.flatten(1)  # (B, 784)
+    pixels, counts = [], []
+    for chunk in flat.split(1024):  # nonzero's int64 pairs for 10,000 images would peak at 17 MB
+        image, pixel = (chunk >= 128).nonzero(as_tuple=True)  # row-major: image by image, pixels in order
+        pixels.append(pixel.to(torch.int32))
+        counts.append(torch.bincount(image, minlength=len(chunk)))  # lit pixels per image; 30x faster than a bool sum
+    count = torch.cat(counts)
+    return LitPixels(torch.cat(pixels), (torch.cumsum(count, 0) - count).to(torch.int32))
 
 
 def cifar_inputs(x_uint8: torch.Tensor) -> torch.Tensor:

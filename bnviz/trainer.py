@@ -93,18 +93,15 @@ def training_batch(
 def evaluate(model: nn.Module, config: TrainConfig, x: Tensor | datasets.LitPixels, y: Tensor) -> tuple[float, float]:
     """Accuracy and mean cross-entropy over a whole split, in eval mode (running statistics).
 
-    ``x`` is the split's uint8 images, converted chunk by chunk (bounded memory for the CNN), or
-    its :class:`~bnviz.data.LitPixels`, which the MLP takes in one pass.
+    ``x`` is the split's uint8 images or, for the MLP on binary images, its
+    :class:`~bnviz.data.LitPixels`. Either goes through the model chunk by chunk: bounded memory.
     """
     was_training = model.training
     model.eval()
-    if isinstance(x, datasets.LitPixels):
-        batches = [(x, y)]
-    else:
-        batches = ((model_inputs(config, x[i : i + EVAL_CHUNK]), y[i : i + EVAL_CHUNK]) for i in range(0, len(y), EVAL_CHUNK))
     correct, loss = 0, 0.0
-    for inputs, yb in batches:
-        logits = model(inputs)
+    for i in range(0, len(y), EVAL_CHUNK):
+        xb, yb = x[i : i + EVAL_CHUNK], y[i : i + EVAL_CHUNK]
+        logits = model(xb if isinstance(xb, datasets.LitPixels) else model_inputs(config, xb))
         correct += int((logits.argmax(1) == yb).sum())
         loss += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
     model.train(was_training)
@@ -174,7 +171,7 @@ def train(
     probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
     if takes_lit_pixels(config):
         probe_x, test_x = datasets.lit_pixels(data.train_x[probe_idx]), datasets.lit_pixels(data.test_x)
-    else:  # the test set stays uint8 and is converted chunk by chunk in evaluate
+    else:  # the test set stays uint8 (the CIFAR-10 test set is 123 MB as floats)
         probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
     probe_steps, eval_steps = record_steps(config)
 

@@ -347,6 +347,14 @@ def test_lit_pixels_are_the_binary_images_pixel_for_pixel():
         data.lit_pixels(x.float())
 
 
+@pytest.mark.parametrize("part", [slice(0, 2), slice(1, 4), slice(3, None), slice(4, 5), slice(2, 2), slice(None)])
+def test_a_slice_of_lit_pixels_is_the_lit_pixels_of_the_sliced_images(part):
+    x = torch.randint(0, 256, (5, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    x[1] = 0
+    got, want = data.lit_pixels(x)[part], data.lit_pixels(x[part])
+    assert torch.equal(got.index, want.index) and torch.equal(got.offsets, want.offsets)
+
+
 def test_cifar_inputs_normalize_per_channel():
     x = torch.zeros((2, 3, 32, 32), dtype=torch.uint8)
     x[:, 0], x[:, 1], x[:, 2] = 0, 128, 255
