@@ -86,6 +86,10 @@ def assert_no_error(page, where: str) -> None:
 def router_ran(page) -> None:
     """app.py routed this page: the sidebar has its settings and the pages' titles, not file names."""
     sidebar = page.locator('[data-testid="stSidebar"]')
+    try:  # once in CI, under load, the title was there and the settings not: wait for them
+        sidebar.get_by_text("Data folder").wait_for(timeout=20_000)
+    except playwright_api.TimeoutError:
+        pass
     assert sidebar.get_by_text("Data folder").count() == 1, "the sidebar lacks app.py's settings"
     assert sidebar.get_by_text("The paper's experiments").count() >= 1
 
