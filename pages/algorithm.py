@@ -44,12 +44,7 @@ def _on_random() -> None:
 
 
 def _go(delta: int) -> None:
-    ss.alg_step_index = min(max(ss.alg_step_index + delta, 0), len(LABELS) - 1)
-
-
-def _on_step() -> None:
-    if ss.get("alg_step") in LABELS:
-        ss.alg_step_index = LABELS.index(ss.alg_step)
+    ss.alg_step = LABELS[min(max(LABELS.index(ss.alg_step) + delta, 0), len(LABELS) - 1)]
 
 
 def batch_controls() -> torch.Tensor:
@@ -134,13 +129,10 @@ for warning in T.check_batch(x, eps):
     st.warning(warning, icon=":material/warning:")
 
 st.divider()
-# The step lives in alg_step_index, which Previous, Next and the control all move, and is handed to
-# the control on every run, so the control never shows a step the page is not on.
-ss.setdefault("alg_step_index", 0)
-ss.alg_step = LABELS[ss.alg_step_index]
+ss.setdefault("alg_step", LABELS[0])
 st.segmented_control("Step", LABELS, key="alg_step", required=True, label_visibility="collapsed",
-                     on_change=_on_step, wrap=True)
-i = ss.alg_step_index
+                     persist_state="session", wrap=True)
+i = LABELS.index(ss.alg_step)
 nav_prev, nav_next, nav_where = st.columns([1, 1, 4], vertical_alignment="center")
 nav_prev.button("Previous", on_click=_go, args=(-1,), disabled=i == 0, icon=":material/arrow_back:", width="stretch")
 nav_next.button("Next", on_click=_go, args=(1,), disabled=i == len(LABELS) - 1, icon=":material/arrow_forward:",
