@@ -134,4 +134,3 @@ def dismiss(name: str, key: str, cache_dir: str | Path | None = None) -> bool:
     for path in (cache.progress_path(cache_dir, name, key), log_path(cache_dir, name, key)):
         path.unlink(missing_ok=True)
     return True
-

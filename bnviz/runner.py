@@ -1,10 +1,10 @@
 """Train every run of an experiment in parallel processes and land the result in the cache.
 
 Each run (arm x seed) trains in its own process with one torch thread, ``workers`` at a time
-(default: one per core), so a two-arm comparison keeps both cores busy. Records come back over a queue. While it
-runs, a progress file beside the result says how far each run is (the app reads it, so a
-browser refresh loses nothing); the result file is written once, atomically, when every run
-has finished. A stop (SIGINT/SIGTERM) or a crash leaves a progress file that says so and
+(default: one per core), so a two-arm comparison keeps both cores busy. Records come back over
+a queue. While it runs, a progress file beside the result says how far each run is (the app
+reads it, so a browser refresh loses nothing); the result file is written once, atomically,
+when every run has finished. A stop (SIGINT/SIGTERM) or a crash leaves a progress file that says so and
 never a result file.
 """
 from __future__ import annotations

@@ -236,7 +236,7 @@ def _job_panel(name: str) -> None:
         if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
             _launch(name, key, args)
         if row.button("Dismiss", key=f"dismiss-{key}", icon=":material/close:",
-                         help="Forget this unfinished run: its progress file and log are deleted. Cached results stay."):
+                      help="Forget this unfinished run: its progress file and log are deleted. Cached results stay."):
             jobs.dismiss(name, key, cache_dir())
             st.rerun()
 
