@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 from benchmarks.harness import Table, compare
-from bnviz import layers
-from bnviz.functional import inference_affine, per_channel, scale_shift
+from bnviz.norms import batch_norm as layers
+from bnviz.norms.bn_fused import inference_affine, per_channel, scale_shift
 
 
 class TextbookBN(nn.Module):

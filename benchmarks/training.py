@@ -12,13 +12,12 @@ import torch
 from torch import nn
 
 from benchmarks.harness import Table, compare
-from bnviz import data as datasets
 from bnviz import experiments
-from bnviz.config import TrainConfig
-from bnviz.models import build_model
-from bnviz.optim import SGD
-from bnviz.runner import run_experiment
-from bnviz.trainer import Batches, train, training_batch
+from bnviz.train.config import TrainConfig
+from bnviz.train.models import build_model
+from bnviz.train.optim import SGD
+from bnviz.runs.runner import run_experiment
+from bnviz.train.trainer import Batches, train, training_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,7 +94,7 @@ def peak_rss_mb(code: str) -> float:
 
 def run_memory(data_dir: str | None) -> list[str]:
     base = peak_rss_mb("import torch")
-    run = "import torch; torch.set_num_threads(1)\nfrom bnviz import experiments; from bnviz.trainer import train\n"
+    run = "import torch; torch.set_num_threads(1)\nfrom bnviz import experiments; from bnviz.train.trainer import train\n"
     floor = peak_rss_mb(run + "from bnviz.data import synthetic\n"
                         "c = experiments.MNIST.replace(norm='bnviz', dataset='synthetic-mnist', steps=2000)\n"
                         "list(train(c, synthetic('synthetic-mnist', 200, 200)))")

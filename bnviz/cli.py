@@ -10,8 +10,10 @@ import shlex
 import sys
 import time
 
-from bnviz import cache, data, experiments
-from bnviz.runner import RunError, run_experiment, summary
+from bnviz.runs import cache
+from bnviz import data
+from bnviz import experiments
+from bnviz.runs.runner import RunError, run_experiment, summary
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,7 +134,7 @@ def cmd_run(args, argv) -> int:
 
 
 def _alive(pid) -> bool:
-    from bnviz.jobs import pid_alive
+    from bnviz.runs.jobs import pid_alive
 
     return pid_alive(pid)
 

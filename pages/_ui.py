@@ -1,13 +1,13 @@
 """Streamlit helpers shared by the pages (not a page: app.py does not list it)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from bnviz import cache, data
+from bnviz.runs import cache
+from bnviz import data
 
 
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it

@@ -3,7 +3,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from bnviz import cache, charts, live, probes, results
+from bnviz.runs import cache
+from bnviz.views import charts
+from bnviz.runs import live
+from bnviz.train import probes
+from bnviz.views import records
 from pages import _ui
 
 LIVE = "act_live"  # session_state key of the LiveComparison (a generator: never st.cache_* it)
@@ -125,14 +129,14 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
          running: bool = False, accuracy_note: str = "") -> None:
     """The page's four views of runs of one seed (``curve_runs`` may hold more seeds, for the bands)."""
     steps = live.slider_steps(runs)
-    layers = results.layer_names(runs[0]["records"])
+    layers = records.layer_names(runs[0]["records"])
     if not steps or not layers:
         st.info("No probe yet: the first histograms appear with the first record (step 0).")
         return
     # While training, download buttons would point at data replaced every second: offer them when it stops.
     csv = (lambda *a: None) if running else (lambda df, name, label: _ui.csv_download(df, name, label, key=f"{key}-{name}"))
     nonlinearity = "sigmoid" if activation == "sigmoid" else "ReLU"
-    stats = results.layer_stats(runs)
+    stats = records.layer_stats(runs)
 
     st.subheader("Each layer's input at one step")
     step = step_slider(steps, f"act_step_{key}", running)
@@ -142,7 +146,7 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     for i, name in enumerate(layers):
         with cols[i % len(cols)]:
             st.markdown(f"**{name}** at step {step:,}")  # not a Vega title: Streamlit's "fit" sizing clips those
-            chart = charts.histogram(results.histogram(runs, name, step, edges), x_title=f"Input to the {nonlinearity}")
+            chart = charts.histogram(records.histogram(runs, name, step, edges), x_title=f"Input to the {nonlinearity}")
             st.altair_chart(charts.fit_width(chart).configure_legend(orient="bottom"), width="stretch")
             share = saturated.get(name, {})
             st.caption(f"{what}: " + " · ".join(f":{'red' if arm == 'BN' else 'blue'}[{arm} {share[arm]:.0%}]"
@@ -151,7 +155,7 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
 
     last = layers[-1]
     st.subheader(f"Figure 1(b,c): one unit of {last}, the last hidden layer")
-    pct = results.percentiles(runs, last)
+    pct = records.percentiles(runs, last)
     domain = live.percentile_domain(pct)
     for col, (arm, _) in zip(st.columns(2), live.ARMS):
         chart = charts.percentile_bands(pct, arm, domain, f"{arm}: 15th, 50th and 85th percentiles")
@@ -161,12 +165,12 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     csv(pct, f"percentiles_{last}.csv", "CSV: percentiles")
 
     st.subheader("Over the whole run")
-    curves = results.curves(curve_runs)
+    curves = records.curves(curve_runs)
     top, bottom = st.columns(2), st.columns(2)
     top[0].altair_chart(charts.fit_width(charts.saturation(stats, activation)), width="stretch")
     title = f"Test accuracy {accuracy_note}".strip()
-    top[1].altair_chart(charts.fit_width(charts.accuracy(results.band(curves, "test_acc"), title=title)), width="stretch")
-    bottom[0].altair_chart(charts.fit_width(charts.loss(results.band(curves, "train_loss"))), width="stretch")
+    top[1].altair_chart(charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), title=title)), width="stretch")
+    bottom[0].altair_chart(charts.fit_width(charts.loss(records.band(curves, "train_loss"))), width="stretch")
     with bottom[1]:
         seeds = len({r["seed"] for r in curve_runs})
         if seeds > 1:

@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from bnviz import stepthrough as S
-from bnviz import toybatch as T
+from bnviz.teach import stepthrough as S
+from bnviz.teach import toybatch as T
 from pages._ui import require_router
 
 require_router()

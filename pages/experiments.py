@@ -6,9 +6,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from bnviz import cache, charts, compare, experiments, jobs, results
+from bnviz.runs import cache
+from bnviz.views import charts
+from bnviz.views import compare
+from bnviz import experiments
+from bnviz.runs import jobs
+from bnviz.views import records
 from bnviz.cli import resolve
-from bnviz.runner import summary
+from bnviz.runs.runner import summary
 from pages._ui import cache_dir, csv_download, require_router, data_badge, data_dir, real_data_available
 
 require_router()
@@ -32,16 +37,16 @@ def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
 def _view(name: str, path: str, mtime_ns: int) -> dict:
     """Every DataFrame and sentence a tab draws, derived once per file version."""
     result = cache.load_result(Path(path))
-    curves = results.curves(result["runs"])
-    v = {"curves": curves, "acc": results.band(curves, "test_acc"), "loss": results.band(curves, "train_loss"),
+    curves = records.curves(result["runs"])
+    v = {"curves": curves, "acc": records.band(curves, "test_acc"), "loss": records.band(curves, "train_loss"),
          "summary": summary(result)}
     if name == "mnist-fig1":
-        layers = results.layer_names(result["runs"][0]["records"])
+        layers = records.layer_names(result["runs"][0]["records"])
         v["layer"] = layers[-1] if layers else None
-        v["pct"] = results.percentiles(result["runs"], v["layer"]) if layers else pd.DataFrame()
+        v["pct"] = records.percentiles(result["runs"], v["layer"]) if layers else pd.DataFrame()
         v["table"], v["verdicts"] = compare.comparison_table(result), compare.verdicts(result)
     if name == "lr-sweep":
-        v["sweep"] = results.sweep_table(result).assign(lr=lambda d: d["lr"].round(6))  # 3 x 0.3 is 0.8999999999999999
+        v["sweep"] = records.sweep_table(result).assign(lr=lambda d: d["lr"].round(6))  # 3 x 0.3 is 0.8999999999999999
         v["rate"], v["init"] = compare.rate_findings(v["sweep"]), compare.init_findings(v["sweep"])
     return v
 
@@ -183,7 +188,7 @@ def _live(name: str, key: str, pid: int | None = None) -> None:
     note = f", {job.message}" if job.message else ""
     st.progress(job.fraction(), text=f"Training {compare.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
     st.caption(" · ".join(f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})" for r in runs))
-    acc = results.band(results.curves(runs), "test_acc") if runs else pd.DataFrame()
+    acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
         st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
     if st.button("Stop this run", key=f"stop-{key}", icon=":material/stop:"):

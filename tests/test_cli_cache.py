@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 import datagen
-from bnviz import cache, experiments, jobs
+from bnviz.runs import cache
+from bnviz import experiments
+from bnviz.runs import jobs
 from bnviz.cli import main
-from bnviz.runner import run_experiment, summary
+from bnviz.runs.runner import run_experiment, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 

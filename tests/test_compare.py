@@ -6,7 +6,9 @@ import sys
 import pandas as pd
 import pytest
 
-from bnviz import cache, compare, jobs
+from bnviz.runs import cache
+from bnviz.views import compare
+from bnviz.runs import jobs
 
 
 def payload(acc: dict, steps=(0, 1_000, 5_000, 10_000, 20_000, 50_000), source="official", lr=0.3) -> dict:

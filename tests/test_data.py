@@ -267,8 +267,9 @@ def test_provenance_sha256_is_digest_of_sorted_per_file_sha256_lines(tmp_path):
 def test_file_hashes_are_memoized_until_the_file_changes(tmp_path, monkeypatch):
     raw = datagen.write_mnist(tmp_path)
     calls = []
-    real = data._hash_file
-    monkeypatch.setattr(data, "_hash_file", lambda p: calls.append(p.name) or real(p))
+    from bnviz.data import provenance
+    real = provenance._hash_file
+    monkeypatch.setattr(provenance, "_hash_file", lambda p: calls.append(p.name) or real(p))
     data.load_mnist(tmp_path)
     assert len(calls) == 4
     data.load_mnist(tmp_path)
@@ -417,7 +418,7 @@ def mnist_mirror(tmp_path, monkeypatch):
 
 
 def test_mnist_download_fetches_verifies_and_decompresses(tmp_path, mnist_mirror, monkeypatch):
-    monkeypatch.setattr(data, "MNIST_MIRRORS", [mnist_mirror + "good/"])
+    monkeypatch.setattr(data.mnist, "MNIST_MIRRORS", [mnist_mirror + "good/"])
     calls = []
     ds = data.load_mnist(tmp_path / "d", download=True, progress=lambda *a: calls.append(a))
     raw = tmp_path / "d" / "MNIST" / "raw"
@@ -445,7 +446,7 @@ def test_download_keeps_files_already_present(tmp_path, mnist_mirror):
 
 def test_load_with_download_does_not_touch_the_network_when_files_exist(tmp_path, monkeypatch):
     datagen.write_mnist(tmp_path)
-    monkeypatch.setattr(data, "MNIST_MIRRORS", ["http://127.0.0.1:9/never/"])
+    monkeypatch.setattr(data.mnist, "MNIST_MIRRORS", ["http://127.0.0.1:9/never/"])
     assert len(data.load_mnist(tmp_path, download=True).train_y) == 64
 
 
@@ -479,7 +480,7 @@ class _FakeTerminal(io.StringIO):
 
 
 def test_default_progress_prints_one_line_on_a_tty_and_nothing_otherwise():
-    from bnviz.download import tty_progress
+    from bnviz.data.download import tty_progress
     term, pipe = _FakeTerminal(True), _FakeTerminal(False)
     for stream in (term, pipe):
         show = tty_progress(stream)
@@ -507,7 +508,7 @@ def test_cifar_download_extracts_the_archive_into_place(tmp_path, monkeypatch):
     served = _cifar_archive(tmp_path, monkeypatch)
     calls = []
     with datagen.serve_directory(served) as base:
-        monkeypatch.setattr(data, "CIFAR10_MIRRORS", [base + "missing/", base])
+        monkeypatch.setattr(data.cifar10, "CIFAR10_MIRRORS", [base + "missing/", base])
         ds = data.load_cifar10(tmp_path / "d", download=True, progress=lambda *a: calls.append(a))
     assert ds.train_x.shape == (50, 3, 32, 32) and len(ds.test_y) == 10
     want = datagen.cifar_arrays(10, seed=9)

@@ -1,12 +1,11 @@
-"""bnviz.layers against the oracle torch.nn.BatchNorm1d/2d: outputs, gradients, running stats."""
+"""bnviz.norms.batch_norm against the oracle torch.nn.BatchNorm1d/2d: outputs, gradients, running stats."""
 import copy
 
 import pytest
 import torch
 from torch import nn
 
-import bnviz.layers as layers
-from bnviz.layers import BatchNorm1d, BatchNorm2d, BatchNormFunction
+from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d, BatchNormFunction
 
 TOL = dict(rtol=1e-10, atol=1e-12)
 

@@ -4,9 +4,13 @@ import math
 import pytest
 import torch
 
-from bnviz import cache, data, experiments, live, results
-from bnviz.config import TrainConfig
-from bnviz.trainer import train
+from bnviz.runs import cache
+from bnviz import data
+from bnviz import experiments
+from bnviz.runs import live
+from bnviz.views import records
+from bnviz.train.config import TrainConfig
+from bnviz.train.trainer import train
 
 
 @pytest.fixture(scope="module")
@@ -161,10 +165,10 @@ def test_a_diverged_arm_does_not_hold_the_slider_back():
 def test_saturation_at_and_the_shared_percentile_range():
     runs = [fake_run("no BN", [0, 5]), fake_run("BN", [0, 5]), fake_run("BN", [0, 5], seed=1)]
     runs[2]["records"][1]["layer1/saturation"] = 0.99
-    assert live.saturation_at(results.layer_stats(runs), 5) == {"layer1": {"no BN": 0.05, "BN": 0.05}}
-    lo, hi = live.percentile_domain(results.percentiles(runs, "layer1"))
+    assert live.saturation_at(records.layer_stats(runs), 5) == {"layer1": {"no BN": 0.05, "BN": 0.05}}
+    lo, hi = live.percentile_domain(records.percentiles(runs, "layer1"))
     assert lo < -5 < 10 < hi and math.isclose(hi - 10, -5 - lo)
-    assert live.percentile_domain(results.percentiles([], "layer1")) is None
+    assert live.percentile_domain(records.percentiles([], "layer1")) is None
 
 
 def test_histograms_at_has_every_layer_for_the_csv():

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from bnviz.models import build_model
-from bnviz.optim import SGD
+from bnviz.train.models import build_model
+from bnviz.train.optim import SGD
 
 
 def _train(make_opt, steps=6, **opt_kwargs):
@@ -53,7 +53,7 @@ def test_training_does_not_import_dynamo():
     """torch.optim imports torch._dynamo (about 70 MB resident); an eager run must not need it."""
     code = (
         "import sys\n"
-        "from bnviz.config import TrainConfig\nfrom bnviz.data import synthetic\nfrom bnviz.trainer import train\n"
+        "from bnviz.train.config import TrainConfig\nfrom bnviz.data import synthetic\nfrom bnviz.train.trainer import train\n"
         "list(train(TrainConfig(dataset='synthetic-mnist', steps=20, eval_every=10, probe_every=10),"
         " synthetic('synthetic-mnist', 200, 50)))\n"
         "print('torch._dynamo' in sys.modules)"

@@ -6,9 +6,12 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from bnviz import cache, data, experiments
-from bnviz.runner import _data_fields, code_version
-from bnviz.trainer import train
+from bnviz.runs import cache
+from bnviz import data
+from bnviz import experiments
+from bnviz.runs.runner import _data_fields
+from bnviz.runs.version import code_version
+from bnviz.train.trainer import train
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS_MLP = 3 + 2 + 3  # a histogram per hidden layer, Figure 1(b,c)'s two panels, saturation, accuracy, loss

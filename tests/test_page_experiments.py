@@ -6,9 +6,12 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnviz import cache, compare, experiments, jobs
+from bnviz.runs import cache
+from bnviz.views import compare
+from bnviz import experiments
+from bnviz.runs import jobs
 from bnviz.cli import resolve
-from bnviz.runner import run_experiment
+from bnviz.runs.runner import run_experiment
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from bnviz import functional as F
-from bnviz import stepthrough as S
-from bnviz import toybatch as T
+from bnviz.norms import bn_steps
+from bnviz.teach import stepthrough as S
+from bnviz.teach import toybatch as T
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 STEPS = S.steps()
@@ -54,9 +54,9 @@ def paste(at: AppTest, text: str) -> None:
 
 
 def test_equations_come_from_the_docstrings_of_the_code():
-    assert len(S.docstring_equations(F.forward_steps)) == 4
-    assert len(S.docstring_equations(F.backward_steps)) == 6
-    assert S.docstring_equations(F.population_stats)[1].startswith(r"\mathrm{Var}[x] \leftarrow \frac{m}{m-1}")
+    assert len(S.docstring_equations(bn_steps.forward_steps)) == 4
+    assert len(S.docstring_equations(bn_steps.backward_steps)) == 6
+    assert S.docstring_equations(bn_steps.population_stats)[1].startswith(r"\mathrm{Var}[x] \leftarrow \frac{m}{m-1}")
     assert [len(s.equations) for s in STEPS] == [1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3]
     assert STEPS[1].equations[0].startswith(r"\sigma_B^2")
     assert STEPS[7].equations[0].startswith(r"\frac{\partial\ell}{\partial x_i}")
@@ -77,7 +77,7 @@ def test_walk_matches_autograd_for_every_gradient(loss):
 def test_walk_would_notice_a_wrong_gradient():
     gamma, beta = T.default_affine(3)
     w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
-    wrong = S.Walk(w.fwd, w.dy, F.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001,
+    wrong = S.Walk(w.fwd, w.dy, bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001,
                                                 w.bwd.dgamma, w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
     assert wrong.max_diff("dx") > S.AUTOGRAD_TOL
 
@@ -236,5 +236,5 @@ def test_code_page_shows_the_real_source_beside_the_equations():
     assert any("momentum is None" in s and "num_batches_tracked" in s for s in sources)  # _BatchNorm.forward
     assert any("def update_running_stats" in s and "bessel(" in s for s in sources)
     shown = set(latex(at))
-    assert set(S.docstring_equations(F.forward_steps)) <= shown
-    assert set(S.docstring_equations(F.backward_steps)) <= shown
+    assert set(S.docstring_equations(bn_steps.forward_steps)) <= shown
+    assert set(S.docstring_equations(bn_steps.backward_steps)) <= shown

@@ -5,8 +5,8 @@ import re
 import pytest
 import torch
 
-from bnviz import toybatch as T
-from bnviz.toybatch import ToyBatchError
+from bnviz.teach import toybatch as T
+from bnviz.teach.toybatch import ToyBatchError
 
 
 def test_default_batch_has_features_of_different_offset_and_scale():

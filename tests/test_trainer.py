@@ -6,11 +6,11 @@ import torch
 from torch import nn
 
 from bnviz import data as datasets
-from bnviz import probes
-from bnviz.config import TrainConfig
-from bnviz.layers import BatchNorm1d, BatchNorm2d
-from bnviz.models import CifarCNN, MnistMLP, build_model
-from bnviz.trainer import evaluate, record_steps, train
+from bnviz.train import probes
+from bnviz.train.config import TrainConfig
+from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
+from bnviz.train.models import CifarCNN, MnistMLP, build_model
+from bnviz.train.trainer import evaluate, record_steps, train
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def test_histogram_clamps_into_end_bins():
 def test_compiled_training_matches_eager(mnist_like):
     """config.compile=True (what mnist-fig1's BN arm uses) trains the same network: same losses
     and running statistics to float32 rounding, and the probes still see the eager model."""
-    from bnviz.speed import compiler_available
+    from bnviz.train.compile import compiler_available
 
     if not compiler_available():
         pytest.skip("no C++ compiler: torch.compile falls back to eager here")
@@ -240,7 +240,7 @@ def test_compiled_training_matches_eager(mnist_like):
 def test_compile_failure_falls_back_to_eager_with_a_warning(mnist_like, monkeypatch):
     """If inductor fails at the first call (a missing header, an unsupported op), the run goes on eager
     with a warning, and trains exactly as an eager run."""
-    from bnviz import speed
+    from bnviz.train import compile as speed
 
     def broken_compile(fn):
         def call(*args, **kwargs):

@@ -16,8 +16,8 @@ def train_and_send(index: int, config_dict: dict, data_dir: str | None, threads:
     """Child process: train one config, send every record home."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     torch.set_num_threads(threads)
-    from bnviz.config import TrainConfig
-    from bnviz.trainer import train
+    from bnviz.train.config import TrainConfig
+    from bnviz.train.trainer import train
 
     try:
         for record in train(TrainConfig.from_dict(config_dict), data_dir=data_dir):

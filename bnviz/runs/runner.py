@@ -10,21 +10,21 @@ never a result file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import multiprocessing as mp
 import os
 import platform
 import queue
 import signal
-import subprocess
 import time
-import traceback
 from pathlib import Path
 
 import pandas as pd
-import torch
 
-from bnviz import cache, data, results, worker
+from bnviz.runs import cache
+from bnviz import data
+from bnviz.views import records
+from bnviz.runs import worker
+from bnviz.runs.version import code_version
 from bnviz.experiments import Experiment
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
@@ -32,26 +32,6 @@ PROGRESS_EVERY = 1.0  # seconds between progress-file writes
 
 class RunError(Exception):
     """A run crashed or was stopped; the message says which and why."""
-
-
-# The modules whose code decides a run's numbers (the UI modules beside them do not).
-TRAINING_MODULES = ("config", "data", "functional", "layers", "models", "optim", "probes", "speed", "trainer")
-
-
-def code_version() -> dict:
-    """A hash of the modules that train, the git commit, and whether they differ from it."""
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in TRAINING_MODULES:
-        h.update(name.encode() + (root / f"{name}.py").read_bytes())
-    files = [f"bnviz/{name}.py" for name in TRAINING_MODULES]
-    try:
-        git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
-        commit = git("rev-parse", "--short", "HEAD") or None
-        dirty = bool(git("status", "--porcelain", "--", *files)) if commit else None
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = None, None
-    return {"bnviz_sha256": h.hexdigest()[:16], "git": commit, "modified_since_commit": dirty, "torch": torch.__version__}
 
 
 def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
@@ -206,7 +186,7 @@ CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 
 def _seed_means(runs: list[dict]) -> pd.DataFrame:
     """Test accuracy per eval step (rows) and arm (columns), averaged over seeds; diverged runs left out."""
-    band = results.band(results.curves([r for r in runs if r["status"] != "diverged"]), "test_acc")
+    band = records.band(records.curves([r for r in runs if r["status"] != "diverged"]), "test_acc")
     return band.pivot(index="step", columns="arm", values="mean")
 
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from bnviz import layers
+from bnviz.norms import make_norm
 from bnviz.data import LitPixels
-
-NORMS = ("none", "bnviz", "torch")
 
 # Std of the Gaussian weight init of the MNIST MLP. The paper says only "small random Gaussian
 # values"; 0.01 leaves the sigmoid baseline stuck near chance for thousands of steps, while this
@@ -31,16 +29,6 @@ def init_gaussian(layers, std: float) -> None:
         nn.init.normal_(layer.weight, 0.0, std)
         if layer.bias is not None:
             nn.init.zeros_(layer.bias)
-
-
-def make_norm(norm: str, num_features: int, dims: int) -> nn.Module | None:
-    """A BN layer over ``num_features`` for ``dims``-D inputs (1 or 2), or ``None`` for ``norm="none"``."""
-    if norm not in NORMS:
-        raise ValueError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
-    if norm == "none":
-        return None
-    family = layers if norm == "bnviz" else nn
-    return getattr(family, f"BatchNorm{dims}d")(num_features)
 
 
 def linear_lit(linear: nn.Linear, x: LitPixels) -> Tensor:

@@ -17,12 +17,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from bnviz import experiments, results
-from bnviz.cache import Scan
-from bnviz.config import TrainConfig
+from bnviz import experiments
+from bnviz.views import records
+from bnviz.runs.cache import Scan
+from bnviz.train.config import TrainConfig
 from bnviz.data import Dataset
-from bnviz.models import MODELS
-from bnviz.trainer import RunInfo, run_info, train
+from bnviz.train.models import MODELS
+from bnviz.train.trainer import RunInfo, run_info, train
 
 ARMS = (("no BN", "none"), ("BN", "bnviz"))  # (arm label used across bnviz, TrainConfig.norm)
 
@@ -222,7 +223,7 @@ class LiveComparison:
 def slider_steps(runs: list[dict]) -> list[int]:
     """Probe steps every run has reached; a diverged run does not hold the others' slider back."""
     alive = [r for r in runs if r.get("status") != "diverged"] or runs
-    return results.probe_steps(alive)
+    return records.probe_steps(alive)
 
 
 def nearest(steps: list[int], step: int) -> int:
@@ -241,7 +242,7 @@ def saturation_at(stats: pd.DataFrame, step: int) -> dict[str, dict[str, float]]
 
 def histograms_at(runs: list[dict], layers: list[str], step: int, edges: list[float]) -> pd.DataFrame:
     """Every layer's histogram at one step (for the CSV beside the charts)."""
-    frames = [results.histogram(runs, name, step, edges).assign(layer=name, step=step) for name in layers]
+    frames = [records.histogram(runs, name, step, edges).assign(layer=name, step=step) for name in layers]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -267,7 +268,7 @@ def cached_choices(scan: Scan) -> list[dict]:
     for experiment, entries in scan.results.items():
         for path, payload in entries:
             runs = payload.get("runs") or []
-            if not runs or not results.layer_names(runs[0]["records"]):
+            if not runs or not records.layer_names(runs[0]["records"]):
                 continue
             config = runs[0]["config"]
             seeds = sorted({r["seed"] for r in runs})

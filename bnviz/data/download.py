@@ -3,7 +3,7 @@
 Every file is streamed into a temporary file inside its target folder and only renamed into
 place (os.replace, atomic on one filesystem) once its MD5 matches, so an interrupted or bad
 download never leaves a half file under the final name. Mirrors and MD5 tables are read from
-bnviz.data at call time, so tests can point them at a local server.
+bnviz.data.mnist and bnviz.data.cifar10 at call time, so tests can point them at a local server.
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ import zlib
 from pathlib import Path
 from typing import Optional, Sequence
 
-from bnviz import data as _data
-from bnviz.data import DataError, Progress
+from bnviz.data import cifar10, mnist
+from bnviz.data.dataset import DATA_DIR_ENV, DataError, Progress, root_of
+from bnviz.data.provenance import file_digests
 
 TIMEOUT_S = 30.0
 CHUNK = 1 << 20
@@ -87,7 +88,7 @@ def fetch(name: str, dest_dir: Path, md5: str, mirrors: Sequence[str],
                 os.unlink(tmp)
     raise DataError(
         f"could not download {name}; tried: {'; '.join(tried) or 'no mirrors'}. Without network "
-        f"access, copy the file by hand into {dest_dir} (or point --data-dir / {_data.DATA_DIR_ENV} "
+        f"access, copy the file by hand into {dest_dir} (or point --data-dir / {DATA_DIR_ENV} "
         "at a folder that has the dataset).")
 
 
@@ -112,11 +113,11 @@ def download_mnist(root: Path, progress: Optional[Progress] = None, mirrors=None
     Files already present (plain or .gz) are left alone: the loader can read them, and a
     user's own copy is never overwritten."""
     raw = Path(root) / "MNIST" / "raw"
-    for stem in _data.MNIST_STEMS:
+    for stem in mnist.MNIST_STEMS:
         if (raw / stem).is_file() or (raw / f"{stem}.gz").is_file():
             continue
         gz = f"{stem}.gz"
-        fetch(gz, raw, _data.MNIST_MD5[gz], mirrors or _data.MNIST_MIRRORS, progress)
+        fetch(gz, raw, mnist.MNIST_MD5[gz], mirrors or mnist.MNIST_MIRRORS, progress)
         _gunzip(raw / gz, raw / stem)
     return raw
 
@@ -135,24 +136,24 @@ def _safe_extract(archive: Path, into: Path) -> None:
 def download_cifar10(root: Path, progress: Optional[Progress] = None, mirrors=None) -> Path:
     """Fetch and unpack cifar-10-python.tar.gz, filling in missing files of cifar-10-batches-py."""
     root = Path(root)
-    target = root / _data.CIFAR10_DIR
-    missing = [n for n in _data.CIFAR10_FILES if not (target / n).is_file()]
+    target = root / cifar10.CIFAR10_DIR
+    missing = [n for n in cifar10.CIFAR10_FILES if not (target / n).is_file()]
     if not missing:
         return target
-    name, md5 = _data.CIFAR10_ARCHIVE, _data.CIFAR10_MD5[_data.CIFAR10_ARCHIVE]
+    name, md5 = cifar10.CIFAR10_ARCHIVE, cifar10.CIFAR10_MD5[cifar10.CIFAR10_ARCHIVE]
     archive = root / name
     # A verified archive from an earlier run is reused rather than fetched again (170 MB).
-    if not (archive.is_file() and _data.file_digests(archive)[0] == md5):
-        fetch(name, root, md5, mirrors or _data.CIFAR10_MIRRORS, progress)
+    if not (archive.is_file() and file_digests(archive)[0] == md5):
+        fetch(name, root, md5, mirrors or cifar10.CIFAR10_MIRRORS, progress)
     with tempfile.TemporaryDirectory(prefix=".cifar-extract-", dir=root) as tmp:
         try:
             _safe_extract(archive, Path(tmp))
         except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
             raise DataError(f"could not unpack {archive} ({e}); delete it and download again, or copy "
-                            f"{_data.CIFAR10_DIR} into {root} by hand.") from e
-        src = Path(tmp) / _data.CIFAR10_DIR
+                            f"{cifar10.CIFAR10_DIR} into {root} by hand.") from e
+        src = Path(tmp) / cifar10.CIFAR10_DIR
         if not src.is_dir():
-            raise DataError(f"{archive} holds no {_data.CIFAR10_DIR} folder; delete it and download again.")
+            raise DataError(f"{archive} holds no {cifar10.CIFAR10_DIR} folder; delete it and download again.")
         if not target.exists():
             os.replace(src, target)  # the whole folder appears at once
         else:  # keep the user's existing files, add the missing ones
@@ -164,7 +165,7 @@ def download_cifar10(root: Path, progress: Optional[Progress] = None, mirrors=No
 
 def download(name: str, data_dir=None, progress: Optional[Progress] = None, mirrors=None) -> Path:
     """Fetch the missing files of "mnist" or "cifar10" into data_dir; returns their folder."""
-    root = Path(data_dir) if data_dir is not None else _data.default_data_dir()
+    root = root_of(data_dir)
     if name == "mnist":
         return download_mnist(root, progress, mirrors)
     if name == "cifar10":

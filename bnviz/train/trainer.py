@@ -27,10 +27,10 @@ import torch
 from torch import Tensor, nn
 
 from bnviz import data as datasets
-from bnviz import probes
-from bnviz.config import TrainConfig
-from bnviz.models import build_model
-from bnviz.optim import SGD
+from bnviz.train import probes
+from bnviz.train.config import TrainConfig
+from bnviz.train.models import build_model
+from bnviz.train.optim import SGD
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
 
@@ -205,6 +205,6 @@ def train(
 
 def compiled(fn):
     """``torch.compile(fn)`` where it works, else ``fn`` itself (see bnviz.speed)."""
-    from bnviz.speed import compile_or_eager
+    from bnviz.train.compile import compile_or_eager
 
     return compile_or_eager(fn)

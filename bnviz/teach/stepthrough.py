@@ -1,8 +1,8 @@
 r"""Algorithms 1 and 2 on a toy batch, one step at a time: the numbers, tables and charts a page shows.
 
-:func:`walk` runs :func:`bnviz.functional.forward_steps` and :func:`~bnviz.functional.backward_steps`
+:func:`walk` runs :func:`bnviz.norms.bn_steps.forward_steps` and :func:`~bnviz.norms.bn_steps.backward_steps`
 and checks every gradient of Section 3 against torch autograd; :func:`inference_demo` runs
-Algorithm 2 over K toy batches and, as a second opinion, :class:`bnviz.layers.BatchNorm1d`
+Algorithm 2 over K toy batches and, as a second opinion, :class:`bnviz.norms.batch_norm.BatchNorm1d`
 with ``momentum=None``. :func:`step_view` turns one step into tables and a chart. The equations
 shown are read from the docstrings of the functions that compute them, so they cannot drift.
 """
@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from bnviz import functional as F
-from bnviz.layers import BatchNorm1d
+from bnviz.norms import bn_fused, bn_steps
+from bnviz.norms.batch_norm import BatchNorm1d
 
 BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
 AUTOGRAD_TOL = 1e-9  # float64: the paper's equations and autograd agree to ~1e-15
@@ -51,8 +51,8 @@ class Step:
 
 
 def steps() -> list[Step]:
-    fwd, bwd = docstring_equations(F.forward_steps), docstring_equations(F.backward_steps)
-    pop, fold = docstring_equations(F.population_stats), docstring_equations(F.inference_affine)
+    fwd, bwd = docstring_equations(bn_steps.forward_steps), docstring_equations(bn_steps.backward_steps)
+    pop, fold = docstring_equations(bn_steps.population_stats), docstring_equations(bn_fused.inference_affine)
     return [
         Step("1 μ_B", "Step 1 · the mini-batch mean μ_B", fwd[0:1],
              "Each feature's average over the m rows of this mini-batch (Algorithm 1, line 1)."),
@@ -119,37 +119,37 @@ def upstream_gradient(loss: str, y: Tensor, seed: int, typed: Tensor | None = No
 
 @dataclass(frozen=True)
 class Walk:
-    fwd: F.ForwardSteps  # Algorithm 1's intermediates (detached)
+    fwd: bn_steps.ForwardSteps  # Algorithm 1's intermediates (detached)
     dy: Tensor  # ∂ℓ/∂y, (m, d)
-    bwd: F.BackwardSteps  # Section 3's chain rule, as printed
+    bwd: bn_steps.BackwardSteps  # Section 3's chain rule, as printed
     autograd: dict[str, Tensor]  # the same gradients from torch autograd, keyed like BackwardSteps
     gamma: Tensor
     beta: Tensor
     eps: float
 
     def max_diff(self, name: str) -> float:
-        """max |paper − autograd| for one gradient of :class:`~bnviz.functional.BackwardSteps`."""
+        """max |paper − autograd| for one gradient of :class:`~bnviz.norms.bn_steps.BackwardSteps`."""
         return (getattr(self.bwd, name) - self.autograd[name]).abs().max().item()
 
 
 def walk(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, loss: str, seed: int, typed_dy: Tensor | None = None) -> Walk:
     """Algorithm 1 forward, Section 3 backward, and autograd on the same graph for comparison."""
     xs, g, b = (t.detach().clone().requires_grad_(True) for t in (x, gamma, beta))
-    traced = F.forward_steps(xs, g, b, eps)
+    traced = bn_steps.forward_steps(xs, g, b, eps)
     for t in (traced.batch_mean, traced.batch_var, traced.x_hat):
         t.retain_grad()  # autograd's total derivative at each node is what the paper writes out
     dy = upstream_gradient(loss, traced.y.detach(), seed, typed_dy)
     traced.y.backward(dy)
     autograd = {"dx_hat": traced.x_hat.grad, "dvar": traced.batch_var.grad, "dmean": traced.batch_mean.grad,
                 "dx": xs.grad, "dgamma": g.grad, "dbeta": b.grad}
-    fwd = F.forward_steps(x, gamma, beta, eps)
-    return Walk(fwd, dy, F.backward_steps(dy, fwd, gamma, eps), autograd, gamma, beta, eps)
+    fwd = bn_steps.forward_steps(x, gamma, beta, eps)
+    return Walk(fwd, dy, bn_steps.backward_steps(dy, fwd, gamma, eps), autograd, gamma, beta, eps)
 
 
 @dataclass(frozen=True)
 class Inference:
     batches: list[Tensor]  # K toy training batches, each (m, d)
-    pop: F.PopulationStats  # Algorithm 2's E[x], Var[x], a, b
+    pop: bn_steps.PopulationStats  # Algorithm 2's E[x], Var[x], a, b
     layer_mean: Tensor  # BatchNorm1d(momentum=None).running_mean after the K batches
     layer_var: Tensor  # ... .running_var (stored unbiased, must equal pop.var)
     train_y: Tensor  # your batch through Algorithm 1 (its own μ_B, σ²_B)
@@ -163,7 +163,7 @@ def inference_demo(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, k: int, s
     gen = torch.Generator().manual_seed(int(seed) + 2)
     loc, scale = x.mean(0), x.std(0, unbiased=False)
     batches = [loc + scale * torch.randn(m, d, generator=gen, dtype=torch.float64) for _ in range(k)]
-    pop = F.population_stats(batches, gamma, beta, eps)
+    pop = bn_steps.population_stats(batches, gamma, beta, eps)
     layer = BatchNorm1d(d, eps=eps, momentum=None, dtype=torch.float64)
     with torch.no_grad():
         layer.weight.copy_(gamma)
@@ -172,7 +172,7 @@ def inference_demo(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, k: int, s
             layer(xb)
         layer.eval()
         layer_eval_y = layer(x)
-    train_y = F.forward_steps(x, gamma, beta, eps).y
+    train_y = bn_steps.forward_steps(x, gamma, beta, eps).y
     return Inference(batches, pop, layer.running_mean.clone(), layer.running_var.clone(), train_y,
                      pop.a * x + pop.b, layer_eval_y)
 

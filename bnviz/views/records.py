@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from bnviz.probes import PERCENTILES
+from bnviz.train.probes import PERCENTILES
 
 CURVE_FIELDS = {"test/acc": "test_acc", "test/loss": "test_loss", "train/loss": "train_loss"}
 

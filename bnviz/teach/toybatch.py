@@ -1,7 +1,7 @@
 r"""The editable toy mini-batch of the step-through page: defaults, random batches, parsing, checks.
 
 A toy batch is an ``(m, d)`` float64 tensor: ``m`` rows (examples) by ``d`` features, the
-``(N, C)`` input of :class:`bnviz.layers.BatchNorm1d`. Students type or paste it, so every
+``(N, C)`` input of :class:`bnviz.norms.batch_norm.BatchNorm1d`. Students type or paste it, so every
 way it can be wrong raises :class:`ToyBatchError` with a message that says what to fix, and
 :func:`check_batch` warns about batches that are legal but teach something (a constant column).
 """

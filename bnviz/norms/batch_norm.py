@@ -2,7 +2,7 @@ r"""BatchNorm1d and BatchNorm2d written from scratch, with PyTorch's names and s
 
 The layers only keep books: parameters ``weight`` (γ) and ``bias`` (β), buffers
 ``running_mean``, ``running_var`` and ``num_batches_tracked``, and the train/eval switch.
-The math lives in :mod:`bnviz.functional`; the backward pass is the paper's (Section 3, in
+The math lives in :mod:`bnviz.norms.bn_fused`; the backward pass is the paper's (Section 3, in
 closed form) inside :class:`BatchNormFunction`, not left to autograd.
 
 As in ``torch.nn.BatchNorm*``: training normalizes with the mini-batch mean and the *biased*
@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from bnviz.functional import (
+from bnviz.norms.bn_fused import (
     closed_form_backward,
     count_per_channel,
     inference_affine,

@@ -1,6 +1,6 @@
 """Our runs beside the paper and a student's reproduction, and what the lr-sweep shows.
 
-Pure functions: a cache payload (or :func:`bnviz.results.sweep_table`) in, a table and plain
+Pure functions: a cache payload (or :func:`bnviz.records.sweep_table`) in, a table and plain
 sentences out. Every sentence is computed from the numbers, so a run that disagrees with the
 paper says so. Figure 1(a) of the paper is a plot without printed accuracies, so the paper's
 column is qualitative; the student's two numbers are the only printed MNIST accuracies here.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bnviz import results
+from bnviz.views import records
 
 CHECKPOINTS = (1_000, 5_000, 10_000, 20_000, 50_000)  # steps at which the table compares
 STUDENT = {"no BN": 0.9492, "BN": 0.9815}  # a student's reported reproduction (test accuracy)
@@ -50,7 +50,7 @@ def _steps(n: float) -> str:
 # ----------------------------------------------------------------------------- MNIST Figure 1
 def accuracy_band(result: dict) -> pd.DataFrame:
     """Mean, min and max test accuracy over seeds per arm and step."""
-    return results.band(results.curves(result["runs"]), "test_acc")
+    return records.band(records.curves(result["runs"]), "test_acc")
 
 
 def _wide(band: pd.DataFrame, col: str) -> pd.DataFrame:

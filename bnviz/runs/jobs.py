@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bnviz import cache
+from bnviz.runs import cache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from bnviz.models import MODELS, NORMS
+from bnviz.data import DATASETS
+from bnviz.norms import NORMS
+from bnviz.train.models import MODELS
 
-DATASETS = ("mnist", "cifar10", "synthetic-mnist", "synthetic-cifar10")
 OPTIMIZERS = ("sgd",)
 
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from bnviz.config import TrainConfig
+from bnviz.train.config import TrainConfig
 
 # The MNIST setting of Section 4.1: binary 28x28 input, 3x100 sigmoids, batch 60, plain SGD.
 # The paper gives no learning rate; 0.3 is the rate at which both arms train stably and the
