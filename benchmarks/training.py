@@ -13,6 +13,7 @@ from torch import nn
 
 from benchmarks.harness import Table, compare
 from bnviz import experiments
+from bnviz.experiments import spec
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import build_model
 from bnviz.train.optim import SGD
@@ -75,7 +76,7 @@ def bare_loop(config: TrainConfig, data) -> None:
 
 def run_trainer(table: Table, data, quick: bool) -> None:
     steps = 1000 if quick else 3000
-    config = experiments.MNIST.replace(norm="bnviz", steps=steps)  # probes and evals every 500, early probes
+    config = spec.MNIST.replace(norm="bnviz", steps=steps)  # probes and evals every 500, early probes
     times = compare({
         "bare loop": lambda: bare_loop(config, data),
         "bnviz.trainer.train, all probes and metrics": lambda: list(train(config, data)),
@@ -94,11 +95,11 @@ def peak_rss_mb(code: str) -> float:
 
 def run_memory(data_dir: str | None) -> list[str]:
     base = peak_rss_mb("import torch")
-    run = "import torch; torch.set_num_threads(1)\nfrom bnviz import experiments; from bnviz.train.trainer import train\n"
+    run = "import torch; torch.set_num_threads(1)\nfrom bnviz.experiments import spec; from bnviz.train.trainer import train\n"
     floor = peak_rss_mb(run + "from bnviz.data import synthetic\n"
-                        "c = experiments.MNIST.replace(norm='bnviz', dataset='synthetic-mnist', steps=2000)\n"
+                        "c = spec.MNIST.replace(norm='bnviz', dataset='synthetic-mnist', steps=2000)\n"
                         "list(train(c, synthetic('synthetic-mnist', 200, 200)))")
-    whole = peak_rss_mb(run + f"c = experiments.MNIST.replace(norm='bnviz', steps=2000)\nlist(train(c, data_dir={data_dir!r}))")
+    whole = peak_rss_mb(run + f"c = spec.MNIST.replace(norm='bnviz', steps=2000)\nlist(train(c, data_dir={data_dir!r}))")
     return [f"- peak RSS, `import torch` alone: {base:.0f} MB",
             f"- peak RSS, the same 2,000-step BN run on 200 synthetic images (torch, model, probes, evals; "
             f"no dataset to speak of): {floor:.0f} MB",

@@ -13,7 +13,8 @@ import time
 from bnviz.runs import cache
 from bnviz import data
 from bnviz import experiments
-from bnviz.runs.runner import RunError, run_experiment, summary
+from bnviz.experiments import summary
+from bnviz.runs.runner import RunError, run_experiment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,11 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve(name: str, steps=None, seeds=None, synthetic=False) -> experiments.Experiment:
-    exp = experiments.get(name)
-    changes = {}
-    if synthetic:
-        changes["dataset"] = "synthetic-" + exp.arms[0].config.dataset
-    return exp.with_overrides(steps=steps, seeds=seeds, **changes)
+    return experiments.resolve(name, steps, seeds, synthetic)
 
 
 def cmd_list(args) -> int:

@@ -79,11 +79,8 @@ def load_dataset(name: str) -> tuple[data.Dataset | None, str | None]:
 
 
 def real_data_available(name: str) -> bool:
-    folder = data_dir()
-    if name == "mnist":
-        raw = folder / "MNIST" / "raw"
-        return all((raw / s).exists() or (raw / f"{s}.gz").exists() for s in data.MNIST_STEMS)
-    return all((folder / data.CIFAR10_DIR / f).exists() for f in data.CIFAR10_FILES)
+    """Whether the sidebar's data folder holds the files of ``name`` (bnviz.data knows the layout)."""
+    return data.available(name, data_dir())
 
 
 def data_badge(label: str, source: str) -> None:

@@ -1,4 +1,8 @@
-"""The paper's experiments: recorded runs from the cache, and training new ones in the background."""
+"""The paper's experiments: recorded runs from the cache, and training new ones in the background.
+
+Generic over :data:`bnviz.experiments.REGISTRY`: each experiment gets a tab with its run panel and
+the sections its module's ``analyze`` returns. Adding an experiment touches no line here.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,21 +10,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from bnviz.runs import cache
-from bnviz.views import charts
-from bnviz.views import compare
-from bnviz import experiments
-from bnviz.runs import jobs
-from bnviz.views import records
-from bnviz.cli import resolve
-from bnviz.runs.runner import summary
-from pages._ui import cache_dir, csv_download, require_router, data_badge, data_dir, real_data_available
+from bnviz import data, experiments
+from bnviz.runs import cache, jobs
+from bnviz.views import charts, describe, records
+from pages._sections import draw
+from pages._ui import cache_dir, data_badge, data_dir, require_router
 
 require_router()
 
-TABS = {"mnist-fig1": "MNIST Figure 1", "cifar10-cnn": "CIFAR-10 CNN", "lr-sweep": "Learning rate x init"}
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
-ICON = {True: ":green[:material/check_circle:]", False: ":red[:material/cancel:]", None: ":gray[:material/info:]"}
 
 
 # ------------------------------------------------------------------ loading (cached on path and mtime)
@@ -28,27 +26,15 @@ ICON = {True: ":green[:material/check_circle:]", False: ":red[:material/cancel:]
 def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
     """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
     found = cache.scan(Path(folder))
-    listing = {name: [compare.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
+    listing = {name: [describe.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
                for name, entries in found.results.items()}
     return listing, found.problems
 
 
 @st.cache_data(show_spinner="Reading the cached result…", max_entries=32)
-def _view(name: str, path: str, mtime_ns: int) -> dict:
-    """Every DataFrame and sentence a tab draws, derived once per file version."""
-    result = cache.load_result(Path(path))
-    curves = records.curves(result["runs"])
-    v = {"curves": curves, "acc": records.band(curves, "test_acc"), "loss": records.band(curves, "train_loss"),
-         "summary": summary(result)}
-    if name == "mnist-fig1":
-        layers = records.layer_names(result["runs"][0]["records"])
-        v["layer"] = layers[-1] if layers else None
-        v["pct"] = records.percentiles(result["runs"], v["layer"]) if layers else pd.DataFrame()
-        v["table"], v["verdicts"] = compare.comparison_table(result), compare.verdicts(result)
-    if name == "lr-sweep":
-        v["sweep"] = records.sweep_table(result).assign(lr=lambda d: d["lr"].round(6))  # 3 x 0.3 is 0.8999999999999999
-        v["rate"], v["init"] = compare.rate_findings(v["sweep"]), compare.init_findings(v["sweep"])
-    return v
+def _sections(path: str, mtime_ns: int) -> list:
+    """The sections of one cached result, derived once per file version."""
+    return experiments.analyze(cache.load_result(Path(path)))
 
 
 def _cached() -> tuple[dict, list]:
@@ -68,84 +54,6 @@ def _provenance(meta: dict) -> None:
     st.code(meta["command"], language="bash")
 
 
-def _verdicts(items: list[compare.Verdict]) -> None:
-    st.markdown("  \n".join(f"{ICON[v.holds]} {v.text}" for v in items))
-
-
-def _mnist(v: dict, meta: dict, tag: str) -> None:
-    st.subheader("Figure 1(a): test accuracy")
-    paper = st.toggle("The paper's y-range (70% to 100%)", value=True, key=f"axes-{tag}")
-    if paper and len(v["acc"]) and v["acc"]["lo"].min() < 0.7:
-        st.caption("Some points lie below 70%: they are drawn on the bottom edge. Switch the toggle off for the full range.")
-    st.altair_chart(charts.fit_width(charts.accuracy(v["acc"], paper_axes=paper, title="Test accuracy, mean and min-max over seeds")),
-                    width="stretch")
-    csv_download(v["curves"], f"{tag}-curves.csv", "Download test accuracy and loss per seed (CSV)")
-
-    st.subheader(f"Figure 1(b, c): the input to one sigmoid of the last hidden layer ({v['layer']})")
-    st.caption("The 15th, 50th and 85th percentiles over a fixed probe batch (first seed). Without BN the "
-               "distribution drifts while the layers below learn; with BN it stays put.")
-    pct = v["pct"]
-    if pct.empty:
-        st.info("This result has no percentile probes (it was run without them).")
-    else:
-        first = pct[pct["seed"] == pct.groupby("arm")["seed"].transform("min")]
-        lo, hi = float(first["p15"].min()), float(first["p85"].max())
-        pad = 0.05 * (hi - lo or 1.0)
-        cols = st.columns(2)
-        for col, arm, letter in zip(cols, ("no BN", "BN"), "bc"):
-            col.altair_chart(charts.fit_width(charts.percentile_bands(pct, arm, [lo - pad, hi + pad], f"({letter}) {arm}")),
-                            width="stretch")
-        csv_download(pct, f"{tag}-percentiles.csv", "Download the percentiles (CSV)")
-
-    st.subheader("Training loss")
-    st.altair_chart(charts.fit_width(charts.loss(v["loss"], title="Mean over seeds")), width="stretch")
-    csv_download(v["loss"], f"{tag}-train-loss.csv", "Download the training loss, mean over seeds (CSV)")
-
-    st.subheader("Ours, the paper, and a student's reproduction")
-    st.caption(f"{compare.NO_NUMBERS} The student reported {compare.pct(compare.STUDENT['no BN'])} without BN and "
-               f"{compare.pct(compare.STUDENT['BN'])} with BN after {compare.STUDENT_STEPS:,} steps. "
-               "Ours: mean over seeds, lowest to highest seed in brackets.")
-    st.dataframe(v["table"], hide_index=True)
-    csv_download(v["table"], f"{tag}-comparison.csv", "Download the comparison table (CSV)")
-    _verdicts(v["verdicts"])
-
-
-def _finals(v: dict) -> None:
-    arms = v["summary"]["arms"]
-    cols = st.columns(len(arms))
-    plain = arms.get("no BN", {}).get("mean_final_test_acc")
-    for col, (arm, s) in zip(cols, sorted(arms.items(), key=lambda a: a[0].startswith("BN"))):
-        acc = s["mean_final_test_acc"]
-        delta = compare.points(acc - plain) + " vs no BN" if arm != "no BN" and acc is not None and plain is not None else None
-        col.metric(f"{arm}: final test accuracy", compare.pct(acc), delta, border=True,
-                   help="Mean over seeds " + ", ".join(map(str, s["seeds"])) + ": " +
-                        ", ".join(compare.pct(a) for a in s["final_test_acc"]) + f" after {s['steps']:,} steps")
-
-
-def _cifar(v: dict, meta: dict, tag: str) -> None:
-    _finals(v)
-    st.altair_chart(charts.fit_width(charts.accuracy(v["acc"], title="Test accuracy (whole test set, eval mode)")), width="stretch")
-    st.altair_chart(charts.fit_width(charts.loss(v["loss"])), width="stretch")
-    csv_download(v["curves"], f"{tag}-curves.csv", "Download test accuracy and loss per seed (CSV)")
-
-
-def _sweep(v: dict, meta: dict, tag: str) -> None:
-    st.altair_chart(charts.sweep_heatmap(v["sweep"]))
-    st.markdown("**1. Higher learning rates** (Section 3.3: BN permits higher rates)")
-    _verdicts(v["rate"])
-    st.markdown("**2. Init scale** (Section 3.3: BN makes training insensitive to the scale of the weights)")
-    _verdicts(v["init"])
-    table = v["sweep"].assign(BN=v["sweep"]["BN"].map({True: "BN", False: "no BN"}),
-                              steps_to_90=[("never" if pd.isna(s) else f"{int(s):,}") for s in v["sweep"]["steps_to_90"]])
-    st.dataframe(table, hide_index=True, height=35 * (len(table) + 1) + 3, column_config={
-        "BN": "arm", "init_std": "init std", "steps_to_90": "steps to 90%", "final_test_acc":
-        st.column_config.NumberColumn("final test acc.", format="percent", help="empty: the run diverged")})
-    csv_download(v["sweep"], f"{tag}-sweep.csv", "Download the sweep table (CSV)")
-
-
-DRAW = {"mnist-fig1": _mnist, "cifar10-cnn": _cifar, "lr-sweep": _sweep}
-
-
 def _result(name: str, entries: list[dict]) -> None:
     key = f"pick-{name}"
     paths = [e["path"] for e in entries]
@@ -156,11 +64,11 @@ def _result(name: str, entries: list[dict]) -> None:
     meta = next(e for e in entries if e["path"] == st.session_state[key])
     _provenance(meta)
     try:
-        view = _view(name, meta["path"], meta["mtime_ns"])
+        sections = _sections(meta["path"], meta["mtime_ns"])
     except Exception as e:  # a file that changed or broke after the scan: say so, never a traceback
         st.warning(f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again.")
         return
-    DRAW[name](view, meta, f"{name}-{meta['key']}")
+    draw(sections, f"{name}-{meta['key']}")
 
 
 # ------------------------------------------------------------------ training in the background
@@ -186,7 +94,7 @@ def _live(name: str, key: str, pid: int | None = None) -> None:
         return
     p, runs = job.progress or {}, (job.progress or {}).get("runs") or []
     note = f", {job.message}" if job.message else ""
-    st.progress(job.fraction(), text=f"Training {compare.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
+    st.progress(job.fraction(), text=f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
     st.caption(" · ".join(f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})" for r in runs))
     acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
@@ -227,7 +135,7 @@ def _job_panel(name: str) -> None:
         if job.active:
             _live(name, key)
             continue
-        what = compare.job_label(job.progress or {})
+        what = describe.job_label(job.progress or {})
         if job.state == "stopped":
             st.warning(f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
                        "start it again to finish it.")
@@ -236,7 +144,7 @@ def _job_panel(name: str) -> None:
             where = f" The full story is in {log.name} in the cache folder." if log.exists() and job.state == "failed" else ""
             reason = (job.message or "no reason recorded").strip().splitlines()[0]
             st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
-        args = compare.rerun_args(job.progress or {})
+        args = describe.rerun_args(job.progress or {})
         row = st.container(horizontal=True)
         if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
             _launch(name, key, args)
@@ -249,7 +157,7 @@ def _job_panel(name: str) -> None:
 def _run_form(name: str) -> None:
     exp = experiments.get(name)
     dataset = exp.arms[0].config.dataset
-    real = real_data_available(dataset)
+    real = data.available(dataset, data_dir())
     if not real:
         st.info(f"The real {NAMES[dataset]} files are not in the data folder ({data_dir()}). Put them there in "
                 "torchvision's layout, point the sidebar's *Data folder* at them, or run "
@@ -266,7 +174,7 @@ def _run_form(name: str) -> None:
         go = st.form_submit_button("Run", type="primary", icon=":material/play_arrow:")
     if go:
         seeds = list(range(int(n_seeds)))
-        target = resolve(name, int(steps), seeds, source == "synthetic")
+        target = experiments.resolve(name, int(steps), seeds, source == "synthetic")
         if jobs.status(name, target.key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
@@ -284,7 +192,7 @@ def _tab(name: str) -> None:
             _run_form(name)
         _result(name, entries)
     else:
-        st.info(f"Nothing is cached for {TABS[name]} yet. Train it here, or from a terminal: "
+        st.info(f"Nothing is cached for {experiments.tab(name)} yet. Train it here, or from a terminal: "
                 f"`python -m bnviz run {name}`.")
         _run_form(name)
 
@@ -295,7 +203,8 @@ st.markdown("The comparisons behind the paper's claims, each run with and withou
             "reports something, it sits beside ours with a verdict computed from the data.")
 for problem in _cached()[1]:
     st.warning(f"Ignored a cache file: {problem}")
-for tab, name in zip(st.tabs(list(TABS.values())), TABS):
+names = list(experiments.REGISTRY)
+for tab, name in zip(st.tabs([experiments.tab(n) for n in names]), names):
     with tab:
         _tab(name)
 if "toast" in st.session_state:

@@ -14,7 +14,8 @@ from bnviz.runs import cache
 from bnviz import experiments
 from bnviz.runs import jobs
 from bnviz.cli import main
-from bnviz.runs.runner import run_experiment, summary
+from bnviz.experiments import spec, summary
+from bnviz.runs.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,8 +194,8 @@ def test_short_runs_train_eager_and_long_runs_compile_the_bn_arm():
     fig1 = experiments.get("mnist-fig1")
     compiles = lambda exp: {a.label: a.config.compile for a in exp.arms}
     assert compiles(fig1) == {"no BN": False, "BN": True}
-    assert compiles(fig1.with_overrides(steps=experiments.COMPILE_MIN_STEPS - 1)) == {"no BN": False, "BN": False}
-    assert compiles(fig1.with_overrides(steps=experiments.COMPILE_MIN_STEPS)) == {"no BN": False, "BN": True}
+    assert compiles(fig1.with_overrides(steps=spec.COMPILE_MIN_STEPS - 1)) == {"no BN": False, "BN": False}
+    assert compiles(fig1.with_overrides(steps=spec.COMPILE_MIN_STEPS)) == {"no BN": False, "BN": True}
     assert compiles(fig1.with_overrides(steps=100, compile=True)) == {"no BN": True, "BN": True}
 
 
@@ -221,8 +222,10 @@ def test_cache_files_never_use_pickle():
 
 def test_head_to_head_counts_eval_points_where_bn_is_ahead():
     rec = lambda step, acc: {"step": step, "test/acc": acc}
-    runs = [{"arm": "no BN", "seed": 0, "steps": 20000, "status": "done", "records": [rec(0, 0.1), rec(500, 0.5), rec(1000, 0.9), rec(20000, 0.95)]},
-            {"arm": "BN", "seed": 0, "steps": 20000, "status": "done", "records": [rec(0, 0.1), rec(500, 0.8), rec(1000, 0.9), rec(20000, 0.96)]}]
-    result = {"experiment": "x", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
+    runs = [{"arm": "no BN", "seed": 0, "steps": 20000, "status": "done", "config": {"norm": "none"},
+             "records": [rec(0, 0.1), rec(500, 0.5), rec(1000, 0.9), rec(20000, 0.95)]},
+            {"arm": "BN", "seed": 0, "steps": 20000, "status": "done", "config": {"norm": "bnviz"},
+             "records": [rec(0, 0.1), rec(500, 0.8), rec(1000, 0.9), rec(20000, 0.96)]}]
+    result = {"experiment": "mnist-fig1", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
     h = summary(result)["bn_vs_no_bn"]
     assert h == {"eval_points": 3, "bn_ahead": 2, "bn_ahead_up_to_10000_steps": "1/2", "steps_where_bn_is_not_ahead": [1000]}

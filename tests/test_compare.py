@@ -1,4 +1,4 @@
-"""bnviz.compare: the Figure 1 table and verdicts, and the lr-sweep findings, on hand-made data."""
+"""The Figure 1 table and verdicts, the lr-sweep findings and the words about a result, on hand-made data."""
 import json
 import subprocess
 import sys
@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from bnviz.runs import cache
-from bnviz.views import compare
+from bnviz.experiments import lr_sweep, mnist_fig1
+from bnviz.views import describe
 from bnviz.runs import jobs
 
 
@@ -38,7 +39,7 @@ def first_with(verdicts, prefix):
 
 
 def test_table_has_mean_and_min_max_over_seeds_at_each_checkpoint():
-    t = compare.comparison_table(payload(AHEAD))
+    t = mnist_fig1.comparison_table(payload(AHEAD))
     assert list(t["Steps"]) == ["1,000", "5,000", "10,000", "20,000", "50,000 (last)"]
     assert t.loc[0, "no BN, ours"] == "81.00% (80.00–82.00)"
     assert t.loc[4, "BN, ours"] == "97.80% (97.70–97.90)"
@@ -46,37 +47,37 @@ def test_table_has_mean_and_min_max_over_seeds_at_each_checkpoint():
 
 
 def test_student_numbers_appear_only_at_50k_steps():
-    t = compare.comparison_table(payload(AHEAD))
+    t = mnist_fig1.comparison_table(payload(AHEAD))
     assert list(t["no BN, student"]) == ["—"] * 4 + ["94.92%"]
     assert list(t["BN, student"]) == ["—"] * 4 + ["98.15%"]
 
 
 def test_paper_column_is_qualitative_without_numbers():
-    t = compare.comparison_table(payload(AHEAD))
-    assert "no numbers printed" in compare.PAPER_COLUMN
-    assert all(not any(ch.isdigit() for ch in cell) for cell in t[compare.PAPER_COLUMN])
+    t = mnist_fig1.comparison_table(payload(AHEAD))
+    assert "no numbers printed" in "Paper, Fig. 1(a): no numbers printed"
+    assert all(not any(ch.isdigit() for ch in cell) for cell in t["Paper, Fig. 1(a): no numbers printed"])
 
 
 def test_one_seed_shows_no_range():
-    t = compare.comparison_table(payload({"no BN": [AHEAD["no BN"][0]], "BN": [AHEAD["BN"][0]]}))
+    t = mnist_fig1.comparison_table(payload({"no BN": [AHEAD["no BN"][0]], "BN": [AHEAD["BN"][0]]}))
     assert t.loc[4, "no BN, ours"] == "97.00%"
 
 
 def test_bn_ahead_everywhere_says_yes_with_the_count():
-    v = first_with(compare.verdicts(payload(AHEAD)), "BN's mean test accuracy is above")
+    v = first_with(mnist_fig1.verdicts(payload(AHEAD)), "BN's mean test accuracy is above")
     assert v.holds is True
     assert "from 1,000 to 50,000 steps: yes (5/5)" in v.text  # step 0 (the untrained init) is not counted
 
 
 def test_bn_behind_at_one_point_says_no_and_names_the_step():
     behind = {"no BN": AHEAD["no BN"], "BN": [[0.09, 0.90, 0.95, 0.96, 0.95, 0.977], [0.09, 0.92, 0.95, 0.96, 0.95, 0.979]]}
-    v = first_with(compare.verdicts(payload(behind)), "BN's mean test accuracy is above")
+    v = first_with(mnist_fig1.verdicts(payload(behind)), "BN's mean test accuracy is above")
     assert v.holds is False
     assert ": no (4/5)" in v.text and "at step 20,000" in v.text
 
 
 def test_final_accuracy_is_compared_with_the_student_in_points():
-    out = texts(compare.verdicts(payload(AHEAD)))
+    out = texts(mnist_fig1.verdicts(payload(AHEAD)))
     assert "BN mean final accuracy 97.80% vs the student's 98.15%: 0.35 points lower." in out
     plain = next(t for t in out if t.startswith("No BN mean final accuracy"))
     assert "97.10% vs the student's 94.92%: our baseline is stronger by 2.18 points" in plain and "lr 0.3" in plain
@@ -85,40 +86,40 @@ def test_final_accuracy_is_compared_with_the_student_in_points():
 
 def test_weaker_baseline_and_higher_bn_are_said_as_such():
     acc = {"no BN": [[0.1, 0.8, 0.9, 0.92, 0.93, 0.94]], "BN": [[0.1, 0.9, 0.95, 0.97, 0.98, 0.99]]}
-    out = " ".join(texts(compare.verdicts(payload(acc))))
+    out = " ".join(texts(mnist_fig1.verdicts(payload(acc))))
     assert "our baseline is weaker by 0.92 points" in out
     assert "99.00% vs the student's 98.15%: 0.85 points higher" in out
 
 
 def test_bn_faster_to_the_baselines_final_accuracy():
-    v = first_with(compare.verdicts(payload(AHEAD)), "BN reaches no BN's final accuracy")
+    v = first_with(mnist_fig1.verdicts(payload(AHEAD)), "BN reaches no BN's final accuracy")
     assert v.holds is True and "BN at step 20,000, no BN at step 50,000 (2.5x fewer steps)" in v.text
 
 
 def test_bn_that_never_reaches_the_baseline_is_not_faster():
     acc = {"no BN": [[0.1, 0.8, 0.9, 0.95, 0.96, 0.97]], "BN": [[0.1, 0.9, 0.95, 0.96, 0.96, 0.965]]}
-    v = first_with(compare.verdicts(payload(acc)), "BN reaches no BN's final accuracy")
+    v = first_with(mnist_fig1.verdicts(payload(acc)), "BN reaches no BN's final accuracy")
     assert v.holds is False and "never reaches it" in v.text
 
 
 def test_baseline_below_the_papers_plot_range_is_reported():
     acc = {"no BN": [[0.1, 0.3, 0.5, 0.6, 0.75, 0.8]], "BN": [[0.1, 0.9, 0.95, 0.96, 0.97, 0.98]]}
-    v = first_with(compare.verdicts(payload(acc)), "Like the paper's plot")
+    v = first_with(mnist_fig1.verdicts(payload(acc)), "Like the paper's plot")
     assert v.holds is False and "(lowest 60.00%)" in v.text
 
 
 def test_short_synthetic_run_is_flagged_and_not_compared_like_for_like():
     acc = {"no BN": [[0.1, 0.5, 0.7, 0.8, 0.9]], "BN": [[0.1, 0.8, 0.9, 0.95, 0.97]]}
     p = payload(acc, steps=(0, 75, 150, 225, 300), source="synthetic")
-    out = compare.verdicts(p)
+    out = mnist_fig1.verdicts(p)
     assert out[0].text.startswith("These runs used synthetic data")
     assert any("Ours stop at 300 steps, the student's at 50,000, so this is not like for like." in t for t in texts(out))
     assert any("cannot be checked" in t for t in texts(out))
-    assert list(compare.comparison_table(p)["Steps"]) == ["75", "150", "225", "300 (last)"]
+    assert list(mnist_fig1.comparison_table(p)["Steps"]) == ["75", "150", "225", "300 (last)"]
 
 
 def test_missing_arm_gives_a_sentence_not_an_error():
-    out = compare.verdicts(payload({"BN": AHEAD["BN"]}))
+    out = mnist_fig1.verdicts(payload({"BN": AHEAD["BN"]}))
     assert "lacks evaluated runs of both arms" in out[-1].text
 
 
@@ -129,13 +130,13 @@ def test_missing_arm_gives_a_sentence_not_an_error():
     (list(range(0, 401, 50)), [50, 150, 250, 300, 400]),
 ])
 def test_table_steps(steps, expected):
-    assert compare.table_steps(steps) == expected
+    assert mnist_fig1.table_steps(steps) == expected
 
 
 # ----------------------------------------------------------------------------- lr-sweep
 def sweep(cells: dict) -> pd.DataFrame:
     """cells[(bn, lr, std)] = (final acc or None, steps to 90% or None, outcome)."""
-    return pd.DataFrame([{"BN": bn, "lr": lr, "init_std": std, "seed": 0, "final_test_acc": f, "steps_to_90": s, "outcome": o}
+    return pd.DataFrame([{"norm": "bnviz" if bn else "none", "BN": bn, "lr": lr, "init_std": std, "seed": 0, "final_test_acc": f, "steps_to_90": s, "outcome": o}
                          for (bn, lr, std), (f, s, o) in cells.items()])
 
 
@@ -154,7 +155,7 @@ def grid(plain_high, bn_high, plain_stable=None, bn_stable=None):
 
 
 def test_bn_training_where_no_bn_diverges_at_high_rates_says_yes():
-    out = compare.rate_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
+    out = lr_sweep.rate_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
     assert out[0].holds is True and "yes: in 6 of 6 (rate, init) cells" in out[0].text
     assert any(t.startswith("At 10x the stable rate (lr 3): BN trains at 3 of 3 init scales, no BN at 0 of 3") and "diverged" in t
                for t in texts(out))
@@ -162,12 +163,12 @@ def test_bn_training_where_no_bn_diverges_at_high_rates_says_yes():
 
 
 def test_bn_failing_like_no_bn_at_high_rates_says_no():
-    out = compare.rate_findings(grid(plain_high=TRAINS, bn_high=DIVERGED))
+    out = lr_sweep.rate_findings(grid(plain_high=TRAINS, bn_high=DIVERGED))
     assert out[0].holds is False and "? no: in 0 of 6" in out[0].text and "does not in 6)" in out[0].text
 
 
 def test_init_scale_sensitivity_at_the_stable_rate():
-    out = compare.init_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
+    out = lr_sweep.init_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
     assert out[0].holds is True
     assert "BN? yes: its final accuracy spans 0.00 points across init scales, no BN's 86.00 points" in out[0].text
     plain = next(t for t in texts(out) if t.startswith("No BN at lr 0.3"))
@@ -175,7 +176,7 @@ def test_init_scale_sensitivity_at_the_stable_rate():
 
 
 def test_bn_more_sensitive_to_init_says_no():
-    out = compare.init_findings(grid(plain_high=DIVERGED, bn_high=TRAINS, plain_stable=[TRAINS] * 3,
+    out = lr_sweep.init_findings(grid(plain_high=DIVERGED, bn_high=TRAINS, plain_stable=[TRAINS] * 3,
                                      bn_stable=[STALLED, TRAINS, TRAINS]))
     assert out[0].holds is False and "? no:" in out[0].text
 
@@ -187,17 +188,17 @@ def test_describe_marks_the_default_config_and_says_what_differs():
     p = payload(AHEAD) | {"key": exp.key(), "command": "python -m bnviz run mnist-fig1", "wall_time": 281.4,
                           "created": "2026-11-23T20:56:54+00:00", "code_version": {"bnviz_sha256": "abc", "git": "9df202a"},
                           "machine": {"cores": 2}}
-    d = compare.describe("/nowhere.json", p, exp)
+    d = describe.describe("/nowhere.json", p, exp)
     assert d["default"] and "default config" in d["choice"]
     assert d["line"] == "50,000 steps · seeds 0, 1 · wall time 4 min 41 s on 2 cores · code abc, git 9df202a · created 2026-11-23 20:56 UTC"
-    other = compare.describe("/nowhere.json", p | {"key": "other"}, exp)
+    other = describe.describe("/nowhere.json", p | {"key": "other"}, exp)
     assert not other["default"] and "not the default configuration (50,000 steps, seeds 0, 1, 2, mnist data)" in other["line"]
 
 
 def test_rerun_args_come_from_the_recorded_command():
-    assert compare.rerun_args({"command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic"}) == \
+    assert describe.rerun_args({"command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic"}) == \
         ["run", "mnist-fig1", "--steps", "40", "--synthetic"]
-    assert compare.rerun_args({"command": "test"}) is None and compare.rerun_args({}) is None
+    assert describe.rerun_args({"command": "test"}) is None and describe.rerun_args({}) is None
 
 
 def dead_pid() -> int:
@@ -225,4 +226,4 @@ def test_unfinished_runs_tell_crashed_stopped_and_finished_apart(tmp_path):
     assert set(found) == {"aaaa", "bbbb"}
     assert found["aaaa"].state == "crashed" and "mnist-fig1-aaaa.log" in found["aaaa"].message
     assert found["bbbb"].state == "stopped" and not found["bbbb"].active
-    assert compare.job_label(found["bbbb"].progress) == "40 steps, seeds 0"
+    assert describe.job_label(found["bbbb"].progress) == "40 steps, seeds 0"

@@ -4,9 +4,9 @@ import math
 import pytest
 import torch
 
+from bnviz.experiments import spec
 from bnviz.runs import cache
 from bnviz import data
-from bnviz import experiments
 from bnviz.runs import live
 from bnviz.views import records
 from bnviz.train.config import TrainConfig
@@ -127,12 +127,12 @@ def test_test_size_evaluates_on_the_first_examples(mnist_like):
 
 
 def test_live_config_takes_the_experiments_defaults_and_scales_probes():
-    mlp = live.live_config("mlp", seed=1, steps=3000, lr=experiments.MNIST_LR, init_std=0.01, synthetic=True)
-    assert mlp.dataset == "synthetic-mnist" and mlp.init_std == 0.01 and mlp.batch_size == experiments.MNIST.batch_size
+    mlp = live.live_config("mlp", seed=1, steps=3000, lr=spec.MNIST_LR, init_std=0.01, synthetic=True)
+    assert mlp.dataset == "synthetic-mnist" and mlp.init_std == 0.01 and mlp.batch_size == spec.MNIST.batch_size
     assert mlp.probe_every == mlp.eval_every == 100 and mlp.early_probes and mlp.probe_size == 500
     assert live.live_config("mlp", 0, 20_000, 0.3).probe_every == 500  # about 40 stops, not 200
-    cnn = live.live_config("cnn", seed=0, steps=300, lr=experiments.CIFAR.lr, init_std=0.01)
-    assert cnn.dataset == "cifar10" and cnn.init_std is None and cnn.momentum == experiments.CIFAR.momentum
+    cnn = live.live_config("cnn", seed=0, steps=300, lr=spec.CIFAR.lr, init_std=0.01)
+    assert cnn.dataset == "cifar10" and cnn.init_std is None and cnn.momentum == spec.CIFAR.momentum
     assert cnn.probe_every == 10 and cnn.probe_size == 128
     with pytest.raises(ValueError, match="steps must be a positive"):
         live.live_config("mlp", 0, 0, 0.3)
@@ -141,7 +141,7 @@ def test_live_config_takes_the_experiments_defaults_and_scales_probes():
 
 
 def test_every_offered_learning_rate_includes_the_experiment_default():
-    assert experiments.MNIST.lr in live.CHOICES["mlp"].lrs and experiments.CIFAR.lr in live.CHOICES["cnn"].lrs
+    assert spec.MNIST.lr in live.CHOICES["mlp"].lrs and spec.CIFAR.lr in live.CHOICES["cnn"].lrs
     assert live.INIT_STDS == (0.01, 0.1, 1.0)
 
 

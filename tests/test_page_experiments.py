@@ -7,10 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnviz.runs import cache
-from bnviz.views import compare
+
 from bnviz import experiments
 from bnviz.runs import jobs
-from bnviz.cli import resolve
+from bnviz.experiments import resolve
 from bnviz.runs.runner import run_experiment
 
 
@@ -80,7 +80,7 @@ def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, r
     assert "Synthetic data" in text_of(mnist.warning)
     assert any(c.value == "test" for c in mnist.code)  # the command that produced it
     assert "40 steps · seeds 0, 1" in text_of(mnist.caption)
-    table = next(d.value for d in mnist.dataframe if compare.PAPER_COLUMN in d.value.columns)
+    table = next(d.value for d in mnist.dataframe if "Paper, Fig. 1(a): no numbers printed" in d.value.columns)
     assert table["Steps"].iloc[-1] == "40 (last)"
     assert "BN's mean test accuracy is above no BN's at every eval point" in text_of(mnist.markdown)
     assert len(mnist.download_button) >= 4

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from bnviz import experiments
+from bnviz.experiments import lr_sweep, spec
 from bnviz.views import records
 from bnviz.runs.cache import Scan
 from bnviz.train.config import TrainConfig
@@ -45,16 +45,16 @@ class ModelChoice:
 
 
 CHOICES = {
-    "mlp": ModelChoice("MNIST MLP (3×100 sigmoid)", experiments.MNIST, "mnist", steps=3000, min_steps=100,
+    "mlp": ModelChoice("MNIST MLP (3×100 sigmoid)", spec.MNIST, "mnist", steps=3000, min_steps=100,
                        max_steps=20_000, probe_size=500, min_probe_every=100, test_size=None,
-                       lrs=(0.03, 0.1, experiments.MNIST_LR, 1.0, 3.0, 9.0)),
+                       lrs=(0.03, 0.1, spec.MNIST_LR, 1.0, 3.0, 9.0)),
     # The CNN evaluates on 1,000 test images: the whole CIFAR-10 test set costs more CPU time
     # than the ten training steps between two probes.
-    "cnn": ModelChoice("CIFAR-10 CNN (ReLU)", experiments.CIFAR, "cifar10", steps=300, min_steps=20,
+    "cnn": ModelChoice("CIFAR-10 CNN (ReLU)", spec.CIFAR, "cifar10", steps=300, min_steps=20,
                        max_steps=3000, probe_size=128, min_probe_every=10, test_size=1000,
-                       lrs=(0.005, 0.01, 0.02, experiments.CIFAR.lr, 0.1, 0.2)),
+                       lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2)),
 }
-INIT_STDS = experiments.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
+INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
 PROBES_PER_RUN = 40  # about this many slider stops after the early ones, whatever the run length
 
 
@@ -224,11 +224,6 @@ def slider_steps(runs: list[dict]) -> list[int]:
     """Probe steps every run has reached; a diverged run does not hold the others' slider back."""
     alive = [r for r in runs if r.get("status") != "diverged"] or runs
     return records.probe_steps(alive)
-
-
-def nearest(steps: list[int], step: int) -> int:
-    """The slider stop closest to ``step`` (``steps`` non-empty)."""
-    return min(steps, key=lambda s: (abs(s - step), s))
 
 
 def saturation_at(stats: pd.DataFrame, step: int) -> dict[str, dict[str, float]]:

@@ -18,11 +18,8 @@ import signal
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from bnviz.runs import cache
 from bnviz import data
-from bnviz.views import records
 from bnviz.runs import worker
 from bnviz.runs.version import code_version
 from bnviz.experiments import Experiment
@@ -179,56 +176,3 @@ def run_experiment(
 
 def _data_fields(p: data.Provenance) -> dict:
     return {"label": p.label, "source": p.source, "sha256": p.sha256}
-
-
-CHECKPOINTS = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
-
-
-def _seed_means(runs: list[dict]) -> pd.DataFrame:
-    """Test accuracy per eval step (rows) and arm (columns), averaged over seeds; diverged runs left out."""
-    band = records.band(records.curves([r for r in runs if r["status"] != "diverged"]), "test_acc")
-    return band.pivot(index="step", columns="arm", values="mean")
-
-
-def summary(result: dict) -> dict:
-    """Per arm: final test accuracy per seed (and mean), steps, status; plus data source and wall time."""
-    arms = {}
-    for run in result["runs"]:
-        final = next((r for r in reversed(run["records"]) if "test/acc" in r), None)
-        arm = arms.setdefault(run["arm"], {"seeds": [], "final_test_acc": [], "steps": run["steps"], "status": []})
-        arm["seeds"].append(run["seed"])
-        arm["final_test_acc"].append(None if final is None or run["status"] == "diverged" else round(final["test/acc"], 6))
-        arm["status"].append(run["status"])
-    means = _seed_means(result["runs"])
-    for label, arm in arms.items():
-        accs = [a for a in arm["final_test_acc"] if a is not None]
-        arm["mean_final_test_acc"] = round(sum(accs) / len(accs), 6) if accs else None
-        at = means[label].dropna() if label in means else pd.Series(dtype=float)
-        arm["mean_test_acc_at_step"] = {str(c): round(float(at[c]), 6) for c in CHECKPOINTS
-                                        if c <= arm["steps"] and c in at.index}
-    out = {
-        "experiment": result["experiment"],
-        "key": result["key"],
-        "data": result["data"],
-        "arms": arms,
-        "wall_time_s": round(result["wall_time"], 1),
-        "command": result["command"],
-        "created": result.get("created"),
-        "code_version": result["code_version"],
-    }
-    if set(arms) == {"no BN", "BN"}:
-        out["bn_vs_no_bn"] = _head_to_head(means)
-    return out
-
-
-def _head_to_head(means: pd.DataFrame) -> dict:
-    """At how many eval points (after step 0) the BN arm's seed-mean test accuracy beats no BN's."""
-    both = means.loc[means.index > 0, ["no BN", "BN"]].dropna()
-    behind = [int(s) for s in both.index[both["BN"] <= both["no BN"]]]
-    up_to_10k = [int(s) for s in both.index if s <= 10_000]
-    return {
-        "eval_points": len(both),
-        "bn_ahead": len(both) - len(behind),
-        "bn_ahead_up_to_10000_steps": f"{sum(1 for s in up_to_10k if s not in behind)}/{len(up_to_10k)}",
-        "steps_where_bn_is_not_ahead": behind,
-    }

@@ -20,10 +20,6 @@ class CompileOrEager:
         if self._fn is fn:
             self.error = "no C++ compiler found (gcc/g++/cc); running eager"
 
-    @property
-    def is_compiled(self) -> bool:
-        return self._fn is not self.fn
-
     def __call__(self, *args, **kwargs):
         if self._fn is not self.fn:
             try:

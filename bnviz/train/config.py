@@ -1,9 +1,7 @@
-"""One frozen dataclass describes a training run; its hash is the run's identity in the cache."""
+"""One frozen dataclass describes a training run: everything that decides its numbers."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass
 
 from bnviz.data import DATASETS
@@ -50,11 +48,6 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
         return cls(**d)
-
-    def key(self) -> str:
-        """Short stable hash of every field: the run's name in the cache."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

@@ -1,22 +1,24 @@
-"""Altair charts from the DataFrames of :mod:`bnviz.results` (no Streamlit: testable as JSON specs).
+"""Altair charts from the DataFrames of :mod:`bnviz.views.records` (no Streamlit: testable as JSON specs).
 
-One colour per arm across the whole app: BN red, no BN blue. Tooltips on every mark, axes
-labelled with their units, the paper's axis ranges where we reproduce a paper figure.
+One colour per normalization kind across the whole app (:mod:`bnviz.views.style`: BN red, no BN
+blue), keyed on each arm's config, not its label. Tooltips on every mark, axes labelled with
+their units, the paper's axis ranges where we reproduce a paper figure.
 """
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-BN_COLOR, PLAIN_COLOR = "#d62728", "#1f77b4"
-ARMS = ["no BN", "BN"]
+from bnviz.norms import NORMS
+from bnviz.views.style import arm_colors, norm_color, norm_rank
+
 STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
 
 
-def arm_scale(arms: list[str] | None = None) -> alt.Scale:
-    """BN arms red, no-BN arms blue; other labels ("BN, lr 3, std 0.01") keep their family's colour."""
-    arms = arms or ARMS
-    return alt.Scale(domain=arms, range=[BN_COLOR if a.startswith("BN") else PLAIN_COLOR for a in arms])
+def arm_scale(df: pd.DataFrame) -> alt.Scale:
+    """Each arm in its norm's colour, in legend order (baseline, BN, then the rest of the family)."""
+    domain, colors = arm_colors(df)
+    return alt.Scale(domain=domain, range=colors) if domain else alt.Scale()
 
 
 def accuracy(band: pd.DataFrame, paper_axes: bool = False, title: str = "Test accuracy") -> alt.Chart:
@@ -24,7 +26,7 @@ def accuracy(band: pd.DataFrame, paper_axes: bool = False, title: str = "Test ac
     y_scale = alt.Scale(domain=[0.7, 1.0], clamp=True) if paper_axes else alt.Scale(zero=False)
     base = alt.Chart(band).encode(
         x=alt.X("step:Q", axis=STEP_AXIS),
-        color=alt.Color("arm:N", scale=arm_scale(sorted(band["arm"].unique(), key=_arm_order)), title=None),
+        color=alt.Color("arm:N", scale=arm_scale(band), title=None),
     )
     area = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
@@ -40,7 +42,7 @@ def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
     return alt.Chart(band).mark_line().encode(
         x=alt.X("step:Q", axis=STEP_AXIS),
         y=alt.Y("mean:Q", title="Cross-entropy (nats, mean since last point)", scale=alt.Scale(type="symlog")),
-        color=alt.Color("arm:N", scale=arm_scale(sorted(band["arm"].unique(), key=_arm_order)), title=None),
+        color=alt.Color("arm:N", scale=arm_scale(band), title=None),
         tooltip=["arm:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", title="loss", format=".4f")],
     ).properties(title=title, height=260)
 
@@ -49,7 +51,7 @@ def percentile_bands(df: pd.DataFrame, arm: str, y_domain: list[float] | None = 
     """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
     d = df[(df["arm"] == arm)]
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
-    color = BN_COLOR if arm.startswith("BN") else PLAIN_COLOR
+    color = norm_color(d["norm"].iloc[0]) if len(d) else norm_color("none")
     y = alt.Scale(domain=y_domain) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS))
     tips = [alt.Tooltip("step:Q", format=","), alt.Tooltip("p15:Q", format=".3f"), alt.Tooltip("p50:Q", format=".3f"),
@@ -63,12 +65,11 @@ def percentile_bands(df: pd.DataFrame, arm: str, y_domain: list[float] | None = 
 
 def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity") -> alt.Chart:
     """Overlaid per-arm histograms (density) of a layer's input at one step, on the shared fixed bins."""
-    arms = sorted(df["arm"].unique(), key=_arm_order) if len(df) else ARMS
     return alt.Chart(df).mark_bar(opacity=0.55, binSpacing=0).encode(
         x=alt.X("bin_left:Q", bin="binned", title=x_title, scale=alt.Scale(domain=[df["bin_left"].min(), df["bin_right"].max()]) if len(df) else alt.Undefined),
         x2="bin_right:Q",
         y=alt.Y("density:Q", title="Density (fraction per unit)", stack=None),
-        color=alt.Color("arm:N", scale=arm_scale(arms), title=None),
+        color=alt.Color("arm:N", scale=arm_scale(df), title=None),
         tooltip=["arm:N", alt.Tooltip("bin_left:Q", title="from", format=".2f"), alt.Tooltip("bin_right:Q", title="to", format=".2f"),
                  alt.Tooltip("count:Q", title="values"), alt.Tooltip("density:Q", format=".3f")],
     ).properties(title=title, height=220)
@@ -81,7 +82,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     return alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
         x=alt.X("step:Q", axis=STEP_AXIS),
         y=alt.Y("saturation:Q", title=f"Fraction of {what}", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("arm:N", scale=arm_scale(sorted(d["arm"].unique(), key=_arm_order) if len(d) else ARMS), title=None),
+        color=alt.Color("arm:N", scale=arm_scale(d), title=None),
         strokeDash=alt.StrokeDash("layer:N", title="Layer"),
         tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
     ).properties(title="Saturation per layer", height=260)
@@ -90,7 +91,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
 def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
     """Final test accuracy by learning rate and init std, side by side without and with BN."""
     d = table.copy()
-    d["arm"] = d["BN"].map({True: "BN", False: "no BN"})
+    d["arm"] = [NORMS[n].label if n in NORMS else n for n in d["norm"]]  # one panel per norm kind
     d["acc"] = d["final_test_acc"].fillna(0.0)
     d["label"] = [("diverged" if o == "diverged" else f"{a:.1%}") for o, a in zip(d["outcome"], d["acc"])]
     base = alt.Chart(d).encode(
@@ -101,16 +102,13 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
         color=alt.Color("acc:Q", title="Final test acc.", scale=alt.Scale(domain=[0, 1], scheme="viridis")),
         tooltip=["arm:N", "lr:Q", "init_std:Q", alt.Tooltip("final_test_acc:Q", format=".2%"), "steps_to_90:Q", "outcome:N"],
     )
+    panels = sorted(d["norm"].unique(), key=norm_rank)
     text = base.mark_text(fontSize=12).encode(
         text="label:N", color=alt.condition(alt.datum.acc > 0.6, alt.value("black"), alt.value("white"))
     )
     return (rect + text).properties(width=260, height=180).facet(
-        column=alt.Column("arm:N", title=None, sort=ARMS)
+        column=alt.Column("arm:N", title=None, sort=[NORMS[n].label if n in NORMS else n for n in panels])
     )
-
-
-def _arm_order(arm: str) -> tuple:
-    return (arm.startswith("BN"), arm)
 
 
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

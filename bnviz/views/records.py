@@ -6,13 +6,16 @@ live generators, so every chart works the same on cached and live runs.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from bnviz.train.probes import PERCENTILES
 
 CURVE_FIELDS = {"test/acc": "test_acc", "test/loss": "test_loss", "train/loss": "train_loss"}
+
+
+def norm_of(run: dict) -> str:
+    """The run's normalization kind (its config's ``norm``): what colours and verdicts key on."""
+    return (run.get("config") or {}).get("norm", "unknown")
 
 
 def layer_names(records: list[dict]) -> list[str]:
@@ -36,17 +39,17 @@ def curves(runs: list[dict]) -> pd.DataFrame:
         for r in run["records"]:
             if not any(k in r for k in CURVE_FIELDS):
                 continue
-            row = {"arm": run["arm"], "seed": run["seed"], "step": r["step"]}
+            row = {"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"]}
             row.update({name: r.get(key) for key, name in CURVE_FIELDS.items()})
             rows.append(row)
-    df = pd.DataFrame(rows, columns=["arm", "seed", "step", *CURVE_FIELDS.values()])
+    df = pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", *CURVE_FIELDS.values()])
     return df.astype({name: "float64" for name in CURVE_FIELDS.values()})
 
 
 def band(df: pd.DataFrame, value: str) -> pd.DataFrame:
     """Mean, min and max of ``value`` over seeds, per arm and step (the band drawn around the mean)."""
     d = df.dropna(subset=[value])
-    g = d.groupby(["arm", "step"])[value]
+    g = d.groupby(["arm", "norm", "step"])[value]
     out = pd.DataFrame({"mean": g.mean(), "lo": g.min(), "hi": g.max(), "seeds": g.count()}).reset_index()
     return out
 
@@ -57,9 +60,9 @@ def percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
     for run in runs:
         for r in run["records"]:
             if f"{layer}/p50" in r:
-                rows.append({"arm": run["arm"], "seed": run["seed"], "step": r["step"],
+                rows.append({"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"],
                              **{f"p{p}": r[f"{layer}/p{p}"] for p in PERCENTILES}})
-    return pd.DataFrame(rows, columns=["arm", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
+    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
 
 
 def layer_stats(runs: list[dict]) -> pd.DataFrame:
@@ -70,10 +73,10 @@ def layer_stats(runs: list[dict]) -> pd.DataFrame:
         for r in run["records"]:
             for name in names:
                 if f"{name}/mean" in r:
-                    rows.append({"arm": run["arm"], "seed": run["seed"], "step": r["step"], "layer": name,
+                    rows.append({"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"], "layer": name,
                                  "mean": r[f"{name}/mean"], "std": r[f"{name}/std"],
                                  "saturation": r[f"{name}/saturation"], "grad_norm": r.get(f"{name}/grad_norm")})
-    return pd.DataFrame(rows, columns=["arm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"])
+    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"])
 
 
 def probe_steps(runs: list[dict]) -> list[int]:
@@ -95,18 +98,9 @@ def histogram(runs: list[dict], layer: str, step: int, edges: list[float]) -> pd
         counts = r[f"{layer}/hist"]
         total = sum(counts) or 1
         for left, right, c in zip(edges[:-1], edges[1:], counts):
-            rows.append({"arm": run["arm"], "bin_left": left, "bin_right": right, "count": c,
+            rows.append({"arm": run["arm"], "norm": norm_of(run), "bin_left": left, "bin_right": right, "count": c,
                          "density": c / total / (right - left)})
-    return pd.DataFrame(rows, columns=["arm", "bin_left", "bin_right", "count", "density"])
-
-
-def steps_to(df: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """First eval step at which each (arm, seed) reaches ``threshold`` test accuracy (NaN if never)."""
-    out = []
-    for (arm, seed), d in df.dropna(subset=["test_acc"]).groupby(["arm", "seed"], sort=False):
-        hit = d[d["test_acc"] >= threshold]["step"]
-        out.append({"arm": arm, "seed": seed, "steps_to": float(hit.min()) if len(hit) else math.nan})
-    return pd.DataFrame(out, columns=["arm", "seed", "steps_to"])
+    return pd.DataFrame(rows, columns=["arm", "norm", "bin_left", "bin_right", "count", "density"])
 
 
 def sweep_table(result: dict) -> pd.DataFrame:
@@ -125,11 +119,6 @@ def sweep_table(result: dict) -> pd.DataFrame:
             outcome = "slow (< 90%)"
         else:
             outcome = "trains"
-        rows.append({"BN": c["norm"] != "none", "lr": c["lr"], "init_std": c["init_std"], "seed": run["seed"],
+        rows.append({"arm": run["arm"], "norm": c["norm"], "BN": c["norm"] != "none", "lr": c["lr"], "init_std": c["init_std"], "seed": run["seed"],
                      "final_test_acc": final, "steps_to_90": reach, "outcome": outcome})
     return pd.DataFrame(rows)
-
-
-def arm_is_bn(arm: str) -> bool:
-    """Arms are labelled "BN ..." or "no BN ..." across bnviz."""
-    return arm.startswith("BN")

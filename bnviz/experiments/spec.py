@@ -1,0 +1,114 @@
+"""An experiment is data: a name, a few sentences, the arms (one config each) and the seeds.
+
+:mod:`bnviz.runs.runner` trains it; :mod:`bnviz.runs.cache` stores it under a hash of this spec.
+Each experiment lives in its own module of :mod:`bnviz.experiments` beside the ``analyze``
+that turns its result into charts, tables and verdicts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+from bnviz.norms import NORMS
+from bnviz.train.config import TrainConfig
+from bnviz.train.models import MLP_INIT_STD
+
+# The MNIST setting of Section 4.1: binary 28x28 input, 3x100 sigmoids, batch 60, plain SGD.
+# The paper gives no learning rate; 0.3 is the rate at which both arms train stably and the
+# gap of Figure 1(a) shows (docs/results.md, "Choosing the MNIST setting").
+MNIST_LR = 0.3
+MNIST = TrainConfig(model="mlp", dataset="mnist", steps=50_000, batch_size=60, lr=MNIST_LR, init_std=MLP_INIT_STD,
+                    eval_every=500, probe_every=500)
+
+# The CIFAR-10 CNN: SGD with momentum and weight decay, standard augmentation.
+CIFAR = TrainConfig(model="cnn", dataset="cifar10", steps=5_000, batch_size=128, lr=0.05, momentum=0.9,
+                    weight_decay=5e-4, augment=True, eval_every=500, probe_every=500, probe_size=256)
+
+# torch.compile costs about 3 s (inductor's cache warm) to 13 s (cold) before the first step and
+# saves about 0.4 ms per MNIST BN step (benchmarks/): a shorter run trains eager, as it is faster so.
+COMPILE_MIN_STEPS = 10_000
+
+CURVES = ("step", "status", "train/loss", "test/", "time/")  # record fields of a run kept without its probes
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str  # e.g. "BN", "no BN", "BN, lr 3, std 0.01": shown, never parsed
+    config: TrainConfig  # the seed field is replaced per run; config.norm is what colours and verdicts key on
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    about: str  # two sentences: what it shows and where in the paper
+    arms: tuple[Arm, ...]
+    seeds: tuple[int, ...]
+    keep: tuple[str, ...] | None = None  # record fields to store (prefix match); None keeps all
+
+    def runs(self) -> list[tuple[Arm, int, TrainConfig]]:
+        return [(arm, seed, arm.config.replace(seed=seed)) for arm in self.arms for seed in self.seeds]
+
+    @property
+    def steps(self) -> int:
+        return max(arm.config.steps for arm in self.arms)
+
+    @property
+    def dataset(self) -> str:
+        return self.arms[0].config.dataset
+
+    def spec(self) -> dict:
+        return {
+            "name": self.name,
+            "arms": [{"label": a.label, "config": a.config.to_dict()} for a in self.arms],
+            "seeds": list(self.seeds),
+            "keep": list(self.keep) if self.keep else None,
+        }
+
+    def key(self) -> str:
+        """Hash of every arm's config (``compile`` aside: it changes speed, not the experiment) and the seeds."""
+        spec = self.spec()
+        for arm in spec["arms"]:
+            arm["config"].pop("compile")
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_overrides(self, steps: int | None = None, seeds: list[int] | None = None, **config_changes) -> Experiment:
+        """The same comparison at another length or seed list (e.g. a quick synthetic run)."""
+        arms = self.arms
+        changes = dict(config_changes)
+        if steps is not None:
+            changes["steps"] = steps
+        if changes:
+            arms = tuple(Arm(a.label, a.config.replace(**_fit(a.config, changes))) for a in arms)
+        return dataclasses.replace(self, arms=arms, seeds=tuple(seeds) if seeds is not None else self.seeds)
+
+    def resolve(self, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:
+        """This experiment as the CLI's ``run``/``summary`` and the page's run form ask for it."""
+        changes = {"dataset": "synthetic-" + self.dataset} if synthetic and not self.dataset.startswith("synthetic") else {}
+        return self.with_overrides(steps=steps, seeds=seeds, **changes)
+
+
+def _fit(config: TrainConfig, changes: dict) -> dict:
+    """Keep eval/probe intervals no longer than a shortened run, so a short run still has curves,
+    and train a run too short for torch.compile to pay eager (unless ``compile`` is set explicitly)."""
+    changes = dict(changes)
+    steps = changes.get("steps", config.steps)
+    for field in ("eval_every", "probe_every"):
+        if field not in changes and getattr(config, field) > steps:
+            changes[field] = max(1, steps // 4)
+    if "compile" not in changes and config.compile and steps < COMPILE_MIN_STEPS:
+        changes["compile"] = False
+    return changes
+
+
+def arm(base: TrainConfig, norm: str, label: str | None = None, **changes) -> Arm:
+    """An arm of ``base`` with normalization ``norm``, labelled by the norm's short name unless given."""
+    return Arm(label or NORMS[norm].label, base.replace(norm=norm, **changes))
+
+
+def pair(base: TrainConfig, compile_bn: bool = False) -> tuple[Arm, Arm]:
+    """The two arms of a comparison, without and with BN. ``compile_bn``: torch.compile the BN arm,
+    which pays on long runs (benchmarks/: the eager BN step costs more Python dispatch; the plain MLP gains nothing)."""
+    return arm(base, "none"), arm(base, "bnviz", compile=compile_bn)

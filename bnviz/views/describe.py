@@ -1,0 +1,66 @@
+"""A cached result or a run in progress, in words: where its numbers come from, how long it took."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h} h {m} min" if h else f"{m} min {s} s" if m else f"{s} s"
+
+
+def _seeds(seeds) -> str:
+    return ", ".join(map(str, seeds))
+
+
+def describe(path, result: dict, exp=None) -> dict:
+    """What the page says about a cached result: where its numbers come from, in one line and as a choice label."""
+    runs = result["runs"]
+    steps = max((r["steps"] for r in runs), default=0)
+    seeds = sorted({r["seed"] for r in runs})
+    created = (result.get("created") or "unknown date")[:16].replace("T", " ")
+    code = result.get("code_version") or {}
+    git = f", git {code['git']}{' + local changes' if code.get('modified_since_commit') else ''}" if code.get("git") else ""
+    cores = (result.get("machine") or {}).get("cores")
+    default = exp is not None and result["key"] == exp.key()
+    line = (f"{steps:,} steps · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
+            f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC")
+    if exp is not None and not default:
+        line += (f" · not the default configuration ({exp.steps:,} steps, seeds {_seeds(exp.seeds)}, "
+                 f"{exp.arms[0].config.dataset} data)")
+    try:
+        mtime_ns = Path(path).stat().st_mtime_ns
+    except OSError:
+        mtime_ns = 0
+    data = result.get("data") or {}
+    return {
+        "path": str(path), "mtime_ns": mtime_ns, "key": result["key"], "default": default,
+        "label": data.get("label", "unknown data"), "source": data.get("source", "unknown"),
+        "dataset": runs[0]["config"]["dataset"] if runs else "", "command": result.get("command") or "(not recorded)",
+        "line": line,
+        "choice": f"{data.get('label', 'unknown data')} · {steps:,} steps · seeds {_seeds(seeds)} · {created}"
+                  + (" · default config" if default else ""),
+    }
+
+
+def job_label(progress: dict) -> str:
+    """A run in progress or ended, in a few words: its length, seeds and data."""
+    runs = progress.get("runs") or []
+    if not runs:
+        return f"`{progress['command']}`" if progress.get("command") else "this experiment"
+    steps = max(r["steps"] for r in runs)
+    data = (progress.get("data") or {}).get("label", "")
+    return f"{steps:,} steps, seeds {_seeds(sorted({r['seed'] for r in runs}))}" + (f", {data}" if data else "")
+
+
+def rerun_args(progress: dict) -> list[str] | None:
+    """The ``python -m bnviz`` arguments that started this run, to start it again (None if not recorded)."""
+    try:
+        words = shlex.split(progress.get("command") or "")
+    except ValueError:
+        return None
+    return words[3:] if words[:4] == ["python", "-m", "bnviz", "run"] and len(words) > 4 else None

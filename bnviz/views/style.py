@@ -1,0 +1,50 @@
+"""One colour and one place in every legend per normalization kind, across the whole app.
+
+An arm is known by its config's ``norm`` (see :data:`bnviz.norms.NORMS`), never by its label
+text: a new normalization gets its own colour on every chart without touching chart code.
+BN red and no BN blue, as the app has always drawn them.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+# norm kind -> colour (Tableau 10, the colours the app's first charts used for no BN and BN)
+NORM_COLORS = {
+    "none": "#1f77b4",  # blue: the paper's baseline
+    "bnviz": "#d62728",  # red: Batch Normalization, ours
+    "torch": "#ff7f0e",  # orange: torch.nn.BatchNorm, the reference
+    "layer": "#2ca02c",  # green: LayerNorm
+    "group": "#9467bd",  # purple: GroupNorm
+    "instance": "#17becf",  # cyan: InstanceNorm (GroupNorm with one channel per group)
+    "renorm": "#8c564b",  # brown: Batch Renormalization
+    "ghost": "#e377c2",  # pink: Ghost BN
+    "noisy": "#bcbd22",  # olive: BN with added noise (Santurkar et al.)
+}
+SPARE_COLORS = ("#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5")
+NORM_ORDER = tuple(NORM_COLORS)  # legends list arms in this order: baseline first, then BN, then the family
+
+
+def norm_color(norm: str) -> str:
+    """The colour of a normalization kind; an unknown kind gets a spare colour of its own."""
+    if norm in NORM_COLORS:
+        return NORM_COLORS[norm]
+    return SPARE_COLORS[sum(map(ord, norm)) % len(SPARE_COLORS)]
+
+
+def norm_rank(norm: str) -> int:
+    return NORM_ORDER.index(norm) if norm in NORM_ORDER else len(NORM_ORDER)
+
+
+def arm_norms(df: pd.DataFrame) -> dict[str, str]:
+    """arm label -> norm kind, from a DataFrame with ``arm`` and ``norm`` columns, in legend order."""
+    if not len(df) or "norm" not in df:
+        return {}
+    pairs = df[["arm", "norm"]].drop_duplicates().itertuples(index=False)
+    ordered = sorted(pairs, key=lambda p: (norm_rank(p.norm), str(p.arm)))
+    return {arm: norm for arm, norm in ordered}
+
+
+def arm_colors(df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(arms in legend order, their colours): the domain and range of a chart's colour scale."""
+    norms = arm_norms(df)
+    return list(norms), [norm_color(n) for n in norms.values()]
