@@ -89,3 +89,13 @@ def test_code_hash_covers_every_training_file_by_glob_and_nothing_else(tmp_path,
     assert version.code_hash() == before  # a view does not change a number
     (pkg / "norms" / "group_norm.py").write_text("x = 1\n")
     assert version.code_hash() != before  # a new norm does, without being listed anywhere
+
+
+def test_default_cache_and_project_folders_are_the_repository_s(monkeypatch):
+    from bnviz.runs import cache, jobs
+
+    monkeypatch.delenv(cache.CACHE_DIR_ENV, raising=False)
+    root = version.PACKAGE.parent
+    assert jobs.PROJECT_ROOT == root and (root / "app.py").is_file()
+    assert cache.default_cache_dir() == root / "cache"
+    assert set(cache.scan(None).results) >= {"mnist-fig1"}  # the shipped results are found

@@ -16,6 +16,7 @@ from pathlib import Path
 
 SCHEMA = 1
 CACHE_DIR_ENV = "BNVIZ_CACHE_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder holding app.py, bnviz/ and cache/
 REQUIRED = ("schema", "experiment", "key", "status", "runs", "data", "command", "code_version", "wall_time")
 
 
@@ -26,7 +27,7 @@ class CacheError(Exception):
 def default_cache_dir() -> Path:
     """``$BNVIZ_CACHE_DIR``, else ``cache/`` in the project folder (beside ``bnviz/``)."""
     env = os.environ.get(CACHE_DIR_ENV)
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "cache"
+    return Path(env) if env else PROJECT_ROOT / "cache"
 
 
 def result_path(cache_dir: Path, experiment: str, key: str) -> Path:

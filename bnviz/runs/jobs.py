@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bnviz.runs import cache
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = cache.PROJECT_ROOT
 
 
 @dataclass
