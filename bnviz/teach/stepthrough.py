@@ -135,7 +135,6 @@ class Walk:
         """max |paper − autograd| for one gradient of :class:`~bnviz.norms.bn_steps.BackwardSteps`."""
         return (getattr(self.bwd, name) - self.autograd[name]).abs().max().item()
 
-
     def check(self, name: str) -> "Check":
         """The paper's gradient ``name`` against autograd's, within float64 rounding for its terms."""
         return make_check(f"{GRAD_NAMES[name]}, the paper's equation vs torch autograd", getattr(self.bwd, name),
@@ -196,8 +195,8 @@ class Check:
         k = int(excess.argmax())
         d, t, ref = self.diff.flatten()[k].item(), self.tol.flatten()[k].item(), self.want.flatten()[k].item()
         if self.ok:
-            return (f"max |difference| = {self.max_diff:.2g}, within float64 rounding "
-                    f"(up to {t:.2g} there, for terms of this size).")
+            return (f"max |difference| = {self.max_diff:.2g}, within float64 rounding for terms of this size "
+                    f"(up to {t:.2g} where the two come closest to the limit).")
         where = (f"row {k // self.want.shape[1] + 1}, feature {k % self.want.shape[1] + 1}"
                  if self.want.dim() == 2 else f"feature {k + 1}")
         share = f", {d / abs(ref):.2g} times the value itself ({ref:.4g})" if ref else ""
@@ -348,11 +347,11 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
                                      "m/(m−1)": m / (m - 1), "Var[x] = m/(m−1)·E_B[σ²_B]": inf.pop.var,
                                      "BatchNorm1d running_mean": inf.layer_mean,
                                      "BatchNorm1d running_var": inf.layer_var})
-        k = len(inf.batches)  # K averaged batches: rounding grows with K and the size of what is averaged
+        # Both average K per-batch statistics, each a sum over m rows: terms up to m/(m−1)·max σ²_B, max |μ_B|
+        n = len(inf.batches) + m
         checks = [make_check("BatchNorm1d(momentum=None).running_var vs Var[x]", inf.layer_var, inf.pop.var,
-                             inf.pop.var.abs() * m / (m - 1) + inf.pop.batch_vars.abs().amax(0), k + m),
-                  make_check("running_mean vs E[x]", inf.layer_mean, inf.pop.mean,
-                             inf.pop.batch_means.abs().amax(0), k + m)]
+                             inf.pop.batch_vars.amax(0) * m / (m - 1), n),
+                  make_check("running_mean vs E[x]", inf.layer_mean, inf.pop.mean, inf.pop.batch_means.abs().amax(0), n)]
         data = strip_data({"σ²_B": inf.pop.batch_vars}, {"E_B[σ²_B]": biased, "Var[x]": inf.pop.var},
                           "σ²_B of each training batch", "biased average vs Var[x] (Bessel)")
         return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
@@ -361,7 +360,8 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
         per_feature = feature_table({"μ_B (this batch)": f.batch_mean, "σ²_B (this batch)": f.batch_var,
                                      "E[x]": inf.pop.mean, "Var[x]": inf.pop.var, "γ": w.gamma, "β": w.beta,
                                      "a = γ/√(Var[x]+ε)": inf.pop.a, "b = β − a·E[x]": inf.pop.b})
-        # a·x + b = γ(x − E[x])/√(Var[x]+ε) + β: terms of size |a|·(|x| + |E[x]|) + |β| cancel in both
+        # a·x + b = γ(x − E[x])/√(Var[x]+ε) + β: terms of size |a|·(|x| + |E[x]|) + |β| that cancel,
+        # combined by a handful of operations and no sum (n = 8)
         scale = inf.pop.a.abs() * (x.abs() + inf.pop.mean.abs()) + w.beta.abs()
         checks = [make_check("BatchNorm1d.eval()(x) vs a·x + b", inf.layer_eval_y, inf.eval_y, scale, 8)]
         data = strip_data({"train y": inf.train_y}, {"eval y": inf.eval_y},
