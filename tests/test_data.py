@@ -15,6 +15,9 @@ from bnviz import data
 from bnviz.data import DataError
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# Images per generated CIFAR-10 file: 5 x 26 = 130 training images, one 128-image batch and change
+# (data.cifar10.CIFAR10_MIN_TRAIN). datagen's default of 20 per file is too few to load.
+CIFAR_N = 26
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +37,10 @@ def patch_md5s(monkeypatch, table, folder):
 # ---------------------------------------------------------------- MNIST / IDX
 @pytest.mark.parametrize("gz", [False, True])
 def test_idx_roundtrip_gives_exact_pixels_and_labels(tmp_path, gz):
-    datagen.write_mnist(tmp_path, n_train=30, n_test=20, gz=gz, seed=3)
-    want = datagen.mnist_arrays(30, 20, seed=3)
+    datagen.write_mnist(tmp_path, n_train=60, n_test=20, gz=gz, seed=3)
+    want = datagen.mnist_arrays(60, 20, seed=3)
     ds = data.load_mnist(tmp_path)
-    assert ds.train_x.dtype == torch.uint8 and ds.train_x.shape == (30, 1, 28, 28)
+    assert ds.train_x.dtype == torch.uint8 and ds.train_x.shape == (60, 1, 28, 28)
     assert ds.train_y.dtype == torch.int64 and ds.test_x.shape == (20, 1, 28, 28)
     np.testing.assert_array_equal(ds.train_x[:, 0].numpy(), want["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(ds.train_y.numpy(), want["train-labels-idx1-ubyte"])
@@ -124,26 +127,26 @@ def test_default_data_dir_follows_env_var(monkeypatch, tmp_path):
 
 
 def test_load_without_data_dir_uses_env_var(monkeypatch, tmp_path):
-    datagen.write_mnist(tmp_path, n_train=12)
+    datagen.write_mnist(tmp_path, n_train=61)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    assert len(data.load("mnist").train_y) == 12
+    assert len(data.load("mnist").train_y) == 61
 
 
 # ---------------------------------------------------------------- CIFAR-10 / pickles
 def test_cifar_roundtrip_keeps_pixels_labels_and_rgb_plane_layout(tmp_path):
-    datagen.write_cifar10(tmp_path, n_per_batch=12, seed=5)
-    want = datagen.cifar_arrays(12, seed=5)
+    datagen.write_cifar10(tmp_path, n_per_batch=CIFAR_N, seed=5)
+    want = datagen.cifar_arrays(CIFAR_N, seed=5)
     ds = data.load_cifar10(tmp_path)
-    assert ds.train_x.shape == (60, 3, 32, 32) and ds.train_x.dtype == torch.uint8
-    assert ds.test_x.shape == (12, 3, 32, 32) and ds.train_y.dtype == torch.int64
+    assert ds.train_x.shape == (5 * CIFAR_N, 3, 32, 32) and ds.train_x.dtype == torch.uint8
+    assert ds.test_x.shape == (CIFAR_N, 3, 32, 32) and ds.train_y.dtype == torch.int64
     train_data = np.concatenate([want[b][0] for b in datagen.CIFAR10_BATCHES[:5]])
     train_labels = sum((want[b][1] for b in datagen.CIFAR10_BATCHES[:5]), [])
     # First 1024 bytes of a row are the red plane, row-major: they must become x[:, 0].
-    np.testing.assert_array_equal(ds.train_x[:, 0].reshape(60, 1024).numpy(), train_data[:, :1024])
-    np.testing.assert_array_equal(ds.train_x[:, 2].reshape(60, 1024).numpy(), train_data[:, 2048:])
+    np.testing.assert_array_equal(ds.train_x[:, 0].reshape(5 * CIFAR_N, 1024).numpy(), train_data[:, :1024])
+    np.testing.assert_array_equal(ds.train_x[:, 2].reshape(5 * CIFAR_N, 1024).numpy(), train_data[:, 2048:])
     np.testing.assert_array_equal(ds.train_x[7, 1, 3, 5].item(), train_data[7, 1024 + 3 * 32 + 5])
     assert ds.train_y.tolist() == train_labels
-    np.testing.assert_array_equal(ds.test_x.reshape(12, 3072).numpy(), want["test_batch"][0])
+    np.testing.assert_array_equal(ds.test_x.reshape(CIFAR_N, 3072).numpy(), want["test_batch"][0])
     assert ds.test_y.tolist() == want["test_batch"][1]
     assert ds.classes == tuple(datagen.CIFAR10_LABEL_NAMES)
 
@@ -194,7 +197,7 @@ def test_restricted_unpickler_refuses_codecs_other_than_latin1(tmp_path):
 
 
 def test_truncated_cifar_batch_raises_dataerror_naming_it(tmp_path):
-    folder = datagen.write_cifar10(tmp_path)
+    folder = datagen.write_cifar10(tmp_path, n_per_batch=CIFAR_N)
     blob = (folder / "test_batch").read_bytes()
     (folder / "test_batch").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(DataError, match="test_batch"):
@@ -229,7 +232,7 @@ def test_missing_cifar_file_raises_dataerror_naming_it(tmp_path):
 # ---------------------------------------------------------------- provenance
 def test_generated_files_are_labelled_non_official(tmp_path):
     raw = datagen.write_mnist(tmp_path)
-    datagen.write_cifar10(tmp_path)
+    datagen.write_cifar10(tmp_path, n_per_batch=CIFAR_N)
     m, c = data.load_mnist(tmp_path).provenance, data.load_cifar10(tmp_path).provenance
     assert (m.source, m.label) == ("non-official", "MNIST, files differ from the official release")
     assert (c.source, c.label) == ("non-official", "CIFAR-10, files differ from the official release")
@@ -239,7 +242,7 @@ def test_generated_files_are_labelled_non_official(tmp_path):
 
 def test_files_matching_the_md5_table_are_labelled_official(tmp_path, monkeypatch):
     raw = datagen.write_mnist(tmp_path, gz=True)
-    folder = datagen.write_cifar10(tmp_path)
+    folder = datagen.write_cifar10(tmp_path, n_per_batch=CIFAR_N)
     patch_md5s(monkeypatch, data.MNIST_MD5, raw)
     patch_md5s(monkeypatch, data.CIFAR10_MD5, folder)
     m, c = data.load_mnist(tmp_path).provenance, data.load_cifar10(tmp_path).provenance
@@ -408,7 +411,7 @@ def test_augment_cifar_is_deterministic_and_picks_one_of_the_valid_crops():
 def mnist_mirror(tmp_path, monkeypatch):
     """A served folder holding generated MNIST .gz files whose MD5s are made 'official'."""
     served = tmp_path / "served" / "good"
-    datagen.write_mnist(tmp_path / "src", n_train=40, n_test=20, gz=True, seed=4)
+    datagen.write_mnist(tmp_path / "src", n_train=60, n_test=20, gz=True, seed=4)
     served.mkdir(parents=True)
     for p in (tmp_path / "src" / "MNIST" / "raw").iterdir():
         (served / p.name).write_bytes(p.read_bytes())
@@ -423,7 +426,7 @@ def test_mnist_download_fetches_verifies_and_decompresses(tmp_path, mnist_mirror
     ds = data.load_mnist(tmp_path / "d", download=True, progress=lambda *a: calls.append(a))
     raw = tmp_path / "d" / "MNIST" / "raw"
     assert sorted(p.name for p in raw.iterdir()) == sorted(datagen.MNIST_STEMS + tuple(s + ".gz" for s in datagen.MNIST_STEMS))
-    want = datagen.mnist_arrays(40, 20, seed=4)
+    want = datagen.mnist_arrays(60, 20, seed=4)
     np.testing.assert_array_equal(ds.train_x[:, 0].numpy(), want["train-images-idx3-ubyte"])
     assert {name for _, _, name in calls} == {s + ".gz" for s in datagen.MNIST_STEMS}
     done, total, _ = calls[-1]
@@ -496,7 +499,7 @@ def test_download_of_unknown_dataset_is_refused(tmp_path):
 
 
 def _cifar_archive(tmp_path, monkeypatch, extra=None):
-    folder = datagen.write_cifar10(tmp_path / "src", n_per_batch=10, seed=9)
+    folder = datagen.write_cifar10(tmp_path / "src", n_per_batch=CIFAR_N, seed=9)
     served = tmp_path / "served"
     served.mkdir()
     archive = datagen.write_tar_gz(folder, served / data.CIFAR10_ARCHIVE, extra)
@@ -510,9 +513,9 @@ def test_cifar_download_extracts_the_archive_into_place(tmp_path, monkeypatch):
     with datagen.serve_directory(served) as base:
         monkeypatch.setattr(data.cifar10, "CIFAR10_MIRRORS", [base + "missing/", base])
         ds = data.load_cifar10(tmp_path / "d", download=True, progress=lambda *a: calls.append(a))
-    assert ds.train_x.shape == (50, 3, 32, 32) and len(ds.test_y) == 10
-    want = datagen.cifar_arrays(10, seed=9)
-    np.testing.assert_array_equal(ds.test_x.reshape(10, 3072).numpy(), want["test_batch"][0])
+    assert ds.train_x.shape == (5 * CIFAR_N, 3, 32, 32) and len(ds.test_y) == CIFAR_N
+    want = datagen.cifar_arrays(CIFAR_N, seed=9)
+    np.testing.assert_array_equal(ds.test_x.reshape(CIFAR_N, 3072).numpy(), want["test_batch"][0])
     assert calls and calls[-1][0] == calls[-1][1] and calls[-1][2] == data.CIFAR10_ARCHIVE
     # Only the verified archive and the finished folder remain: no temp files or extraction dirs.
     assert {p.name for p in (tmp_path / "d").iterdir()} == {data.CIFAR10_ARCHIVE, "cifar-10-batches-py"}

@@ -3,6 +3,7 @@
 Also the pure parts behind the step-through page (bnviz.stepthrough): the equations it reads from
 docstrings, and its live checks against autograd and against BatchNorm1d.
 """
+import re
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,13 @@ def click(at: AppTest, label: str) -> None:
     at.run()
 
 
+def shown(markdown: str) -> str:
+    """What the page's Markdown shows: backslash escapes resolved."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
+    return "\n".join(shown(e.value) for e in at.error)
 
 
 def latex(at: AppTest) -> list[str]:
@@ -68,7 +74,7 @@ def test_walk_matches_autograd_for_every_gradient(loss):
     typed = torch.arange(18, dtype=torch.float64).view(6, 3) / 7 if loss == S.TYPED_LOSS else None
     w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, loss, seed=0, typed_dy=typed)
     for name in ("dx_hat", "dvar", "dmean", "dx", "dgamma", "dbeta"):
-        assert w.max_diff(name) < S.AUTOGRAD_TOL, name
+        assert w.check(name).ok and w.max_diff(name) < 1e-12, name  # a well-scaled batch: agreement to ~1e-15
     assert torch.allclose(w.bwd.dx.sum(0), torch.zeros(3, dtype=torch.float64), atol=1e-12)
     if typed is not None:
         assert torch.equal(w.dy, typed)
@@ -79,7 +85,10 @@ def test_walk_would_notice_a_wrong_gradient():
     w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
     wrong = S.Walk(w.fwd, w.dy, bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001,
                                                 w.bwd.dgamma, w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
-    assert wrong.max_diff("dx") > S.AUTOGRAD_TOL
+    check = wrong.check("dx")
+    assert not check.ok
+    words = check.explanation()
+    assert "disagree in the math, not in rounding" in words and re.search(r"At row \d, feature \d the two differ by", words)
 
 
 def test_inference_demo_agrees_with_batchnorm1d_and_applies_bessel():
@@ -238,3 +247,95 @@ def test_code_page_shows_the_real_source_beside_the_equations():
     shown = set(latex(at))
     assert set(S.docstring_equations(bn_steps.forward_steps)) <= shown
     assert set(S.docstring_equations(bn_steps.backward_steps)) <= shown
+
+
+# ----------------------------------------------------------------------------- user text is shown, never rendered
+
+MARKDOWN_TOKENS = ["![x](http://host/t.png)", "[click](http://host/)", "**bold**", "$x^2$", "<img", ":red[x]", "`code`"]
+
+
+def unescaped_markdown(body: str) -> list[str]:
+    """ASCII punctuation in a Markdown body not preceded by a backslash: what Markdown could act on."""
+    return re.findall(r"(?<!\\)[!-/:-@\[-`{-~]", re.sub(r"\\[!-/:-@\[-`{-~]", "", body))
+
+
+@pytest.mark.parametrize("token", MARKDOWN_TOKENS)
+def test_a_pasted_token_is_shown_literally_not_rendered_as_markdown(algorithm, token):
+    at = algorithm
+    paste(at, f"{token}, 1\n2, 3")
+    assert not at.exception
+    (body,) = [e.value for e in at.error]
+    assert f"'{token}' in row 1 is not a number" in shown(body)  # the student sees exactly what they typed
+    assert unescaped_markdown(body) == []  # and nothing in it is Markdown: no image fetched, no link, no style
+
+
+def test_a_typed_gradient_token_is_shown_literally(algorithm):
+    at = algorithm
+    at.selectbox(key="alg_loss").set_value(S.TYPED_LOSS)
+    at.run()
+    at.text_area(key="alg_dy_text").set_value("![x](http://host/t.png) 0 0\n" + "0 0 0\n" * 5)
+    at.run()
+    assert not at.exception
+    (body,) = [e.value for e in at.error]
+    assert "In ∂ℓ/∂y: '![x](http://host/t.png)' in row 1" in shown(body) and unescaped_markdown(body) == []
+
+
+def test_warnings_show_their_subscripts_literally(algorithm):
+    at = algorithm
+    paste(at, "1, 1\n2, 1.0001\n3, 1.0002")
+    at.number_input(key="alg_eps").set_value(1e-3)
+    at.run()
+    (body,) = [w.value for w in at.warning]
+    # "σ²_B ... σ²_B" unescaped would set the text between the two underscores in italics
+    assert "σ²_B = " in shown(body) and "√(σ²_B + ε)" in shown(body) and unescaped_markdown(body) == []
+
+
+# ----------------------------------------------------------------------------- checks scaled to float64 rounding
+
+HARD_BUT_LEGAL = {  # (batch, ε): legal input where an absolute 1e-9 tolerance raised false alarms
+    "tiny spread, ε = 1e-12": ("1\n1.000001\n1.000002\n1.0000015", 1e-12),
+    "values of 1e-7, ε = 1e-12": ("1e-7\n2e-7\n3e-7\n1.5e-7", 1e-12),
+    "values near 1e6, spread 1e-3": ("999999.001\n999999.002\n999999.0015\n999999.003", 1e-5),
+    "values near 1e6 and 1e6 apart": ("999999.1, 1\n-1000000, 2\n500000.7, 3\n-999999.5, 4", 1e-12),
+}
+
+
+@pytest.mark.parametrize("loss", ["random w", "sum of y"])
+@pytest.mark.parametrize("case", list(HARD_BUT_LEGAL))
+def test_every_check_passes_on_hard_but_legal_input(case, loss):
+    text, eps = HARD_BUT_LEGAL[case]
+    x = T.parse_batch(text)
+    gamma, beta = T.default_affine(x.shape[1])
+    w, inf = S.walk(x, gamma, beta, eps, loss, seed=0), S.inference_demo(x, gamma, beta, eps, k=5, seed=0)
+    for step in range(4, 11):
+        for check in S.step_view(step, w, inf).checks:
+            assert check.ok, (step, check.what, check.explanation())
+            assert "within float64 rounding" in check.explanation()
+
+
+@pytest.mark.parametrize("case, step", [("tiny spread, ε = 1e-12", 5), ("values near 1e6, spread 1e-3", 10)])
+def test_the_page_raises_no_false_alarm_on_hard_but_legal_input(algorithm, case, step):
+    at = algorithm
+    text, eps = HARD_BUT_LEGAL[case]
+    paste(at, text)
+    at.number_input(key="alg_eps").set_value(eps)
+    at.run()
+    at.button_group(key="alg_step").set_value(STEPS[step].label)
+    at.run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.success and all("within float64 rounding" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("factor", [1.001, 1 + 1e-9])
+def test_a_real_mismatch_fails_and_is_explained_in_words(factor):
+    gamma, beta = T.default_affine(3)
+    w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
+    dmean = w.bwd.dmean.clone()
+    dmean[1] *= factor
+    wrong = S.Walk(w.fwd, w.dy, bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, dmean, w.bwd.dx, w.bwd.dgamma,
+                                                       w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
+    check = wrong.check("dmean")
+    assert not check.ok
+    words = check.explanation()
+    assert "At feature 2 the two differ by" in words and "times the value itself" in words
+    assert "disagree in the math, not in rounding" in words and "wrong or missing term" in words

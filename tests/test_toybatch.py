@@ -1,6 +1,7 @@
 """The toy batch a student types: parsing, every way it can be wrong, warnings, round trips."""
 import math
 import re
+import time
 
 import pytest
 import torch
@@ -165,3 +166,57 @@ def test_parse_upstream_wants_one_value_per_entry_of_y():
         with pytest.raises(T.ToyBatchError, match=re.escape(message)):
             T.parse_upstream(text, 3, 2)
 
+
+
+# ----------------------------------------------------------------------------- oversized and ambiguous input
+
+
+@pytest.mark.parametrize("rows", [100_000, 200_000])
+def test_oversized_paste_is_refused_before_it_is_parsed(rows):
+    text = "\n".join(["1.25, 2.5, 3.75"] * rows)
+    start = time.perf_counter()
+    with pytest.raises(ToyBatchError) as err:
+        T.parse_batch(text)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 0.05, f"{elapsed:.2f} s to refuse {rows:,} rows"
+    assert f"{len(text):,} characters" in str(err.value) and "more than this page shows" in str(err.value)
+    assert "Nothing was read" in str(err.value)
+
+
+def test_an_oversized_table_is_refused_without_reading_every_cell():
+    start = time.perf_counter()
+    with pytest.raises(ToyBatchError, match="100000 rows is more than this page shows"):
+        T.batch_from_table([[1.0, math.nan]] * 100_000)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_the_largest_batch_the_page_shows_fits_the_text_limit():
+    # 64 rows x 8 features, every value as long as format_batch ever writes one within ±MAX_ABS
+    x = torch.full((T.MAX_ROWS, T.MAX_FEATURES), -123456.78901234567, dtype=torch.float64)
+    x[::2] = -1.2345678901234567e-300
+    text = "\t".join(f"feature_{'abcdefgh'[j]}" for j in range(T.MAX_FEATURES)) + "\n" + T.format_batch(x)
+    assert len(text) <= T.MAX_TEXT_CHARS
+    assert torch.equal(T.parse_batch(text), x)
+
+
+@pytest.mark.parametrize("text, field", [
+    ("1,5 2,5\n3,5 4,5", "1,5"),  # two values per row in a decimal-comma locale, not four
+    ("1,5\t2,5\n3,5\t4,5", "1,5"),  # the same pasted from a spreadsheet
+    ("1,5;2,5\n3;4", "1,5"),  # a European CSV (semicolons between values)
+    ("1 2\n-3,25e2 4", "-3,25e2"),
+])
+def test_decimal_commas_are_refused_with_a_message_saying_use_a_point(text, field):
+    with pytest.raises(ToyBatchError) as err:
+        T.parse_batch(text)
+    msg = str(err.value)
+    assert f"'{field}'" in msg and "decimal comma" in msg and field.replace(",", ".") in msg
+
+
+@pytest.mark.parametrize("text, want", [
+    ("1,5\n2,6", [[1.0, 5.0], [2.0, 6.0]]),  # commas alone separate values (CSV)
+    ("1, 5\n2, 6", [[1.0, 5.0], [2.0, 6.0]]),
+    ("1 ,5\n2 ,6", [[1.0, 5.0], [2.0, 6.0]]),
+    ("1,5, 2\n3,4, 5", [[1.0, 5.0, 2.0], [3.0, 4.0, 5.0]]),  # a comma-space separated row
+])
+def test_commas_between_values_are_still_separators(text, want):
+    assert T.parse_batch(text).tolist() == want

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bnviz.data.dataset import DataError, Dataset, DATA_DIR_ENV, corrupt, redo, root_of
+from bnviz.data.dataset import MIN_TEST, DataError, Dataset, DATA_DIR_ENV, corrupt, redo, root_of, too_few
 from bnviz.data.provenance import file_provenance
 
 CIFAR10_DIR = "cifar-10-batches-py"
@@ -36,6 +36,9 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
 # 0.2023/0.1994/0.2010, which understate the std of the pixels).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+# Training draws whole mini-batches (the last partial one is dropped) and refuses a batch larger than
+# the training set: fewer images than one 128-image batch of the CIFAR-10 experiment cannot train.
+CIFAR10_MIN_TRAIN = 128
 
 try:  # numpy >= 2 keeps it in numpy._core; numpy 1 in numpy.core (the official files name this one)
     from numpy._core.multiarray import _reconstruct
@@ -124,12 +127,19 @@ def load_cifar10(data_dir=None) -> Dataset:
     if not (isinstance(names, list) and len(names) == 10 and all(isinstance(n, str) for n in names)):
         raise corrupt(folder / "batches.meta", "cifar10", "'label_names' is not a list of 10 names")
     train = [_read_cifar_batch(folder / n) for n in CIFAR10_TRAIN]
+    if (n_train := sum(len(y) for _, y in train)) < CIFAR10_MIN_TRAIN:
+        counts = ", ".join(str(len(y)) for _, y in train)
+        raise too_few([folder / n for n in CIFAR10_TRAIN], "cifar10", n_train, CIFAR10_MIN_TRAIN,
+                      f"training draws whole mini-batches of 128 images; the files hold {counts}")
     # One concatenation, then the per-batch arrays are dropped: N*3072 bytes is the raw layout
     # (1024 red, 1024 green, 1024 blue, each row-major), which is exactly NCHW.
     train_x = torch.from_numpy(np.concatenate([d for d, _ in train])).view(-1, 3, 32, 32)
     train_y = torch.from_numpy(np.concatenate([y for _, y in train]))
     del train
     test_data, test_labels = _read_cifar_batch(folder / "test_batch")
+    if len(test_labels) < MIN_TEST:
+        raise too_few([folder / "test_batch"], "cifar10", len(test_labels), MIN_TEST,
+                      "test accuracy is an average over the test images")
     prov = file_provenance("CIFAR-10", paths, CIFAR10_MD5)
     return Dataset("cifar10", train_x, train_y, torch.from_numpy(test_data).view(-1, 3, 32, 32),
                    torch.from_numpy(test_labels), prov, tuple(names))

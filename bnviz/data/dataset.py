@@ -15,6 +15,8 @@ import torch
 from bnviz.data.provenance import Provenance
 
 DATA_DIR_ENV = "BNVIZ_DATA_DIR"
+# The trainer's test accuracy and loss are averages over the test set: an empty one divides by zero.
+MIN_TEST = 1
 Progress = Callable[[int, Optional[int], str], None]  # (done_bytes, total_bytes_or_None, filename)
 
 
@@ -44,16 +46,27 @@ class Dataset:
         return self.provenance.source == "synthetic"
 
 
-def redo(path: Path, dataset: str) -> str:
-    """The 'what to do' half of a corrupt-file message."""
+def redo(path: Path, dataset: str, delete: str | None = None) -> str:
+    """The 'what to do' half of a corrupt-file message (``delete``: what to delete, if not ``path``)."""
     depth = 2 if dataset == "mnist" else 1  # <root>/MNIST/raw/<file>, <root>/cifar-10-batches-py/<file>
     root = path.parents[depth] if len(path.parents) > depth else path.parent
-    return (f"Delete {path} and re-download it (python -m bnviz download {dataset} --data-dir {root}), "
+    return (f"Delete {delete or f'{path} and re-download it'} (python -m bnviz download {dataset} --data-dir {root}), "
             f"or point --data-dir / {DATA_DIR_ENV} at a folder holding intact files.")
 
 
 def corrupt(path: Path, dataset: str, what: str) -> DataError:
     return DataError(f"{path} is corrupt: {what}. {redo(path, dataset)}")
+
+
+def too_few(paths: list[Path], dataset: str, n: int, minimum: int, why: str) -> DataError:
+    """Readable files holding fewer examples than training needs: said at load, naming the files,
+    rather than as a ZeroDivisionError or a batch-size error deep in training."""
+    paths = [Path(p) for p in paths]
+    held = (f"{paths[0]} holds" if len(paths) == 1 else
+            f"{', '.join(p.name for p in paths)} in {paths[0].parent} hold")
+    fix = redo(paths[0], dataset, None if len(paths) == 1 else f"these {len(paths)} files and re-download them")
+    return DataError(f"{held} too few examples: {n} image{'s' if n != 1 else ''}, and bnviz needs at "
+                     f"least {minimum} ({why}). {fix}")
 
 
 def root_of(data_dir) -> Path:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import torch
 
-from bnviz.data.dataset import DataError, Dataset, DATA_DIR_ENV, corrupt, root_of
+from bnviz.data.dataset import MIN_TEST, DataError, Dataset, DATA_DIR_ENV, corrupt, root_of, too_few
 from bnviz.data.provenance import file_provenance
 
 MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -35,6 +35,18 @@ def raw_dir(data_dir=None) -> Path:
     return root_of(data_dir) / "MNIST" / "raw"
 
 
+# A header asking for more than this is not MNIST (whose largest file holds 47 MB): refuse it
+# before allocating anything, rather than let a crafted 58-byte file ask for gigabytes.
+IDX_MAX_BYTES = 1 << 28  # 256 MiB
+# Deflate expands at most 1032:1 (a 258-byte match per 2 bits), so a .gz of n bytes decompresses
+# to at most 1032·n: a header promising more cannot be honest, whatever the file goes on to hold.
+GZIP_MAX_RATIO = 1032
+GZ_CHUNK = 1 << 20  # a .gz is read 1 MiB at a time, so memory follows the data actually there
+# Training draws whole mini-batches (the last partial one is dropped) and refuses a batch larger than
+# the training set: fewer images than one of the paper's 60-example batches cannot train at all.
+MNIST_MIN_TRAIN = 60
+
+
 def _read_into(f, buf: bytearray) -> int:
     """Fill buf from f as far as the file goes (readinto may return short counts)."""
     view, got = memoryview(buf), 0
@@ -46,15 +58,48 @@ def _read_into(f, buf: bytearray) -> int:
     return got
 
 
+def _read_growing(f, size: int) -> bytearray:
+    """Up to size bytes of a stream whose length is unknown (a .gz), in bounded chunks: the buffer
+    grows with what really decompresses, never to what the header merely claims."""
+    buf = bytearray()
+    while len(buf) < size:
+        chunk = f.read(min(GZ_CHUNK, size - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def _check_header(path: Path, dims: tuple[int, ...], header_bytes: int, gz: bool) -> int:
+    """The number of data bytes dims promise, once they are possible for this file; else DataError.
+
+    Python integers cannot overflow, so a crafted header gets a message instead of numpy's wrapped
+    (even negative) product or torch's "Storage size calculation overflowed"."""
+    size = math.prod(dims)
+    # Every dimension counts (a 0 next to two huge ones still overflows torch's strides).
+    if math.prod(max(d, 1) for d in dims) > IDX_MAX_BYTES:
+        raise corrupt(path, "mnist", f"header dimensions {dims} describe {size:,} data bytes, more than the "
+                      f"{IDX_MAX_BYTES:,} an MNIST file can need (a damaged or crafted header)")
+    file_size = os.path.getsize(path)
+    if not gz and (have := file_size - header_bytes) != size:
+        raise corrupt(path, "mnist", f"header promises {size} data bytes, file holds {have}"
+                      + (" (truncated)" if have < size else ""))
+    if gz and size > (most := GZIP_MAX_RATIO * file_size):
+        raise corrupt(path, "mnist", f"truncated: header promises {size:,} data bytes, but a .gz of "
+                      f"{file_size} bytes decompresses to at most {most:,}")
+    return size
+
+
 def read_idx(path: Path, magic: int) -> torch.Tensor:
     """Parse an IDX file (plain or .gz) into a uint8 tensor shaped by its header.
 
-    The data go straight into one preallocated bytearray that the tensor then shares, so a
-    47 MB file costs 47 MB, not two or three copies."""
+    The header is checked against the file's real size before anything is allocated. A plain
+    file's data go straight into one preallocated bytearray that the tensor then shares, so a
+    47 MB file costs 47 MB, not two or three copies; a .gz grows its buffer as it decompresses."""
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
+    gz = path.suffix == ".gz"
     try:
-        with opener(path, "rb") as f:
+        with (gzip.open if gz else open)(path, "rb") as f:
             head = f.read(4)
             if len(head) < 4 or int.from_bytes(head, "big") != magic:
                 found = int.from_bytes(head, "big") if len(head) == 4 else "none"
@@ -63,15 +108,14 @@ def read_idx(path: Path, magic: int) -> torch.Tensor:
             raw_dims = f.read(4 * head[3])
             if len(raw_dims) < 4 * head[3]:
                 raise corrupt(path, "mnist", "truncated header")
-            dims = tuple(int(d) for d in np.frombuffer(raw_dims, dtype=">u4"))
-            size = int(np.prod(dims))
-            # Plain files: compare with the file size before allocating, so a bogus header
-            # cannot ask for gigabytes. (A .gz only tells by being read.)
-            if opener is open and (have := os.path.getsize(path) - 4 - len(raw_dims)) != size:
-                raise corrupt(path, "mnist", f"header promises {size} data bytes, file holds {have}"
-                               + (" (truncated)" if have < size else ""))
-            buf = bytearray(size)
-            got = _read_into(f, buf)
+            dims = tuple(int.from_bytes(raw_dims[i:i + 4], "big") for i in range(0, len(raw_dims), 4))
+            size = _check_header(path, dims, 4 + len(raw_dims), gz)
+            if gz:
+                buf = _read_growing(f, size)
+                got = len(buf)
+            else:
+                buf = bytearray(size)
+                got = _read_into(f, buf)
             if got < size:
                 raise corrupt(path, "mnist", f"truncated: header promises {size} data bytes, found {got}")
             if f.read(1):
@@ -118,6 +162,11 @@ def load_mnist(data_dir=None) -> Dataset:
             raise corrupt(lab_path, "mnist", f"{tuple(y.shape)} labels for {len(x)} images in {img_path.name}")
         if len(y) and int(y.max()) > 9:
             raise corrupt(lab_path, "mnist", f"label {int(y.max())} outside 0-9")
+        if prefix == "train" and len(x) < MNIST_MIN_TRAIN:
+            raise too_few([img_path], "mnist", len(x), MNIST_MIN_TRAIN,
+                          "training draws whole mini-batches of the paper's 60 images")
+        if prefix == "t10k" and len(x) < MIN_TEST:
+            raise too_few([img_path], "mnist", len(x), MIN_TEST, "test accuracy is an average over the test images")
         splits.append((x.unsqueeze(1), y.to(torch.int64)))
     prov = file_provenance("MNIST", list(paths.values()), MNIST_MD5)
     (train_x, train_y), (test_x, test_y) = splits

@@ -21,7 +21,11 @@ from bnviz.norms import bn_fused, bn_steps
 from bnviz.norms.batch_norm import BatchNorm1d
 
 BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
-AUTOGRAD_TOL = 1e-9  # float64: the paper's equations and autograd agree to ~1e-15
+FLOAT64_EPS = torch.finfo(torch.float64).eps  # 2.2e-16, the spacing of float64 numbers near 1
+# Two float64 evaluations of one formula in different orders differ by rounding: a few ε per
+# operation, times the size of the terms combined, and a sum of n terms gathers up to n of them.
+# Within ROUNDING_ULPS · n · ε · |terms| two results agree; beyond it they differ in the math.
+ROUNDING_ULPS = 8
 
 
 def docstring_equations(obj) -> list[str]:
@@ -131,6 +135,82 @@ class Walk:
         """max |paper − autograd| for one gradient of :class:`~bnviz.norms.bn_steps.BackwardSteps`."""
         return (getattr(self.bwd, name) - self.autograd[name]).abs().max().item()
 
+    def check(self, name: str) -> "Check":
+        """The paper's gradient ``name`` against autograd's, within float64 rounding for its terms."""
+        return make_check(f"{GRAD_NAMES[name]}, the paper's equation vs torch autograd", getattr(self.bwd, name),
+                          self.autograd[name], rounding_scales(self)[name], self.fwd.m)
+
+
+GRAD_NAMES = {"dx_hat": "∂ℓ/∂x̂", "dvar": "∂ℓ/∂σ²_B", "dmean": "∂ℓ/∂μ_B", "dx": "∂ℓ/∂x", "dgamma": "∂ℓ/∂γ",
+              "dbeta": "∂ℓ/∂β"}
+
+
+def rounding_scales(w: Walk) -> dict[str, Tensor]:
+    """The size of the terms behind each gradient: its formula with every term made non-negative.
+
+    Rounding errs in proportion to these, not to the result: ∂ℓ/∂σ²_B sums terms of ±10¹² that
+    cancel to ~0 when ε = 1e-12 meets a feature of tiny spread, and float64 keeps their sum only
+    to ~10¹² · ε ≈ 10⁻⁴. An absolute tolerance called that a failure."""
+    f, m = w.fwd, w.fwd.m
+    centered = (f.x - f.batch_mean).abs()  # |x_i − μ_B|, (m, d)
+    inv_std = (f.batch_var + w.eps) ** -0.5  # 1/√(σ²_B + ε), (d,)
+    dx_hat = w.bwd.dx_hat.abs()
+    # |∂ℓ/∂y_i| · |γ|
+    s_dx_hat = w.dy.abs() * w.gamma.abs()
+    # Σ_i |∂ℓ/∂x̂_i| · |x_i − μ_B| · ½ (σ²_B + ε)^(−3/2)
+    s_dvar = (dx_hat * centered).sum(0) * 0.5 * inv_std**3
+    # Σ_i |∂ℓ/∂x̂_i| / √(σ²_B + ε) + |∂ℓ/∂σ²_B| · Σ_i 2|x_i − μ_B| / m
+    s_dmean = dx_hat.sum(0) * inv_std + s_dvar * 2.0 * centered.sum(0) / m
+    # |∂ℓ/∂x̂_i| / √(σ²_B + ε) + |∂ℓ/∂σ²_B| · 2|x_i − μ_B| / m + |∂ℓ/∂μ_B| / m
+    s_dx = dx_hat * inv_std + s_dvar * 2.0 * centered / m + s_dmean / m
+    # Σ_i |∂ℓ/∂y_i| · |x̂_i|   and   Σ_i |∂ℓ/∂y_i|
+    s_dgamma, s_dbeta = (w.dy.abs() * f.x_hat.abs()).sum(0), w.dy.abs().sum(0)
+    return {"dx_hat": s_dx_hat, "dvar": s_dvar, "dmean": s_dmean, "dx": s_dx, "dgamma": s_dgamma, "dbeta": s_dbeta}
+
+
+@dataclass(frozen=True)
+class Check:
+    """Two computations of one quantity (e.g. the paper's ∂ℓ/∂x and autograd's), entry by entry."""
+
+    what: str  # e.g. "∂ℓ/∂x, the paper's equation vs torch autograd"
+    got: Tensor  # the first computation, (m, d) or (d,)
+    want: Tensor  # the reference
+    tol: Tensor  # the largest |got − want| float64 rounding explains, per entry
+
+    @property
+    def diff(self) -> Tensor:
+        return (self.got - self.want).abs()
+
+    @property
+    def max_diff(self) -> float:
+        return self.diff.max().item()
+
+    @property
+    def ok(self) -> bool:
+        return bool((self.diff <= self.tol).all())
+
+    def explanation(self) -> str:
+        """One or two sentences: how close the two are and why that counts as agreement, or not."""
+        excess = self.diff / self.tol.clamp_min(torch.finfo(torch.float64).tiny)  # how many tolerances apart
+        k = int(excess.argmax())
+        d, t, ref = self.diff.flatten()[k].item(), self.tol.flatten()[k].item(), self.want.flatten()[k].item()
+        if self.ok:
+            return (f"max |difference| = {self.max_diff:.2g}, within float64 rounding for terms of this size "
+                    f"(up to {t:.2g} where the two come closest to the limit).")
+        where = (f"row {k // self.want.shape[1] + 1}, feature {k % self.want.shape[1] + 1}"
+                 if self.want.dim() == 2 else f"feature {k + 1}")
+        share = f", {d / abs(ref):.2g} times the value itself ({ref:.4g})" if ref else ""
+        return (f"max |difference| = {self.max_diff:.3g}. At {where} the two differ by {d:.3g}{share}, but "
+                f"float64 rounding of terms this size explains at most {t:.2g}: the two computations "
+                "disagree in the math, not in rounding, so one of them has a wrong or missing term.")
+
+
+def make_check(what: str, got: Tensor, want: Tensor, scale: Tensor, n: int) -> Check:
+    """A :class:`Check` whose tolerance is float64 rounding for ``n`` combined terms of size ``scale``."""
+    # |got − want| ≤ ROUNDING_ULPS · n · ε_float64 · |terms|
+    tol = ROUNDING_ULPS * n * FLOAT64_EPS * scale.expand_as(want)
+    return Check(what, got.detach(), want.detach(), tol)
+
 
 def walk(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, loss: str, seed: int, typed_dy: Tensor | None = None) -> Walk:
     """Algorithm 1 forward, Section 3 backward, and autograd on the same graph for comparison."""
@@ -187,7 +267,7 @@ class StepView:
     per_row: pd.DataFrame | None  # (m rows) x (feature, quantity) columns
     per_feature: pd.DataFrame  # quantities x features
     chart: alt.Chart
-    checks: list[tuple[str, float]]  # (what, max |difference|) that must be < AUTOGRAD_TOL
+    checks: list[Check]  # two computations that must agree to float64 rounding
 
 
 def row_table(named: dict[str, Tensor], index_name: str = "i") -> pd.DataFrame:
@@ -257,9 +337,8 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
     f, b, x = w.fwd, w.bwd, w.fwd.x
     centered = x - f.batch_mean  # x_i − μ_B, (m, d)
     std = torch.sqrt(f.batch_var + w.eps)  # √(σ²_B + ε)
-    grads = {"dx_hat": "∂ℓ/∂x̂", "dvar": "∂ℓ/∂σ²_B", "dmean": "∂ℓ/∂μ_B", "dx": "∂ℓ/∂x", "dgamma": "∂ℓ/∂γ", "dbeta": "∂ℓ/∂β"}
     check = {4: ["dx_hat"], 5: ["dvar"], 6: ["dmean"], 7: ["dx"], 8: ["dgamma", "dbeta"]}.get(step, [])
-    checks = [(f"{grads[n]}, the paper's equation vs torch autograd", w.max_diff(n)) for n in check]
+    checks = [w.check(n) for n in check]
     if step == 9:
         biased = inf.pop.batch_vars.mean(0)  # E_B[σ²_B]
         m = x.shape[0]
@@ -268,8 +347,11 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
                                      "m/(m−1)": m / (m - 1), "Var[x] = m/(m−1)·E_B[σ²_B]": inf.pop.var,
                                      "BatchNorm1d running_mean": inf.layer_mean,
                                      "BatchNorm1d running_var": inf.layer_var})
-        checks = [("BatchNorm1d(momentum=None).running_var vs Var[x]", (inf.layer_var - inf.pop.var).abs().max().item()),
-                  ("running_mean vs E[x]", (inf.layer_mean - inf.pop.mean).abs().max().item())]
+        # Both average K per-batch statistics, each a sum over m rows: terms up to m/(m−1)·max σ²_B, max |μ_B|
+        n = len(inf.batches) + m
+        checks = [make_check("BatchNorm1d(momentum=None).running_var vs Var[x]", inf.layer_var, inf.pop.var,
+                             inf.pop.batch_vars.amax(0) * m / (m - 1), n),
+                  make_check("running_mean vs E[x]", inf.layer_mean, inf.pop.mean, inf.pop.batch_means.abs().amax(0), n)]
         data = strip_data({"σ²_B": inf.pop.batch_vars}, {"E_B[σ²_B]": biased, "Var[x]": inf.pop.var},
                           "σ²_B of each training batch", "biased average vs Var[x] (Bessel)")
         return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
@@ -278,7 +360,10 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
         per_feature = feature_table({"μ_B (this batch)": f.batch_mean, "σ²_B (this batch)": f.batch_var,
                                      "E[x]": inf.pop.mean, "Var[x]": inf.pop.var, "γ": w.gamma, "β": w.beta,
                                      "a = γ/√(Var[x]+ε)": inf.pop.a, "b = β − a·E[x]": inf.pop.b})
-        checks = [("BatchNorm1d.eval()(x) vs a·x + b", (inf.layer_eval_y - inf.eval_y).abs().max().item())]
+        # a·x + b = γ(x − E[x])/√(Var[x]+ε) + β: terms of size |a|·(|x| + |E[x]|) + |β| that cancel,
+        # combined by a handful of operations and no sum (n = 8)
+        scale = inf.pop.a.abs() * (x.abs() + inf.pop.mean.abs()) + w.beta.abs()
+        checks = [make_check("BatchNorm1d.eval()(x) vs a·x + b", inf.layer_eval_y, inf.eval_y, scale, 8)]
         data = strip_data({"train y": inf.train_y}, {"eval y": inf.eval_y},
                           "train mode: γ·x̂ + β (this batch's μ_B, σ²_B)", "eval mode: a·x + b (E[x], Var[x])")
         return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import torch
@@ -18,6 +19,9 @@ MAX_ROWS = 64  # more rows than this make the per-row tables unreadable
 MAX_FEATURES = 8  # one chart lane and two table columns per feature
 MAX_ABS = 1e6  # beyond this (x − μ_B)² nears 1e12 and float64 keeps only ~4 of the 16 digits of x̂
 MIN_EPS, MAX_EPS = 1e-12, 10.0
+# 64 rows of 8 values of up to 30 characters (-1.2345678901234567e-300 and a separator), and a
+# header: a longer paste holds more than the page shows, and is refused before it is read.
+MAX_TEXT_CHARS = 20_000
 
 # Feature 1 around 5 (spread 2), feature 2 around −1 (spread 0.3), feature 3 around 40 (spread 10):
 # three scales and offsets, so the normalization visibly does something.
@@ -38,6 +42,8 @@ FEATURE_LOCS, FEATURE_SCALES = (5.0, -1.0, 40.0, 0.0), (2.0, 0.3, 10.0, 1.0)
 DEFAULT_GAMMA, DEFAULT_BETA = (2.0, 0.5, 1.0, 1.5), (1.0, -0.5, 0.0, 2.0)
 
 _SEPARATORS = re.compile(r"[,;\s]+")
+_FIELDS = re.compile(r"[;\s]+")  # the separators other than the comma
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")  # 1,5 or -2,25e3: one comma between digits
 
 
 class ToyBatchError(ValueError):
@@ -64,17 +70,34 @@ def default_affine(features: int) -> tuple[Tensor, Tensor]:
 def parse_batch(text: str) -> Tensor:
     """Rows on lines; values separated by commas, spaces, tabs or semicolons (a spreadsheet paste).
 
-    A first line with no number at all (a spreadsheet header) is skipped.
+    A first line with no number at all (a spreadsheet header) is skipped. Text longer than
+    :data:`MAX_TEXT_CHARS` is refused before it is read (in constant time), and so is a comma
+    that looks like a decimal comma (see :func:`_decimal_comma`).
     """
+    if len(text) > MAX_TEXT_CHARS:
+        raise ToyBatchError(
+            f"The text is {len(text):,} characters long, more than this page shows: a toy batch has at most "
+            f"{MAX_ROWS} rows of {MAX_FEATURES} values, which fit in {MAX_TEXT_CHARS:,} characters. Nothing was "
+            "read. Paste only the first rows, or use a random batch."
+        )
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise ToyBatchError("The batch is empty: type at least 2 rows of numbers, one row per line.")
     tokens = [[t for t in _SEPARATORS.split(line) if t] for line in lines]
     if len(tokens) > 1 and not any(_is_number(t) for t in tokens[0]):
-        tokens = tokens[1:]  # a header row such as "f1, f2, f3"
+        tokens, lines = tokens[1:], lines[1:]  # a header row such as "f1, f2, f3"
+    if len(tokens) > MAX_ROWS:
+        _check_shape(len(tokens), 1)  # says how many rows the page shows, before reading any value
     rows = []
-    for i, row in enumerate(tokens, start=1):
+    for i, (line, row) in enumerate(zip(lines, tokens), start=1):
+        if field := _decimal_comma(line):
+            raise ToyBatchError(
+                f"'{field}' in row {i} looks like a decimal comma: this row separates values with spaces, "
+                f"tabs or semicolons, so it is unclear whether '{field}' is one number or two. Write "
+                f"decimals with a point ({field.replace(',', '.')}), or put a space after a comma that "
+                f"separates two values ({field.replace(',', ', ')})."
+            )
         values = []
         for t in row:
             if not _is_number(t):
@@ -89,6 +112,8 @@ def parse_batch(text: str) -> Tensor:
 
 def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
     """Validate a list of rows (from the text area or the table) and return the ``(m, d)`` tensor."""
+    if len(rows) > MAX_ROWS:
+        _check_shape(len(rows), 1)  # too many rows: say so before looking at every value
     rows = [list(r) for r in rows]
     if not rows or not any(rows):
         raise ToyBatchError("The batch is empty: type at least 2 rows of numbers, one row per line.")
@@ -104,7 +129,8 @@ def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
                 raise ToyBatchError(f"Row {i}, feature {j} is infinite: the mean would be ±∞ and x − μ_B "
                                     "undefined (∞ − ∞). Type a finite number.")
     widths = [len(r) for r in rows]
-    d = max(widths, key=lambda w: (widths.count(w), w == widths[0]))  # most rows' width; ties: row 1's
+    counts = Counter(widths)
+    d = max(counts, key=lambda w: (counts[w], w == widths[0]))  # most rows' width; ties: row 1's
     for i, w in enumerate(widths, start=1):
         if w != d:
             others = [k for k, wk in enumerate(widths, start=1) if k != i]
@@ -144,6 +170,8 @@ def parse_upstream(text: str, m: int, features: int) -> Tensor:
 
 def batch_from_table(rows: Sequence[Sequence[float | None]]) -> Tensor:
     """Like :func:`batch_from_rows` for an edited table, where an empty cell arrives as NaN or None."""
+    if len(rows) > MAX_ROWS:
+        _check_shape(len(rows), 1)
     cleaned = [[None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row] for row in rows]
     return batch_from_rows(cleaned)
 
@@ -220,6 +248,17 @@ def _check_shape(m: int, features: int) -> None:
     if features > MAX_FEATURES:
         raise ToyBatchError(f"{features} features is more than this page shows ({MAX_FEATURES}): "
                             f"keep {MAX_FEATURES} columns or fewer.")
+
+
+def _decimal_comma(line: str) -> str | None:
+    """The first field of ``line`` that reads as a decimal comma (1,5), if the line separates its
+    values by spaces, tabs or semicolons and never by a comma: "1,5 2,5" (a spreadsheet in a
+    locale that writes 1,5) would otherwise become four values. "1,5,2" and "1, 5" are commas
+    between values and are read as such."""
+    fields = [f for f in _FIELDS.split(line) if f]
+    if len(fields) < 2 or any(f.startswith(",") or f.endswith(",") for f in fields):
+        return None
+    return next((f for f in fields if _DECIMAL_COMMA.fullmatch(f)), None)
 
 
 def _is_number(token: str) -> bool:
