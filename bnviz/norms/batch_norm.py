@@ -28,6 +28,7 @@ from torch.autograd import forward_ad
 from torch.nn.modules.batchnorm import _BatchNorm as _TorchBatchNorm
 
 from bnviz.norms.bn_fused import (
+    as_dtype,
     batch_stats,
     closed_form_backward,
     count_per_channel,
@@ -71,12 +72,12 @@ class BatchNormFunction(torch.autograd.Function):
             _, var, centered, _ = batch_stats(x)
             inv_std = torch.rsqrt(var + ctx.eps)
         # No buffers written in place when autograd records this or vmap batches dy (jacobian(vectorize=True)).
-        traced = torch.is_grad_enabled() or ops_must_be_traced() or torch._C._functorch.is_legacy_batchedtensor(dy)
+        traced = torch.is_grad_enabled() or ops_must_be_traced() or _legacy_vmapped(dy)
         dx, dgamma, dbeta = closed_form_backward(dy, centered, inv_std, weight, traced=traced)
         return (
             dx,
-            dgamma.to(weight.dtype) if weight is not None else None,
-            dbeta.to(weight.dtype) if ctx.has_bias else None,
+            as_dtype(dgamma, weight.dtype) if weight is not None else None,
+            as_dtype(dbeta, weight.dtype) if ctx.has_bias else None,
             None, None, None, None,  # running_mean, running_var, factor, eps
         )
 
@@ -87,6 +88,11 @@ def ops_must_be_traced() -> bool:
     return torch._C._are_functorch_transforms_active() or forward_ad._current_level >= 0
 
 
+def _legacy_vmapped(t: Tensor) -> bool:
+    """``t`` is batched by the older vmap that ``torch.autograd.functional.jacobian(vectorize=True)`` uses."""
+    return not torch.compiler.is_compiling() and torch._C._functorch.is_legacy_batchedtensor(t)
+
+
 def batch_norm_train(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
                      running_var: Tensor | None, factor: float, eps: float) -> Tensor:
     """Algorithm 1 (and the running averages' update) through the right door for the caller."""
@@ -95,7 +101,7 @@ def batch_norm_train(x: Tensor, weight: Tensor | None, bias: Tensor | None, runn
         # as they are, and gradients of 0 (a sum over no values).
         y = x.clone() if weight is None else scale_shift(
             x, per_channel(weight, x), None if bias is None else per_channel(bias, x), traced=True)
-        return y.to(x.dtype)
+        return as_dtype(y, x.dtype)
     if not ops_must_be_traced():
         return BatchNormFunction.apply(x, weight, bias, running_mean, running_var, factor, eps)
     # The same math in plain ops: autograd, vmap and forward-mode AD derive what they need.
@@ -201,7 +207,8 @@ class _BatchNorm(_TorchBatchNorm):
         if not batch_statistics:
             # Algorithm 2: inference is the fixed affine map y = a·x + b built from running stats.
             a, b = inference_affine(self.weight, self.bias, self.running_mean, self.running_var, self.eps)
-            return scale_shift(x, per_channel(a, x), per_channel(b, x), traced=ops_must_be_traced()).to(x.dtype)
+            y = scale_shift(x, per_channel(a, x), per_channel(b, x), traced=ops_must_be_traced())
+            return as_dtype(y, x.dtype)
         m = count_per_channel(x)
         if m == 1:
             raise ValueError(
