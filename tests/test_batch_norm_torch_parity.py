@@ -363,3 +363,17 @@ def test_channel_mismatch_raises_both_value_error_and_runtime_error(kw, training
     with pytest.raises(RuntimeError, match="got 5 channels") as info:
         BatchNorm1d(3, **kw).train(training)(x)
     assert isinstance(info.value, ValueError)  # what bnviz raised before, so both kinds of `except` still catch it
+
+
+def test_swa_update_bn_recomputes_our_running_stats_like_torch():
+    """torch.optim.swa_utils.update_bn finds batch norm layers by type: ours are found and recomputed alike."""
+    loader = [sample((8, 4), seed) for seed in range(3)]
+    stats = []
+    for cls in (BatchNorm1d, nn.BatchNorm1d):
+        model = nn.Sequential(nn.Linear(4, 4).double(), cls(4, dtype=torch.float64))
+        nn.init.eye_(model[0].weight), nn.init.zeros_(model[0].bias)
+        model[1].running_mean.fill_(7.0)
+        torch.optim.swa_utils.update_bn(loader, model)
+        stats.append((model[1].running_mean, model[1].running_var, model[1].momentum))
+    torch.testing.assert_close(stats[0][:2], stats[1][:2], **F64)
+    assert stats[0][2] == stats[1][2] == 0.1  # momentum restored afterwards
