@@ -49,7 +49,8 @@ class BatchNormFunction(torch.autograd.Function):
 
     Like ``torch.nn.functional.batch_norm`` it also moves the running averages, in place, when
     given them: μ_B and σ²_B never leave the forward, so no gradient can flow through them and
-    the update costs no extra autograd bookkeeping.
+    the update costs no extra autograd bookkeeping. The backward is itself made of torch ops, so
+    with ``create_graph=True`` autograd records the paper's formula and differentiates it again.
     """
 
     @staticmethod
