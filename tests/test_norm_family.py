@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from bnviz.norms.group_norm import GroupNorm, divisor_groups
+from bnviz.norms.group_norm import GroupNorm, divisor_groups, group_norm_for, instance_norm_for
 from bnviz.norms.layer_norm import LayerNorm
 
 TOL = dict(rtol=1e-10, atol=1e-12)
@@ -138,3 +138,11 @@ def test_group_norm_wrong_width_raises_value_error():
 @pytest.mark.parametrize("c,expected", [(32, 32), (64, 32), (100, 25), (128, 32), (6, 6), (7, 7), (37, 1)])
 def test_divisor_groups_is_largest_divisor_at_most_32(c, expected):
     assert divisor_groups(c) == expected
+
+
+def test_registry_factories_build_32_group_norm_and_instance_norm():
+    assert (group_norm_for(128).num_groups, group_norm_for(100).num_groups) == (32, 25)
+    ours = instance_norm_for(3).double()
+    ref = nn.InstanceNorm2d(3, affine=True, track_running_stats=False, dtype=torch.float64)
+    randomize(ours, ref, seed=2)
+    assert_same_forward_backward(ours, ref, (2, 3, 4, 5), seed=2)
