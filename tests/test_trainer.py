@@ -180,7 +180,7 @@ def test_record_schedule_includes_first_and_last_step():
     [
         (dict(steps=0), "steps must be a positive"),
         (dict(lr=-1.0), "lr must be a positive"),
-        (dict(norm="layer"), "norm must be one of"),
+        (dict(norm="batchnorm"), "norm must be one of"),
         (dict(model="cnn"), "does not fit dataset"),
         (dict(batch_size=1), "at least 2"),
         (dict(lr=float("nan")), "lr must be"),

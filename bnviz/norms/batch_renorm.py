@@ -131,7 +131,7 @@ class _BatchRenorm(_BatchNorm):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training:
             return super().forward(x)  # inference is BN's: y = γ (x − μ)/σ + β with the running averages
-        self._check_input(x)
+        self._check_input_dim(x)
         m = x.numel() // x.shape[1]
         if m == 1:
             raise ValueError(

@@ -77,7 +77,7 @@ class _GhostBatchNorm(_BatchNorm):
     def forward(self, x: Tensor) -> Tensor:
         if not self.training and self.running_mean is not None:
             return super().forward(x)  # inference is BN's: the running statistics, whatever the batch
-        self._check_input(x)
+        self._check_input_dim(x)
         update = self.training and self.track_running_stats
         outputs = []
         for ghost in x.split(self.virtual_batch_size):  # (g, C, ...) each; the last may be smaller
