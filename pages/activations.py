@@ -143,7 +143,7 @@ def mode_control(runs: list[dict], key: str) -> str:
         return probe_modes.EVAL
     mode = st.segmented_control("BN normalizes the probe batch with", modes, format_func=probe_modes.LABELS.get,
                                 default=probe_modes.TRAIN, required=True, key=f"act_mode_{key}")
-    st.caption("Training mode is the network that learns (the paper's N_BN^tr): each BN layer uses the probe batch's "
+    st.caption("Training mode is the network that learns (the paper's $N^{tr}_{\\mathrm{BN}}$): each BN layer uses the probe batch's "
                "own mean and variance, and the probe moves nothing. Eval mode uses the running averages, as at "
                "inference; they trail the weights (momentum 0.1 from mean 0, variance 1), so early in training the "
                "two views differ most.")
@@ -212,7 +212,8 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
         else:
             chart = probe_charts.x_hat_bands(x_hat, f"BN: unit {config['probe_unit']} before and after γ, β",
                                              f"Input to the {nonlinearity}")
-            st.altair_chart(charts.fit_width(probe_charts.with_x_domain(chart, x_domain)), width="stretch")
+            chart = charts.fit_width(probe_charts.with_x_domain(chart, x_domain)).configure_legend(orient="bottom")
+            st.altair_chart(chart, width="stretch")
             st.caption("x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
                        "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
                        "median ≈ 0 and its band ≈ ±1 by construction; y moves only as γ and β learn.")
@@ -231,8 +232,8 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     top[1].altair_chart(charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), title=title)), width="stretch")
     bottom[0].altair_chart(charts.fit_width(charts.loss(records.band(curves, "train_loss"))), width="stretch")
     bottom[1].altair_chart(charts.fit_width(probe_charts.grad_norms(stats)), width="stretch")
-    st.caption("Gradient norm: of each layer's weights (the layer before its nonlinearity), at the last mini-batch "
-               "before the probe step, on a log scale.")
+    st.caption("Gradient norm: of each layer's weights (the layer before its nonlinearity), on the mini-batch trained "
+               "at that step, on a log scale.")
     seeds = len({r["seed"] for r in curve_runs})
     if seeds > 1:
         st.caption(f"Accuracy and loss: mean over {seeds} seeds, the band spans the lowest and highest seed. "
