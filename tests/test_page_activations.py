@@ -83,15 +83,11 @@ def two_results(tmp_path_factory, mnist_result):
 
 
 def legacy_records(run: dict) -> list[dict]:
-    """A BN run's records as the trainer wrote them before it probed in training mode: the eval-mode
-    fields under <layer>/..., no x̂."""
-    out = []
-    for r in run["records"]:
-        r = {k: v for k, v in r.items() if "x_hat" not in k and not (run["config"]["norm"] != "none" and "/eval/" not in k
-                                                                     and k.split("/")[0].startswith("layer")
-                                                                     and not k.endswith("grad_norm"))}
-        out.append({(k.replace("/eval/", "/") if "/eval/" in k else k): v for k, v in r.items()})
-    return out
+    """A run's records as the trainer wrote them before it probed in training mode: a BN run's eval-mode
+    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂."""
+    if not probe_modes.has_bn(run):
+        return run["records"]
+    return [{k: v for k, v in probe_modes.eval_record(r).items() if "x_hat" not in k} for r in run["records"]]
 
 
 @pytest.fixture(scope="module")
