@@ -170,11 +170,13 @@ def test_x_hat_is_the_unit_normalized_before_gamma_and_beta(mnist_like):
     model = build_model("mlp", cfg.norm)
     last = list(train(cfg, mnist_like, model=model))[-1]
     bn = model.norms[1]
+
+    def layer2_input(first_bn: nn.Module):  # W u of layer 2, after layer 1 normalized by ``first_bn``
+        return model.linears[1](torch.sigmoid(first_bn(model.linears[0](probe_inputs(mnist_like, cfg)))))
+
     with torch.no_grad():
-        h = torch.sigmoid(model.norms[0].eval()(model.linears[0](probe_inputs(mnist_like, cfg))))
-        wu = model.linears[1](h)  # layer2's BN input in eval mode
-        model.train()
-        wu_train = model.linears[1](torch.sigmoid(copy.deepcopy(model.norms[0])(model.linears[0](probe_inputs(mnist_like, cfg)))))
+        wu_train = layer2_input(copy.deepcopy(model.norms[0]).train())  # a copy: its running averages may move
+        wu = layer2_input(copy.deepcopy(model.norms[0]).eval())
     x_hat_train = nn.functional.batch_norm(wu_train, None, None, training=True, eps=bn.eps)[:, 5]
     x_hat_eval = nn.functional.batch_norm(wu, bn.running_mean, bn.running_var, training=False, eps=bn.eps)[:, 5]
     got_train = [last[f"layer2/x_hat_p{p}"] for p in (15, 50, 85)]
