@@ -172,8 +172,8 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     nonlinearity = "sigmoid" if activation == "sigmoid" else "ReLU"
     config = runs[0]["config"]
     mode = mode_control(runs, key)
-    runs = probe_modes.view(runs, mode)
-    stats = records.layer_stats(runs)
+    both_modes = {m: records.layer_stats(probe_modes.view(runs, m)) for m in probe_modes.recorded_modes(runs)}
+    runs, stats = probe_modes.view(runs, mode), both_modes[mode]
 
     st.subheader("Each layer's input at one step")
     step = step_slider(steps, f"act_step_{key}", running, run_id)
@@ -188,6 +188,11 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
             share = saturated.get(name, {})
             st.caption(f"{what}: " + " · ".join(f":{'red' if arm == 'BN' else 'blue'}[{arm} {share[arm]:.0%}]"
                                                 for arm, _ in live.ARMS if arm in share))
+    gap = {m: live.saturation_at(d, step) for m, d in both_modes.items()}
+    gaps = [f"{name} {gap['train'][name]['BN']:.0%} / {gap['eval'][name]['BN']:.0%}" for name in layers
+            if len(gap) == 2 and all("BN" in g.get(name, {}) for g in gap.values())]
+    if gaps:
+        st.caption(f"BN {what.lower()} at step {step:,}, training mode / eval mode: " + " · ".join(gaps))
     st.caption(f"Each histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
                f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}). Values beyond "
                f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bar holds everything past it.")

@@ -270,6 +270,7 @@ def test_training_and_eval_mode_probes_and_the_views_beside_them(cached_result, 
     mode = at.button_group(key="act_mode_cached")
     assert mode.value == "train" and list(mode.options) == [probe_modes.LABELS["train"], probe_modes.LABELS["eval"]]
     at.select_slider(key="act_step_cached").set_value(0).run()
+    assert any(c.value.startswith("BN saturated at step 0, training mode / eval mode: layer1 ") for c in at.caption)
     train_hist = charts(at)[0].proto.datasets[0].data.data  # the chart's data, as Arrow bytes
     titles = [spec(c).get("title") for c in charts(at)]
     assert "Gradient norm per layer" in [t.get("text") if isinstance(t, dict) else t for t in titles]
