@@ -2,6 +2,8 @@
 and opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
 from pathlib import Path
 
+import json
+
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -13,9 +15,11 @@ from bnviz import experiments
 from bnviz.runs.runner import _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
+from bnviz.views import probe_modes
 
 ROOT = Path(__file__).resolve().parent.parent
-CHARTS_MLP = 3 + 2 + 3  # a histogram per hidden layer, Figure 1(b,c)'s two panels, saturation, accuracy, loss
+# a histogram per hidden layer, Figure 1(b,c)'s two panels, x̂ beside y, saturation, accuracy, loss, gradient norms
+CHARTS_MLP = 3 + 2 + 1 + 4
 
 
 @pytest.fixture
@@ -29,28 +33,70 @@ def folders(tmp_path, monkeypatch):
     return data_dir, cache_dir
 
 
-@pytest.fixture(scope="module")
-def cached_result(tmp_path_factory):
-    """A cache file as the runner writes it: mnist-fig1 on synthetic data, 40 steps, seeds 0 and 1.
-
-    Trained in this process: the runner's worker processes each import torch, which takes longer
-    than the whole page test on a busy two-core machine (tests/test_cli_cache.py covers the runner).
-    """
-    folder = tmp_path_factory.mktemp("cache")
-    exp = experiments.get("mnist-fig1").with_overrides(steps=40, seeds=[0, 1], dataset="synthetic-mnist")
-    dataset = data.load("synthetic-mnist")
+def train_runs(exp, dataset) -> list[dict]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the runner does; two threads on a busy machine are many times slower
     try:
-        runs = [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "done", "step": cfg.steps,
+        return [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "done", "step": cfg.steps,
                  "steps": cfg.steps, "records": list(train(cfg, dataset)), "wall_time": 1.0}
                 for arm, seed, cfg in exp.runs()]
     finally:
         torch.set_num_threads(threads)
+
+
+def write_result(folder: Path, exp, runs: list[dict], dataset, created: str) -> None:
     payload = {"schema": cache.SCHEMA, "experiment": exp.name, "key": exp.key(), "status": "complete", "title": exp.title,
                "spec": exp.spec(), "runs": runs, "data": _data_fields(dataset.provenance), "command": "test",
-               "code_version": code_version(), "created": "2026-01-01T00:00:00+00:00", "wall_time": 1.0}
+               "code_version": code_version(), "created": created, "wall_time": 1.0}
     cache.write_json_atomic(cache.result_path(folder, exp.name, exp.key()), payload)
+
+
+@pytest.fixture(scope="module")
+def mnist_result():
+    """mnist-fig1 on synthetic data, 40 steps, seeds 0 and 1: (experiment, runs, dataset).
+
+    Trained in this process: the runner's worker processes each import torch, which takes longer
+    than the whole page test on a busy two-core machine (tests/test_cli_cache.py covers the runner).
+    """
+    exp = experiments.get("mnist-fig1").with_overrides(steps=40, seeds=[0, 1], dataset="synthetic-mnist")
+    dataset = data.load("synthetic-mnist")
+    return exp, train_runs(exp, dataset), dataset
+
+
+@pytest.fixture(scope="module")
+def cached_result(tmp_path_factory, mnist_result):
+    """A cache folder holding mnist-fig1 as the runner writes it."""
+    folder = tmp_path_factory.mktemp("cache")
+    write_result(folder, *mnist_result, created="2026-01-01T00:00:00+00:00")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def two_results(tmp_path_factory, mnist_result):
+    """mnist-fig1 and, cached a month later, a 4-step cifar10-cnn on a tiny synthetic CIFAR-10."""
+    folder = tmp_path_factory.mktemp("cache2")
+    write_result(folder, *mnist_result, created="2026-01-01T00:00:00+00:00")
+    exp = experiments.get("cifar10-cnn").with_overrides(steps=4, seeds=[0], dataset="synthetic-cifar10", batch_size=16,
+                                                         probe_size=8)
+    dataset = data.synthetic("cifar10", n_train=64, n_test=16)
+    write_result(folder, exp, train_runs(exp, dataset), dataset, created="2026-02-01T00:00:00+00:00")
+    return folder
+
+
+def legacy_records(run: dict) -> list[dict]:
+    """A run's records as the trainer wrote them before it probed in training mode: a BN run's eval-mode
+    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂."""
+    if not probe_modes.has_bn(run):
+        return run["records"]
+    return [{k: v for k, v in probe_modes.eval_record(r).items() if "x_hat" not in k} for r in run["records"]]
+
+
+@pytest.fixture(scope="module")
+def legacy_result(tmp_path_factory, mnist_result):
+    folder = tmp_path_factory.mktemp("legacy")
+    exp, runs, dataset = mnist_result
+    write_result(folder, exp, [{**run, "records": legacy_records(run)} for run in runs], dataset,
+                 created="2025-12-01T00:00:00+00:00")
     return folder
 
 
@@ -186,3 +232,74 @@ def test_cnn_choice_warns_that_it_is_slow_and_hides_the_init_std(folders):
     assert any("slow on a CPU" in w.value for w in at.warning)
     assert at.number_input(key="act_steps_cnn").value == 300
     assert all(b.key != "act_std" for b in at.button_group)
+
+
+def spec(chart) -> dict:
+    return json.loads(chart.proto.spec)
+
+
+def test_cached_page_opens_on_the_paper_run_and_names_the_figure_per_model(two_results, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(two_results))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    at = open_page()
+    box = at.selectbox(key="act_result")
+    assert box.options[0].startswith("cifar10-cnn"), "the CNN result is the newest"
+    assert box.value.startswith("mnist-fig1"), "yet the page opens on the paper's MNIST run"
+    assert "Figure 1(b,c): one sigmoid's input in layer3, the last hidden layer" in [h.value for h in at.subheader]
+    box.set_value(box.options[0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Figure 1(b,c)'s measurement on the CNN: one ReLU's input in fc1" in [h.value for h in at.subheader]
+    assert any("Figure 1 is the MNIST network only" in c.value for c in at.caption)
+
+
+def test_step_slider_starts_at_the_last_step_of_a_newly_chosen_result(two_results, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(two_results))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    at = open_page()
+    at.select_slider(key="act_step_cached").set_value(2).run()
+    assert "**layer1** at step 2" in [m.value for m in at.markdown]
+    box = at.selectbox(key="act_result")
+    box.set_value(box.options[0]).run()  # the CNN, which was probed at step 2 too
+    assert at.select_slider(key="act_step_cached").value == 4
+    assert "**conv1** at step 4" in [m.value for m in at.markdown]
+
+
+def test_training_and_eval_mode_probes_and_the_views_beside_them(cached_result, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cached_result))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    at = open_page()
+    mode = at.button_group(key="act_mode_cached")
+    assert mode.value == "train" and list(mode.options) == [probe_modes.LABELS["train"], probe_modes.LABELS["eval"]]
+    at.select_slider(key="act_step_cached").set_value(0).run()
+    assert any(c.value.startswith("BN saturated at step 0, training mode / eval mode: layer1 ") for c in at.caption)
+    train_hist = charts(at)[0].proto.datasets[0].data.data  # the chart's data, as Arrow bytes
+    titles = [spec(c).get("title") for c in charts(at)]
+    assert "Gradient norm per layer" in [t.get("text") if isinstance(t, dict) else t for t in titles]
+    assert any("pools every unit of its layer" in c.value and "end bins" in c.value for c in at.caption)
+    moved = next(m.value for m in at.markdown if m.value.startswith("- From step 0 to "))
+    assert "without BN" in moved and "with BN" in moved and "stay" not in moved
+    assert not any("stays put" in m.value or "stay put" in m.value for m in at.markdown)
+    at.button_group(key="act_mode_cached").set_value("eval").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(charts(at)) == CHARTS_MLP
+    assert charts(at)[0].proto.datasets[0].data.data != train_hist, "the BN histogram differs in eval mode"
+
+
+def test_result_cached_before_training_mode_probes_opens_in_eval_mode_with_a_note(legacy_result, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(legacy_result))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    at = open_page()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("recorded before bnviz probed the BN network in training mode" in i.value for i in at.info)
+    assert all(b.key != "act_mode_cached" for b in at.button_group)
+    assert any("x̂, the BN unit before γ and β, was not recorded" in c.value for c in at.caption)
+    assert len(charts(at)) == CHARTS_MLP - 1
+
+
+def test_live_panels_of_both_arms_span_the_planned_steps(folders):
+    at = open_page()
+    start(at, 100)
+    at.run()
+    panels = [spec(c) for c in charts(at)[3:5]]
+    for p in panels:
+        assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 100] for layer in p["layer"])

@@ -1,4 +1,5 @@
 """The incremental trainer: records, determinism, divergence, probes; and the models it trains."""
+import copy
 import math
 
 import pytest
@@ -10,7 +11,7 @@ from bnviz.train import probes
 from bnviz.train.config import TrainConfig
 from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.train.models import CifarCNN, MnistMLP, build_model
-from bnviz.train.trainer import evaluate, record_steps, train
+from bnviz.train.trainer import evaluate, probe, record_steps, train
 
 
 @pytest.fixture(scope="module")
@@ -133,25 +134,122 @@ def test_training_learns_the_synthetic_task(mnist_like):
     assert records[0]["test/acc"] < 0.3 and records[-1]["test/acc"] > 0.8
 
 
-def test_probe_percentiles_follow_the_fixed_unit(mnist_like):
-    """p15/p50/p85 are quantiles of one unit's input over the probe batch (Figure 1(b,c))."""
-    cfg = small(steps=1, probe_unit=3)
-    records = list(train(cfg, mnist_like))
+def probe_inputs(data, cfg):
+    idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: cfg.probe_size]
+    return datasets.mnist_inputs(data.train_x[idx], binarize=True)
+
+
+def quantiles(values):
+    return torch.quantile(values, torch.tensor([0.15, 0.5, 0.85])).tolist()
+
+
+def test_probe_percentiles_follow_the_fixed_unit_in_training_and_in_eval_mode(mnist_like):
+    """p15/p50/p85 are quantiles of one unit's input over the probe batch (Figure 1(b,c)): ``layer3/p*``
+    as the network trains (BN on the probe batch's own statistics), ``layer3/eval/p*`` at inference."""
+    cfg = small(steps=3, probe_unit=3)
     torch.manual_seed(cfg.seed)
     model = build_model("mlp", cfg.norm)
-    idx = torch.randperm(len(mnist_like.train_y), generator=torch.Generator().manual_seed(0))[: cfg.probe_size]
-    model.eval()
-    _, pre = model.forward_probed(datasets.mnist_inputs(mnist_like.train_x[idx], binarize=True))
-    expected = torch.quantile(pre[2][:, 3], torch.tensor([0.15, 0.5, 0.85]))
-    got = [records[0][f"layer3/p{p}"] for p in (15, 50, 85)]
-    assert got == pytest.approx(expected.tolist(), rel=1e-5, abs=1e-6)
+    last = list(train(cfg, mnist_like, model=model))[-1]
+    x = probe_inputs(mnist_like, cfg)
+    with torch.no_grad():
+        oracle = copy.deepcopy(model).train()  # a copy: its running averages may move
+        _, pre_train = oracle.forward_probed(x)
+        model.eval()
+        _, pre_eval = model.forward_probed(x)
+    for prefix, pre in (("layer3", pre_train), ("layer3/eval", pre_eval)):
+        got = [last[f"{prefix}/p{p}"] for p in (15, 50, 85)]
+        assert got == pytest.approx(quantiles(pre[2][:, 3]), rel=1e-5, abs=1e-6), prefix
+    assert last["layer3/p50"] != pytest.approx(last["layer3/eval/p50"], abs=1e-3), "the two views differ here"
+
+
+def test_x_hat_is_the_unit_normalized_before_gamma_and_beta(mnist_like):
+    """x̂ against torch's batch_norm without affine (train mode) and with the running averages (eval mode);
+    y = γ x̂ + β, so y's percentiles are γ, β applied to x̂'s (γ > 0)."""
+    cfg = small(steps=40, probe_unit=5)
+    torch.manual_seed(cfg.seed)
+    model = build_model("mlp", cfg.norm)
+    last = list(train(cfg, mnist_like, model=model))[-1]
+    bn = model.norms[1]
+
+    def layer2_input(first_bn: nn.Module):  # W u of layer 2, after layer 1 normalized by ``first_bn``
+        return model.linears[1](torch.sigmoid(first_bn(model.linears[0](probe_inputs(mnist_like, cfg)))))
+
+    with torch.no_grad():
+        wu_train = layer2_input(copy.deepcopy(model.norms[0]).train())  # a copy: its running averages may move
+        wu = layer2_input(copy.deepcopy(model.norms[0]).eval())
+    x_hat_train = nn.functional.batch_norm(wu_train, None, None, training=True, eps=bn.eps)[:, 5]
+    x_hat_eval = nn.functional.batch_norm(wu, bn.running_mean, bn.running_var, training=False, eps=bn.eps)[:, 5]
+    got_train = [last[f"layer2/x_hat_p{p}"] for p in (15, 50, 85)]
+    got_eval = [last[f"layer2/eval/x_hat_p{p}"] for p in (15, 50, 85)]
+    assert got_train == pytest.approx(quantiles(x_hat_train), rel=1e-4, abs=1e-5)
+    assert got_eval == pytest.approx(quantiles(x_hat_eval), rel=1e-4, abs=1e-5)
+    gamma, beta = float(bn.weight[5].detach()), float(bn.bias[5].detach())
+    assert gamma > 0 and (gamma, beta) != (1.0, 0.0), "γ and β have learned"
+    for p in (15, 50, 85):
+        assert last[f"layer2/p{p}"] == pytest.approx(gamma * last[f"layer2/x_hat_p{p}"] + beta, rel=1e-4, abs=1e-5)
+
+
+def test_at_step_0_the_bn_network_is_normalized_over_the_probe_batch(mnist_like):
+    """With init std 1, running averages that start at (0, 1) leave the BN net as saturated as the plain
+    one in eval mode; over the probe batch's own statistics every BN layer has mean 0 and std 1."""
+    plain = list(train(small(norm="none", init_std=1.0, steps=1), mnist_like))[0]
+    bn = list(train(small(init_std=1.0, steps=1), mnist_like))[0]
+    for layer in ("layer1", "layer2", "layer3"):
+        assert bn[f"{layer}/mean"] == pytest.approx(0.0, abs=1e-5)
+        assert bn[f"{layer}/std"] == pytest.approx(1.0, abs=1e-3)
+        assert bn[f"{layer}/saturation"] < 0.01 < 0.3 < plain[f"{layer}/saturation"]
+        for p in (15, 50, 85):  # γ = 1, β = 0: y = x̂
+            assert bn[f"{layer}/x_hat_p{p}"] == pytest.approx(bn[f"{layer}/p{p}"], abs=1e-5)
+    assert bn["layer1/eval/saturation"] > 0.3, "eval mode divides by the initial running std, 1"
+
+
+def test_a_probe_leaves_buffers_parameters_rng_and_mode_as_they_were(mnist_like):
+    torch.manual_seed(0)
+    model = build_model("mlp", "bnviz")
+    cfg = small(steps=7, eval_every=1000, probe_every=1000)
+    list(train(cfg, mnist_like, model=model))  # running averages away from (0, 1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    record = probe(model, cfg, probe_inputs(mnist_like, cfg))
+    assert "layer1/eval/p50" in record and model.training
+    assert torch.equal(torch.get_rng_state(), rng)
+    after = model.state_dict()
+    assert int(after["norms.0.num_batches_tracked"]) == 7
+    for k, v in before.items():
+        assert torch.equal(after[k], v), k
+
+
+@pytest.mark.parametrize("norm", ["bnviz", "torch"])
+def test_probing_every_step_trains_exactly_as_probing_rarely(mnist_like, norm):
+    """Probes in training mode must leave no trace: same test accuracy and loss, same per-step training
+    losses (the rare run averages them over its intervals), the same final weights and running averages."""
+    base = small(norm=norm, steps=30, eval_every=10)
+    torch.manual_seed(base.seed)
+    often_model = build_model("mlp", norm)
+    torch.manual_seed(base.seed)
+    rare_model = build_model("mlp", norm)
+    often = list(train(base.replace(probe_every=1), mnist_like, model=often_model))
+    rare = list(train(base.replace(probe_every=30, early_probes=False), mnist_like, model=rare_model))
+    assert len(often) == 31 and [r["step"] for r in rare] == [0, 10, 20, 30]
+    by_step = {r["step"]: r for r in often}
+    for r in rare[1:]:
+        assert (by_step[r["step"]]["test/acc"], by_step[r["step"]]["test/loss"]) == (r["test/acc"], r["test/loss"])
+        losses = [by_step[s]["train/loss"] for s in range(r["step"] - 9, r["step"] + 1)]
+        assert sum(losses) / len(losses) == r["train/loss"]
+    for (k, a), b in zip(often_model.state_dict().items(), rare_model.state_dict().values()):
+        assert torch.equal(a, b), k
 
 
 def test_probing_does_not_move_running_stats(mnist_like):
     model = build_model("mlp", "bnviz")
     cfg = small(steps=5, eval_every=1000, probe_every=1000)
     list(train(cfg, mnist_like, model=model))
-    assert int(model.norms[0].num_batches_tracked) == 5  # eval and probes ran in eval mode
+    assert int(model.norms[0].num_batches_tracked) == 5  # evaluation and probes (0, 1, 2, 5) add none
+
+
+def test_a_model_without_bn_has_no_eval_or_x_hat_fields(mnist_like):
+    record = list(train(small(norm="none", steps=1), mnist_like))[-1]
+    assert "layer1/p50" in record and not [k for k in record if "/eval/" in k or "x_hat" in k]
 
 
 def test_diverging_run_ends_with_a_diverged_record(mnist_like):
@@ -166,6 +264,7 @@ def test_cnn_trains_with_augmentation(cifar_like):
     records = list(train(cfg, cifar_like))
     assert records[-1]["status"] == "done"
     assert {"conv1/hist", "conv3/saturation", "fc1/p50", "conv2/grad_norm"} <= set(records[-1])
+    assert {"conv1/eval/hist", "conv2/x_hat_p50", "fc1/eval/x_hat_p85"} <= set(records[-1])
     assert without_time(records) == without_time(list(train(cfg, cifar_like)))
 
 

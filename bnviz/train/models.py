@@ -64,6 +64,10 @@ class MnistMLP(nn.Module):
         """The layer whose weights feed each probed nonlinearity (for gradient norms)."""
         return list(self.linears)
 
+    def norm_layers(self) -> list[nn.Module]:
+        """The normalization before each probed nonlinearity (``nn.Identity`` without BN), for probing x̂."""
+        return list(self.norms)
+
     def forward_probed(self, x: Tensor | LitPixels) -> tuple[Tensor, list[Tensor]]:
         """Logits ``(B, 10)`` and the input to each hidden sigmoid, each ``(B, 100)``.
 
@@ -107,6 +111,9 @@ class CifarCNN(nn.Module):
 
     def weight_layers(self) -> list[nn.Module]:
         return [*self.convs, self.fc]
+
+    def norm_layers(self) -> list[nn.Module]:
+        return [*self.norms, self.fc_norm]
 
     def forward_probed(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Logits ``(B, 10)`` and the input to each ReLU: ``(B, C, H, W)`` per block, then ``(B, 128)``."""

@@ -48,11 +48,29 @@ def unit_values(z: Tensor, unit: int) -> Tensor:
     return z[:, unit].flatten()
 
 
+def percentile_fields(prefix: str, values: Tensor) -> dict:
+    """``{prefix}15``, ``{prefix}50``, ``{prefix}85``: the :data:`PERCENTILES` of ``values``."""
+    q = torch.quantile(values.detach().float(), torch.tensor([p / 100 for p in PERCENTILES]))
+    return {f"{prefix}{p}": float(v) for p, v in zip(PERCENTILES, q)}
+
+
+def x_hat(x: Tensor, mean: Tensor | float, var: Tensor | float, eps: float) -> Tensor:
+    """BN's normalized value before γ and β: the mini-batch's μ_B and σ²_B in training mode,
+    the running averages in eval mode."""
+    # x̂ = (x − μ)/√(σ² + ε)   (Algorithm 1, line 3)
+    return (x - mean) / torch.sqrt(torch.as_tensor(var) + eps)
+
+
+def batch_x_hat(x: Tensor, eps: float) -> Tensor:
+    """x̂ of one unit's values ``x`` (all the probe batch gives it) with their own batch statistics."""
+    # μ_B = 1/m Σ x_i,  σ²_B = 1/m Σ (x_i − μ_B)²  (biased, as BN normalizes)
+    return x_hat(x, x.mean(), x.var(unbiased=False), eps)
+
+
 def layer_summary(name: str, z: Tensor, activation: str, unit: int) -> dict:
     """Flat record fields for one layer's nonlinearity input ``z`` over the probe batch."""
     z = z.detach().float()
-    q = torch.quantile(unit_values(z, unit), torch.tensor([p / 100 for p in PERCENTILES]))
-    out = {f"{name}/p{p}": float(v) for p, v in zip(PERCENTILES, q)}
+    out = percentile_fields(f"{name}/p", unit_values(z, unit))
     out[f"{name}/mean"] = float(z.mean())
     out[f"{name}/std"] = float(z.std())
     out[f"{name}/saturation"] = saturation(z, activation)

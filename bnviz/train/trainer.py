@@ -10,17 +10,24 @@ Keys of a record (present at the steps they are measured):
   field that differs between two runs of one config)
 - ``train/loss``: mean mini-batch loss since the previous record (None at step 0)
 - ``test/acc``, ``test/loss``: the whole test set in eval mode, every ``eval_every`` steps
-- per hidden layer, on the fixed probe batch in eval mode, every ``probe_every`` steps (and the
-  early steps 1, 2, 5, 10, ...): ``<layer>/p15``, ``/p50``, ``/p85`` (one fixed unit's input,
-  Figure 1(b,c)), ``/mean``, ``/std``, ``/saturation``, ``/hist`` (counts over
+- per hidden layer, on the fixed probe batch, every ``probe_every`` steps (and the early steps
+  1, 2, 5, 10, ...), with BN normalizing over the probe batch as in training (the paper's
+  N_BN^tr; no running average moves): ``<layer>/p15``, ``/p50``, ``/p85`` (one fixed unit's
+  input, Figure 1(b,c)), ``/mean``, ``/std``, ``/saturation``, ``/hist`` (counts over
   :func:`bnviz.probes.hist_edges`), and ``/grad_norm`` (of the layer's weight gradient at
   the last step)
+- for a BN layer also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
+  normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
+- for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
+  under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
+  Results cached before these existed hold only eval-mode probes, under ``<layer>/...``.
 """
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -33,6 +40,7 @@ from bnviz.train.models import build_model
 from bnviz.train.optim import SGD
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
+EVAL_SUFFIX = "/eval"  # "<layer>/eval/p50": the probe in eval mode (BN's running averages)
 
 
 @dataclass
@@ -108,16 +116,88 @@ def evaluate(model: nn.Module, config: TrainConfig, x: Tensor | datasets.LitPixe
     return correct / len(y), loss / len(y)
 
 
-@torch.no_grad()
-def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels) -> dict:
-    """Per-layer distribution fields on the fixed probe batch, in eval mode (it must not move running stats)."""
+def is_batch_norm(layer: nn.Module) -> bool:
+    """A layer that normalizes with its mini-batch's statistics in training mode (it keeps running averages)."""
+    return getattr(layer, "running_mean", None) is not None
+
+
+@contextmanager
+def batch_statistics(model: nn.Module) -> Iterator[None]:
+    """Training mode for forward passes that leave no trace: BN normalizes with the batch's own
+    μ_B and σ²_B, and every buffer (``running_mean``, ``running_var``, ``num_batches_tracked``)
+    is put back as it was, so the next training step cannot tell a probe ran."""
+    saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    was_training = model.training
+    model.train()
+    try:
+        yield
+    finally:
+        for buffer, copy in saved:
+            buffer.copy_(copy)
+        model.train(was_training)
+
+
+@contextmanager
+def running_statistics(model: nn.Module) -> Iterator[None]:
+    """Eval mode: BN normalizes with its running averages (Algorithm 2), as at inference."""
     was_training = model.training
     model.eval()
-    _, pre = model.forward_probed(probe_x)
-    model.train(was_training)
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+@contextmanager
+def layer_inputs(layers: list[nn.Module]) -> Iterator[list[Tensor | None]]:
+    """The input each of ``layers`` receives during the forward passes inside the ``with`` block."""
+    inputs: list[Tensor | None] = [None] * len(layers)
+
+    def keep(i: int):
+        return lambda layer, args: inputs.__setitem__(i, args[0])
+
+    handles = [layer.register_forward_pre_hook(keep(i)) for i, layer in enumerate(layers)]
+    try:
+        yield inputs
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def probe_pass(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels, suffix: str = "") -> dict:
+    """One forward pass over the probe batch in the model's current mode: per layer ``<layer>{suffix}/...``
+    fields, and for a BN layer x̂, the probed unit's value normalized before γ and β (``x_hat_p15``, ...)."""
+    norms = model.norm_layers()
+    with layer_inputs(norms) as inputs:
+        _, pre = model.forward_probed(probe_x)
     out = {}
-    for name, z in zip(model.layer_names(), pre):
-        out.update(probes.layer_summary(name, z, model.probe_activation, config.probe_unit))
+    for name, z, norm, x in zip(model.layer_names(), pre, norms, inputs):
+        key = f"{name}{suffix}"
+        out.update(probes.layer_summary(key, z, model.probe_activation, config.probe_unit))
+        if is_batch_norm(norm):
+            u = config.probe_unit
+            x = probes.unit_values(x.detach().float(), u)
+            if norm.training:
+                xh = probes.batch_x_hat(x, norm.eps)
+            else:
+                xh = probes.x_hat(x, norm.running_mean[u], norm.running_var[u], norm.eps)
+            out.update(probes.percentile_fields(f"{key}/x_hat_p", xh))
+    return out
+
+
+@torch.no_grad()
+def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels) -> dict:
+    """Per-layer distribution fields on the fixed probe batch.
+
+    ``<layer>/...``: the network as it trains (Section 4.1's N_BN^tr), BN normalizing the probe batch
+    with its own statistics; nothing a later step depends on moves. ``<layer>/eval/...`` (models
+    with BN only): the same in eval mode, BN using its running averages, as at inference.
+    """
+    with batch_statistics(model):
+        out = probe_pass(model, config, probe_x)
+    if any(is_batch_norm(norm) for norm in model.norm_layers()):
+        with running_statistics(model):
+            out.update(probe_pass(model, config, probe_x, EVAL_SUFFIX))
     return out
 
 
