@@ -8,7 +8,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from bnviz.experiments import spec
+from bnviz.experiments import spec as exp_spec
 from bnviz.runs import cache
 from bnviz import data
 from bnviz import experiments
@@ -143,7 +143,7 @@ def test_live_run_advances_on_every_rerun_and_draws_every_view(folders):
     at = open_page()
     start(at, 100)
     lc = at.session_state["act_live"]
-    assert lc.config.dataset == "synthetic-mnist" and lc.config.init_std == spec.MNIST.init_std
+    assert lc.config.dataset == "synthetic-mnist" and lc.config.init_std == exp_spec.MNIST.init_std
     progress = [lc.fraction]
     while not lc.done and len(progress) < 40:
         at.run()

@@ -8,7 +8,9 @@ from bnviz.views import drift, probe_charts, probe_modes, records
 
 def pct_frame(arm, rows, seed=0):
     """rows: (step, p15, p50, p85)."""
-    return pd.DataFrame([{"arm": arm, "seed": seed, "step": s, "p15": a, "p50": b, "p85": c} for s, a, b, c in rows])
+    norm = "none" if arm == "no BN" else "bnviz"
+    return pd.DataFrame([{"arm": arm, "norm": norm, "seed": seed, "step": s, "p15": a, "p50": b, "p85": c}
+                         for s, a, b, c in rows])
 
 
 PLAIN = [(0, -0.5, 0.0, 0.5), (10, -1.0, 0.5, 2.0), (50, -1.0, 1.5, 3.0), (100, -2.0, 1.0, 4.0)]
@@ -102,7 +104,7 @@ def test_x_hat_percentiles_pair_x_hat_with_y():
 
 
 def test_grad_norm_chart_skips_steps_without_a_gradient_and_uses_a_log_scale():
-    stats = pd.DataFrame([{"arm": "BN", "seed": 0, "step": s, "layer": "layer1", "grad_norm": g}
+    stats = pd.DataFrame([{"arm": "BN", "norm": "bnviz", "seed": 0, "step": s, "layer": "layer1", "grad_norm": g}
                           for s, g in ((0, None), (1, 0.5), (2, 0.25))])
     spec = probe_charts.grad_norms(stats).to_dict()
     assert spec["encoding"]["y"]["scale"]["type"] == "log"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bnviz.views import records
 
 EARLY_FRACTION = 0.1  # "early": the first 10% of the run's steps
 
@@ -22,6 +21,7 @@ class Drift:
     """One run's probed unit at three steps: the first probe, the end of the early part, the last probe."""
 
     arm: str
+    norm: str  # the arm's config norm kind: "none" is the baseline
     seed: int
     steps: tuple[int, int, int]  # (first, end of early part, last) probe steps
     median: tuple[float, float, float]  # p50 at those steps
@@ -65,7 +65,7 @@ def split_step(steps: list[int], fraction: float = EARLY_FRACTION) -> int | None
 def drift(pct: pd.DataFrame, fraction: float = EARLY_FRACTION) -> list[Drift]:
     """One :class:`Drift` per (arm, seed) with at least three probe steps, arms in their order in ``pct``."""
     out = []
-    for (arm, seed), d in pct.dropna(subset=["p15", "p50", "p85"]).groupby(["arm", "seed"], sort=False):
+    for (arm, norm, seed), d in pct.dropna(subset=["p15", "p50", "p85"]).groupby(["arm", "norm", "seed"], sort=False):
         d = d.drop_duplicates("step").set_index("step").sort_index()
         split = split_step(list(d.index), fraction)
         if split is None:
@@ -75,7 +75,7 @@ def drift(pct: pd.DataFrame, fraction: float = EARLY_FRACTION) -> list[Drift]:
         width = d["p85"] - d["p15"]
         # farthest = max_t |p50(t) − p50(first)|
         distance = (d["p50"] - d["p50"].iloc[0]).abs()
-        out.append(Drift(arm=arm, seed=int(seed), steps=at,
+        out.append(Drift(arm=arm, norm=norm, seed=int(seed), steps=at,
                          median=tuple(float(d.at[s, "p50"]) for s in at),
                          width=tuple(float(width.at[s]) for s in at),
                          farthest=float(distance.max()), farthest_step=int(distance.idxmax())))
@@ -129,8 +129,8 @@ def sentences(pct: pd.DataFrame, fraction: float = EARLY_FRACTION) -> list[str]:
             firsts[d.arm] = d
     if not firsts:
         return ["Too few probes yet to say how this distribution moves (it takes three)."]
-    plain = next((d for arm, d in firsts.items() if not records.arm_is_bn(arm)), None)
-    bn = next((d for arm, d in firsts.items() if records.arm_is_bn(arm)), None)
+    plain = next((d for d in firsts.values() if d.norm == "none"), None)
+    bn = next((d for d in firsts.values() if d.norm != "none"), None)
     if plain and bn and len(firsts) == 2:
         return compare(plain, bn)
     return [describe(d) for d in firsts.values()]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from bnviz.views.charts import ARMS, BN_COLOR, STEP_AXIS, arm_scale
+from bnviz.views.charts import STEP_AXIS, arm_scale
+from bnviz.views.style import norm_color
+
+BN_COLOR = norm_color("bnviz")
 
 X_HAT_COLOR = "#7f7f7f"  # x̂: grey, beside BN's red y
 
@@ -14,11 +17,10 @@ def grad_norms(stats: pd.DataFrame) -> alt.Chart:
     """‖∂loss/∂W‖ of each layer's weights at the probe steps, one line per arm and layer (first seed)."""
     d = stats.dropna(subset=["grad_norm"])
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
-    arms = sorted(d["arm"].unique(), key=lambda a: (a.startswith("BN"), a)) if len(d) else ARMS
     return alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
         x=alt.X("step:Q", axis=STEP_AXIS),
         y=alt.Y("grad_norm:Q", title="Weight-gradient norm (last mini-batch)", scale=alt.Scale(type="log")),
-        color=alt.Color("arm:N", scale=arm_scale(arms), title=None),
+        color=alt.Color("arm:N", scale=arm_scale(d), title=None),
         strokeDash=alt.StrokeDash("layer:N", title="Layer"),
         tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("grad_norm:Q", format=".4g")],
     ).properties(title="Gradient norm per layer", height=260)
