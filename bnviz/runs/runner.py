@@ -114,8 +114,7 @@ class _Progress:
             if strict:
                 raise
             if not self.warned:
-                print(f"bnviz: warning: cannot write the progress file {self.path} ({e}); training goes on",
-                      file=sys.stderr)
+                print(f"bnviz: warning: cannot write the progress file {self.path} ({e})", file=sys.stderr)
                 self.warned = True
             return False
 
