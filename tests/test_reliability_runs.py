@@ -213,6 +213,8 @@ BAD_RESULTS = {
     "record without a step": (lambda r: r["runs"][0]["records"][0].pop("step"), "needs a whole-number step"),
     "seed is text": (lambda r: r["runs"][1].update(seed="0"), "runs[1].seed must be a whole number"),
     "accuracy is text": (lambda r: r["runs"][0]["records"][-1].update({"test/acc": "high"}), "test/acc"),
+    "data label is a number": (lambda r: r["data"].update(label=3), "data.label must be text"),
+    "schema is true": (lambda r: r.update(schema=True), "schema True"),
 }
 
 
@@ -319,6 +321,7 @@ def test_ctrl_c_while_the_workers_start_prints_no_traceback(tmp_path):
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, every=0.02), "no workers started"
+        time.sleep(0.5)  # the workers are importing torch: before the fix, each printed a KeyboardInterrupt traceback
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
         _, err = proc.communicate(timeout=60)
     finally:

@@ -66,6 +66,8 @@ def read_json(path: Path) -> dict:
             payload = json.load(f)
     except FileNotFoundError:
         raise
+    except NotADirectoryError as e:  # the cache folder is a file: no such cache file either
+        raise FileNotFoundError(e.errno, e.strerror, str(path)) from e
     except (OSError, ValueError) as e:
         raise CacheError(f"{path}: not readable JSON ({e}); delete it or re-run the experiment") from e
     if not isinstance(payload, dict):
@@ -142,9 +144,13 @@ RUN_FIELDS = {"arm": _str, "seed": _int, "config": _dict, "status": _str, "steps
 RUN_REQUIRED = ("arm", "seed", "config", "status", "steps", "records")
 
 
+DATA_FIELDS = {"label": _str, "source": _str, "sha256": _str}  # the dataset's provenance, shown on every page
+
+
 def result_problem(payload: dict) -> str | None:
     """What is wrong with a finished result's fields (the required ones are already there), or None."""
-    return _type_problem(payload, RESULT_FIELDS) or _runs_problem(payload["runs"], progress=False)
+    return (_type_problem(payload, RESULT_FIELDS) or _type_problem(payload["data"], DATA_FIELDS, "data.")
+            or _runs_problem(payload["runs"], progress=False))
 
 
 def progress_problem(payload: dict) -> str | None:
@@ -152,13 +158,14 @@ def progress_problem(payload: dict) -> str | None:
     missing = [k for k in ("status", "pid") if k not in payload]
     if missing:
         return f"missing {', '.join(missing)}"
-    if "schema" in payload and payload["schema"] != SCHEMA:
+    if "schema" in payload and (not _is_int(payload["schema"]) or payload["schema"] != SCHEMA):
         return f"schema {_short(payload['schema'])}, this bnviz reads schema {SCHEMA}"
-    return _type_problem(payload, PROGRESS_FIELDS) or _runs_problem(payload.get("runs", []), progress=True)
+    return (_type_problem(payload, PROGRESS_FIELDS) or _type_problem(payload.get("data", {}), DATA_FIELDS, "data.")
+            or _runs_problem(payload.get("runs", []), progress=True))
 
 
 def _runs_problem(runs: list, progress: bool) -> str | None:
-    from bnviz.train.config import TrainConfig  # here, not above: reading a file list needs no torch
+    from bnviz.train.config import TrainConfig  # here: only a run's config needs the training code (torch)
 
     required = RUN_REQUIRED + (("step",) if progress else ())
     for i, run in enumerate(runs):

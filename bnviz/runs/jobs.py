@@ -194,6 +194,10 @@ def unfinished(name: str, cache_dir: str | Path | None = None) -> list[tuple[str
         job = status(name, key, cache_dir)
         if job.state not in ("none", "complete"):
             found.append((key, job))
+        elif job.state == "none":  # a lock file left by a process that ended before its run began
+            left = owner.ConfigLock.acquire(cache.lock_path(cache_dir, name, key))
+            if left is not None:
+                left.release(unlink=True)
     return found
 
 
