@@ -205,7 +205,7 @@ def test_two_presses_of_run_start_one_process(tmp_path):
 # ------------------------------------------------------------------ 2. one bad file is that file's problem
 BAD_RESULTS = {
     "created is a number": (lambda r: r.update(created=5), "created must be text"),
-    "runs is a number": (lambda r: r.update(runs=5), "runs must be a non-empty list"),
+    "runs is a number": (lambda r: r.update(runs=5), "runs must be a list"),
     "experiment is a list": (lambda r: r.update(experiment=["x"]), "experiment must be text"),
     "wall_time is text": (lambda r: r.update(wall_time="fast"), "wall_time must be a number"),
     "unknown model": (lambda r: r["runs"][0]["config"].update(model="resnet"), "runs[0].config is not a usable"),
@@ -253,11 +253,14 @@ def test_a_progress_file_with_a_bad_pid_is_invalid_not_a_crash(tmp_path, pid, ca
     assert not cache.progress_path(tmp_path, exp.name, exp.key()).exists()
 
 
-def test_the_runs_of_a_progress_file_are_checked_too(tmp_path):
-    run = {"arm": "BN", "seed": 0, "config": tiny().arms[1].config.to_dict(), "status": "running", "step": "5",
-           "steps": 10, "records": []}
-    exp = _progress(tmp_path, pid=1, runs=[run])
-    assert jobs.status(exp.name, exp.key(), tmp_path).state == "invalid"  # fraction() would have crashed
+@pytest.mark.parametrize("change", [{"step": "5"}, {"steps": None}, {"config": {"model": "resnet"}}, {"records": [{}]}])
+def test_the_runs_of_a_progress_file_are_checked_too(tmp_path, change):
+    run = {"arm": "BN", "seed": 0, "config": tiny().arms[1].config.to_dict(), "status": "running", "step": 5,
+           "steps": 10, "records": [{"step": 5}]}
+    exp = _progress(tmp_path, pid=1, runs=[run | change])
+    assert jobs.status(exp.name, exp.key(), tmp_path).state == "invalid"  # fraction() or the chart would crash
+    _progress(tmp_path, pid=1, runs=[run])
+    assert jobs.status(exp.name, exp.key(), tmp_path).state == "crashed"  # pid 1 is no run of ours
 
 
 # ------------------------------------------------------------------ 5. workers, full disk

@@ -131,7 +131,7 @@ _dict = (lambda v: isinstance(v, dict), "an object")
 _str_list = (lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v), "a list of texts")
 _optional_number = (lambda v: v is None or (_is_number(v) and v >= 0), "a number of seconds or null")
 
-RESULT_FIELDS = {"experiment": _str, "key": _str, "runs": (lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list"),
+RESULT_FIELDS = {"experiment": _str, "key": _str, "runs": (lambda v: isinstance(v, list), "a list"),
                  "data": _dict, "command": _str, "code_version": _dict, "wall_time": (lambda v: _is_number(v) and v >= 0,
                  "a number of seconds"), "created": _str, "title": _str, "spec": _dict, "machine": _dict,
                  "args": (lambda v: v is None or _str_list[0](v), "a list of texts or null")}
@@ -141,7 +141,7 @@ PROGRESS_FIELDS = {"status": _str, "pid": _int, "pid_start": (lambda v: v is Non
                    "args": RESULT_FIELDS["args"], "result_fallback": (lambda v: v is None or isinstance(v, str), "text or null")}
 RUN_FIELDS = {"arm": _str, "seed": _int, "config": _dict, "status": _str, "steps": _int, "step": _int,
               "records": (lambda v: isinstance(v, list), "a list"), "wall_time": _optional_number}
-RUN_REQUIRED = ("arm", "seed", "config", "status", "steps", "records")
+RUN_REQUIRED = ("arm", "seed", "status", "steps", "records")  # + "config" in a result, "step" in a progress file
 
 
 DATA_FIELDS = {"label": _str, "source": _str, "sha256": _str}  # the dataset's provenance, shown on every page
@@ -167,7 +167,7 @@ def progress_problem(payload: dict) -> str | None:
 def _runs_problem(runs: list, progress: bool) -> str | None:
     from bnviz.train.config import TrainConfig  # here: only a run's config needs the training code (torch)
 
-    required = RUN_REQUIRED + (("step",) if progress else ())
+    required = RUN_REQUIRED + (("step",) if progress else ("config",))
     for i, run in enumerate(runs):
         where = f"runs[{i}]."
         if not isinstance(run, dict):
@@ -179,7 +179,8 @@ def _runs_problem(runs: list, progress: bool) -> str | None:
         if problem:
             return problem
         try:
-            TrainConfig.from_dict(run["config"])
+            if "config" in run:
+                TrainConfig.from_dict(run["config"])
         except (TypeError, ValueError) as e:
             return f"{where}config is not a usable training config ({e})"
         if not progress and not run["records"]:

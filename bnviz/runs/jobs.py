@@ -93,7 +93,8 @@ def rerun_args(progress: dict, data_dir: str | Path | None = None) -> list[str] 
     ``command`` and ``args`` (another cache folder, ``--force``, ...) are never reused. None if
     the runs do not rebuild to the recorded key."""
     runs = progress.get("runs") or []
-    if not runs or not isinstance(progress.get("experiment"), str) or not isinstance(progress.get("key"), str):
+    if (not runs or any("config" not in r for r in runs) or not isinstance(progress.get("experiment"), str)
+            or not isinstance(progress.get("key"), str)):
         return None
     seeds = list(dict.fromkeys(r["seed"] for r in runs))  # the spec's order
     synthetic = all(r["config"].get("dataset", "").startswith("synthetic-") for r in runs)
