@@ -114,12 +114,18 @@ def test_a_progress_file_whose_pid_now_names_another_process_is_stale(tmp_path, 
     assert bystander.poll() is None  # the unrelated process was not signalled
 
 
-def test_a_progress_file_without_a_start_time_proves_nothing(tmp_path, bystander):
-    """Files from before start times were recorded: a live pid alone is no proof."""
-    exp = _progress(tmp_path, pid=bystander.pid)
-    assert jobs.status(exp.name, exp.key(), tmp_path).state == "crashed"
-    assert jobs.stop(jobs.JobStatus("running", {"pid": bystander.pid})) is False
+def test_a_progress_file_without_a_start_time_is_never_signalled(tmp_path, bystander):
+    """Files from before start times were recorded name a pid only: no proof, so Stop never signals it.
+    While it may still be the writer it shows as running; once it started after the file's last
+    write (its pid was handed on) it is stale."""
+    exp = _progress(tmp_path, pid=bystander.pid)  # written after the bystander started: it may be the writer
+    job = jobs.status(exp.name, exp.key(), tmp_path)
+    assert job.state == "running"
+    assert jobs.stop(job) is False
     assert bystander.poll() is None
+    an_hour_ago = time.time() - 3600
+    os.utime(cache.progress_path(tmp_path, exp.name, exp.key()), (an_hour_ago, an_hour_ago))
+    assert jobs.status(exp.name, exp.key(), tmp_path).state == "crashed"
 
 
 @pytest.mark.parametrize("pid", [-1, 0, True])
@@ -257,9 +263,9 @@ def test_a_progress_file_with_a_bad_pid_is_invalid_not_a_crash(tmp_path, pid, ca
 def test_the_runs_of_a_progress_file_are_checked_too(tmp_path, change):
     run = {"arm": "BN", "seed": 0, "config": tiny().arms[1].config.to_dict(), "status": "running", "step": 5,
            "steps": 10, "records": [{"step": 5}]}
-    exp = _progress(tmp_path, pid=1, runs=[run | change])
+    exp = _progress(tmp_path, pid=1, pid_start="1", runs=[run | change])
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "invalid"  # fraction() or the chart would crash
-    _progress(tmp_path, pid=1, runs=[run])
+    _progress(tmp_path, pid=1, pid_start="1", runs=[run])
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "crashed"  # pid 1 is no run of ours
 
 

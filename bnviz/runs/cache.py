@@ -180,7 +180,7 @@ def _runs_problem(runs: list, progress: bool) -> str | None:
             return problem
         try:
             if "config" in run:
-                TrainConfig.from_dict(run["config"])
+                TrainConfig.from_dict(_filled(run["config"]))
         except (TypeError, ValueError) as e:
             return f"{where}config is not a usable training config ({e})"
         if not progress and not run["records"]:
@@ -190,6 +190,15 @@ def _runs_problem(runs: list, progress: bool) -> str | None:
             if problem:
                 return f"{where}records[{j}] {problem}"
     return None
+
+
+def _filled(config: dict) -> dict:
+    """A config written by hand may leave fields out; they take TrainConfig's defaults, except the
+    model, which follows from the dataset (the default "mlp" only fits MNIST)."""
+    dataset = config.get("dataset")
+    if "model" not in config and isinstance(dataset, str) and dataset.endswith("cifar10"):
+        return {**config, "model": "cnn"}
+    return config
 
 
 def _record_problem(record) -> str | None:

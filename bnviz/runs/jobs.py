@@ -176,12 +176,26 @@ def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatu
     if progress is None:
         return starting if owner.is_held(cache.lock_path(cache_dir, name, key)) else JobStatus("none", None)
     state = progress["status"]
-    if state in ("starting", "running") and not owner.is_alive(progress["pid"], progress.get("pid_start")):
+    if state in ("starting", "running") and not _may_be_its_writer(progress, cache.progress_path(cache_dir, name, key)):
         if owner.is_held(cache.lock_path(cache_dir, name, key)):
             return starting  # a new process took over this config and has not written its progress yet
         return JobStatus("crashed", progress, "the training process ended without finishing; see the log "
                          f"{log_path(cache_dir, name, key).name} in the cache folder")
     return JobStatus(state, progress, progress.get("message", ""))
+
+
+def _may_be_its_writer(progress: dict, path: Path) -> bool:
+    """Whether the process a progress file names may still be the run that wrote it. A file with a
+    start time names its process exactly. One written before start times were recorded names a
+    pid only: it may still be the run if that pid lives and started before the file was last
+    written (a pid handed on to a new process fails that). :func:`stop` never signals such a pid."""
+    if "pid_start" in progress:
+        return owner.is_alive(progress["pid"], progress["pid_start"])
+    try:
+        written = path.stat().st_mtime
+    except OSError:
+        return False
+    return owner.started_by(progress["pid"], written)
 
 
 def unfinished(name: str, cache_dir: str | Path | None = None) -> list[tuple[str, JobStatus]]:

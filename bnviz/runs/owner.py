@@ -56,6 +56,20 @@ def start_time(pid) -> str | None:
     return out.stdout.strip() or None
 
 
+def started_by(pid, when: float) -> bool:
+    """Whether ``pid`` lives and started no later than ``when`` (a Unix time, give or take the 1 s
+    resolution of the boot time): a process that started after a file was written did not write it."""
+    ticks = start_time(pid)
+    if ticks is None or not _PROC:
+        return False
+    try:
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    except (OSError, StopIteration, ValueError):
+        return False
+    return boot + int(ticks) / os.sysconf("SC_CLK_TCK") <= when + 1.0
+
+
 def identity() -> dict:
     """This process as a progress file records it: ``{"pid": ..., "pid_start": ...}``."""
     return {"pid": os.getpid(), "pid_start": start_time(os.getpid())}
