@@ -2,8 +2,10 @@
 
 So a run keeps going while the user browses other pages or refreshes the browser, uses both
 cores (the runner's worker processes), can be stopped from any session, and lands in the
-cache exactly as a CLI run does. The progress file the runner writes is the only shared
-state; this module reads it and tells a finished, running, stopped or crashed run apart.
+cache exactly as a CLI run does. The progress file the runner writes is the shared state;
+this module reads it and tells a finished, running, stopped, crashed or invalid run apart. The
+process a progress file names is trusted only as far as :mod:`bnviz.runs.owner` can prove it
+(pid and start time), and each config's lock keeps a second process for it from starting.
 """
 from __future__ import annotations
 

@@ -137,7 +137,8 @@ def run_experiment(
     check_experiment(exp)
     cache_dir = cache.ensure_dir(Path(cache_dir or cache.default_cache_dir()))
     key = exp.key()
-    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key))
+    # wait a moment: a page's status() may be probing the lock right now
+    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key), wait=1.0)
     if lock is None:
         raise RunError(f"{exp.name} with this config is already training in another process; "
                        "wait for it or stop it from the app's Experiments page")
