@@ -10,16 +10,28 @@ import shlex
 import sys
 import time
 
+from pathlib import Path
+
 from bnviz.runs import cache
 from bnviz import data
 from bnviz import experiments
 from bnviz.experiments import summary
-from bnviz.runs.runner import RunError, run_experiment
+from bnviz.runs.jobs import resolve
+from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
+
+PROG = "python -m bnviz"
+COMMANDS = ("list", "run", "summary", "download")
+USAGE = f"usage: {PROG} {{{','.join(COMMANDS)}}} ...   e.g. {PROG} run mnist-fig1 --synthetic --steps 2000"
+
+__all__ = ["build_parser", "main", "resolve"]  # resolve: the pages' import, now in bnviz.runs.jobs
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not argparse's usage block
-        raise SystemExit(_fail(f"{message} (see python -m bnviz {self.prog.split()[-1] if ' ' in self.prog else ''} --help)".replace("  ", " "), 2))
+        if self.prog == PROG and "required" in message:  # plain `python -m bnviz`
+            print(USAGE, file=sys.stderr)
+            message = f"a command is required: one of {', '.join(COMMANDS)}"
+        raise SystemExit(_fail(f"{message} (see {self.prog} --help)", 2))
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -46,13 +58,27 @@ _positive_int = _whole_number(1, "expected a whole number, got {text!r}", "must 
 _seed = _whole_number(0, "seeds are whole numbers, got {text!r}", "seeds are 0 or more, got {value}")
 
 
+def _at_most(parse, maximum: int, too_big: str):
+    def check(text: str) -> int:
+        value = parse(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(too_big.format(value=value))
+        return value
+
+    return check
+
+
+_steps = _at_most(_positive_int, MAX_STEPS, f"at most {MAX_STEPS:,} steps per run, got {{value}}")
+_seed = _at_most(_seed, MAX_SEED, f"seeds are 0 to {MAX_SEED}, got {{value}}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m bnviz", description=__doc__.splitlines()[0])
+    p = _Parser(prog=PROG, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="the named experiments and whether each is cached").add_argument("--cache-dir")
     run = sub.add_parser("run", help="train an experiment and store it in the cache")
     run.add_argument("experiment")
-    run.add_argument("--steps", type=_positive_int, help="override the number of training steps")
+    run.add_argument("--steps", type=_steps, help=f"override the number of training steps (at most {MAX_STEPS:,})")
     run.add_argument("--seeds", type=_seed, nargs="+", help="override the seeds, e.g. --seeds 0 1 2")
     run.add_argument("--data-dir", help=f"dataset folder (default ${data.DATA_DIR_ENV} or ./data)")
     run.add_argument("--cache-dir", help=f"result folder (default ${cache.CACHE_DIR_ENV} or ./cache)")
@@ -63,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     summ = sub.add_parser("summary", help="print a cached result's summary as JSON")
     summ.add_argument("experiment")
     summ.add_argument("--cache-dir")
-    summ.add_argument("--steps", type=_positive_int, help="the summary of the run with this many steps")
+    summ.add_argument("--steps", type=_steps, help="the summary of the run with this many steps")
     summ.add_argument("--seeds", type=_seed, nargs="+")
     summ.add_argument("--synthetic", action="store_true")
     dl = sub.add_parser("download", help="download a dataset into the data folder")
@@ -72,8 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def resolve(name: str, steps=None, seeds=None, synthetic=False) -> experiments.Experiment:
-    return experiments.resolve(name, steps, seeds, synthetic)
+def _unique(seeds: list[int] | None) -> list[int] | None:
+    """The seeds, each once; a repeat is an error (it would count one run twice in every mean)."""
+    if seeds is not None and len(set(seeds)) != len(seeds):
+        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+        raise SystemExit(_fail(f"each seed once, please: {', '.join(map(str, repeated))} is given more than once", 2))
+    return seeds
 
 
 def cmd_list(args) -> int:
@@ -108,36 +138,28 @@ def _printer(total_steps: int):
 
 
 def cmd_run(args, argv) -> int:
-    exp = resolve(args.experiment, args.steps, args.seeds, args.synthetic)
-    existing = cache.find(args.cache_dir, exp.name, exp.key())
+    exp = resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
+    cache_dir = cache.ensure_dir(Path(args.cache_dir or cache.default_cache_dir()))
+    existing = cache.find(cache_dir, exp.name, exp.key())
     if existing and not args.force:
-        path = cache.result_path(args.cache_dir or cache.default_cache_dir(), exp.name, exp.key())
+        path = cache.result_path(cache_dir, exp.name, exp.key())
         print(f"{exp.name} is already cached with this config ({path}); use --force to train it again.")
         return 0
-    running = cache.read_progress(args.cache_dir, exp.name, exp.key())
-    if running and running.get("status") in ("starting", "running") and _alive(running.get("pid")):
-        return _fail(f"{exp.name} with this config is already training (process {running['pid']}); "
-                     "wait for it or stop it from the app's Experiments page")
     if args.download and not args.synthetic:
         data.download(exp.arms[0].config.dataset, args.data_dir)
     command = "python -m bnviz " + shlex.join(argv)
     total = sum(cfg.steps for _, _, cfg in exp.runs())
     print(f"{exp.name}: {len(exp.runs())} runs, {exp.steps} steps each, key {exp.key()}", file=sys.stderr)
-    result = run_experiment(exp, data_dir=args.data_dir, cache_dir=args.cache_dir, command=command,
-                            workers=args.workers, on_progress=_printer(total))
+    # a second process for this config is refused by the runner (it holds the config's lock)
+    result = run_experiment(exp, data_dir=args.data_dir, cache_dir=cache_dir, command=command,
+                            workers=args.workers, on_progress=_printer(total), args=list(argv))
     print(file=sys.stderr)
     print(json.dumps(summary(result), indent=2))
     return 0
 
 
-def _alive(pid) -> bool:
-    from bnviz.runs.jobs import pid_alive
-
-    return pid_alive(pid)
-
-
 def cmd_summary(args) -> int:
-    exp = resolve(args.experiment, args.steps, args.seeds, args.synthetic)
+    exp = resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
     result = cache.find(args.cache_dir, exp.name, exp.key())
     if result is None:
         found = cache.scan(args.cache_dir).results.get(exp.name)

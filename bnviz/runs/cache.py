@@ -9,6 +9,7 @@ Never pickle: these files travel with the repository.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ def progress_path(cache_dir: Path, experiment: str, key: str) -> Path:
     return Path(cache_dir) / f"{experiment}-{key}.progress.json"
 
 
+def lock_path(cache_dir: Path, experiment: str, key: str) -> Path:
+    """Held by the process training this spec (:mod:`bnviz.runs.owner`); hidden, and deleted when it ends."""
+    return Path(cache_dir) / f".{experiment}-{key}.lock"
+
+
 def write_json_atomic(path: Path, payload: dict) -> None:
     """Write to a temp file in the same folder, fsync, then rename: readers see old or new, never half."""
     path = Path(path)
@@ -61,6 +67,8 @@ def read_json(path: Path) -> dict:
             payload = json.load(f)
     except FileNotFoundError:
         raise
+    except NotADirectoryError as e:  # the cache folder is a file: no such cache file either
+        raise FileNotFoundError(e.errno, e.strerror, str(path)) from e
     except (OSError, ValueError) as e:
         raise CacheError(f"{path}: not readable JSON ({e}); delete it or re-run the experiment") from e
     if not isinstance(payload, dict):
@@ -74,11 +82,144 @@ def load_result(path: Path) -> dict:
     missing = [k for k in REQUIRED if k not in payload]
     if missing:
         raise CacheError(f"{path}: missing {', '.join(missing)}; delete it or re-run the experiment")
-    if payload["schema"] != SCHEMA:
-        raise CacheError(f"{path}: schema {payload['schema']}, this bnviz reads schema {SCHEMA}; re-run the experiment")
+    if not _is_int(payload["schema"]) or payload["schema"] != SCHEMA:
+        raise CacheError(f"{path}: schema {payload['schema']!r}, this bnviz reads schema {SCHEMA}; re-run the experiment")
     if payload["status"] != "complete":
         raise CacheError(f"{path}: status {payload['status']!r}, not a finished run")
+    problem = result_problem(payload)
+    if problem:
+        raise CacheError(f"{path}: {problem}; delete it or re-run the experiment")
     return payload
+
+
+def load_progress(path: Path) -> dict:
+    """A progress file, checked; :class:`CacheError` if it is not one this bnviz wrote."""
+    payload = read_json(path)
+    problem = progress_problem(payload)
+    if problem:
+        raise CacheError(f"{path}: {problem}; dismiss it or delete it")
+    return payload
+
+
+# ------------------------------------------------------------------ the schema, checked in one place
+# Every file read from the cache passes through result_problem or progress_problem, so the pages,
+# the CLI and the summaries only ever see payloads of the right shape: a bad field in one file
+# makes that file "ignored" instead of breaking everything that lists the cache.
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
+
+
+def _type_problem(payload: dict, fields: dict, where: str = "") -> str | None:
+    """The first field of ``payload`` whose value fails its check, as a sentence (None if all pass)."""
+    for name, (check, what) in fields.items():
+        if name in payload and not check(payload[name]):
+            return f"{where}{name} must be {what}, got {_short(payload[name])}"
+    return None
+
+
+def _short(value) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_str = (lambda v: isinstance(v, str), "text")
+_int = (_is_int, "a whole number")
+_dict = (lambda v: isinstance(v, dict), "an object")
+_str_list = (lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v), "a list of texts")
+_optional_number = (lambda v: v is None or (_is_number(v) and v >= 0), "a number of seconds or null")
+
+RESULT_FIELDS = {"experiment": _str, "key": _str, "runs": (lambda v: isinstance(v, list), "a list"),
+                 "data": _dict, "command": _str, "code_version": _dict, "wall_time": (lambda v: _is_number(v) and v >= 0,
+                 "a number of seconds"), "created": _str, "title": _str, "spec": _dict, "machine": _dict,
+                 "args": (lambda v: v is None or _str_list[0](v), "a list of texts or null")}
+PROGRESS_FIELDS = {"status": _str, "pid": _int, "pid_start": (lambda v: v is None or isinstance(v, str), "text or null"),
+                   "runs": (lambda v: isinstance(v, list), "a list"), "message": _str, "command": _str,
+                   "experiment": _str, "key": _str, "data": _dict, "started": _str, "updated": _str,
+                   "args": RESULT_FIELDS["args"], "result_fallback": (lambda v: v is None or isinstance(v, str), "text or null")}
+RUN_FIELDS = {"arm": _str, "seed": _int, "config": _dict, "status": _str, "steps": _int, "step": _int,
+              "records": (lambda v: isinstance(v, list), "a list"), "wall_time": _optional_number}
+RUN_REQUIRED = ("arm", "seed", "status", "steps", "records")  # + "config" in a result, "step" in a progress file
+
+
+DATA_FIELDS = {"label": _str, "source": _str, "sha256": _str}  # the dataset's provenance, shown on every page
+
+
+def result_problem(payload: dict) -> str | None:
+    """What is wrong with a finished result's fields (the required ones are already there), or None."""
+    return (_type_problem(payload, RESULT_FIELDS) or _type_problem(payload["data"], DATA_FIELDS, "data.")
+            or _runs_problem(payload["runs"], progress=False))
+
+
+def progress_problem(payload: dict) -> str | None:
+    """What is wrong with a progress file, or None. ``status`` and ``pid`` are required."""
+    missing = [k for k in ("status", "pid") if k not in payload]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if "schema" in payload and (not _is_int(payload["schema"]) or payload["schema"] != SCHEMA):
+        return f"schema {_short(payload['schema'])}, this bnviz reads schema {SCHEMA}"
+    return (_type_problem(payload, PROGRESS_FIELDS) or _type_problem(payload.get("data", {}), DATA_FIELDS, "data.")
+            or _runs_problem(payload.get("runs", []), progress=True))
+
+
+def _runs_problem(runs: list, progress: bool) -> str | None:
+    from bnviz.train.config import TrainConfig  # here: only a run's config needs the training code (torch)
+
+    required = RUN_REQUIRED + (("step",) if progress else ("config",))
+    for i, run in enumerate(runs):
+        where = f"runs[{i}]."
+        if not isinstance(run, dict):
+            return f"runs[{i}] must be an object, got {_short(run)}"
+        missing = [k for k in required if k not in run]
+        if missing:
+            return f"runs[{i}] has no {', '.join(missing)}"
+        problem = _type_problem(run, RUN_FIELDS, where)
+        if problem:
+            return problem
+        try:
+            if "config" in run:
+                TrainConfig.from_dict(_filled(run["config"]))
+        except (TypeError, ValueError) as e:
+            return f"{where}config is not a usable training config ({e})"
+        if not progress and not run["records"]:
+            return f"{where}records is empty: a finished run has at least one record"
+        for j, record in enumerate(run["records"]):
+            problem = _record_problem(record)
+            if problem:
+                return f"{where}records[{j}] {problem}"
+    return None
+
+
+def _filled(config: dict) -> dict:
+    """A config written by hand may leave fields out; they take TrainConfig's defaults, except the
+    model, which follows from the dataset (the default "mlp" only fits MNIST)."""
+    dataset = config.get("dataset")
+    if "model" not in config and isinstance(dataset, str) and dataset.endswith("cifar10"):
+        return {**config, "model": "cnn"}
+    return config
+
+
+def _record_problem(record) -> str | None:
+    """A record is flat: an int ``step``, a text ``status``, every other value a number, null or list of numbers."""
+    if not isinstance(record, dict):
+        return f"must be an object, got {_short(record)}"
+    if not _is_int(record.get("step")) or record["step"] < 0:
+        return f"needs a whole-number step, got {_short(record.get('step'))}"
+    for name, value in record.items():
+        if name == "step":
+            continue
+        if name == "status":
+            ok = isinstance(value, str)
+        elif isinstance(value, list):
+            ok = all(_is_number(v) for v in value)
+        else:
+            ok = value is None or _is_number(value)
+        if not ok:
+            return f"field {name} has the wrong type ({_short(value)})"
+    return None
 
 
 @dataclass
@@ -88,16 +229,22 @@ class Scan:
 
 
 def scan(cache_dir: Path | None = None) -> Scan:
-    """Every usable result in the cache, plus a sentence for each file that had to be ignored."""
+    """Every usable result in the cache, plus a sentence for each file that had to be ignored
+    (a result or a progress file that fails its schema)."""
     cache_dir = Path(cache_dir or default_cache_dir())
     results, problems = {}, []
     if not cache_dir.is_dir():
+        if cache_dir.exists():
+            problems.append(f"{cache_dir}: the cache folder is a file, not a folder")
         return Scan(results, problems)
     for path in sorted(cache_dir.glob("*.json")):
-        if path.name.endswith(".progress.json"):
-            continue
         try:
+            if path.name.endswith(".progress.json"):
+                load_progress(path)
+                continue
             payload = load_result(path)
+        except FileNotFoundError:  # deleted since the glob: a run that just finished, or a dismissal
+            continue
         except CacheError as e:
             problems.append(str(e))
             continue
@@ -117,7 +264,20 @@ def find(cache_dir: Path | None, experiment: str, key: str) -> dict | None:
 
 
 def read_progress(cache_dir: Path | None, experiment: str, key: str) -> dict | None:
+    """The checked progress file of this spec, None if there is none; :class:`CacheError` if it is bad."""
     try:
-        return read_json(progress_path(cache_dir or default_cache_dir(), experiment, key))
-    except (FileNotFoundError, CacheError):
+        return load_progress(progress_path(cache_dir or default_cache_dir(), experiment, key))
+    except FileNotFoundError:
         return None
+
+
+def ensure_dir(cache_dir: Path) -> Path:
+    """Create the cache folder if needed; :class:`CacheError` that says so if the path is not a usable folder."""
+    cache_dir = Path(cache_dir)
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise CacheError(f"the cache folder {cache_dir} is a file, not a folder; move it or choose another --cache-dir")
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CacheError(f"the cache folder {cache_dir} cannot be created ({e.strerror or e})") from e
+    return cache_dir

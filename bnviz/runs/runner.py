@@ -4,8 +4,12 @@ Each run (arm x seed) trains in its own process with one torch thread, ``workers
 (default: one per core), so a two-arm comparison keeps both cores busy. Records come back over
 a queue. While it runs, a progress file beside the result says how far each run is (the app
 reads it, so a browser refresh loses nothing); the result file is written once, atomically,
-when every run has finished. A stop (SIGINT/SIGTERM) or a crash leaves a progress file that says so and
-never a result file.
+when every run has finished. A stop (SIGINT/SIGTERM, at any point after the progress file
+exists) or a crash leaves a progress file that says so and never a result file.
+
+Three parts: :func:`run_experiment` holds the config's lock and the progress file,
+:func:`_schedule` keeps ``workers`` processes busy until every run has ended, and
+:func:`result_payload` builds the result from the finished state.
 """
 from __future__ import annotations
 
@@ -14,21 +18,45 @@ import multiprocessing as mp
 import os
 import platform
 import queue
+import shlex
 import signal
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-from bnviz.runs import cache
+from bnviz.runs import cache, owner
 from bnviz import data
 from bnviz.runs import worker
 from bnviz.runs.version import code_version
 from bnviz.experiments import Experiment
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
+# A run's batch order and records grow with its length: 10 million steps is 200 times the
+# paper's MNIST run and still fits in memory; more ends in a MemoryError deep inside a worker.
+MAX_STEPS = 10_000_000
+# torch seeds take 64 bits and the trainer adds 1,000,003 to a seed; JSON readers in a browser
+# hold integers exactly only up to 2^53. 2^32 - 1 is far inside both.
+MAX_SEED = 2**32 - 1
+CURVE_FIELDS = ("step", "status", "train/loss", "test/")  # what the progress file keeps of each record
 
 
 class RunError(Exception):
     """A run crashed or was stopped; the message says which and why."""
+
+
+def check_experiment(exp: Experiment) -> None:
+    """:class:`ValueError` naming what is wrong with ``exp``'s length or seeds, before anything starts."""
+    too_long = max(arm.config.steps for arm in exp.arms)
+    if too_long > MAX_STEPS:
+        raise ValueError(f"at most {MAX_STEPS:,} steps per run (got {too_long:,})")
+    for seed in exp.seeds:
+        if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
+            raise ValueError(f"seeds are whole numbers from 0 to {MAX_SEED} (got {seed!r})")
+    repeated = sorted({s for s in exp.seeds if exp.seeds.count(s) > 1})
+    if repeated:
+        raise ValueError(f"each seed once: {', '.join(map(str, repeated))} is given twice; a repeated seed repeats "
+                         "the same run and would count it twice in the means")
 
 
 def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
@@ -60,6 +88,34 @@ class _Stop:
             signal.signal(sig, old)
 
 
+class _Progress:
+    """The progress file of one run of an experiment. Only the first write may fail the run: a
+    later one that fails (a full disk) is skipped, and the next second tries again."""
+
+    def __init__(self, path: Path, base: dict):
+        self.path, self.base, self.data, self.warned = path, base, None, False
+
+    def payload(self, status: str, message: str, state: list[dict] | None, **extra) -> dict:
+        return {
+            **self.base, "status": status, "message": message, **({"data": self.data} if self.data else {}),
+            "updated": _now(), **extra,
+            "runs": [{**{k: v for k, v in s.items() if k != "records"},
+                      "records": [_keep(r, CURVE_FIELDS) for r in s["records"]]} for s in state or []],
+        }
+
+    def write(self, status: str, message: str = "", state: list[dict] | None = None, strict: bool = False, **extra) -> bool:
+        try:
+            cache.write_json_atomic(self.path, self.payload(status, message, state, **extra))
+            return True
+        except OSError as e:
+            if strict:
+                raise
+            if not self.warned:
+                print(f"bnviz: warning: cannot write the progress file {self.path} ({e})", file=sys.stderr)
+                self.warned = True
+            return False
+
+
 def run_experiment(
     exp: Experiment,
     data_dir: str | Path | None = None,
@@ -68,110 +124,188 @@ def run_experiment(
     workers: int | None = None,
     on_progress=None,
     should_stop=lambda: False,
+    args: list[str] | None = None,
 ) -> dict:
-    """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`."""
-    cache_dir = Path(cache_dir or cache.default_cache_dir())
+    """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`.
+
+    ``args`` is the ``python -m bnviz`` argument list that asked for this run (recorded beside
+    ``command``); without it, the arguments that reproduce ``exp`` are recorded, if there are any.
+    """
+    check_experiment(exp)
+    cache_dir = cache.ensure_dir(Path(cache_dir or cache.default_cache_dir()))
     key = exp.key()
-    progress_file = cache.progress_path(cache_dir, exp.name, key)
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    # wait a moment: a page's status() may be probing the lock right now
+    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key), wait=1.0)
+    if lock is None:
+        raise RunError(f"{exp.name} with this config is already training in another process; "
+                       "wait for it or stop it from the app's Experiments page")
+    if args is None:
+        from bnviz.runs.jobs import args_for
+
+        args = args_for(exp)
+    if not command and args:
+        command = "python -m bnviz " + shlex.join(args)
+    try:
+        # from here on a stop request is a flag, even while the data loads (never a bare kill)
+        with _Stop() as stop:
+            return _run_locked(exp, key, Path(data_dir) if data_dir else None, cache_dir, command, args, workers,
+                               on_progress, lambda: stop.requested or should_stop())
+    finally:
+        lock.release(unlink=True)
+
+
+def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progress, stopped) -> dict:
+    started = _now()
     version = code_version()  # of the code that trains, taken before anything can change on disk
-    base = {"schema": cache.SCHEMA, "experiment": exp.name, "key": key, "pid": os.getpid(), "started": started,
-            "command": command, "runs": []}
-    cache.write_json_atomic(progress_file, {**base, "status": "starting", "message": "loading the data"})
+    progress = _Progress(cache.progress_path(cache_dir, exp.name, key),
+                         {"schema": cache.SCHEMA, "experiment": exp.name, "key": key, **owner.identity(),
+                          "started": started, "command": command, "args": args})
+    progress.write("starting", "loading the data", strict=True)
     try:
         dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
     except data.DataError as e:
-        cache.write_json_atomic(progress_file, {**base, "status": "failed", "message": str(e)})
+        progress.write("failed", str(e))
         raise
-    provenance = dataset.provenance
+    provenance = _data_fields(dataset.provenance)
     del dataset
+    progress.data = provenance
     runs = exp.runs()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
-    # One thread per run, always: float reductions then happen in one order, so a run's records
-    # do not depend on how many runs shared the machine (parallelism is across runs instead).
-    threads = 1
-    t0 = time.perf_counter()
     state = [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "queued", "step": 0,
               "steps": cfg.steps, "records": [], "wall_time": None} for arm, seed, cfg in runs]
-    def progress(status: str, message: str = "") -> dict:
-        return {
-            **base, "status": status, "message": message, "data": _data_fields(provenance),
-            "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "runs": [{**{k: v for k, v in s.items() if k != "records"},
-                      "records": [_keep(r, ("step", "status", "train/loss", "test/")) for r in s["records"]]}
-                     for s in state],
-        }
-
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    pending, active, failure = list(range(len(runs))), {}, None
-    last_write = 0.0
-    with _Stop() as stop:
-        try:
-            while (pending or active) and failure is None:
-                if stop.requested or should_stop():
-                    failure = ("stopped", "stopped before every run finished")
-                    break
-                while pending and len(active) < workers:
-                    i = pending.pop(0)
-                    p = ctx.Process(target=worker.train_and_send, args=(i, runs[i][2].to_dict(), str(data_dir) if data_dir else None, threads, out), daemon=True)
-                    p.start()
-                    active[i] = (p, time.perf_counter())
-                    state[i]["status"] = "running"
-                try:
-                    kind, i, payload = out.get(timeout=0.2)
-                except queue.Empty:
-                    for i, (p, _) in list(active.items()):
-                        if not p.is_alive() and out.empty():
-                            failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})")
-                    kind = None
-                if kind == "record":
-                    state[i]["records"].append(_keep(payload, exp.keep))
-                    state[i]["step"] = payload["step"]
-                    if payload["status"] == "diverged":
-                        state[i]["status"] = "diverged"
-                elif kind == "done":
-                    p, t_start = active.pop(i)
-                    p.join()
-                    state[i]["wall_time"] = time.perf_counter() - t_start
-                    if state[i]["status"] != "diverged":
-                        state[i]["status"] = "done"
-                elif kind == "error":
-                    failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} crashed: {payload}")
-                if time.perf_counter() - last_write > PROGRESS_EVERY:
-                    cache.write_json_atomic(progress_file, progress("running"))
-                    last_write = time.perf_counter()
-                    if on_progress:
-                        on_progress(state)
-        finally:
-            for p, _ in active.values():
-                p.terminate()
-            for p, _ in active.values():
-                p.join(timeout=5)
+    if stopped():
+        progress.write("stopped", "stopped while loading the data", state)
+        raise RunError("stopped before training started")
+    workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
+    t0 = time.perf_counter()
+    failure = _schedule(exp, state, data_dir, workers, stopped, lambda: progress.write("running", "", state),
+                        on_progress)
     if failure is not None:
-        cache.write_json_atomic(progress_file, progress(*failure))
+        progress.write(*failure, state)
         raise RunError(failure[1])
     if on_progress:
         on_progress(state)
-    result = {
+    result = result_payload(exp, key, state, provenance=provenance, command=command, args=args, version=version,
+                            started=started, wall_time=time.perf_counter() - t0, workers=workers)
+    _land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
+    return result
+
+
+# One thread per run, always: float reductions then happen in one order, so a run's records
+# do not depend on how many runs shared the machine (parallelism is across runs instead).
+THREADS = 1
+
+
+def _spawn(ctx, target, args: tuple) -> mp.Process:
+    """Start a daemon process with SIGINT blocked until it has set its own handling: a Ctrl-C
+    reaches the whole process group, and a child still importing torch would print a
+    KeyboardInterrupt traceback. A Ctrl-C meanwhile waits for this process and is not lost."""
+    p = ctx.Process(target=target, args=args, daemon=True)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        p.start()
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return p
+
+
+def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stopped, write_progress, on_progress):
+    """Train every run in ``state`` (updated in place), ``workers`` processes at a time, until all
+    have ended or one fails or a stop is asked. Returns None or ``(status, message)`` of the failure."""
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    configs = [s["config"] for s in state]
+    pending, active, failure = list(range(len(state))), {}, None
+    last_write = 0.0
+    try:
+        while (pending or active) and failure is None:
+            if stopped():
+                return ("stopped", "stopped before every run finished")
+            while pending and len(active) < workers:
+                i = pending.pop(0)
+                p = _spawn(ctx, worker.train_and_send,
+                           (i, configs[i], str(data_dir) if data_dir else None, THREADS, out, os.getpid()))
+                active[i] = (p, time.perf_counter())
+                state[i]["status"] = "running"
+            try:
+                kind, i, payload = out.get(timeout=0.2)
+            except queue.Empty:
+                for i, (p, _) in list(active.items()):
+                    if not p.is_alive() and out.empty():
+                        failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})")
+                kind = None
+            if kind == "record":
+                state[i]["records"].append(_keep(payload, exp.keep))
+                state[i]["step"] = payload["step"]
+                if payload["status"] == "diverged":
+                    state[i]["status"] = "diverged"
+            elif kind == "done":
+                p, t_start = active.pop(i)
+                p.join()
+                state[i]["wall_time"] = time.perf_counter() - t_start
+                if state[i]["status"] != "diverged":
+                    state[i]["status"] = "done"
+            elif kind == "error":
+                failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} crashed: {payload}")
+            if time.perf_counter() - last_write > PROGRESS_EVERY:
+                write_progress()
+                last_write = time.perf_counter()
+                if on_progress:
+                    on_progress(state)
+        return failure
+    finally:
+        for p, _ in active.values():
+            p.terminate()
+        for p, _ in active.values():
+            p.join(timeout=5)
+
+
+def result_payload(exp: Experiment, key: str, state: list[dict], *, provenance: dict, command: str,
+                   args: list[str] | None, version: dict, started: str, wall_time: float, workers: int) -> dict:
+    """The cache payload of a finished experiment (schema :data:`bnviz.runs.cache.SCHEMA`)."""
+    return {
         "schema": cache.SCHEMA,
         "experiment": exp.name,
         "key": key,
         "status": "complete",
         "title": exp.title,
         "spec": exp.spec(),
-        "runs": [{k: v for k, v in s.items()} for s in state],
-        "data": _data_fields(provenance),
+        "runs": [dict(s) for s in state],
+        "data": provenance,
         "command": command,
+        "args": args,
         "code_version": version,
         "created": started,
-        "wall_time": time.perf_counter() - t0,
-        "machine": {"cores": os.cpu_count(), "workers": workers, "threads_per_worker": threads,
+        "wall_time": wall_time,
+        "machine": {"cores": os.cpu_count(), "workers": workers, "threads_per_worker": THREADS,
                     "python": platform.python_version(), "platform": platform.platform(terse=True)},
     }
-    cache.write_json_atomic(cache.result_path(cache_dir, exp.name, key), result)
-    progress_file.unlink(missing_ok=True)
-    return result
+
+
+def _land(result: dict, path: Path, progress: _Progress, state: list[dict]) -> None:
+    """Write the result and drop the progress file. If the result cannot be written (a full disk),
+    the trained runs are not thrown away: the whole result goes to the temp folder, which is
+    often another disk, complete and loadable as it is once moved into the cache; the progress
+    file, if it can still be written, says "failed", why, and where the result went."""
+    try:
+        cache.write_json_atomic(path, result)
+    except OSError as e:
+        fallback = Path(tempfile.gettempdir()) / path.name
+        try:
+            cache.write_json_atomic(fallback, result)
+            kept = f"the finished result was saved to {fallback} instead: move it into the cache folder once there is room"
+        except OSError:
+            fallback, kept = None, "it could not be saved anywhere else either"
+        reason = f"training finished, but the result could not be written to {path} ({e.strerror or e}); {kept}"
+        extra = {"result_fallback": str(fallback) if fallback else None}
+        if not progress.write("failed", reason, state, **extra):
+            progress.write("failed", reason, [{**s, "records": []} for s in state], **extra)  # smaller
+        raise RunError(reason) from e
+    progress.path.unlink(missing_ok=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _data_fields(p: data.Provenance) -> dict:
