@@ -1,6 +1,7 @@
 """Streamlit helpers shared by the pages (not a page: app.py does not list it)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -83,15 +84,23 @@ def real_data_available(name: str) -> bool:
     return data.available(name, data_dir())
 
 
+def literal(text: str) -> str:
+    """``text`` as Markdown that shows it character for character: messages here quote what a student
+    pasted, and ``![x](http://host/t.png)`` must appear as typed, not make the browser fetch it."""
+    # CommonMark lets a backslash escape any ASCII punctuation; Streamlit adds $ (LaTeX) and : (emoji, colours)
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
 def data_badge(label: str, source: str) -> None:
     """Say where numbers come from, every time: official, a non-official copy, or synthetic."""
     if source == "synthetic":
+        label = literal(label)  # read from a file: shown as written, never as Markdown
         st.warning(f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.", icon=":material/science:")
     elif source == "non-official":
         # the label already says so ("<dataset>, files differ from the official release": bnviz.data)
-        st.info(f"**Data:** {label}. Its numbers are not those of the official dataset.", icon=":material/info:")
+        st.info(f"**Data:** {literal(label)}. Its numbers are not those of the official dataset.", icon=":material/info:")
     else:
-        st.caption(f"Data: {label}")
+        st.caption(f"Data: {literal(label)}")
 
 
 def csv_download(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:

@@ -1,5 +1,4 @@
 """Algorithm 1, step by step: a toy batch through BN's forward pass, the paper's backward pass and Algorithm 2."""
-import re
 
 import pandas as pd
 import streamlit as st
@@ -7,7 +6,7 @@ import torch
 
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
-from pages._ui import require_router
+from pages._ui import literal, require_router
 
 require_router()
 
@@ -22,13 +21,6 @@ st.markdown(
     "columns are features) and walk through the paper's equations with its numbers: forward, "
     "backward (checked against PyTorch's autograd), then inference (Algorithm 2)."
 )
-
-
-def literal(text: str) -> str:
-    """``text`` as Markdown that shows it character for character: messages here quote what a student
-    pasted, and ``![x](http://host/t.png)`` must appear as typed, not make the browser fetch it."""
-    # CommonMark lets a backslash escape any ASCII punctuation; Streamlit adds $ (LaTeX) and : (emoji, colours)
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def _set_batch(x: torch.Tensor) -> None:

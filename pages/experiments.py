@@ -14,7 +14,7 @@ from bnviz import data, experiments
 from bnviz.runs import cache, jobs
 from bnviz.views import charts, describe, records
 from pages._sections import draw
-from pages._ui import cache_dir, data_badge, data_dir, require_router
+from pages._ui import cache_dir, data_badge, data_dir, literal, require_router
 
 require_router()
 
@@ -50,7 +50,7 @@ def _provenance(meta: dict) -> None:
     if meta["source"] == "non-official" and meta["dataset"] == "cifar10":
         st.caption("This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "
                    "official files give.")
-    st.caption(meta["line"])
+    st.caption(literal(meta["line"]))
     st.code(meta["command"], language="bash")
 
 
@@ -77,7 +77,11 @@ def _launch(name: str, key: str, args: list[str]) -> None:
     if jobs.status(name, key, cache_dir()).active or (launched and launched[0] == key and jobs.pid_alive(launched[1])):
         st.warning("This configuration is already training (see above); a second copy would only slow it down.")
         return
-    process = jobs.start(args, name, key, cache_dir())
+    try:
+        process = jobs.start(args, name, key, cache_dir())
+    except jobs.AlreadyRunning:
+        st.warning("This configuration is already training (see above); a second copy would only slow it down.")
+        return
     st.session_state.setdefault("launched", {})[name] = (key, process.pid)
     st.session_state["toast"] = ("Training started in the background; its progress shows at the top of this tab.", ":material/play_arrow:")
     st.rerun()
@@ -94,8 +98,9 @@ def _live(name: str, key: str, pid: int | None = None) -> None:
         return
     p, runs = job.progress or {}, (job.progress or {}).get("runs") or []
     note = f", {job.message}" if job.message else ""
-    st.progress(job.fraction(), text=f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
-    st.caption(" · ".join(f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})" for r in runs))
+    st.progress(job.fraction(), text=literal(f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})"))
+    st.caption(literal(" · ".join(f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})"
+                                  for r in runs)))
     acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
         st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
@@ -135,16 +140,23 @@ def _job_panel(name: str) -> None:
         if job.active:
             _live(name, key)
             continue
-        what = describe.job_label(job.progress or {})
-        if job.state == "stopped":
+        what = literal(describe.job_label(job.progress or {}))
+        if job.state == "invalid":
+            st.warning(f"A progress file could not be read and is ignored: {literal(job.message)}. Dismiss it to clear it.")
+        elif job.state == "stopped":
             st.warning(f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
                        "start it again to finish it.")
         else:  # the first line only: the runner's message may carry a traceback, which belongs in the log
             log = jobs.log_path(cache_dir(), name, key)
             where = f" The full story is in {log.name} in the cache folder." if log.exists() and job.state == "failed" else ""
-            reason = (job.message or "no reason recorded").strip().splitlines()[0]
+            reason = literal((job.message or "no reason recorded").strip().splitlines()[0])
             st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
-        args = describe.rerun_args(job.progress or {})
+            fallback = (job.progress or {}).get("result_fallback")
+            if fallback:
+                st.info("Its finished result could not be written to the cache folder and was saved here instead; "
+                        "move the file into the cache folder to use it:")
+                st.code(str(fallback), language=None)
+        args = jobs.rerun_args(job.progress or {}, str(data_dir().resolve())) if job.state != "invalid" else None
         row = st.container(horizontal=True)
         if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
             _launch(name, key, args)
@@ -202,7 +214,7 @@ st.markdown("The comparisons behind the paper's claims, each run with and withou
             "stored in the cache; every number below is read from those runs. Where the paper or a reproduction "
             "reports something, it sits beside ours with a verdict computed from the data.")
 for problem in _cached()[1]:
-    st.warning(f"Ignored a cache file: {problem}")
+    st.warning(f"Ignored a cache file: {literal(problem)}")
 names = list(experiments.REGISTRY)
 for tab, name in zip(st.tabs([experiments.tab(n) for n in names]), names):
     with tab:

@@ -195,12 +195,6 @@ def test_describe_marks_the_default_config_and_says_what_differs():
     assert not other["default"] and "not the default configuration (50,000 steps, seeds 0, 1, 2, mnist data)" in other["line"]
 
 
-def test_rerun_args_come_from_the_recorded_command():
-    assert describe.rerun_args({"command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic"}) == \
-        ["run", "mnist-fig1", "--steps", "40", "--synthetic"]
-    assert describe.rerun_args({"command": "test"}) is None and describe.rerun_args({}) is None
-
-
 def dead_pid() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()

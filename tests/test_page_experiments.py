@@ -1,4 +1,6 @@
 """The Experiments page in AppTest: cached results, broken cache files, and runs in every state."""
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -52,8 +54,10 @@ def open_page() -> AppTest:
     return at
 
 
-def text_of(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+def text_of(elements, raw: bool = False) -> str:
+    """The elements' Markdown as a reader sees it (backslash escapes resolved), or as sent (``raw``)."""
+    text = "\n".join(str(e.value) for e in elements)
+    return text if raw else re.sub(r"\\(.)", r"\1", text)
 
 
 def dead_pid() -> int:
@@ -220,3 +224,16 @@ def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkey
     assert started == [(["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"],
                         resolve("mnist-fig1", 40, [0, 1], synthetic=True).key())]
     assert at.tabs[0].progress and "Starting the training process" in at.tabs[0].progress[0].proto.text
+
+
+def test_text_from_cache_and_progress_files_is_shown_literally_never_as_markdown(folder):
+    exp = resolve("mnist-fig1", 40, [0], synthetic=True)
+    progress_file(folder, exp, "failed", dead_pid())
+    path = cache.progress_path(folder, exp.name, exp.key())
+    payload = json.loads(path.read_text())
+    payload["message"] = "bad ![x](http://127.0.0.1:9/t.png) **bold**"
+    path.write_text(json.dumps(payload))
+    at = open_page()
+    shown = text_of(at.tabs[0].error, raw=True)
+    assert "\\!\\[x\\]\\(http" in shown and "\\*\\*bold\\*\\*" in shown  # every Markdown character escaped
+    assert "![x](http" not in shown

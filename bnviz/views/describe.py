@@ -1,7 +1,6 @@
 """A cached result or a run in progress, in words: where its numbers come from, how long it took."""
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 
@@ -55,12 +54,3 @@ def job_label(progress: dict) -> str:
     steps = max(r["steps"] for r in runs)
     data = (progress.get("data") or {}).get("label", "")
     return f"{steps:,} steps, seeds {_seeds(sorted({r['seed'] for r in runs}))}" + (f", {data}" if data else "")
-
-
-def rerun_args(progress: dict) -> list[str] | None:
-    """The ``python -m bnviz`` arguments that started this run, to start it again (None if not recorded)."""
-    try:
-        words = shlex.split(progress.get("command") or "")
-    except ValueError:
-        return None
-    return words[3:] if words[:4] == ["python", "-m", "bnviz", "run"] and len(words) > 4 else None
