@@ -8,6 +8,7 @@ from bnviz.views import charts
 from bnviz.runs import live
 from bnviz.train import probes
 from bnviz.views import drift, probe_charts, probe_modes, records
+from bnviz.views.style import norm_text_color
 from pages import _ui
 
 LIVE = "act_live"  # session_state key of the LiveComparison (a generator: never st.cache_* it)
@@ -100,7 +101,7 @@ def live_panel() -> None:
         st.warning("Stopped by you: the charts show what was trained before the stop.", icon=":material/stop_circle:")
     for run in lc.runs:
         if run["status"] == "diverged":
-            st.error(f"{run['arm']} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate.")
+            st.error(f"{_ui.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate.")
     _ui.data_badge(lc.info.data_label, lc.info.data_source)
     draw(lc.runs, lc.runs, lc.info.activation, lc.info.hist_edges, "live", running=lc.running,
          accuracy_note=f"on {lc.test_examples:,} test examples", run_id=f"live-{st.session_state.get(LIVE_COUNT, 0)}")
@@ -178,16 +179,17 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     st.subheader("Each layer's input at one step")
     step = step_slider(steps, f"act_step_{key}", running, run_id)
     saturated = live.saturation_at(stats, step)
+    norms = {run["arm"]: records.norm_of(run) for run in runs}  # each arm's colour follows its config's norm
     what = "Saturated" if activation == "sigmoid" else "Inactive (≤ 0)"
     cols = st.columns(len(layers) if len(layers) <= 3 else 2)
     for i, name in enumerate(layers):
         with cols[i % len(cols)]:
-            st.markdown(f"**{name}** at step {step:,}")  # not a Vega title: Streamlit's "fit" sizing clips those
+            st.markdown(f"**{_ui.literal(name)}** at step {step:,}")  # not a Vega title: Streamlit's "fit" sizing clips those
             chart = charts.histogram(records.histogram(runs, name, step, edges), x_title=f"Input to the {nonlinearity}")
             st.altair_chart(charts.fit_width(chart).configure_legend(orient="bottom"), width="stretch")
             share = saturated.get(name, {})
-            st.caption(f"{what}: " + " · ".join(f":{'red' if arm == 'BN' else 'blue'}[{arm} {share[arm]:.0%}]"
-                                                for arm, _ in live.ARMS if arm in share))
+            st.caption(f"{what}: " + " · ".join(f":{norm_text_color(norms.get(arm, ''))}[{_ui.literal(arm)} {share[arm]:.0%}]"
+                                                for arm in norms if arm in share))
     gap = {m: live.saturation_at(d, step) for m, d in both_modes.items()}
     gaps = [f"{name} {gap['train'][name]['BN']:.0%} / {gap['eval'][name]['BN']:.0%}" for name in layers
             if len(gap) == 2 and all("BN" in g.get(name, {}) for g in gap.values())]
@@ -290,7 +292,7 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
     try:
         runs = cached_runs(entry["path"], entry["mtime_ns"])
     except (OSError, cache.CacheError) as e:
-        st.error(f"Cannot read this result ({e}). Choose another one, or train it again.")
+        st.error(f"Cannot read this result ({_ui.literal(str(e))}). Choose another one, or train it again.")
         return
     _ui.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
     draw([r for r in runs if r["seed"] == seed], runs, entry["activation"], probes.hist_edges(), "cached",

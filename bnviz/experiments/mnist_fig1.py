@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bnviz.experiments.spec import MNIST, Experiment, pair
-from bnviz.views import analysis, charts, records
+from bnviz.views import analysis, charts, drift, probe_modes, records
 from bnviz.views.analysis import pct, points, steps_text
 from bnviz.views.sections import Chart, Columns, Download, Section, Table, Text, Toggle, Verdict, Verdicts
 
@@ -138,9 +138,18 @@ def percentile_section(result: dict, name: str) -> Section:
     arms = first[["arm", "norm"]].drop_duplicates().sort_values("norm", key=lambda s: s.map({"none": 0}).fillna(1))
     panels = tuple(Chart(charts.fit_width(charts.percentile_bands(pct_df, a, [lo - pad, hi + pad], f"({letter}) {a}")))
                    for a, letter in zip(arms["arm"], "bcdefg"))
+    legacy = probe_modes.recorded_modes(result["runs"]) == ("eval",)
+    how = ("This result was recorded before bnviz probed in training mode: its BN arm is probed through the running "
+           "averages (eval mode), not the batch statistics the training network uses. Re-run it for the paper's view."
+           if legacy else "The BN arm is probed as it trains (the paper's N_BN^tr): BN normalizes the probe batch with "
+           "its own mean and variance, and the probe moves no running average.")
     return Section(f"{title} ({layer})", (
-        Text("The 15th, 50th and 85th percentiles over a fixed probe batch (first seed), both arms on one y-range.", "caption"),
+        Text("The 15th, 50th and 85th percentiles over a fixed probe batch (first seed), both arms on one y-range. "
+             + how, "caption"),
         Columns(panels),
+        Text("**How far it moved** (measured on this run; the paper reads its Figure 1(b,c) as the BN network's "
+             "distributions being much more stable):", "markdown"),
+        Verdicts(tuple(Verdict(t) for t in drift.sentences(pct_df))),
         Download(pct_df, f"{name}-percentiles", "Download the percentiles, every seed (CSV)"),
     ))
 

@@ -20,6 +20,9 @@ NORM_COLORS = {
     "ghost": "#e377c2",  # pink: Ghost BN
     "noisy": "#bcbd22",  # olive: BN with added noise (Santurkar et al.)
 }
+# The nearest of Streamlit's named Markdown colours (":red[...]"), for arm names in text beside the charts.
+NORM_TEXT_COLORS = {"none": "blue", "bnviz": "red", "torch": "orange", "layer": "green", "group": "violet",
+                    "instance": "blue", "renorm": "orange", "ghost": "violet", "noisy": "green"}
 SPARE_COLORS = ("#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5")
 NORM_ORDER = tuple(NORM_COLORS)  # legends list arms in this order: baseline first, then BN, then the family
 
@@ -29,6 +32,10 @@ def norm_color(norm: str) -> str:
     if norm in NORM_COLORS:
         return NORM_COLORS[norm]
     return SPARE_COLORS[sum(map(ord, norm)) % len(SPARE_COLORS)]
+
+
+def norm_text_color(norm: str) -> str:
+    return NORM_TEXT_COLORS.get(norm, "gray")
 
 
 def norm_rank(norm: str) -> int:
