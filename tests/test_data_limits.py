@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import datagen
-from bnviz import data, experiments
+from bnviz import data
+from bnviz.experiments import spec
 from bnviz.data import DataError
 from bnviz.data.cifar10 import CIFAR10_MIN_TRAIN
 from bnviz.data.mnist import IDX_MAX_BYTES, MNIST_MIN_TRAIN
@@ -123,14 +124,14 @@ def test_cifar_with_an_empty_test_batch_names_it_at_load(tmp_path):
 
 
 def test_minimums_are_one_batch_of_the_experiments_batch_size():
-    assert MNIST_MIN_TRAIN == experiments.MNIST.batch_size == TrainConfig().batch_size
-    assert CIFAR10_MIN_TRAIN == experiments.CIFAR.batch_size
+    assert MNIST_MIN_TRAIN == spec.MNIST.batch_size == TrainConfig().batch_size
+    assert CIFAR10_MIN_TRAIN == spec.CIFAR.batch_size
 
 
 def test_the_smallest_mnist_that_loads_trains_with_the_paper_config(tmp_path):
     """The oracle for the minimum: what loads must get through the trainer's batch, probe and eval."""
     datagen.write_mnist(tmp_path, n_train=MNIST_MIN_TRAIN, n_test=1)
     ds = data.load_mnist(tmp_path)
-    config = experiments.MNIST.replace(steps=2, eval_every=1, probe_every=1, compile=False)
+    config = spec.MNIST.replace(steps=2, eval_every=1, probe_every=1, compile=False)
     records = list(train(config, ds))
     assert records[-1]["status"] == "done" and 0 <= records[-1]["test/acc"] <= 1
