@@ -136,13 +136,14 @@ def train_forward(
     :math:`y = \gamma\hat x + \beta = (x-\mu_B)\cdot\frac{\gamma}{\sqrt{\sigma_B^2+\epsilon}} + \beta`
     is one fused multiply-add with a per-channel scale. ``y`` has the dtype of ``x``.
     """
-    mean, var, centered, buffer = batch_stats(x)
+    mean, var, centered, squares = batch_stats(x)  # squares: (x − μ_B)², no longer needed once σ²_B is summed
     # 1/√(σ²_B + ε), per channel
     inv_std = torch.rsqrt(var + eps)
     # y_i = γ x̂_i + β = (x_i − μ_B) · γ/√(σ²_B + ε) + β   (x̂_i alone when there is no γ, β)
     scale = inv_std if weight is None else per_channel(weight, x) * inv_std
     shift = None if bias is None else per_channel(bias, x)
-    y = scale_shift(centered, scale, shift, out=None if traced else buffer, traced=traced)
+    # y is written over the squares: memory of x's size that the last pass just paged in
+    y = scale_shift(centered, scale, shift, out=None if traced else squares, traced=traced)
     return as_dtype(y, x.dtype), mean, var, centered, inv_std
 
 
@@ -169,8 +170,8 @@ def closed_form_backward(
     # ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i
     dbeta = dy.sum(dims, dtype=centered.dtype)
     # ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i = (Σ_i ∂ℓ/∂y_i · (x_i − μ_B)) / √(σ²_B + ε)
-    dx = torch.mul(dy, centered)  # a scratch product here; the buffer ∂ℓ/∂x is written into below
-    dgamma = dx.sum(dims) * inv_std_c
+    dy_centered = torch.mul(dy, centered)  # ∂ℓ/∂y_i · (x_i − μ_B); ∂ℓ/∂x is written over it below
+    dgamma = dy_centered.sum(dims) * inv_std_c
     # ∂ℓ/∂x_i = k · (∂ℓ/∂y_i − Σ_j ∂ℓ/∂y_j / m − x̂_i · Σ_j ∂ℓ/∂y_j x̂_j / m),  k = γ/√(σ²_B + ε)
     #         = k·∂ℓ/∂y_i  +  (x_i − μ_B)·(−k·∂ℓ/∂γ / (m√(σ²_B + ε)))  +  (−k·∂ℓ/∂β / m)
     k = inv_std_c if weight is None else weight * inv_std_c
@@ -180,7 +181,7 @@ def closed_form_backward(
     if traced:  # the same two lines, without writing into a buffer autograd has recorded
         dx = scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), traced=True) + dy * per_channel(k, dy)
     else:
-        scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), out=dx)
+        dx = scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), out=dy_centered)
         dx.addcmul_(dy, per_channel(k, dy))
     return as_dtype(dx, dy.dtype), dgamma, dbeta
 
