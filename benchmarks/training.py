@@ -14,10 +14,10 @@ from torch import nn
 from benchmarks.harness import Table, compare
 from bnviz import experiments
 from bnviz.experiments import spec
+from bnviz.runs.runner import run_experiment
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import build_model
 from bnviz.train.optim import SGD
-from bnviz.runs.runner import run_experiment
 from bnviz.train.trainer import Batches, train, training_batch
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,13 +9,11 @@ import json
 import shlex
 import sys
 import time
-
 from pathlib import Path
 
-from bnviz.runs import cache
-from bnviz import data
-from bnviz import experiments
+from bnviz import data, experiments
 from bnviz.experiments import summary
+from bnviz.runs import cache
 from bnviz.runs.jobs import resolve
 from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
 
@@ -46,7 +44,7 @@ def _whole_number(minimum: int, not_a_number: str, too_small: str):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(not_a_number.format(text=text))
+            raise argparse.ArgumentTypeError(not_a_number.format(text=text)) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(too_small.format(value=value))
         return value

@@ -7,9 +7,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from bnviz.runs import cache
 from bnviz import data
-
+from bnviz.runs import cache
 
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
     ("pages/home.py", "Home", ":material/home:"),

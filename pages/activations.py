@@ -3,11 +3,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from bnviz.runs import cache
-from bnviz.views import charts
-from bnviz.runs import live
+from bnviz.runs import cache, live
 from bnviz.train import probes
-from bnviz.views import drift, probe_charts, probe_modes, records
+from bnviz.views import charts, drift, probe_charts, probe_modes, records
 from bnviz.views.style import norm_text_color
 from pages import _ui
 

@@ -4,8 +4,8 @@ import textwrap
 
 import streamlit as st
 
-from bnviz.norms import bn_fused, bn_steps
 from bnviz.norms import batch_norm as L
+from bnviz.norms import bn_fused, bn_steps
 from bnviz.teach.stepthrough import docstring_equations
 from pages._ui import require_router
 

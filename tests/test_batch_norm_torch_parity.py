@@ -170,7 +170,7 @@ def test_vmap_over_stacked_parameters_matches_torch():
     for i in (0, 1):
         params, buffers = stack_module_state([pair_[i] for pair_ in layers])
         base = copy.deepcopy(layers[0][i]).to("meta")
-        out.append(vmap(lambda p, b: functional_call(base, (p, b), (x,)), in_dims=(0, 0))(params, buffers))
+        out.append(vmap(lambda p, b: functional_call(base, (p, b), (x,)), in_dims=(0, 0))(params, buffers))  # noqa: B023
     torch.testing.assert_close(out[0], out[1], **F64)
 
 

@@ -7,14 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+import datagen
 import pytest
 
-import datagen
-from bnviz.runs import cache
 from bnviz import experiments
-from bnviz.runs import jobs
 from bnviz.cli import main
 from bnviz.experiments import spec, summary
+from bnviz.runs import cache, jobs
 from bnviz.runs.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +115,7 @@ def test_bad_arguments_give_one_line_and_nonzero_exit(args, message, tmp_path, c
     code = main(args + (["--cache-dir", str(tmp_path)] if args and args[0] in ("run", "summary") else []))
     err = capsys.readouterr().err
     assert code != 0
-    error_lines = [l for l in err.splitlines() if l.startswith("bnviz: error:")]
+    error_lines = [line for line in err.splitlines() if line.startswith("bnviz: error:")]
     assert len(error_lines) == 1 and message in error_lines[0], err
     assert "Traceback" not in err
 
@@ -210,7 +209,7 @@ def test_named_experiments_match_the_paper_setup():
     assert cifar.steps >= 5000 and all(a.config.augment for a in cifar.arms) and len(cifar.seeds) >= 3
     sweep = experiments.get("lr-sweep")
     lrs = sorted({a.config.lr for a in sweep.arms})
-    assert lrs[-1] / lrs[0] >= 30 and any(abs(l / lrs[0] - 10) < 1e-9 for l in lrs)
+    assert lrs[-1] / lrs[0] >= 30 and any(abs(lr / lrs[0] - 10) < 1e-9 for lr in lrs)
     assert 0.01 in {a.config.init_std for a in sweep.arms}
 
 

@@ -6,10 +6,9 @@ import sys
 import pandas as pd
 import pytest
 
-from bnviz.runs import cache
 from bnviz.experiments import lr_sweep, mnist_fig1
+from bnviz.runs import cache, jobs
 from bnviz.views import describe
-from bnviz.runs import jobs
 
 
 def payload(acc: dict, steps=(0, 1_000, 5_000, 10_000, 20_000, 50_000), source="official", lr=0.3) -> dict:

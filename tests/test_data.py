@@ -6,11 +6,11 @@ import os
 import pickle
 from pathlib import Path
 
+import datagen
 import numpy as np
 import pytest
 import torch
 
-import datagen
 from bnviz import data
 from bnviz.data import DataError
 

@@ -8,15 +8,15 @@ import pickle
 import time
 import tracemalloc
 
+import datagen
 import numpy as np
 import pytest
 
-import datagen
 from bnviz import data
-from bnviz.experiments import spec
 from bnviz.data import DataError
 from bnviz.data.cifar10 import CIFAR10_MIN_TRAIN
 from bnviz.data.mnist import IDX_MAX_BYTES, MNIST_MIN_TRAIN
+from bnviz.experiments import spec
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
 

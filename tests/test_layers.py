@@ -184,7 +184,7 @@ def test_layers_do_not_call_torch_batch_norm(monkeypatch):
         torch.autograd.grad(torch.autograd.grad(bn(x).pow(3).sum(), x, create_graph=True)[0].sum(), x)
         torch.func.vmap(bn.eval())(x.detach()[None].expand(2, *shape))
         torch.func.replace_all_batch_norm_modules_(bn)
-        torch.func.vmap(torch.func.grad(lambda xx: bn.train()(xx).pow(3).sum()))(x.detach()[None].expand(2, *shape))
+        torch.func.vmap(torch.func.grad(lambda xx: bn.train()(xx).pow(3).sum()))(x.detach()[None].expand(2, *shape))  # noqa: B023
         bn.eval()(x)
     # torch's _BatchNorm is a base class only so that torch's tools recognise the layers: none of its code runs.
     torch_methods = {name for cls in (nn.modules.batchnorm._BatchNorm, nn.modules.batchnorm._NormBase)

@@ -4,13 +4,12 @@ import math
 import pytest
 import torch
 
-from bnviz.experiments import spec
-from bnviz.runs import cache
 from bnviz import data
-from bnviz.runs import live
-from bnviz.views import records
+from bnviz.experiments import spec
+from bnviz.runs import cache, live
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
+from bnviz.views import records
 
 
 @pytest.fixture(scope="module")

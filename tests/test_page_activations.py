@@ -1,17 +1,15 @@
 """The Activations page in AppTest: it renders, trains live on synthetic data, pauses, resumes and stops,
 and opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from bnviz import data, experiments
 from bnviz.experiments import spec as exp_spec
 from bnviz.runs import cache
-from bnviz import data
-from bnviz import experiments
 from bnviz.runs.runner import _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train

@@ -8,11 +8,9 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnviz.runs import cache
-
 from bnviz import experiments
-from bnviz.runs import jobs
 from bnviz.experiments import resolve
+from bnviz.runs import cache, jobs
 from bnviz.runs.runner import run_experiment
 
 

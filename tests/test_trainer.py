@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from bnviz import data as datasets
+from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.train import probes
 from bnviz.train.config import TrainConfig
-from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.train.models import CifarCNN, MnistMLP, build_model
 from bnviz.train.trainer import evaluate, probe, record_steps, train
 
@@ -36,10 +36,10 @@ def without_time(records):
 
 def test_mlp_matches_section_4_1():
     plain, bn = MnistMLP(norm="none"), MnistMLP(norm="bnviz")
-    assert [l.in_features for l in plain.linears] == [784, 100, 100]
-    assert [l.out_features for l in plain.linears] == [100, 100, 100] and plain.out.out_features == 10
-    assert all(l.bias is not None for l in plain.linears)
-    assert all(l.bias is None for l in bn.linears), "a layer BN follows needs no bias (β replaces it)"
+    assert [lin.in_features for lin in plain.linears] == [784, 100, 100]
+    assert [lin.out_features for lin in plain.linears] == [100, 100, 100] and plain.out.out_features == 10
+    assert all(lin.bias is not None for lin in plain.linears)
+    assert all(lin.bias is None for lin in bn.linears), "a layer BN follows needs no bias (β replaces it)"
     assert all(isinstance(n, BatchNorm1d) for n in bn.norms)
     assert all(isinstance(n, nn.BatchNorm1d) for n in MnistMLP(norm="torch").norms)
     logits, pre = bn.forward_probed(torch.rand(7, 784))

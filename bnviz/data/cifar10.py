@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bnviz.data.dataset import MIN_TEST, DataError, Dataset, DATA_DIR_ENV, corrupt, redo, root_of, too_few
+from bnviz.data.dataset import DATA_DIR_ENV, MIN_TEST, DataError, Dataset, corrupt, redo, root_of, too_few
 from bnviz.data.provenance import file_provenance
 
 CIFAR10_DIR = "cifar-10-batches-py"

@@ -6,9 +6,9 @@ training set is 47 MB as uint8 but 188 MB as float32.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 import torch
 
@@ -17,7 +17,7 @@ from bnviz.data.provenance import Provenance
 DATA_DIR_ENV = "BNVIZ_DATA_DIR"
 # The trainer's test accuracy and loss are averages over the test set: an empty one divides by zero.
 MIN_TEST = 1
-Progress = Callable[[int, Optional[int], str], None]  # (done_bytes, total_bytes_or_None, filename)
+Progress = Callable[[int, int | None, str], None]  # (done_bytes, total_bytes_or_None, filename)
 
 
 def default_data_dir() -> Path:

@@ -18,8 +18,8 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from bnviz.data import cifar10, mnist
 from bnviz.data.dataset import DATA_DIR_ENV, DataError, Progress, root_of
@@ -35,7 +35,7 @@ def tty_progress(stream=None) -> Progress:
     if stream is None or not stream.isatty():
         return lambda done, total, name: None
 
-    def show(done: int, total: Optional[int], name: str) -> None:
+    def show(done: int, total: int | None, name: str) -> None:
         size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
         end = "\n" if total is not None and done >= total else ""
         stream.write(f"\rdownloading {name}: {size}{end}")
@@ -63,7 +63,7 @@ def _stream(url: str, out, progress: Progress, name: str, timeout: float) -> str
 
 
 def fetch(name: str, dest_dir: Path, md5: str, mirrors: Sequence[str],
-          progress: Optional[Progress] = None, timeout: float = TIMEOUT_S) -> Path:
+          progress: Progress | None = None, timeout: float = TIMEOUT_S) -> Path:
     """Download dest_dir/name from the first mirror (base URL) that serves it with the right MD5."""
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,7 @@ def _gunzip(src: Path, dst: Path) -> None:
             os.unlink(tmp)
 
 
-def download_mnist(root: Path, progress: Optional[Progress] = None, mirrors=None) -> Path:
+def download_mnist(root: Path, progress: Progress | None = None, mirrors=None) -> Path:
     """Fetch the .gz of every MNIST file that is absent in both forms and decompress it.
 
     Files already present (plain or .gz) are left alone: the loader can read them, and a
@@ -133,7 +133,7 @@ def _safe_extract(archive: Path, into: Path) -> None:
         tar.extractall(into)  # pragma: no cover
 
 
-def download_cifar10(root: Path, progress: Optional[Progress] = None, mirrors=None) -> Path:
+def download_cifar10(root: Path, progress: Progress | None = None, mirrors=None) -> Path:
     """Fetch and unpack cifar-10-python.tar.gz, filling in missing files of cifar-10-batches-py."""
     root = Path(root)
     target = root / cifar10.CIFAR10_DIR
@@ -163,7 +163,7 @@ def download_cifar10(root: Path, progress: Optional[Progress] = None, mirrors=No
     return target
 
 
-def download(name: str, data_dir=None, progress: Optional[Progress] = None, mirrors=None) -> Path:
+def download(name: str, data_dir=None, progress: Progress | None = None, mirrors=None) -> Path:
     """Fetch the missing files of "mnist" or "cifar10" into data_dir; returns their folder."""
     root = root_of(data_dir)
     if name == "mnist":

@@ -6,11 +6,10 @@ import math
 import os
 import zlib
 from pathlib import Path
-from typing import Optional
 
 import torch
 
-from bnviz.data.dataset import MIN_TEST, DataError, Dataset, DATA_DIR_ENV, corrupt, root_of, too_few
+from bnviz.data.dataset import DATA_DIR_ENV, MIN_TEST, DataError, Dataset, corrupt, root_of, too_few
 from bnviz.data.provenance import file_provenance
 
 MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -127,7 +126,7 @@ def read_idx(path: Path, magic: int) -> torch.Tensor:
     return torch.frombuffer(buf, dtype=torch.uint8).view(dims)
 
 
-def mnist_file(raw: Path, stem: str) -> Optional[Path]:
+def mnist_file(raw: Path, stem: str) -> Path | None:
     """The file to read for stem: uncompressed preferred (faster, and what torchvision reads)."""
     for p in (raw / stem, raw / f"{stem}.gz"):
         if p.is_file():

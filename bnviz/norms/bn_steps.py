@@ -15,7 +15,6 @@ from torch import Tensor
 from bnviz.norms.bn_fused import bessel, count_per_channel, inference_affine, per_channel, reduce_dims
 
 
-
 @dataclass(frozen=True)
 class ForwardSteps:
     r"""Every quantity of Algorithm 1 for one mini-batch (per-channel values have shape ``(C,)``)."""

@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from bnviz.data import Dataset
 from bnviz.experiments import lr_sweep, spec
-from bnviz.views import records
 from bnviz.runs.cache import Scan
 from bnviz.train.config import TrainConfig
-from bnviz.data import Dataset
 from bnviz.train.models import MODELS
 from bnviz.train.trainer import RunInfo, run_info, train
+from bnviz.views import records
 
 ARMS = (("no BN", "none"), ("BN", "bnviz"))  # (arm label used across bnviz, TrainConfig.norm)
 

@@ -117,7 +117,7 @@ class ConfigLock:
         self.path, self.fd = Path(path), fd
 
     @classmethod
-    def acquire(cls, path: Path, wait: float = 0.0) -> "ConfigLock | None":
+    def acquire(cls, path: Path, wait: float = 0.0) -> ConfigLock | None:
         """The lock, or None if another process holds it (after trying for ``wait`` seconds).
         Adopts the lock a launcher handed down in ``$BNVIZ_RUN_LOCK_FD`` if it is this file's."""
         path = Path(path)

@@ -25,11 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bnviz.runs import cache, owner
 from bnviz import data
-from bnviz.runs import worker
-from bnviz.runs.version import code_version
 from bnviz.experiments import Experiment
+from bnviz.runs import cache, owner, worker
+from bnviz.runs.version import code_version
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
 # A run's batch order and records grow with its length: 10 million steps is 200 times the
@@ -305,7 +304,7 @@ def _land(result: dict, path: Path, progress: _Progress, state: list[dict]) -> N
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _data_fields(p: data.Provenance) -> dict:

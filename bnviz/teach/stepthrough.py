@@ -135,7 +135,7 @@ class Walk:
         """max |paper − autograd| for one gradient of :class:`~bnviz.norms.bn_steps.BackwardSteps`."""
         return (getattr(self.bwd, name) - self.autograd[name]).abs().max().item()
 
-    def check(self, name: str) -> "Check":
+    def check(self, name: str) -> Check:
         """The paper's gradient ``name`` against autograd's, within float64 rounding for its terms."""
         return make_check(f"{GRAD_NAMES[name]}, the paper's equation vs torch autograd", getattr(self.bwd, name),
                           self.autograd[name], rounding_scales(self)[name], self.fwd.m)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from bnviz.norms import make_norm
 from bnviz.data import LitPixels
+from bnviz.norms import make_norm
 
 # Std of the Gaussian weight init of the MNIST MLP. The paper says only "small random Gaussian
 # values"; 0.01 leaves the sigmoid baseline stuck near chance for thousands of steps, while this

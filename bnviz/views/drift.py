@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-
 EARLY_FRACTION = 0.1  # "early": the first 10% of the run's steps
 
 

@@ -7,7 +7,6 @@ the verdicts and tables directly. Text here is written by bnviz, never taken fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import altair as alt
 import pandas as pd
@@ -76,7 +75,7 @@ class Verdicts:
 class Columns:
     """Blocks side by side, one per column."""
 
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,12 @@ class Toggle:
     """A switch between two views of the same data (e.g. the paper's axis range or the full range)."""
 
     label: str
-    on: tuple["Block", ...]
-    off: tuple["Block", ...]
+    on: tuple[Block, ...]
+    off: tuple[Block, ...]
     default: bool = True
 
 
-Block = Union[Text, Chart, Table, Download, Metrics, Verdicts, Columns, Toggle]
+Block = Text | Chart | Table | Download | Metrics | Verdicts | Columns | Toggle
 
 
 @dataclass(frozen=True)
