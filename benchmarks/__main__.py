@@ -1,6 +1,7 @@
 """python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,12 @@ def main(argv=None) -> int:
     table = harness.Table()
     if "layers" in only:
         from benchmarks import layers
+
         layers.run(table, args.quick)
     if only & {"mlp", "trainer", "memory", "fig1"}:
         from benchmarks import training
         from bnviz import data
+
         if "mlp" in only:
             training.run_mlp(table, args.quick)
         if "trainer" in only:
@@ -45,6 +48,7 @@ def main(argv=None) -> int:
         print("\n".join(training.run_memory(args.data_dir)))
     if "app" in only:
         from benchmarks import app
+
         print()
         print("\n".join(app.run(args.quick)))
     print(f"\n(all sections: {time.time() - t0:,.0f} s)")

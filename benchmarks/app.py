@@ -1,4 +1,5 @@
 """Benchmark 5: server-side time of each page's first render (warm caches) and a step-through control change."""
+
 from __future__ import annotations
 
 import statistics

@@ -3,6 +3,7 @@
 Interleaving (A, B, A, B, ...) means a background load or a clock change hits every contender
 alike, so the *ratio* is meaningful even on a busy laptop; absolute times are printed for context.
 """
+
 from __future__ import annotations
 
 import gc
@@ -59,8 +60,10 @@ def ratio_spread(times: dict[str, float], name: str, reference: str) -> str:
 
 
 def machine() -> str:
-    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
-            f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}"
+    )
 
 
 class Table:
@@ -72,10 +75,16 @@ class Table:
     def add(self, bench: str, times: dict[str, float], reference: str, unit: str = "us", target: str = "") -> None:
         scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
         for name, t in times.items():
-            ratio = "1.00 (ref)" if name == reference else f"{t / times[reference]:.2f}x{ratio_spread(times, name, reference)}"
+            ratio = (
+                "1.00 (ref)"
+                if name == reference
+                else f"{t / times[reference]:.2f}x{ratio_spread(times, name, reference)}"
+            )
             self.rows.append((bench, name, f"{t * scale:,.1f} {unit}", ratio, target if name != reference else ""))
 
     def markdown(self) -> str:
-        head = ("| benchmark | contender | median time | ratio (middle half of rounds) | target |\n"
-                "|---|---|---:|---:|---|\n")
+        head = (
+            "| benchmark | contender | median time | ratio (middle half of rounds) | target |\n"
+            "|---|---|---:|---:|---|\n"
+        )
         return head + "\n".join(f"| {' | '.join(r)} |" for r in self.rows)

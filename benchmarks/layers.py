@@ -1,4 +1,5 @@
 """Benchmark 1: one BN layer, train step (forward + backward) and inference, against torch's kernel."""
+
 from __future__ import annotations
 
 import torch
@@ -41,20 +42,24 @@ def contenders(shape: tuple[int, ...], dims: int, train: bool, compiled: bool):
         if not train:
             # The same fused kernel without the per-call guard check on the module (about 50 us here),
             # which a compiled network pays once per forward rather than once per layer.
-            mods["bnviz's Algorithm 2 math alone, torch.compile"] = _compiled_inference(getattr(layers, f"BatchNorm{dims}d")(c))
+            mods["bnviz's Algorithm 2 math alone, torch.compile"] = _compiled_inference(
+                getattr(layers, f"BatchNorm{dims}d")(c)
+            )
     out = {}
     for name, m in mods.items():
         if isinstance(m, nn.Module):
             m.train(train)
         if train:
-            out[name] = (lambda m=m: m(x).backward(dy))
+            out[name] = lambda m=m: m(x).backward(dy)
         else:
-            out[name] = (lambda m=m: _no_grad(m, x))
+            out[name] = lambda m=m: _no_grad(m, x)
     return out
 
 
 def _compiled_inference(layer: nn.Module):
-    inference = torch.compile(lambda x, *stats: scale_shift(x, *(per_channel(t, x) for t in inference_affine(*stats, layer.eps))))
+    inference = torch.compile(
+        lambda x, *stats: scale_shift(x, *(per_channel(t, x) for t in inference_affine(*stats, layer.eps)))
+    )
     stats = (layer.weight, layer.bias, layer.running_mean, layer.running_var)
     return lambda x: inference(x, *stats)
 
@@ -73,4 +78,6 @@ def run(table: Table, quick: bool = False, compiled: bool = True) -> None:
             mode = "train step (fwd+bwd)" if train else "inference (eval)"
             times = compare(contenders(shape, dims, train, compiled and big), inner=inner, repeats=repeats)
             target = "<= 1.00x" if big else "as low as the design allows"
-            table.add(f"BatchNorm{dims}d {mode}, {label}", times, "torch.nn (native kernel)", "ms" if big else "us", target)
+            table.add(
+                f"BatchNorm{dims}d {mode}, {label}", times, "torch.nn (native kernel)", "ms" if big else "us", target
+            )

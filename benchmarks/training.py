@@ -1,4 +1,5 @@
 """Benchmarks 2-4: the MLP training step, the trainer's probe overhead, memory, and a whole mnist-fig1 run."""
+
 from __future__ import annotations
 
 import os
@@ -49,13 +50,17 @@ def mlp_step(norm: str, compiled: bool, x, y):
 def run_mlp(table: Table, quick: bool) -> None:
     x = (torch.rand(60, 784) > 0.5).float()
     y = torch.randint(0, 10, (60,))
-    times = compare({
-        "torch BN, eager": mlp_step("torch", False, x, y),
-        "bnviz BN, eager": mlp_step("bnviz", False, x, y),
-        "bnviz BN, torch.compile (mnist-fig1's BN arm)": mlp_step("bnviz", True, x, y),
-        "torch BN, torch.compile": mlp_step("torch", True, x, y),
-        "no BN, eager (mnist-fig1's plain arm)": mlp_step("none", False, x, y),
-    }, inner=100 if quick else 300, repeats=7 if quick else 15)
+    times = compare(
+        {
+            "torch BN, eager": mlp_step("torch", False, x, y),
+            "bnviz BN, eager": mlp_step("bnviz", False, x, y),
+            "bnviz BN, torch.compile (mnist-fig1's BN arm)": mlp_step("bnviz", True, x, y),
+            "torch BN, torch.compile": mlp_step("torch", True, x, y),
+            "no BN, eager (mnist-fig1's plain arm)": mlp_step("none", False, x, y),
+        },
+        inner=100 if quick else 300,
+        repeats=7 if quick else 15,
+    )
     table.add("MNIST MLP training step (batch 60)", times, "torch BN, eager", "us", "<= 1.05x")
 
 
@@ -77,10 +82,15 @@ def bare_loop(config: TrainConfig, data) -> None:
 def run_trainer(table: Table, data, quick: bool) -> None:
     steps = 1000 if quick else 3000
     config = spec.MNIST.replace(norm="bnviz", steps=steps)  # probes and evals every 500, early probes
-    times = compare({
-        "bare loop": lambda: bare_loop(config, data),
-        "bnviz.trainer.train, all probes and metrics": lambda: list(train(config, data)),
-    }, inner=1, repeats=3 if quick else 5, warmup=1)
+    times = compare(
+        {
+            "bare loop": lambda: bare_loop(config, data),
+            "bnviz.trainer.train, all probes and metrics": lambda: list(train(config, data)),
+        },
+        inner=1,
+        repeats=3 if quick else 5,
+        warmup=1,
+    )
     table.add(f"Trainer overhead ({steps} MLP steps, BN, probes/evals every 500)", times, "bare loop", "s", "<= 1.10x")
 
 
@@ -88,23 +98,35 @@ def peak_rss_mb(code: str) -> float:
     """Peak resident memory of a fresh Python running ``code`` (VmHWM: unlike ru_maxrss it starts
     afresh at exec, so the benchmark's own memory does not leak into the number)."""
     probe = "\nprint([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
-    out = subprocess.run([sys.executable, "-c", code + probe], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code + probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
     return int(out.stdout.split()[-1]) / 1024
 
 
 def run_memory(data_dir: str | None) -> list[str]:
     base = peak_rss_mb("import torch")
     run = "import torch; torch.set_num_threads(1)\nfrom bnviz.experiments import spec; from bnviz.train.trainer import train\n"
-    floor = peak_rss_mb(run + "from bnviz.data import synthetic\n"
-                        "c = spec.MNIST.replace(norm='bnviz', dataset='synthetic-mnist', steps=2000)\n"
-                        "list(train(c, synthetic('synthetic-mnist', 200, 200)))")
-    whole = peak_rss_mb(run + f"c = spec.MNIST.replace(norm='bnviz', steps=2000)\nlist(train(c, data_dir={data_dir!r}))")
-    return [f"- peak RSS, `import torch` alone: {base:.0f} MB",
-            f"- peak RSS, the same 2,000-step BN run on 200 synthetic images (torch, model, probes, evals; "
-            f"no dataset to speak of): {floor:.0f} MB",
-            f"- peak RSS, a 2,000-step BN MNIST run over the whole dataset (load, train, probes, evals): {whole:.0f} MB "
-            f"(target 250 MB; {whole - floor:.0f} MB above the run without data: MNIST as uint8 is 55 MB)"]
+    floor = peak_rss_mb(
+        run + "from bnviz.data import synthetic\n"
+        "c = spec.MNIST.replace(norm='bnviz', dataset='synthetic-mnist', steps=2000)\n"
+        "list(train(c, synthetic('synthetic-mnist', 200, 200)))"
+    )
+    whole = peak_rss_mb(
+        run + f"c = spec.MNIST.replace(norm='bnviz', steps=2000)\nlist(train(c, data_dir={data_dir!r}))"
+    )
+    return [
+        f"- peak RSS, `import torch` alone: {base:.0f} MB",
+        f"- peak RSS, the same 2,000-step BN run on 200 synthetic images (torch, model, probes, evals; "
+        f"no dataset to speak of): {floor:.0f} MB",
+        f"- peak RSS, a 2,000-step BN MNIST run over the whole dataset (load, train, probes, evals): {whole:.0f} MB "
+        f"(target 250 MB; {whole - floor:.0f} MB above the run without data: MNIST as uint8 is 55 MB)",
+    ]
 
 
 def run_fig1(table: Table, data_dir: str | None, quick: bool) -> None:
@@ -116,5 +138,10 @@ def run_fig1(table: Table, data_dir: str | None, quick: bool) -> None:
             t0 = time.perf_counter()
             run_experiment(exp, data_dir=data_dir, cache_dir=tmp, workers=workers)
             times[label] = time.perf_counter() - t0
-    table.add(f"mnist-fig1, both arms, 1 seed, {steps:,} steps each (wall time)", times,
-              "arms one after the other", "s", "< 60 s" if not quick else "(scaled down: --quick)")
+    table.add(
+        f"mnist-fig1, both arms, 1 seed, {steps:,} steps each (wall time)",
+        times,
+        "arms one after the other",
+        "s",
+        "< 60 s" if not quick else "(scaled down: --quick)",
+    )

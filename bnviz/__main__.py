@@ -1,4 +1,5 @@
 """``python -m bnviz``; see :mod:`bnviz.cli`."""
+
 import sys
 
 from bnviz.cli import main

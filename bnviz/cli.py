@@ -2,6 +2,7 @@
 
 Every failure a user can cause ends in one line on stderr and a non-zero exit, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -127,7 +128,9 @@ def _printer(total_steps: int):
         if now - last[0] < (0.5 if sys.stderr.isatty() else 10.0) and done < total_steps:
             return
         last[0] = now
-        runs = " ".join(f"[{s['arm']} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running")
+        runs = " ".join(
+            f"[{s['arm']} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running"
+        )
         line = f"{100 * done / total_steps:5.1f}% {runs}"
         end = "\r" if sys.stderr.isatty() else "\n"
         print(line[:160].ljust(160) if end == "\r" else line, end=end, file=sys.stderr, flush=True)
@@ -149,8 +152,15 @@ def cmd_run(args, argv) -> int:
     total = sum(cfg.steps for _, _, cfg in exp.runs())
     print(f"{exp.name}: {len(exp.runs())} runs, {exp.steps} steps each, key {exp.key()}", file=sys.stderr)
     # a second process for this config is refused by the runner (it holds the config's lock)
-    result = run_experiment(exp, data_dir=args.data_dir, cache_dir=cache_dir, command=command,
-                            workers=args.workers, on_progress=_printer(total), args=list(argv))
+    result = run_experiment(
+        exp,
+        data_dir=args.data_dir,
+        cache_dir=cache_dir,
+        command=command,
+        workers=args.workers,
+        on_progress=_printer(total),
+        args=list(argv),
+    )
     print(file=sys.stderr)
     print(json.dumps(summary(result), indent=2))
     return 0
@@ -164,7 +174,9 @@ def cmd_summary(args) -> int:
         if args.steps is None and args.seeds is None and not args.synthetic and found:
             result = found[0][1]  # the newest cached config of this experiment
         else:
-            return _fail(f"no finished result for {exp.name} with this config in the cache; run: python -m bnviz run {exp.name}")
+            return _fail(
+                f"no finished result for {exp.name} with this config in the cache; run: python -m bnviz run {exp.name}"
+            )
     print(json.dumps(summary(result), indent=2))
     return 0
 

@@ -1,5 +1,6 @@
 """Draw the sections an experiment's ``analyze`` returns (:mod:`bnviz.views.sections`): the one place
 that turns them into Streamlit calls, so every experiment looks and exports alike."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -32,7 +33,9 @@ def _block(b, key: str) -> None:
     elif isinstance(b, S.Table):
         config = {c: st.column_config.NumberColumn(c, format="percent") for c in b.percent}
         st.dataframe(b.df, hide_index=True, column_config=config)
-        csv_download(b.csv if b.csv is not None else b.df, f"{b.csv_name or 'table'}.csv", b.csv_label, key=f"csv-{key}")
+        csv_download(
+            b.csv if b.csv is not None else b.df, f"{b.csv_name or 'table'}.csv", b.csv_label, key=f"csv-{key}"
+        )
     elif isinstance(b, S.Download):
         csv_download(b.csv, f"{b.csv_name}.csv", b.csv_label, key=f"csv-{key}")
     elif isinstance(b, S.Metrics):

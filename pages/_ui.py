@@ -1,4 +1,5 @@
 """Streamlit helpers shared by the pages (not a page: app.py does not list it)."""
+
 from __future__ import annotations
 
 import re
@@ -22,10 +23,12 @@ PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's rou
 def router():
     """Page config, navigation and sidebar settings: everything app.py draws around a page.
     Returns the st.navigation page to run."""
-    st.set_page_config(page_title="bnviz: Batch Normalization, step by step", page_icon=":material/bar_chart:",
-                       layout="wide")
-    page = st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
-                          for i, (path, title, icon) in enumerate(PAGES)])
+    st.set_page_config(
+        page_title="bnviz: Batch Normalization, step by step", page_icon=":material/bar_chart:", layout="wide"
+    )
+    page = st.navigation(
+        [st.Page(path, title=title, icon=icon, default=(i == 0)) for i, (path, title, icon) in enumerate(PAGES)]
+    )
     sidebar_settings()
     st.sidebar.caption(
         "Ioffe & Szegedy (2015), *Batch Normalization: Accelerating Deep Network Training by Reducing "
@@ -94,22 +97,37 @@ def data_badge(label: str, source: str) -> None:
     """Say where numbers come from, every time: official, a non-official copy, or synthetic."""
     if source == "synthetic":
         label = literal(label)  # read from a file: shown as written, never as Markdown
-        st.warning(f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.", icon=":material/science:")
+        st.warning(
+            f"**Synthetic data** ({label}): shapes like the real dataset, numbers mean nothing about it.",
+            icon=":material/science:",
+        )
     elif source == "non-official":
         # the label already says so ("<dataset>, files differ from the official release": bnviz.data)
-        st.info(f"**Data:** {literal(label)}. Its numbers are not those of the official dataset.", icon=":material/info:")
+        st.info(
+            f"**Data:** {literal(label)}. Its numbers are not those of the official dataset.", icon=":material/info:"
+        )
     else:
         st.caption(f"Data: {literal(label)}")
 
 
 def csv_download(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
-    st.download_button(label, df.to_csv(index=False).encode(), file_name=filename, mime="text/csv",
-                       key=key or f"csv-{filename}", icon=":material/download:")
+    st.download_button(
+        label,
+        df.to_csv(index=False).encode(),
+        file_name=filename,
+        mime="text/csv",
+        key=key or f"csv-{filename}",
+        icon=":material/download:",
+    )
 
 
 def sidebar_settings() -> None:
     """The data folder, set once for every page."""
     default = str(data.default_data_dir().resolve())
-    st.sidebar.text_input("Data folder", value=default, key="data_dir",
-                          help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
-                               f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.")
+    st.sidebar.text_input(
+        "Data folder",
+        value=default,
+        key="data_dir",
+        help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
+        f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.",
+    )

@@ -1,4 +1,5 @@
 """Activations while training: every layer's input distribution, with and without BN (Figure 1(b,c))."""
+
 from pathlib import Path
 
 import streamlit as st
@@ -31,34 +32,59 @@ def live_controls() -> tuple[dict, bool]:
     keep = dict(persist_state="session")  # survive a switch to the cached source or to another page
     with st.container(border=True):
         top, middle = st.columns([2.4, 0.8, 1.1]), st.columns([1.4, 2.1])
-        model = top[0].selectbox("Model", list(live.CHOICES), format_func=lambda m: live.CHOICES[m].label,
-                                 key="act_model", **keep)
+        model = top[0].selectbox(
+            "Model", list(live.CHOICES), format_func=lambda m: live.CHOICES[m].label, key="act_model", **keep
+        )
         choice = live.CHOICES[model]
         seed = top[1].number_input("Seed", 0, 9999, 0, key="act_seed", **keep)
-        steps = top[2].number_input("Steps", choice.min_steps, choice.max_steps, choice.steps, step=choice.min_steps,
-                                    key=f"act_steps_{model}", help=f"{choice.min_steps:,} to {choice.max_steps:,}", **keep)
+        steps = top[2].number_input(
+            "Steps",
+            choice.min_steps,
+            choice.max_steps,
+            choice.steps,
+            step=choice.min_steps,
+            key=f"act_steps_{model}",
+            help=f"{choice.min_steps:,} to {choice.max_steps:,}",
+            **keep,
+        )
         init_std = None
         if model == "mlp":
             init_std = middle[0].segmented_control(
-                "Init std", live.INIT_STDS, default=choice.base.init_std, required=True, key="act_std", **keep,
+                "Init std",
+                live.INIT_STDS,
+                default=choice.base.init_std,
+                required=True,
+                key="act_std",
+                **keep,
                 help="Std of the Gaussian initial weights. With 0.01 the network without BN sits on a plateau "
-                     "near chance for thousands of steps; with BN it does not.")
+                "near chance for thousands of steps; with BN it does not.",
+            )
         else:
             middle[0].caption("Init: torch's default (Kaiming-uniform)")
         lr = middle[1].select_slider("Learning rate", choice.lrs, value=choice.base.lr, key=f"act_lr_{model}", **keep)
         real = _ui.real_data_available(choice.dataset)
-        synthetic = st.toggle("Synthetic stand-in data (no download needed)", value=not real,
-                              key=f"act_synth_{model}", **keep)
+        synthetic = st.toggle(
+            "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **keep
+        )
         if model == "cnn":
-            st.warning(f"The CNN is slow on a CPU: expect minutes per 100 steps, and Pause or Stop to answer only after "
-                       f"the current {live.probe_interval(model, int(steps))} steps. Test accuracy uses the first "
-                       f"{choice.test_size:,} test images.")
+            st.warning(
+                f"The CNN is slow on a CPU: expect minutes per 100 steps, and Pause or Stop to answer only after "
+                f"the current {live.probe_interval(model, int(steps))} steps. Test accuracy uses the first "
+                f"{choice.test_size:,} test images."
+            )
         if not (synthetic or real):
-            st.info(f"No {choice.dataset.upper()} files in {_ui.data_dir()}: download them with "
-                    f"`python -m bnviz download {choice.dataset} --data-dir {_ui.data_dir()}`, set the data folder "
-                    "in the sidebar, or switch on synthetic data to train on a stand-in.")
-        start = st.button("Start training", type="primary", icon=":material/play_arrow:", key="act_start",
-                          disabled=not (synthetic or real))
+            st.info(
+                f"No {choice.dataset.upper()} files in {_ui.data_dir()}: download them with "
+                f"`python -m bnviz download {choice.dataset} --data-dir {_ui.data_dir()}`, set the data folder "
+                "in the sidebar, or switch on synthetic data to train on a stand-in."
+            )
+        start = st.button(
+            "Start training",
+            type="primary",
+            icon=":material/play_arrow:",
+            key="act_start",
+            disabled=not (synthetic or real),
+        )
     return dict(model=model, seed=int(seed), steps=int(steps), lr=lr, init_std=init_std, synthetic=synthetic), start
 
 
@@ -84,11 +110,16 @@ def live_panel() -> None:
     lc: live.LiveComparison = st.session_state[LIVE]
     bar, pause, stop = st.columns([5, 1.3, 1.3], vertical_alignment="bottom")
     if lc.state in ("running", "paused") and pause.button(
-            "Pause" if lc.running else "Resume", key="act_pause", width="stretch",
-            icon=":material/pause:" if lc.running else ":material/play_arrow:"):
+        "Pause" if lc.running else "Resume",
+        key="act_pause",
+        width="stretch",
+        icon=":material/pause:" if lc.running else ":material/play_arrow:",
+    ):
         (lc.pause if lc.running else lc.resume)()
         st.rerun()  # a full rerun registers this fragment again, with or without its timer
-    if lc.state in ("running", "paused") and stop.button("Stop", key="act_stop", width="stretch", icon=":material/stop:"):
+    if lc.state in ("running", "paused") and stop.button(
+        "Stop", key="act_stop", width="stretch", icon=":material/stop:"
+    ):
         lc.stop()
         st.rerun()
     steps = " · ".join(f"{r['arm']}: step {r['step']:,} of {r['steps']:,}" for r in lc.runs)
@@ -99,10 +130,20 @@ def live_panel() -> None:
         st.warning("Stopped by you: the charts show what was trained before the stop.", icon=":material/stop_circle:")
     for run in lc.runs:
         if run["status"] == "diverged":
-            st.error(f"{_ui.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate.")
+            st.error(
+                f"{_ui.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate."
+            )
     _ui.data_badge(lc.info.data_label, lc.info.data_source)
-    draw(lc.runs, lc.runs, lc.info.activation, lc.info.hist_edges, "live", running=lc.running,
-         accuracy_note=f"on {lc.test_examples:,} test examples", run_id=f"live-{st.session_state.get(LIVE_COUNT, 0)}")
+    draw(
+        lc.runs,
+        lc.runs,
+        lc.info.activation,
+        lc.info.hist_edges,
+        "live",
+        running=lc.running,
+        accuracy_note=f"on {lc.test_examples:,} test examples",
+        run_id=f"live-{st.session_state.get(LIVE_COUNT, 0)}",
+    )
     # Train after drawing: Streamlit greys out what a run has not redrawn yet, so this keeps the page crisp.
     was_running = lc.running
     lc.advance(BUDGET)
@@ -123,8 +164,14 @@ def step_slider(steps: list[int], key: str, running: bool, run_id: str) -> int:
     slider, toggle = st.columns([4, 1.4], vertical_alignment="bottom") if running else (st.container(), None)
     # Following re-creates a disabled slider at the newest step on every rerun, instead of writing the step into a
     # keyed slider's state: a timer rerun can carry the browser's older value and would undo that write.
-    if toggle and toggle.toggle("Follow training", value=True, help="Show the newest step as it arrives", key=f"{key}-follow",
-                                on_change=st.session_state.pop, args=(key, None)):
+    if toggle and toggle.toggle(
+        "Follow training",
+        value=True,
+        help="Show the newest step as it arrives",
+        key=f"{key}-follow",
+        on_change=st.session_state.pop,
+        args=(key, None),
+    ):
         return slider.select_slider("Training step", steps, value=steps[-1], disabled=True, **options)
     if st.session_state.get(key) not in steps:
         st.session_state[key] = steps[-1]
@@ -136,30 +183,52 @@ def mode_control(runs: list[dict], key: str) -> str:
     averages (eval mode); results cached before training-mode probes have only the second."""
     modes = probe_modes.recorded_modes(runs)
     if modes == (probe_modes.EVAL,):
-        st.info("This result was recorded before bnviz probed the BN network in training mode: its BN charts show "
-                "eval mode (BN's running averages), not the network as it trains. Train it again for both views.",
-                icon=":material/history:")
+        st.info(
+            "This result was recorded before bnviz probed the BN network in training mode: its BN charts show "
+            "eval mode (BN's running averages), not the network as it trains. Train it again for both views.",
+            icon=":material/history:",
+        )
         return probe_modes.EVAL
-    mode = st.segmented_control("BN normalizes the probe batch with", modes, format_func=probe_modes.LABELS.get,
-                                default=probe_modes.TRAIN, required=True, key=f"act_mode_{key}")
-    st.caption("Training mode is the network that learns (the paper's $N^{tr}_{\\mathrm{BN}}$): each BN layer uses the probe batch's "
-               "own mean and variance, and the probe moves nothing. Eval mode uses the running averages, as at "
-               "inference; they trail the weights (momentum 0.1 from mean 0, variance 1), so early in training the "
-               "two views differ most.")
+    mode = st.segmented_control(
+        "BN normalizes the probe batch with",
+        modes,
+        format_func=probe_modes.LABELS.get,
+        default=probe_modes.TRAIN,
+        required=True,
+        key=f"act_mode_{key}",
+    )
+    st.caption(
+        "Training mode is the network that learns (the paper's $N^{tr}_{\\mathrm{BN}}$): each BN layer uses the probe batch's "
+        "own mean and variance, and the probe moves nothing. Eval mode uses the running averages, as at "
+        "inference; they trail the weights (momentum 0.1 from mean 0, variance 1), so early in training the "
+        "two views differ most."
+    )
     return mode
 
 
 def figure_title(model: str, last: str, nonlinearity: str) -> tuple[str, str]:
     """The Figure 1(b,c) section's heading, and how this model relates to the paper's figure."""
     if model == "mlp":
-        return (f"Figure 1(b,c): one {nonlinearity}'s input in {last}, the last hidden layer",
-                "The paper draws this for the same network on MNIST over 50,000 steps.")
-    return (f"Figure 1(b,c)'s measurement on the CNN: one {nonlinearity}'s input in {last}",
-            "The paper's Figure 1 is the MNIST network only; this applies its measurement to the CNN.")
+        return (
+            f"Figure 1(b,c): one {nonlinearity}'s input in {last}, the last hidden layer",
+            "The paper draws this for the same network on MNIST over 50,000 steps.",
+        )
+    return (
+        f"Figure 1(b,c)'s measurement on the CNN: one {nonlinearity}'s input in {last}",
+        "The paper's Figure 1 is the MNIST network only; this applies its measurement to the CNN.",
+    )
 
 
-def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[float], key: str,
-         running: bool = False, accuracy_note: str = "", run_id: str = "") -> None:
+def draw(
+    runs: list[dict],
+    curve_runs: list[dict],
+    activation: str,
+    edges: list[float],
+    key: str,
+    running: bool = False,
+    accuracy_note: str = "",
+    run_id: str = "",
+) -> None:
     """The page's views of runs of one seed (``curve_runs`` may hold more seeds, for the bands)."""
     steps = live.slider_steps(runs)
     layers = records.layer_names(runs[0]["records"])
@@ -167,7 +236,11 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
         st.info("No probe yet: the first histograms appear with the first record (step 0).")
         return
     # While training, download buttons would point at data replaced every second: offer them when it stops.
-    csv = (lambda *a: None) if running else (lambda df, name, label: _ui.csv_download(df, name, label, key=f"{key}-{name}"))
+    csv = (
+        (lambda *a: None)
+        if running
+        else (lambda df, name, label: _ui.csv_download(df, name, label, key=f"{key}-{name}"))
+    )
     nonlinearity = "sigmoid" if activation == "sigmoid" else "ReLU"
     config = runs[0]["config"]
     mode = mode_control(runs, key)
@@ -182,20 +255,33 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     cols = st.columns(len(layers) if len(layers) <= 3 else 2)
     for i, name in enumerate(layers):
         with cols[i % len(cols)]:
-            st.markdown(f"**{_ui.literal(name)}** at step {step:,}")  # not a Vega title: Streamlit's "fit" sizing clips those
+            st.markdown(
+                f"**{_ui.literal(name)}** at step {step:,}"
+            )  # not a Vega title: Streamlit's "fit" sizing clips those
             chart = charts.histogram(records.histogram(runs, name, step, edges), x_title=f"Input to the {nonlinearity}")
             st.altair_chart(charts.fit_width(chart).configure_legend(orient="bottom"), width="stretch")
             share = saturated.get(name, {})
-            st.caption(f"{what}: " + " · ".join(f":{norm_text_color(norms.get(arm, ''))}[{_ui.literal(arm)} {share[arm]:.0%}]"
-                                                for arm in norms if arm in share))
+            st.caption(
+                f"{what}: "
+                + " · ".join(
+                    f":{norm_text_color(norms.get(arm, ''))}[{_ui.literal(arm)} {share[arm]:.0%}]"
+                    for arm in norms
+                    if arm in share
+                )
+            )
     gap = {m: live.saturation_at(d, step) for m, d in both_modes.items()}
-    gaps = [f"{name} {gap['train'][name]['BN']:.0%} / {gap['eval'][name]['BN']:.0%}" for name in layers
-            if len(gap) == 2 and all("BN" in g.get(name, {}) for g in gap.values())]
+    gaps = [
+        f"{name} {gap['train'][name]['BN']:.0%} / {gap['eval'][name]['BN']:.0%}"
+        for name in layers
+        if len(gap) == 2 and all("BN" in g.get(name, {}) for g in gap.values())
+    ]
     if gaps:
         st.caption(f"BN {what.lower()} at step {step:,}, training mode / eval mode: " + " · ".join(gaps))
-    st.caption(f"Each histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
-               f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}). Values beyond "
-               f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bar holds everything past it.")
+    st.caption(
+        f"Each histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
+        f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}). Values beyond "
+        f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bar holds everything past it."
+    )
     csv(live.histograms_at(runs, layers, step, edges), f"histograms_step{step}.csv", "CSV: these histograms")
 
     last = layers[-1]
@@ -215,16 +301,21 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
         if x_hat.empty:
             st.caption("x̂, the BN unit before γ and β, was not recorded for this result.")
         else:
-            chart = probe_charts.x_hat_bands(x_hat, f"BN: unit {config['probe_unit']} before and after γ, β",
-                                             f"Input to the {nonlinearity}")
+            chart = probe_charts.x_hat_bands(
+                x_hat, f"BN: unit {config['probe_unit']} before and after γ, β", f"Input to the {nonlinearity}"
+            )
             chart = charts.fit_width(probe_charts.with_x_domain(chart, x_domain)).configure_legend(orient="bottom")
             st.altair_chart(chart, width="stretch")
-            st.caption("x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
-                       "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
-                       "median ≈ 0 and its band ≈ ±1 by construction; y moves only as γ and β learn.")
+            st.caption(
+                "x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
+                "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
+                "median ≈ 0 and its band ≈ ±1 by construction; y moves only as γ and β learn."
+            )
     with right:
-        st.markdown(f"**How far it moved**: the median and the 15–85th percentile band over the first "
-                    f"{drift.EARLY_FRACTION:.0%} of the steps {'so far ' if running else ''}and after")
+        st.markdown(
+            f"**How far it moved**: the median and the 15–85th percentile band over the first "
+            f"{drift.EARLY_FRACTION:.0%} of the steps {'so far ' if running else ''}and after"
+        )
         both = pct[pct["step"] <= steps[-1]]  # a live arm one probe ahead would not compare with the other
         st.markdown("\n".join(f"- {sentence}" for sentence in drift.sentences(both)))
     csv(pct, f"percentiles_{last}.csv", "CSV: percentiles")
@@ -234,15 +325,21 @@ def draw(runs: list[dict], curve_runs: list[dict], activation: str, edges: list[
     top, bottom = st.columns(2), st.columns(2)
     top[0].altair_chart(charts.fit_width(charts.saturation(stats, activation)), width="stretch")
     title = f"Test accuracy {accuracy_note}".strip()
-    top[1].altair_chart(charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), title=title)), width="stretch")
+    top[1].altair_chart(
+        charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), title=title)), width="stretch"
+    )
     bottom[0].altair_chart(charts.fit_width(charts.loss(records.band(curves, "train_loss"))), width="stretch")
     bottom[1].altair_chart(charts.fit_width(probe_charts.grad_norms(stats)), width="stretch")
-    st.caption("Gradient norm: of each layer's weights (the layer before its nonlinearity), on the mini-batch trained "
-               "at that step, on a log scale.")
+    st.caption(
+        "Gradient norm: of each layer's weights (the layer before its nonlinearity), on the mini-batch trained "
+        "at that step, on a log scale."
+    )
     seeds = len({r["seed"] for r in curve_runs})
     if seeds > 1:
-        st.caption(f"Accuracy and loss: mean over {seeds} seeds, the band spans the lowest and highest seed. "
-                   "The other charts show the chosen seed.")
+        st.caption(
+            f"Accuracy and loss: mean over {seeds} seeds, the band spans the lowest and highest seed. "
+            "The other charts show the chosen seed."
+        )
     csv(stats, "layer_stats.csv", "CSV: saturation, mean, std and gradient norm per layer")
     csv(curves, "curves.csv", "CSV: accuracy and loss")
     if running:
@@ -264,7 +361,9 @@ def cached_runs(path: str, mtime_ns: int) -> list[dict]:
 def cached_entries() -> tuple[list[dict], list[str]]:
     folder = _ui.cache_dir()
     # Progress files change every second while an experiment runs; they are not results, so they are not in the key.
-    files = [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(".progress.json")] if folder.is_dir() else []
+    files = (
+        [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(".progress.json")] if folder.is_dir() else []
+    )
     return cached_index(str(folder), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
 
 
@@ -273,7 +372,9 @@ def cached_controls(entries: list[dict]) -> tuple[dict, int]:
     labels = {e["label"]: e for e in entries}
     # Open on the paper's MNIST run (the newest one) rather than whatever was cached last.
     first = next((i for i, e in enumerate(entries) if e["experiment"] == PAPER_RUN), 0)
-    entry = labels[c[0].selectbox("Cached result", list(labels), index=first, key="act_result", persist_state="session")]
+    entry = labels[
+        c[0].selectbox("Cached result", list(labels), index=first, key="act_result", persist_state="session")
+    ]
     seed = c[1].selectbox("Seed", entry["seeds"], key=f"act_seed_{entry['path']}", persist_state="session")
     return entry, seed
 
@@ -283,8 +384,10 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
         with st.expander(f"{len(problems)} cache file(s) ignored"):
             st.write("\n".join(f"- {p}" for p in problems))
     if not entries:
-        st.info(f"No cached run with histograms in {_ui.cache_dir()}. Train one with `python -m bnviz run mnist-fig1` "
-                "(or `--synthetic --steps 2000` for a quick one), or choose **Train live** above.")
+        st.info(
+            f"No cached run with histograms in {_ui.cache_dir()}. Train one with `python -m bnviz run mnist-fig1` "
+            "(or `--synthetic --steps 2000` for a quick one), or choose **Train live** above."
+        )
         return
     entry, seed = cached_controls(entries)
     try:
@@ -293,14 +396,27 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
         st.error(f"Cannot read this result ({_ui.literal(str(e))}). Choose another one, or train it again.")
         return
     _ui.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
-    draw([r for r in runs if r["seed"] == seed], runs, entry["activation"], probes.hist_edges(), "cached",
-         run_id=entry["path"])
+    draw(
+        [r for r in runs if r["seed"] == seed],
+        runs,
+        entry["activation"],
+        probes.hist_edges(),
+        "cached",
+        run_id=entry["path"],
+    )
 
 
 entries, problems = cached_entries()
 default = SOURCES[1] if entries and LIVE not in st.session_state else SOURCES[0]
-source = st.segmented_control("Source", SOURCES, default=default, required=True, key="act_source",
-                              persist_state="session", label_visibility="collapsed")
+source = st.segmented_control(
+    "Source",
+    SOURCES,
+    default=default,
+    required=True,
+    key="act_source",
+    persist_state="session",
+    label_visibility="collapsed",
+)
 if source == SOURCES[0]:
     settings, start = live_controls()
     if start:

@@ -67,12 +67,17 @@ def batch_controls() -> torch.Tensor:
         except T.ToyBatchError as e:
             st.error(literal(f"{e} The steps below still use the last valid batch."), icon=":material/error:")
     with text:
-        st.text_area("One row per line; values separated by commas, spaces, tabs or semicolons "
-                     "(paste from a spreadsheet). Press Ctrl+Enter to apply.", key="alg_text", height=180,
-                     on_change=_on_paste)
+        st.text_area(
+            "One row per line; values separated by commas, spaces, tabs or semicolons "
+            "(paste from a spreadsheet). Press Ctrl+Enter to apply.",
+            key="alg_text",
+            height=180,
+            on_change=_on_paste,
+        )
     if ss.get("alg_paste_error"):
-        st.error(literal(f"{ss.alg_paste_error} The steps below still use the last valid batch."),
-                 icon=":material/error:")
+        st.error(
+            literal(f"{ss.alg_paste_error} The steps below still use the last valid batch."), icon=":material/error:"
+        )
     return ss.alg_batch
 
 
@@ -81,18 +86,27 @@ def typed_upstream_text(m: int, d: int) -> str:
     if "alg_dy_text" not in ss:
         start = S.upstream_gradient("random w", torch.zeros(m, d, dtype=torch.float64), ss.get("alg_seed", 0))
         ss.alg_dy_text = T.format_batch(start)
-    return st.text_area(f"∂ℓ/∂y: {m} rows of {d} values, like the batch", key="alg_dy_text", height=120,
-                        help="Try a single 1 and zeros elsewhere: the gradient of one output y_ik with "
-                             "respect to every input.")
+    return st.text_area(
+        f"∂ℓ/∂y: {m} rows of {d} values, like the batch",
+        key="alg_dy_text",
+        height=120,
+        help="Try a single 1 and zeros elsewhere: the gradient of one output y_ik with respect to every input.",
+    )
 
 
 def settings_controls(m: int, d: int) -> tuple[torch.Tensor, torch.Tensor, float, str, int, torch.Tensor | None] | None:
     """γ, β, ε, the loss (and a typed ∂ℓ/∂y) for the backward steps and K for Algorithm 2; None (and an error) if invalid."""
     g0, b0 = T.default_affine(d)
     affine = st.data_editor(S.feature_table({"γ": g0, "β": b0}), key=f"alg_affine_{d}", width="stretch")
-    eps = st.number_input("ε (added to σ²_B)", value=1e-5, format="%g", step=1e-3, key="alg_eps",
-                          persist_state="session",
-                          help="Try 0.1 or 1 with a constant column, or with a feature of tiny spread.")
+    eps = st.number_input(
+        "ε (added to σ²_B)",
+        value=1e-5,
+        format="%g",
+        step=1e-3,
+        key="alg_eps",
+        persist_state="session",
+        help="Try 0.1 or 1 with a constant column, or with a feature of tiny spread.",
+    )
     loss = st.selectbox("Loss for the backward steps", list(S.LOSSES), key="alg_loss", persist_state="session")
     typed_text = typed_upstream_text(m, d) if loss == S.TYPED_LOSS else None
     k = st.number_input("K training batches (Algorithm 2)", 2, 50, 5, key="alg_k", persist_state="session")
@@ -132,13 +146,21 @@ for warning in T.check_batch(x, eps):
 
 st.divider()
 ss.setdefault("alg_step", LABELS[0])
-st.segmented_control("Step", LABELS, key="alg_step", required=True, label_visibility="collapsed",
-                     persist_state="session", wrap=True)
+st.segmented_control(
+    "Step", LABELS, key="alg_step", required=True, label_visibility="collapsed", persist_state="session", wrap=True
+)
 i = LABELS.index(ss.alg_step)
 nav_prev, nav_next, nav_where = st.columns([1, 1, 4], vertical_alignment="center")
 nav_prev.button("Previous", on_click=_go, args=(-1,), disabled=i == 0, icon=":material/arrow_back:", width="stretch")
-nav_next.button("Next", on_click=_go, args=(1,), disabled=i == len(LABELS) - 1, icon=":material/arrow_forward:",
-                width="stretch", type="primary")
+nav_next.button(
+    "Next",
+    on_click=_go,
+    args=(1,),
+    disabled=i == len(LABELS) - 1,
+    icon=":material/arrow_forward:",
+    width="stretch",
+    type="primary",
+)
 nav_where.caption(f"Step {i + 1} of {len(STEPS)} · m = {x.shape[0]} rows, d = {x.shape[1]} features")
 step = STEPS[i]
 

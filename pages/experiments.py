@@ -3,6 +3,7 @@
 Generic over :data:`bnviz.experiments.REGISTRY`: each experiment gets a tab with its run panel and
 the sections its module's ``analyze`` returns. Adding an experiment touches no line here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,10 @@ NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
     """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
     found = cache.scan(Path(folder))
-    listing = {name: [describe.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
-               for name, entries in found.results.items()}
+    listing = {
+        name: [describe.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
+        for name, entries in found.results.items()
+    }
     return listing, found.problems
 
 
@@ -48,8 +51,10 @@ def _cached() -> tuple[dict, list]:
 def _provenance(meta: dict) -> None:
     data_badge(meta["label"], meta["source"])
     if meta["source"] == "non-official" and meta["dataset"] == "cifar10":
-        st.caption("This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "
-                   "official files give.")
+        st.caption(
+            "This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "
+            "official files give."
+        )
     st.caption(literal(meta["line"]))
     st.code(meta["command"], language="bash")
 
@@ -60,13 +65,17 @@ def _result(name: str, entries: list[dict]) -> None:
     if st.session_state.get(key) not in paths:
         st.session_state[key] = next((e["path"] for e in entries if e["default"]), paths[0])
     if len(entries) > 1:
-        st.selectbox("Cached result", paths, key=key, format_func=lambda p: next(e["choice"] for e in entries if e["path"] == p))
+        st.selectbox(
+            "Cached result", paths, key=key, format_func=lambda p: next(e["choice"] for e in entries if e["path"] == p)
+        )
     meta = next(e for e in entries if e["path"] == st.session_state[key])
     _provenance(meta)
     try:
         sections = _sections(meta["path"], meta["mtime_ns"])
     except Exception as e:  # a file that changed or broke after the scan: say so, never a traceback
-        st.warning(f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again.")
+        st.warning(
+            f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again."
+        )
         return
     draw(sections, f"{name}-{meta['key']}")
 
@@ -83,7 +92,10 @@ def _launch(name: str, key: str, args: list[str]) -> None:
         st.warning("This configuration is already training (see above); a second copy would only slow it down.")
         return
     st.session_state.setdefault("launched", {})[name] = (key, process.pid)
-    st.session_state["toast"] = ("Training started in the background; its progress shows at the top of this tab.", ":material/play_arrow:")
+    st.session_state["toast"] = (
+        "Training started in the background; its progress shows at the top of this tab.",
+        ":material/play_arrow:",
+    )
     st.rerun()
 
 
@@ -98,9 +110,16 @@ def _live(name: str, key: str, pid: int | None = None) -> None:
         return
     p, runs = job.progress or {}, (job.progress or {}).get("runs") or []
     note = f", {job.message}" if job.message else ""
-    st.progress(job.fraction(), text=literal(f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})"))
-    st.caption(literal(" · ".join(f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})"
-                                  for r in runs)))
+    st.progress(
+        job.fraction(), text=literal(f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
+    )
+    st.caption(
+        literal(
+            " · ".join(
+                f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})" for r in runs
+            )
+        )
+    )
     acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
         st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
@@ -127,8 +146,10 @@ def _just_launched(name: str) -> None:
     elif state == "none":
         log = jobs.log_path(cache_dir(), name, key)
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-        st.error(f"The training process ended before it reported any progress (log: {log.name} in the cache folder). "
-                 "Its last words are below; fix what they say and start it again.")
+        st.error(
+            f"The training process ended before it reported any progress (log: {log.name} in the cache folder). "
+            "Its last words are below; fix what they say and start it again."
+        )
         if tail:
             st.code("\n".join(tail), language=None)
 
@@ -142,26 +163,40 @@ def _job_panel(name: str) -> None:
             continue
         what = literal(describe.job_label(job.progress or {}))
         if job.state == "invalid":
-            st.warning(f"A progress file could not be read and is ignored: {literal(job.message)}. Dismiss it to clear it.")
+            st.warning(
+                f"A progress file could not be read and is ignored: {literal(job.message)}. Dismiss it to clear it."
+            )
         elif job.state == "stopped":
-            st.warning(f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
-                       "start it again to finish it.")
+            st.warning(
+                f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
+                "start it again to finish it."
+            )
         else:  # the first line only: the runner's message may carry a traceback, which belongs in the log
             log = jobs.log_path(cache_dir(), name, key)
-            where = f" The full story is in {log.name} in the cache folder." if log.exists() and job.state == "failed" else ""
+            where = (
+                f" The full story is in {log.name} in the cache folder."
+                if log.exists() and job.state == "failed"
+                else ""
+            )
             reason = literal((job.message or "no reason recorded").strip().splitlines()[0])
             st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
             fallback = (job.progress or {}).get("result_fallback")
             if fallback:
-                st.info("Its finished result could not be written to the cache folder and was saved here instead; "
-                        "move the file into the cache folder to use it:")
+                st.info(
+                    "Its finished result could not be written to the cache folder and was saved here instead; "
+                    "move the file into the cache folder to use it:"
+                )
                 st.code(str(fallback), language=None)
         args = jobs.rerun_args(job.progress or {}, str(data_dir().resolve())) if job.state != "invalid" else None
         row = st.container(horizontal=True)
         if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
             _launch(name, key, args)
-        if row.button("Dismiss", key=f"dismiss-{key}", icon=":material/close:",
-                      help="Forget this unfinished run: its progress file and log are deleted. Cached results stay."):
+        if row.button(
+            "Dismiss",
+            key=f"dismiss-{key}",
+            icon=":material/close:",
+            help="Forget this unfinished run: its progress file and log are deleted. Cached results stay.",
+        ):
             jobs.dismiss(name, key, cache_dir())
             st.rerun()
 
@@ -171,18 +206,26 @@ def _run_form(name: str) -> None:
     dataset = exp.arms[0].config.dataset
     real = data.available(dataset, data_dir())
     if not real:
-        st.info(f"The real {NAMES[dataset]} files are not in the data folder ({data_dir()}). Put them there in "
-                "torchvision's layout, point the sidebar's *Data folder* at them, or run "
-                f"`python -m bnviz download {dataset}`. Until then you can train on synthetic data of the same "
-                "shape, labelled as synthetic everywhere.")
+        st.info(
+            f"The real {NAMES[dataset]} files are not in the data folder ({data_dir()}). Put them there in "
+            "torchvision's layout, point the sidebar's *Data folder* at them, or run "
+            f"`python -m bnviz download {dataset}`. Until then you can train on synthetic data of the same "
+            "shape, labelled as synthetic everywhere."
+        )
     with st.form(f"run-{name}"):
         cols = st.columns(3)
         steps = cols[0].number_input("Training steps", 1, 200_000, exp.steps, step=100)
         n_seeds = cols[1].number_input("Seeds (0, 1, …)", 1, 5, len(exp.seeds))
-        options = (["real", "synthetic"] if real else ["synthetic"])
-        source = cols[2].radio("Data", options, format_func=lambda o: f"real {NAMES[dataset]}" if o == "real" else "synthetic (offline demo)")
-        st.caption(f"{len(exp.arms)} runs per seed; they train in their own process on every core and keep going "
-                   "while you browse other pages or reload.")
+        options = ["real", "synthetic"] if real else ["synthetic"]
+        source = cols[2].radio(
+            "Data",
+            options,
+            format_func=lambda o: f"real {NAMES[dataset]}" if o == "real" else "synthetic (offline demo)",
+        )
+        st.caption(
+            f"{len(exp.arms)} runs per seed; they train in their own process on every core and keep going "
+            "while you browse other pages or reload."
+        )
         go = st.form_submit_button("Run", type="primary", icon=":material/play_arrow:")
     if go:
         seeds = list(range(int(n_seeds)))
@@ -190,8 +233,13 @@ def _run_form(name: str) -> None:
         if jobs.status(name, target.key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
-            args = jobs.command(name, steps if steps != exp.steps else None, seeds if tuple(seeds) != exp.seeds else None,
-                                source == "synthetic", str(data_dir().resolve()) if source == "real" else None)
+            args = jobs.command(
+                name,
+                steps if steps != exp.steps else None,
+                seeds if tuple(seeds) != exp.seeds else None,
+                source == "synthetic",
+                str(data_dir().resolve()) if source == "real" else None,
+            )
             _launch(name, target.key(), args)
 
 
@@ -204,15 +252,19 @@ def _tab(name: str) -> None:
             _run_form(name)
         _result(name, entries)
     else:
-        st.info(f"Nothing is cached for {experiments.tab(name)} yet. Train it here, or from a terminal: "
-                f"`python -m bnviz run {name}`.")
+        st.info(
+            f"Nothing is cached for {experiments.tab(name)} yet. Train it here, or from a terminal: "
+            f"`python -m bnviz run {name}`."
+        )
         _run_form(name)
 
 
 st.title("The paper's experiments")
-st.markdown("The comparisons behind the paper's claims, each run with and without BN on this computer and "
-            "stored in the cache; every number below is read from those runs. Where the paper or a reproduction "
-            "reports something, it sits beside ours with a verdict computed from the data.")
+st.markdown(
+    "The comparisons behind the paper's claims, each run with and without BN on this computer and "
+    "stored in the cache; every number below is read from those runs. Where the paper or a reproduction "
+    "reports something, it sits beside ours with a verdict computed from the data."
+)
 for problem in _cached()[1]:
     st.warning(f"Ignored a cache file: {literal(problem)}")
 names = list(experiments.REGISTRY)

@@ -1,4 +1,5 @@
 """Home: what Batch Normalization does, and what each page teaches."""
+
 import streamlit as st
 
 from pages._ui import require_router
@@ -21,16 +22,22 @@ st.subheader("What each page teaches")
 cols = st.columns(2)
 with cols[0]:
     st.page_link("pages/algorithm.py", label="**Algorithm 1, step by step**", icon=":material/calculate:")
-    st.caption("Edit a toy batch and walk through the mean, the variance, the normalization and the "
-               "scale and shift; then the paper's backward pass, checked live against autograd, and "
-               "Algorithm 2's inference map.")
+    st.caption(
+        "Edit a toy batch and walk through the mean, the variance, the normalization and the "
+        "scale and shift; then the paper's backward pass, checked live against autograd, and "
+        "Algorithm 2's inference map."
+    )
     st.page_link("pages/activations.py", label="**Activations while training**", icon=":material/monitoring:")
-    st.caption("Train a network with and without BN side by side and watch each layer's input "
-               "distribution, the paper's Figure 1(b,c) percentiles, and sigmoid saturation.")
+    st.caption(
+        "Train a network with and without BN side by side and watch each layer's input "
+        "distribution, the paper's Figure 1(b,c) percentiles, and sigmoid saturation."
+    )
 with cols[1]:
     st.page_link("pages/experiments.py", label="**The paper's experiments**", icon=":material/science:")
-    st.caption("MNIST Figure 1(a), a CIFAR-10 CNN and a learning-rate by init-scale grid, from "
-               "recorded runs or trained live on this computer, beside the paper's numbers.")
+    st.caption(
+        "MNIST Figure 1(a), a CIFAR-10 CNN and a learning-rate by init-scale grid, from "
+        "recorded runs or trained live on this computer, beside the paper's numbers."
+    )
     st.page_link("pages/code.py", label="**The code**", icon=":material/code:")
     st.caption("The real source of bnviz's BN forward and backward, next to the equations it implements.")
 

@@ -4,6 +4,7 @@ Content is deterministic per seed and class-dependent (prototype + noise), so a 
 learn it. The files do not match the official MD5s; to exercise the "official" label,
 monkeypatch bnviz.data.MNIST_MD5 / CIFAR10_MD5 with `md5_of(...)` of the generated files.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,12 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-CIFAR10_LABEL_NAMES = ["airplane", "automobile", "bird", "cat", "deer",
-                       "dog", "frog", "horse", "ship", "truck"]
-CIFAR10_BATCHES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-                   "data_batch_5", "test_batch")
+MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+CIFAR10_LABEL_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+CIFAR10_BATCHES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch")
 
 
 def md5_of(path) -> str:
@@ -87,8 +85,12 @@ def write_cifar10(root, n_per_batch: int = 20, seed: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, (data, labels) in cifar_arrays(n_per_batch, seed).items():
         split = "testing batch 1 of 1" if name == "test_batch" else f"training batch {name[-1]} of 5"
-        batch = {"batch_label": split, "labels": labels, "data": data,
-                 "filenames": [f"{name}_{i:05d}.png" for i in range(len(labels))]}
+        batch = {
+            "batch_label": split,
+            "labels": labels,
+            "data": data,
+            "filenames": [f"{name}_{i:05d}.png" for i in range(len(labels))],
+        }
         with open(folder / name, "wb") as f:
             pickle.dump(batch, f, protocol=2)
     meta = {"num_cases_per_batch": n_per_batch, "label_names": CIFAR10_LABEL_NAMES, "num_vis": 3072}

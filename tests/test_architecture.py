@@ -1,4 +1,5 @@
 """The layout's promises: experiments found by module, arms known by their config, one code hash by glob."""
+
 import shutil
 import sys
 import textwrap
@@ -12,15 +13,30 @@ from bnviz.views.sections import Section, verdicts_of
 
 
 def run(arm, norm, seed, accs, steps=(0, 100, 200)):
-    recs = [{"step": s, "status": "running", "train/loss": 1.0 / (i + 1), "test/acc": a, "test/loss": 0.5}
-            for i, (s, a) in enumerate(zip(steps, accs))]
-    return {"arm": arm, "seed": seed, "status": "done", "steps": steps[-1], "records": recs,
-            "config": {"norm": norm, "lr": 0.1, "init_std": 0.1, "dataset": "synthetic-mnist"}}
+    recs = [
+        {"step": s, "status": "running", "train/loss": 1.0 / (i + 1), "test/acc": a, "test/loss": 0.5}
+        for i, (s, a) in enumerate(zip(steps, accs))
+    ]
+    return {
+        "arm": arm,
+        "seed": seed,
+        "status": "done",
+        "steps": steps[-1],
+        "records": recs,
+        "config": {"norm": norm, "lr": 0.1, "init_std": 0.1, "dataset": "synthetic-mnist"},
+    }
 
 
 def result(name, runs):
-    return {"experiment": name, "key": "k", "runs": runs, "data": {"label": "synthetic", "source": "synthetic"},
-            "wall_time": 1.0, "command": "c", "code_version": {}}
+    return {
+        "experiment": name,
+        "key": "k",
+        "runs": runs,
+        "data": {"label": "synthetic", "source": "synthetic"},
+        "wall_time": 1.0,
+        "command": "c",
+        "code_version": {},
+    }
 
 
 def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
@@ -31,7 +47,8 @@ def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
 
 
 def test_a_new_experiment_module_is_found_without_editing_anything_else(tmp_path, monkeypatch):
-    (tmp_path / "toy_norms.py").write_text(textwrap.dedent('''
+    (tmp_path / "toy_norms.py").write_text(
+        textwrap.dedent("""
         from bnviz.experiments.spec import MNIST, Experiment, arm
         from bnviz.views.sections import Section, Text
         ORDER = 99
@@ -39,7 +56,8 @@ def test_a_new_experiment_module_is_found_without_editing_anything_else(tmp_path
         EXPERIMENT = Experiment("toy-norms", "Toy", "A toy.", (arm(MNIST, "none"), arm(MNIST, "torch")), (0,))
         def analyze(result):
             return [Section("Toy", (Text("hello"),))]
-    '''))
+    """)
+    )
     monkeypatch.setattr(experiments, "__path__", [*experiments.__path__, str(tmp_path)])
     try:
         found = experiments._discover()
@@ -55,8 +73,13 @@ def test_unknown_experiment_gets_a_generic_view_not_a_crash():
 
 
 def test_arm_colour_follows_the_config_norm_not_the_label():
-    curves = records.curves([run("GN", "group", 0, [0.1, 0.2, 0.3]), run("BN lookalike", "none", 0, [0.1, 0.2, 0.3]),
-                             run("BN", "bnviz", 0, [0.1, 0.3, 0.4])])
+    curves = records.curves(
+        [
+            run("GN", "group", 0, [0.1, 0.2, 0.3]),
+            run("BN lookalike", "none", 0, [0.1, 0.2, 0.3]),
+            run("BN", "bnviz", 0, [0.1, 0.3, 0.4]),
+        ]
+    )
     scale = charts.arm_scale(records.band(curves, "test_acc")).to_dict()
     colours = dict(zip(scale["domain"], scale["range"]))
     assert colours == {"BN lookalike": "#1f77b4", "BN": "#d62728", "GN": "#9467bd"}
@@ -66,8 +89,9 @@ def test_arm_colour_follows_the_config_norm_not_the_label():
 def test_mnist_verdicts_key_on_norm_kind_whatever_the_labels():
     runs = [run("plain", "none", 0, [0.1, 0.5, 0.6]), run("normalized", "bnviz", 0, [0.1, 0.7, 0.8])]
     texts = [v.text for v in verdicts_of(experiments.analyze(result("mnist-fig1", runs)))]
-    assert any(t.startswith("BN's mean test accuracy is above no BN's at every eval point") and "yes (2/2)" in t
-               for t in texts)
+    assert any(
+        t.startswith("BN's mean test accuracy is above no BN's at every eval point") and "yes (2/2)" in t for t in texts
+    )
 
 
 def test_cifar_result_has_verdicts_and_the_seed_spread():
@@ -76,7 +100,9 @@ def test_cifar_result_has_verdicts_and_the_seed_spread():
     sections = experiments.analyze(result("cifar10-cnn", runs))
     assert any(v.holds for v in verdicts_of(sections))
     seed_table = next(b for s in sections for b in s.blocks if getattr(b, "csv_name", "").endswith("per-seed"))
-    assert list(seed_table.df["lowest seed"].round(6)) == [0.6, 0.68] and pd.api.types.is_float_dtype(seed_table.df["mean"])
+    assert list(seed_table.df["lowest seed"].round(6)) == [0.6, 0.68] and pd.api.types.is_float_dtype(
+        seed_table.df["mean"]
+    )
 
 
 def test_code_hash_covers_every_training_file_by_glob_and_nothing_else(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 sequences (shapes with N = 0 and m = 2, float32 and float64, momentum None or not, affine on or off,
 running stats tracked or not, several eps, train and eval in any order): outputs, gradients, buffers
 and the exceptions raised must agree."""
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +27,9 @@ def layer_and_calls(draw):
         **draw(st.sampled_from([dict(affine=True), dict(affine=False), dict(affine=True, bias=False)])),
     )
     # Each call: train or eval, and a shape whose N (and L, H, W) may be 0, 1 or 2: m = 0, 1, 2 and more.
-    calls = draw(st.lists(st.tuples(st.booleans(), st.tuples(*[st.integers(0, 3)] * (rank - 1))), min_size=1, max_size=4))
+    calls = draw(
+        st.lists(st.tuples(st.booleans(), st.tuples(*[st.integers(0, 3)] * (rank - 1))), min_size=1, max_size=4)
+    )
     shapes = [(training, (rest[0], c, *rest[1:])) for training, rest in calls]
     return dims, c, config, shapes, draw(st.integers(0, 2**16))
 
@@ -54,7 +57,11 @@ def test_layer_matches_torch_over_random_call_sequences(case):
     dtype = config["dtype"]
     with torch.no_grad():
         for name, p in ref.named_parameters():
-            p.copy_(torch.rand(c, generator=g, dtype=dtype) + 0.5 if name == "weight" else torch.randn(c, generator=g, dtype=dtype))
+            p.copy_(
+                torch.rand(c, generator=g, dtype=dtype) + 0.5
+                if name == "weight"
+                else torch.randn(c, generator=g, dtype=dtype)
+            )
             getattr(ours, name).copy_(p)
     for training, shape in shapes:
         ours.train(training), ref.train(training)
@@ -75,8 +82,12 @@ def test_layer_matches_torch_over_random_call_sequences(case):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.sampled_from([(5, 3), (2, 2), (3, 2, 2), (2, 2, 1, 3)]), st.sampled_from([True, False]),
-       st.sampled_from([dict(affine=True), dict(affine=False), dict(bias=False)]), st.integers(0, 2**16))
+@given(
+    st.sampled_from([(5, 3), (2, 2), (3, 2, 2), (2, 2, 1, 3)]),
+    st.sampled_from([True, False]),
+    st.sampled_from([dict(affine=True), dict(affine=False), dict(bias=False)]),
+    st.integers(0, 2**16),
+)
 def test_double_backward_matches_torch_on_random_inputs(shape, training, kw, seed):
     """∂/∂x of ‖∂(Σ y³)/∂x‖², in float64 (m = 2 included, where x̂ is ±1 and the Hessian is singular)."""
     dims = 2 if len(shape) == 4 else 1

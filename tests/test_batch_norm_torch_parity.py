@@ -1,6 +1,7 @@
 """bnviz's BatchNorm1d/2d as a drop-in for torch.nn.BatchNorm1d/2d beyond the ordinary forward and
 backward: empty batches, double backward, torch.func, forward-mode AD, eps, mixed precision, old
 checkpoints and torch's errors. torch's own layer is the oracle in every test."""
+
 import copy
 
 import pytest
@@ -26,7 +27,11 @@ def pair(ours_cls, torch_cls, c, dtype=torch.float64, **kw):
     g = torch.Generator().manual_seed(1)
     with torch.no_grad():
         for name, p in ref.named_parameters():
-            p.copy_(torch.rand(c, generator=g, dtype=dtype) + 0.5 if name == "weight" else torch.randn(c, generator=g, dtype=dtype))
+            p.copy_(
+                torch.rand(c, generator=g, dtype=dtype) + 0.5
+                if name == "weight"
+                else torch.randn(c, generator=g, dtype=dtype)
+            )
             getattr(ours, name).copy_(p)
     return ours, ref
 
@@ -44,11 +49,14 @@ def sample(shape, seed=0, dtype=torch.float64):
 # ----------------------------------------------------------------------------- 1. empty batch
 
 
-@pytest.mark.parametrize("ours_cls,torch_cls,shape", [
-    (BatchNorm2d, nn.BatchNorm2d, (0, 3, 2, 2)),
-    (BatchNorm1d, nn.BatchNorm1d, (0, 3)),
-    (BatchNorm1d, nn.BatchNorm1d, (2, 3, 0)),  # N > 0 but no positions: m = 0 too
-])
+@pytest.mark.parametrize(
+    "ours_cls,torch_cls,shape",
+    [
+        (BatchNorm2d, nn.BatchNorm2d, (0, 3, 2, 2)),
+        (BatchNorm1d, nn.BatchNorm1d, (0, 3)),
+        (BatchNorm1d, nn.BatchNorm1d, (2, 3, 0)),  # N > 0 but no positions: m = 0 too
+    ],
+)
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_empty_batch_leaves_running_stats_and_gives_zero_gradients(ours_cls, torch_cls, shape, momentum):
     ours, ref = pair(ours_cls, torch_cls, shape[1], momentum=momentum)
@@ -155,8 +163,9 @@ def test_vmap_in_eval_mode_uses_running_stats_like_torch(ours_cls, torch_cls, sh
     ours.eval(), ref.eval()
     xs = sample((4, *shape), 9)
     torch.testing.assert_close(vmap(ours)(xs), vmap(ref)(xs), **F64)
-    torch.testing.assert_close(vmap(grad(lambda x: ours(x).pow(3).sum()))(xs),
-                               vmap(grad(lambda x: ref(x).pow(3).sum()))(xs), **F64)
+    torch.testing.assert_close(
+        vmap(grad(lambda x: ours(x).pow(3).sum()))(xs), vmap(grad(lambda x: ref(x).pow(3).sum()))(xs), **F64
+    )
 
 
 def test_vmap_over_stacked_parameters_matches_torch():
@@ -237,8 +246,11 @@ def test_zero_eps_is_allowed_in_training_unlike_torch():
     with pytest.raises(ValueError):
         nn.BatchNorm1d(3, eps=0.0)(x)
     assert BatchNorm1d(3, eps=0.0, dtype=torch.float64)(x).isfinite().all()
-    torch.testing.assert_close(BatchNorm1d(3, eps=0.0, dtype=torch.float64).eval()(x),
-                               nn.BatchNorm1d(3, eps=0.0, dtype=torch.float64).eval()(x), **F64)
+    torch.testing.assert_close(
+        BatchNorm1d(3, eps=0.0, dtype=torch.float64).eval()(x),
+        nn.BatchNorm1d(3, eps=0.0, dtype=torch.float64).eval()(x),
+        **F64,
+    )
 
 
 # ----------------------------------------------------------------------------- 6. mixed precision
@@ -284,23 +296,31 @@ def errors_against_float64(layer_cls, shape, dtype):
     ref = layer_cls(shape[1], dtype=torch.float64)
     layer = layer_cls(shape[1], dtype=dtype)
     g = torch.Generator().manual_seed(0)
-    x, dy = torch.randn(shape, generator=g, dtype=torch.float64) * 3 + 5, torch.randn(shape, generator=g, dtype=torch.float64)
+    x, dy = (
+        torch.randn(shape, generator=g, dtype=torch.float64) * 3 + 5,
+        torch.randn(shape, generator=g, dtype=torch.float64),
+    )
     x_ref, x16 = x.clone().requires_grad_(), x.to(dtype).requires_grad_()
     ref(x_ref).backward(dy)
     y = layer(x16)
     y.backward(dy.to(dtype))
     assert y.dtype == x16.grad.dtype == layer.weight.grad.dtype == dtype
-    errors = {"y": (y.double() - ref(x_ref).detach()).abs().max(), "dx": (x16.grad.double() - x_ref.grad).abs().max(),
-              "dgamma": (layer.weight.grad.double() - ref.weight.grad).abs().max(),
-              "running_var": (layer.running_var.double() - ref.running_var).abs().max()}
+    errors = {
+        "y": (y.double() - ref(x_ref).detach()).abs().max(),
+        "dx": (x16.grad.double() - x_ref.grad).abs().max(),
+        "dgamma": (layer.weight.grad.double() - ref.weight.grad).abs().max(),
+        "running_var": (layer.running_var.double() - ref.running_var).abs().max(),
+    }
     layer.eval(), ref.eval()
     with torch.no_grad():
         errors["eval y"] = (layer(x.to(dtype)).double() - ref(x)).abs().max()
     return {k: float(v) for k, v in errors.items()}
 
 
-@pytest.mark.parametrize("ours_cls,torch_cls,shape", [(BatchNorm1d, nn.BatchNorm1d, (256, 32)),
-                                                      (BatchNorm2d, nn.BatchNorm2d, (64, 16, 8, 8))])
+@pytest.mark.parametrize(
+    "ours_cls,torch_cls,shape",
+    [(BatchNorm1d, nn.BatchNorm1d, (256, 32)), (BatchNorm2d, nn.BatchNorm2d, (64, 16, 8, 8))],
+)
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_16bit_layer_is_no_less_accurate_than_torchs(ours_cls, torch_cls, shape, dtype):
     """Statistics summed in float32, as torch's CPU kernel does: our errors against float64 are
@@ -345,7 +365,9 @@ def test_version_2_state_dict_without_num_batches_tracked_fails_like_torch():
 # ----------------------------------------------------------------------------- 8. errors
 
 
-@pytest.mark.parametrize("cls,torch_cls,shape", [(BatchNorm1d, nn.BatchNorm1d, (1, 3)), (BatchNorm2d, nn.BatchNorm2d, (1, 3, 1, 1))])
+@pytest.mark.parametrize(
+    "cls,torch_cls,shape", [(BatchNorm1d, nn.BatchNorm1d, (1, 3)), (BatchNorm2d, nn.BatchNorm2d, (1, 3, 1, 1))]
+)
 def test_eval_without_running_stats_and_one_value_per_channel_raises_value_error(cls, torch_cls, shape):
     x = sample(shape)
     with pytest.raises(ValueError, match="more than 1 value per channel"):

@@ -1,4 +1,5 @@
 """The benchmark harness: contenders interleaved round by round, ratios and their spread per round."""
+
 from benchmarks.harness import Table, Times, compare, ratio_spread
 
 
@@ -11,7 +12,10 @@ def test_contenders_are_timed_interleaved_round_by_round():
 
 def test_ratio_is_of_medians_and_the_spread_is_of_per_round_ratios():
     times = Times({"ref": 1.0, "x": 2.0})
-    times.samples = {"ref": [1.0, 1.0, 2.0, 1.0, 1.0], "x": [2.0, 2.2, 2.0, 1.8, 2.0]}  # round 3: the reference alone slowed
+    times.samples = {
+        "ref": [1.0, 1.0, 2.0, 1.0, 1.0],
+        "x": [2.0, 2.2, 2.0, 1.8, 2.0],
+    }  # round 3: the reference alone slowed
     assert ratio_spread(times, "x", "ref") == " (1.40-2.10)"
     table = Table()
     table.add("bench", times, "ref", "s")

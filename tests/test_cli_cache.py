@@ -1,4 +1,5 @@
 """The CLI, the runner and the cache: end to end on synthetic data, and every bad input."""
+
 import json
 import os
 import signal
@@ -27,7 +28,9 @@ def tiny(name="mnist-fig1", steps=30, seeds=(0,)):
 def cli(*args, cwd=ROOT, env=None):
     """Run the real command line in a subprocess: what a user sees, stdout and stderr."""
     e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bnviz", *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bnviz", *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +60,9 @@ def test_parallel_and_sequential_runs_give_the_same_records(tmp_path):
     exp = tiny(steps=20)
     a = run_experiment(exp, cache_dir=tmp_path / "a", workers=2)
     b = run_experiment(exp, cache_dir=tmp_path / "b", workers=1)
-    strip = lambda res: [[{k: v for k, v in r.items() if not k.startswith("time/")} for r in run["records"]] for run in res["runs"]]
+    strip = lambda res: [
+        [{k: v for k, v in r.items() if not k.startswith("time/")} for r in run["records"]] for run in res["runs"]
+    ]
     assert strip(a) == strip(b)
 
 
@@ -76,10 +81,20 @@ def test_summary_reports_final_accuracy_per_seed_and_provenance(finished):
 
 def test_summary_means_accuracy_over_seeds_at_checkpoints():
     rec = lambda step, acc: {"step": step, "test/acc": acc}
-    runs = [{"arm": "BN", "seed": s, "steps": 2000, "status": "done", "records": [rec(1000, a), rec(2000, a + 0.1)]}
-            for s, a in ((0, 0.5), (1, 0.7))]
+    runs = [
+        {"arm": "BN", "seed": s, "steps": 2000, "status": "done", "records": [rec(1000, a), rec(2000, a + 0.1)]}
+        for s, a in ((0, 0.5), (1, 0.7))
+    ]
     runs.append({"arm": "BN", "seed": 2, "steps": 2000, "status": "diverged", "records": [rec(1000, 0.0)]})
-    result = {"experiment": "x", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
+    result = {
+        "experiment": "x",
+        "key": "k",
+        "data": {},
+        "wall_time": 1.0,
+        "command": "c",
+        "code_version": {},
+        "runs": runs,
+    }
     assert summary(result)["arms"]["BN"]["mean_test_acc_at_step"] == {"1000": 0.6, "2000": 0.7}
 
 
@@ -124,7 +139,7 @@ def test_corrupt_and_partial_cache_files_are_reported_and_ignored(finished, tmp_
     exp, folder, _ = finished
     good = tmp_path / cache.result_path(folder, exp.name, exp.key()).name
     good.write_text(cache.result_path(folder, exp.name, exp.key()).read_text())
-    (tmp_path / "mnist-fig1-deadbeef00000000.json").write_text(good.read_text()[: 500])  # truncated
+    (tmp_path / "mnist-fig1-deadbeef00000000.json").write_text(good.read_text()[:500])  # truncated
     partial = json.loads(good.read_text())
     partial["status"] = "running"
     (tmp_path / "mnist-fig1-0000000000000001.json").write_text(json.dumps(partial))
@@ -143,9 +158,27 @@ def test_stopped_run_leaves_no_result_and_says_stopped(tmp_path):
     """SIGTERM to a CLI run: workers end, the progress file says "stopped", no result is written."""
     e = {**os.environ, "PYTHONPATH": str(ROOT)}
     exp = tiny(steps=200_000)
-    proc = subprocess.Popen([sys.executable, "-m", "bnviz", "run", "mnist-fig1", "--synthetic", "--steps", "200000",
-                             "--seeds", "0", "--cache-dir", str(tmp_path)], cwd=ROOT, env=e,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bnviz",
+            "run",
+            "mnist-fig1",
+            "--synthetic",
+            "--steps",
+            "200000",
+            "--seeds",
+            "0",
+            "--cache-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=e,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         progress = cache.read_progress(tmp_path, exp.name, exp.key())
@@ -166,8 +199,9 @@ def test_stopped_run_leaves_no_result_and_says_stopped(tmp_path):
 
 def test_a_dead_process_is_reported_as_crashed_not_running(tmp_path):
     exp = tiny()
-    cache.write_json_atomic(cache.progress_path(tmp_path, exp.name, exp.key()),
-                            {"status": "running", "pid": 999_999_999, "runs": []})
+    cache.write_json_atomic(
+        cache.progress_path(tmp_path, exp.name, exp.key()), {"status": "running", "pid": 999_999_999, "runs": []}
+    )
     status = jobs.status(exp.name, exp.key(), tmp_path)
     assert status.state == "crashed" and "log" in status.message
 
@@ -203,7 +237,14 @@ def test_named_experiments_match_the_paper_setup():
     assert len(fig1.seeds) >= 3 and fig1.steps == 50_000
     for arm in fig1.arms:
         c = arm.config
-        assert (c.model, c.batch_size, c.optimizer, c.momentum, c.binarize, c.eval_every) == ("mlp", 60, "sgd", 0.0, True, 500)
+        assert (c.model, c.batch_size, c.optimizer, c.momentum, c.binarize, c.eval_every) == (
+            "mlp",
+            60,
+            "sgd",
+            0.0,
+            True,
+            500,
+        )
     assert {a.config.norm for a in fig1.arms} == {"none", "bnviz"}
     cifar = experiments.get("cifar10-cnn")
     assert cifar.steps >= 5000 and all(a.config.augment for a in cifar.arms) and len(cifar.seeds) >= 3
@@ -221,10 +262,37 @@ def test_cache_files_never_use_pickle():
 
 def test_head_to_head_counts_eval_points_where_bn_is_ahead():
     rec = lambda step, acc: {"step": step, "test/acc": acc}
-    runs = [{"arm": "no BN", "seed": 0, "steps": 20000, "status": "done", "config": {"norm": "none"},
-             "records": [rec(0, 0.1), rec(500, 0.5), rec(1000, 0.9), rec(20000, 0.95)]},
-            {"arm": "BN", "seed": 0, "steps": 20000, "status": "done", "config": {"norm": "bnviz"},
-             "records": [rec(0, 0.1), rec(500, 0.8), rec(1000, 0.9), rec(20000, 0.96)]}]
-    result = {"experiment": "mnist-fig1", "key": "k", "data": {}, "wall_time": 1.0, "command": "c", "code_version": {}, "runs": runs}
+    runs = [
+        {
+            "arm": "no BN",
+            "seed": 0,
+            "steps": 20000,
+            "status": "done",
+            "config": {"norm": "none"},
+            "records": [rec(0, 0.1), rec(500, 0.5), rec(1000, 0.9), rec(20000, 0.95)],
+        },
+        {
+            "arm": "BN",
+            "seed": 0,
+            "steps": 20000,
+            "status": "done",
+            "config": {"norm": "bnviz"},
+            "records": [rec(0, 0.1), rec(500, 0.8), rec(1000, 0.9), rec(20000, 0.96)],
+        },
+    ]
+    result = {
+        "experiment": "mnist-fig1",
+        "key": "k",
+        "data": {},
+        "wall_time": 1.0,
+        "command": "c",
+        "code_version": {},
+        "runs": runs,
+    }
     h = summary(result)["bn_vs_no_bn"]
-    assert h == {"eval_points": 3, "bn_ahead": 2, "bn_ahead_up_to_10000_steps": "1/2", "steps_where_bn_is_not_ahead": [1000]}
+    assert h == {
+        "eval_points": 3,
+        "bn_ahead": 2,
+        "bn_ahead_up_to_10000_steps": "1/2",
+        "steps_where_bn_is_not_ahead": [1000],
+    }

@@ -1,4 +1,5 @@
 """The Figure 1 table and verdicts, the lr-sweep findings and the words about a result, on hand-made data."""
+
 import json
 import subprocess
 import sys
@@ -16,10 +17,20 @@ def payload(acc: dict, steps=(0, 1_000, 5_000, 10_000, 20_000, 50_000), source="
     runs = []
     for arm, seeds in acc.items():
         for seed, values in enumerate(seeds):
-            records = [{"step": s, "status": "running", "train/loss": 0.5, "test/acc": a, "test/loss": 0.4}
-                       for s, a in zip(steps, values)]
-            runs.append({"arm": arm, "seed": seed, "status": "done", "steps": steps[-1], "records": records,
-                         "config": {"lr": lr, "norm": "none" if arm == "no BN" else "bnviz", "dataset": "mnist"}})
+            records = [
+                {"step": s, "status": "running", "train/loss": 0.5, "test/acc": a, "test/loss": 0.4}
+                for s, a in zip(steps, values)
+            ]
+            runs.append(
+                {
+                    "arm": arm,
+                    "seed": seed,
+                    "status": "done",
+                    "steps": steps[-1],
+                    "records": records,
+                    "config": {"lr": lr, "norm": "none" if arm == "no BN" else "bnviz", "dataset": "mnist"},
+                }
+            )
     return {"key": "k", "runs": runs, "data": {"label": "MNIST", "source": source}}
 
 
@@ -69,7 +80,10 @@ def test_bn_ahead_everywhere_says_yes_with_the_count():
 
 
 def test_bn_behind_at_one_point_says_no_and_names_the_step():
-    behind = {"no BN": AHEAD["no BN"], "BN": [[0.09, 0.90, 0.95, 0.96, 0.95, 0.977], [0.09, 0.92, 0.95, 0.96, 0.95, 0.979]]}
+    behind = {
+        "no BN": AHEAD["no BN"],
+        "BN": [[0.09, 0.90, 0.95, 0.96, 0.95, 0.977], [0.09, 0.92, 0.95, 0.96, 0.95, 0.979]],
+    }
     v = first_with(mnist_fig1.verdicts(payload(behind)), "BN's mean test accuracy is above")
     assert v.holds is False
     assert ": no (4/5)" in v.text and "at step 20,000" in v.text
@@ -112,7 +126,9 @@ def test_short_synthetic_run_is_flagged_and_not_compared_like_for_like():
     p = payload(acc, steps=(0, 75, 150, 225, 300), source="synthetic")
     out = mnist_fig1.verdicts(p)
     assert out[0].text.startswith("These runs used synthetic data")
-    assert any("Ours stop at 300 steps, the student's at 50,000, so this is not like for like." in t for t in texts(out))
+    assert any(
+        "Ours stop at 300 steps, the student's at 50,000, so this is not like for like." in t for t in texts(out)
+    )
     assert any("cannot be checked" in t for t in texts(out))
     assert list(mnist_fig1.comparison_table(p)["Steps"]) == ["75", "150", "225", "300 (last)"]
 
@@ -122,12 +138,15 @@ def test_missing_arm_gives_a_sentence_not_an_error():
     assert "lacks evaluated runs of both arms" in out[-1].text
 
 
-@pytest.mark.parametrize("steps, expected", [
-    (list(range(0, 50_001, 500)), [1_000, 5_000, 10_000, 20_000, 50_000]),
-    (list(range(0, 12_001, 500)), [1_000, 5_000, 10_000, 12_000]),
-    ([0, 10, 20, 30, 40], [10, 20, 30, 40]),
-    (list(range(0, 401, 50)), [50, 150, 250, 300, 400]),
-])
+@pytest.mark.parametrize(
+    "steps, expected",
+    [
+        (list(range(0, 50_001, 500)), [1_000, 5_000, 10_000, 20_000, 50_000]),
+        (list(range(0, 12_001, 500)), [1_000, 5_000, 10_000, 12_000]),
+        ([0, 10, 20, 30, 40], [10, 20, 30, 40]),
+        (list(range(0, 401, 50)), [50, 150, 250, 300, 400]),
+    ],
+)
 def test_table_steps(steps, expected):
     assert mnist_fig1.table_steps(steps) == expected
 
@@ -135,8 +154,21 @@ def test_table_steps(steps, expected):
 # ----------------------------------------------------------------------------- lr-sweep
 def sweep(cells: dict) -> pd.DataFrame:
     """cells[(bn, lr, std)] = (final acc or None, steps to 90% or None, outcome)."""
-    return pd.DataFrame([{"norm": "bnviz" if bn else "none", "BN": bn, "lr": lr, "init_std": std, "seed": 0, "final_test_acc": f, "steps_to_90": s, "outcome": o}
-                         for (bn, lr, std), (f, s, o) in cells.items()])
+    return pd.DataFrame(
+        [
+            {
+                "norm": "bnviz" if bn else "none",
+                "BN": bn,
+                "lr": lr,
+                "init_std": std,
+                "seed": 0,
+                "final_test_acc": f,
+                "steps_to_90": s,
+                "outcome": o,
+            }
+            for (bn, lr, std), (f, s, o) in cells.items()
+        ]
+    )
 
 
 TRAINS, DIVERGED, STALLED = (0.97, 1000, "trains"), (None, None, "diverged"), (0.11, None, "did not learn")
@@ -156,8 +188,11 @@ def grid(plain_high, bn_high, plain_stable=None, bn_stable=None):
 def test_bn_training_where_no_bn_diverges_at_high_rates_says_yes():
     out = lr_sweep.rate_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
     assert out[0].holds is True and "yes: in 6 of 6 (rate, init) cells" in out[0].text
-    assert any(t.startswith("At 10x the stable rate (lr 3): BN trains at 3 of 3 init scales, no BN at 0 of 3") and "diverged" in t
-               for t in texts(out))
+    assert any(
+        t.startswith("At 10x the stable rate (lr 3): BN trains at 3 of 3 init scales, no BN at 0 of 3")
+        and "diverged" in t
+        for t in texts(out)
+    )
     assert any(t.startswith("At 30x the stable rate (lr 9)") for t in texts(out))
 
 
@@ -175,23 +210,36 @@ def test_init_scale_sensitivity_at_the_stable_rate():
 
 
 def test_bn_more_sensitive_to_init_says_no():
-    out = lr_sweep.init_findings(grid(plain_high=DIVERGED, bn_high=TRAINS, plain_stable=[TRAINS] * 3,
-                                     bn_stable=[STALLED, TRAINS, TRAINS]))
+    out = lr_sweep.init_findings(
+        grid(plain_high=DIVERGED, bn_high=TRAINS, plain_stable=[TRAINS] * 3, bn_stable=[STALLED, TRAINS, TRAINS])
+    )
     assert out[0].holds is False and "? no:" in out[0].text
 
 
 # ----------------------------------------------------------------------------- provenance and runs
 def test_describe_marks_the_default_config_and_says_what_differs():
     from bnviz import experiments
+
     exp = experiments.get("mnist-fig1")
-    p = payload(AHEAD) | {"key": exp.key(), "command": "python -m bnviz run mnist-fig1", "wall_time": 281.4,
-                          "created": "2026-11-23T20:56:54+00:00", "code_version": {"bnviz_sha256": "abc", "git": "9df202a"},
-                          "machine": {"cores": 2}}
+    p = payload(AHEAD) | {
+        "key": exp.key(),
+        "command": "python -m bnviz run mnist-fig1",
+        "wall_time": 281.4,
+        "created": "2026-11-23T20:56:54+00:00",
+        "code_version": {"bnviz_sha256": "abc", "git": "9df202a"},
+        "machine": {"cores": 2},
+    }
     d = describe.describe("/nowhere.json", p, exp)
     assert d["default"] and "default config" in d["choice"]
-    assert d["line"] == "50,000 steps · seeds 0, 1 · wall time 4 min 41 s on 2 cores · code abc, git 9df202a · created 2026-11-23 20:56 UTC"
+    assert (
+        d["line"]
+        == "50,000 steps · seeds 0, 1 · wall time 4 min 41 s on 2 cores · code abc, git 9df202a · created 2026-11-23 20:56 UTC"
+    )
     other = describe.describe("/nowhere.json", p | {"key": "other"}, exp)
-    assert not other["default"] and "not the default configuration (50,000 steps, seeds 0, 1, 2, mnist data)" in other["line"]
+    assert (
+        not other["default"]
+        and "not the default configuration (50,000 steps, seeds 0, 1, 2, mnist data)" in other["line"]
+    )
 
 
 def dead_pid() -> int:
@@ -201,19 +249,43 @@ def dead_pid() -> int:
 
 
 def write_progress(folder, name, key, status, pid, step=20, steps=40):
-    runs = [{"arm": a, "seed": 0, "status": "running", "step": step, "steps": steps, "records": []} for a in ("no BN", "BN")]
-    cache.write_json_atomic(cache.progress_path(folder, name, key),
-                            {"schema": 1, "experiment": name, "key": key, "pid": pid, "status": status, "message": "",
-                             "command": f"python -m bnviz run {name} --steps {steps}", "runs": runs})
+    runs = [
+        {"arm": a, "seed": 0, "status": "running", "step": step, "steps": steps, "records": []} for a in ("no BN", "BN")
+    ]
+    cache.write_json_atomic(
+        cache.progress_path(folder, name, key),
+        {
+            "schema": 1,
+            "experiment": name,
+            "key": key,
+            "pid": pid,
+            "status": status,
+            "message": "",
+            "command": f"python -m bnviz run {name} --steps {steps}",
+            "runs": runs,
+        },
+    )
 
 
 def test_unfinished_runs_tell_crashed_stopped_and_finished_apart(tmp_path):
     write_progress(tmp_path, "mnist-fig1", "aaaa", "running", dead_pid())
     write_progress(tmp_path, "mnist-fig1", "bbbb", "stopped", dead_pid())
     write_progress(tmp_path, "mnist-fig1", "cccc", "running", dead_pid())
-    (tmp_path / "mnist-fig1-cccc.json").write_text(json.dumps({  # a finished result wins over a stale progress file
-        "schema": 1, "experiment": "mnist-fig1", "key": "cccc", "status": "complete", "runs": [], "data": {},
-        "command": "", "code_version": {}, "wall_time": 1.0}))
+    (tmp_path / "mnist-fig1-cccc.json").write_text(
+        json.dumps(
+            {  # a finished result wins over a stale progress file
+                "schema": 1,
+                "experiment": "mnist-fig1",
+                "key": "cccc",
+                "status": "complete",
+                "runs": [],
+                "data": {},
+                "command": "",
+                "code_version": {},
+                "wall_time": 1.0,
+            }
+        )
+    )
     write_progress(tmp_path, "lr-sweep", "dddd", "stopped", dead_pid())
     found = dict(jobs.unfinished("mnist-fig1", tmp_path))
     assert set(found) == {"aaaa", "bbbb"}

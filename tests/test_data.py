@@ -1,4 +1,5 @@
 """bnviz.data / bnviz.download against small generated files in the real formats."""
+
 import gzip
 import hashlib
 import io
@@ -255,8 +256,7 @@ def test_files_matching_the_md5_table_are_labelled_official(tmp_path, monkeypatc
 
 def test_provenance_sha256_is_digest_of_sorted_per_file_sha256_lines(tmp_path):
     raw = datagen.write_mnist(tmp_path)
-    lines = "".join(f"{hashlib.sha256((raw / n).read_bytes()).hexdigest()}  {n}\n"
-                    for n in sorted(datagen.MNIST_STEMS))
+    lines = "".join(f"{hashlib.sha256((raw / n).read_bytes()).hexdigest()}  {n}\n" for n in sorted(datagen.MNIST_STEMS))
     prov = data.load_mnist(tmp_path).provenance
     assert prov.sha256 == hashlib.sha256(lines.encode()).hexdigest()
     # Changing one byte of one file changes the digest.
@@ -271,6 +271,7 @@ def test_file_hashes_are_memoized_until_the_file_changes(tmp_path, monkeypatch):
     raw = datagen.write_mnist(tmp_path)
     calls = []
     from bnviz.data import provenance
+
     real = provenance._hash_file
     monkeypatch.setattr(provenance, "_hash_file", lambda p: calls.append(p.name) or real(p))
     data.load_mnist(tmp_path)
@@ -284,10 +285,10 @@ def test_file_hashes_are_memoized_until_the_file_changes(tmp_path, monkeypatch):
     assert calls[4:] == ["t10k-labels-idx1-ubyte"]
 
 
-@pytest.mark.parametrize("name,shape,label", [
-    ("mnist", (1, 28, 28), "synthetic MNIST-shaped data"),
-    ("cifar10", (3, 32, 32), "synthetic CIFAR-10-shaped data"),
-])
+@pytest.mark.parametrize(
+    "name,shape,label",
+    [("mnist", (1, 28, 28), "synthetic MNIST-shaped data"), ("cifar10", (3, 32, 32), "synthetic CIFAR-10-shaped data")],
+)
 def test_synthetic_data_has_real_shapes_and_synthetic_provenance(name, shape, label):
     ds = data.synthetic(name, n_train=300, n_test=100, seed=1)
     assert ds.name == name and ds.synthetic
@@ -373,7 +374,7 @@ def _crop_oracle(x, oy, ox, flip, pad=4):
     out = []
     for i in range(len(x)):
         padded = torch.nn.functional.pad(x[i], (pad, pad, pad, pad))
-        crop = padded[:, oy[i]:oy[i] + x.shape[2], ox[i]:ox[i] + x.shape[3]]
+        crop = padded[:, oy[i] : oy[i] + x.shape[2], ox[i] : ox[i] + x.shape[3]]
         out.append(crop.flip(-1) if flip[i] else crop)
     return torch.stack(out)
 
@@ -401,8 +402,9 @@ def test_augment_cifar_is_deterministic_and_picks_one_of_the_valid_crops():
     assert a.shape == x.shape and a.dtype == x.dtype
     assert torch.equal(a, b) and not torch.equal(a, c)
     for i in range(len(x)):  # every output is some crop/flip of its own input
-        candidates = [_crop_oracle(x[i:i + 1], [dy], [dx], [f])[0]
-                      for dy in range(9) for dx in range(9) for f in (False, True)]
+        candidates = [
+            _crop_oracle(x[i : i + 1], [dy], [dx], [f])[0] for dy in range(9) for dx in range(9) for f in (False, True)
+        ]
         assert any(torch.equal(a[i], cand) for cand in candidates)
 
 
@@ -425,7 +427,9 @@ def test_mnist_download_fetches_verifies_and_decompresses(tmp_path, mnist_mirror
     calls = []
     ds = data.load_mnist(tmp_path / "d", download=True, progress=lambda *a: calls.append(a))
     raw = tmp_path / "d" / "MNIST" / "raw"
-    assert sorted(p.name for p in raw.iterdir()) == sorted(datagen.MNIST_STEMS + tuple(s + ".gz" for s in datagen.MNIST_STEMS))
+    assert sorted(p.name for p in raw.iterdir()) == sorted(
+        datagen.MNIST_STEMS + tuple(s + ".gz" for s in datagen.MNIST_STEMS)
+    )
     want = datagen.mnist_arrays(60, 20, seed=4)
     np.testing.assert_array_equal(ds.train_x[:, 0].numpy(), want["train-images-idx3-ubyte"])
     assert {name for _, _, name in calls} == {s + ".gz" for s in datagen.MNIST_STEMS}
@@ -484,6 +488,7 @@ class _FakeTerminal(io.StringIO):
 
 def test_default_progress_prints_one_line_on_a_tty_and_nothing_otherwise():
     from bnviz.data.download import tty_progress
+
     term, pipe = _FakeTerminal(True), _FakeTerminal(False)
     for stream in (term, pipe):
         show = tty_progress(stream)

@@ -3,6 +3,7 @@
 Every case must end in a DataError that names the file, at load time, quickly and without
 allocating what the header merely claims.
 """
+
 import gzip
 import pickle
 import time
@@ -37,12 +38,15 @@ def write_images(tmp_path, payload: bytes, gz: bool):
 
 # ---------------------------------------------------------------- crafted IDX headers
 @pytest.mark.parametrize("gz", [False, True])
-@pytest.mark.parametrize("dims", [
-    (2**21, 2**21, 2**22),  # 2**64 bytes: numpy's int64 product wraps to 0 (torch: "Storage size ... overflowed")
-    (2**16, 2**16, 2**31),  # 2**63 bytes: the product wraps negative ("negative count", no file named)
-    (0, 2**32 - 1, 2**32 - 1),  # no data at all, but strides that overflow
-    (2**32 - 1, 28, 28),  # plausible image size, impossible count
-])
+@pytest.mark.parametrize(
+    "dims",
+    [
+        (2**21, 2**21, 2**22),  # 2**64 bytes: numpy's int64 product wraps to 0 (torch: "Storage size ... overflowed")
+        (2**16, 2**16, 2**31),  # 2**63 bytes: the product wraps negative ("negative count", no file named)
+        (0, 2**32 - 1, 2**32 - 1),  # no data at all, but strides that overflow
+        (2**32 - 1, 28, 28),  # plausible image size, impossible count
+    ],
+)
 def test_overflowing_idx_header_is_a_dataerror_naming_the_file(tmp_path, dims, gz):
     path = write_images(tmp_path, idx_header(data.IDX_IMAGES_MAGIC, dims), gz)
     with pytest.raises(DataError, match=path.name) as err:
@@ -94,7 +98,9 @@ def test_header_larger_than_any_mnist_file_is_refused(tmp_path):
 @pytest.mark.parametrize("n_train", [0, 10, MNIST_MIN_TRAIN - 1])
 def test_mnist_with_too_few_training_images_names_the_file_at_load(tmp_path, n_train):
     datagen.write_mnist(tmp_path, n_train=n_train, n_test=5)
-    with pytest.raises(DataError, match=rf"{IMAGES} holds too few examples: {n_train} images.*at least {MNIST_MIN_TRAIN}"):
+    with pytest.raises(
+        DataError, match=rf"{IMAGES} holds too few examples: {n_train} images.*at least {MNIST_MIN_TRAIN}"
+    ):
         data.load_mnist(tmp_path)
 
 

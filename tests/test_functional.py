@@ -1,4 +1,5 @@
 """The step-by-step math of bnviz.norms.bn_steps against autograd, finite differences and torch."""
+
 import pytest
 import torch
 from torch import nn
@@ -59,9 +60,13 @@ def test_paper_backward_equations_match_autograd(shape):
 def test_fast_path_equals_paper_step_by_step(shape, affine):
     """train_forward and closed_form_backward (what the layers run) equal Algorithm 1 and Section 3's chain rule."""
     x, w, b, dy = toy(shape, seed=1)
-    fwd = bn_steps.forward_steps(x, w if affine != "none" else torch.ones_like(w), b if affine == "both" else torch.zeros_like(b))
+    fwd = bn_steps.forward_steps(
+        x, w if affine != "none" else torch.ones_like(w), b if affine == "both" else torch.zeros_like(b)
+    )
     steps = bn_steps.backward_steps(dy, fwd, w if affine != "none" else torch.ones_like(w))
-    y, mean, var, centered, inv_std = bn_fused.train_forward(x, w if affine != "none" else None, b if affine == "both" else None, 1e-5)
+    y, mean, var, centered, inv_std = bn_fused.train_forward(
+        x, w if affine != "none" else None, b if affine == "both" else None, 1e-5
+    )
     torch.testing.assert_close(y, fwd.y, **TOL)
     torch.testing.assert_close(mean.flatten(), fwd.batch_mean, **TOL)
     torch.testing.assert_close(var.flatten(), fwd.batch_var, **TOL)

@@ -1,6 +1,7 @@
 """Property: whatever header and body an IDX file has, plain or gzipped, read_idx answers quickly
 with a tensor that matches its header or a DataError naming the file, never another exception
 and never an allocation the file cannot back."""
+
 import gzip
 import math
 import time
@@ -16,15 +17,18 @@ CALL_BOUND = 1.0  # seconds per read
 MEMORY_BOUND = 8_000_000  # bytes: the bodies below are at most a few kB, the claims up to 2**96
 
 u32 = st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 28, 255, 2**16, 2**21, 2**31, 2**32 - 1]))
-magic = st.one_of(st.sampled_from([data.IDX_IMAGES_MAGIC, data.IDX_LABELS_MAGIC]),
-                  st.integers(0, 2**32 - 1), st.integers(0x800, 0x8FF))
+magic = st.one_of(
+    st.sampled_from([data.IDX_IMAGES_MAGIC, data.IDX_LABELS_MAGIC]),
+    st.integers(0, 2**32 - 1),
+    st.integers(0x800, 0x8FF),
+)
 dims = st.lists(u32, max_size=4)
 body = st.one_of(st.binary(max_size=64), st.integers(0, 4096).map(bytes))
 # Headers whose dims agree with a short body are the rare, interesting case that reaches the data.
-honest = st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)).map(
-    lambda d: (d, bytes(math.prod(d))))
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                      HealthCheck.function_scoped_fixture])
+honest = st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)).map(lambda d: (d, bytes(math.prod(d))))
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 def read(path, expected_magic):
@@ -48,8 +52,14 @@ def write(tmp_path, gz: bool, blob: bytes):
 
 
 @FUZZ
-@given(gz=st.booleans(), kind=st.sampled_from(["images", "labels", "other"]), other=magic, dims=dims, body=body,
-       cut=st.integers(0, 40))
+@given(
+    gz=st.booleans(),
+    kind=st.sampled_from(["images", "labels", "other"]),
+    other=magic,
+    dims=dims,
+    body=body,
+    cut=st.integers(0, 40),
+)
 def test_read_idx_of_random_headers_and_bodies_raises_only_dataerror(tmp_path, gz, kind, other, dims, body, cut):
     # Mostly the magic number read_idx expects (so the dimensions get read), sometimes anything.
     expected = data.IDX_LABELS_MAGIC if kind == "labels" else data.IDX_IMAGES_MAGIC
@@ -81,8 +91,9 @@ def test_read_idx_of_matching_header_and_body_gives_the_data(tmp_path, gz, shape
 @FUZZ
 @given(body=st.binary(min_size=1, max_size=200), flip=st.integers(0, 10_000))
 def test_read_idx_of_corrupted_gzip_streams_raises_only_dataerror(tmp_path, body, flip):
-    blob = bytearray(gzip.compress(data.IDX_LABELS_MAGIC.to_bytes(4, "big") + len(body).to_bytes(4, "big") + body,
-                                   mtime=0))
+    blob = bytearray(
+        gzip.compress(data.IDX_LABELS_MAGIC.to_bytes(4, "big") + len(body).to_bytes(4, "big") + body, mtime=0)
+    )
     blob[flip % len(blob)] ^= 1 + flip % 255  # one damaged byte: header, deflate data or CRC
     path = write(tmp_path, False, b"")
     path = path.with_suffix(".gz")

@@ -1,5 +1,6 @@
 """Property: whatever text a student types or pastes, the toy-batch parsers answer quickly, with a
 batch or a ToyBatchError, never another exception (which the page would show as a traceback)."""
+
 import time
 
 import torch
@@ -15,7 +16,7 @@ CALL_BOUND = 1.0  # seconds per parse: the page re-parses on every edit
 SPECIAL = "0123456789,;.\t\n\r eE+-_naifNIF\x0b\x0c\x1c\u2028\u00a0\u0663"
 token = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(-10**400, 10**400).map(str),
+    st.integers(-(10**400), 10**400).map(str),
     st.text(alphabet=SPECIAL, max_size=12),
     st.text(max_size=6),
 )
@@ -57,7 +58,7 @@ def test_parse_upstream_returns_the_right_shape_or_raises_toybatcherror(text, m,
     assert dy.shape == (m, d)
 
 
-cell = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20))
+cell = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**20), 10**20))
 
 
 @FUZZ

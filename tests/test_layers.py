@@ -1,4 +1,5 @@
 """bnviz.norms.batch_norm against the oracle torch.nn.BatchNorm1d/2d: outputs, gradients, running stats."""
+
 import copy
 
 import pytest
@@ -187,9 +188,15 @@ def test_layers_do_not_call_torch_batch_norm(monkeypatch):
         torch.func.vmap(torch.func.grad(lambda xx: bn.train()(xx).pow(3).sum()))(x.detach()[None].expand(2, *shape))  # noqa: B023
         bn.eval()(x)
     # torch's _BatchNorm is a base class only so that torch's tools recognise the layers: none of its code runs.
-    torch_methods = {name for cls in (nn.modules.batchnorm._BatchNorm, nn.modules.batchnorm._NormBase)
-                     for name, v in vars(cls).items() if callable(v)}
-    assert torch_methods <= set(vars(bnviz_batch_norm._BatchNorm)), torch_methods - set(vars(bnviz_batch_norm._BatchNorm))
+    torch_methods = {
+        name
+        for cls in (nn.modules.batchnorm._BatchNorm, nn.modules.batchnorm._NormBase)
+        for name, v in vars(cls).items()
+        if callable(v)
+    }
+    assert torch_methods <= set(vars(bnviz_batch_norm._BatchNorm)), torch_methods - set(
+        vars(bnviz_batch_norm._BatchNorm)
+    )
 
 
 def test_layer_gradient_is_the_custom_function_not_autograd():

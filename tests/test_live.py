@@ -1,4 +1,5 @@
 """bnviz.live: two arms trained in step, pause / resume / stop, and the helpers the Activations page draws with."""
+
 import math
 
 import pytest
@@ -18,8 +19,16 @@ def mnist_like():
 
 
 def small(**kw) -> TrainConfig:
-    base = dict(dataset="synthetic-mnist", steps=40, batch_size=30, lr=0.5, eval_every=20, probe_every=20,
-                probe_size=100, seed=3)
+    base = dict(
+        dataset="synthetic-mnist",
+        steps=40,
+        batch_size=30,
+        lr=0.5,
+        eval_every=20,
+        probe_every=20,
+        probe_size=100,
+        seed=3,
+    )
     return TrainConfig(**{**base, **kw})
 
 
@@ -150,8 +159,19 @@ def test_nice_ceil(x, expected):
 
 
 def fake_run(arm, steps, status="done", seed=0):
-    recs = [{"step": s, "layer1/hist": [1, 2], "layer1/p15": -s, "layer1/p50": 0.0, "layer1/p85": 2 * s,
-             "layer1/mean": 0.0, "layer1/std": 1.0, "layer1/saturation": s / 100} for s in steps]
+    recs = [
+        {
+            "step": s,
+            "layer1/hist": [1, 2],
+            "layer1/p15": -s,
+            "layer1/p50": 0.0,
+            "layer1/p85": 2 * s,
+            "layer1/mean": 0.0,
+            "layer1/std": 1.0,
+            "layer1/saturation": s / 100,
+        }
+        for s in steps
+    ]
     return {"arm": arm, "seed": seed, "status": status, "config": {"model": "mlp", "steps": 10}, "records": recs}
 
 
@@ -180,8 +200,12 @@ def test_cached_choices_keep_only_results_with_histograms(tmp_path):
     with_hist, curves_only = tmp_path / "mnist-fig1-a.json", tmp_path / "lr-sweep-b.json"
     for p in (with_hist, curves_only):
         p.write_text("{}")
-    fig1 = {"title": "Figure 1", "created": "2026-01-02T03:04:05", "data": {"label": "MNIST", "source": "official"},
-            "runs": [fake_run("no BN", [0, 5], seed=1), fake_run("BN", [0, 5], seed=0)]}
+    fig1 = {
+        "title": "Figure 1",
+        "created": "2026-01-02T03:04:05",
+        "data": {"label": "MNIST", "source": "official"},
+        "runs": [fake_run("no BN", [0, 5], seed=1), fake_run("BN", [0, 5], seed=0)],
+    }
     sweep = {"runs": [{"arm": "BN", "seed": 0, "config": {"model": "mlp", "steps": 10}, "records": [{"step": 0}]}]}
     scan = cache.Scan(results={"mnist-fig1": [(with_hist, fig1)], "lr-sweep": [(curves_only, sweep)]}, problems=[])
     (choice,) = live.cached_choices(scan)

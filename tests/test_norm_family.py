@@ -1,4 +1,5 @@
 """LayerNorm and GroupNorm (and InstanceNorm as GroupNorm's groups = channels case) against torch.nn."""
+
 import copy
 
 import pytest
@@ -16,8 +17,11 @@ def randomize(ours, ref, seed=0):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in ref.named_parameters():
-            v = torch.rand(p.shape, generator=g, dtype=p.dtype) * 1.5 + 0.5 if name == "weight" else torch.randn(
-                p.shape, generator=g, dtype=p.dtype)
+            v = (
+                torch.rand(p.shape, generator=g, dtype=p.dtype) * 1.5 + 0.5
+                if name == "weight"
+                else torch.randn(p.shape, generator=g, dtype=p.dtype)
+            )
             p.copy_(v)
             getattr(ours, name).copy_(v)
 
@@ -40,12 +44,7 @@ def assert_same_forward_backward(ours, ref, shape, seed=0):
         ours.zero_grad(), ref.zero_grad()
 
 
-LN_CASES = [
-    ((8, 5), 5),
-    ((4, 6, 7), 7),
-    ((4, 6, 7), (6, 7)),
-    ((3, 4, 5, 6), (4, 5, 6)),
-]
+LN_CASES = [((8, 5), 5), ((4, 6, 7), 7), ((4, 6, 7), (6, 7)), ((3, 4, 5, 6), (4, 5, 6))]
 
 
 @pytest.mark.parametrize("shape,normalized_shape", LN_CASES)
@@ -80,13 +79,7 @@ def test_layer_norm_wrong_trailing_shape_raises_value_error():
         LayerNorm(5)(torch.randn(4, 6))
 
 
-GN_CASES = [
-    (2, (8, 6)),
-    (3, (5, 6, 7)),
-    (2, (4, 6, 5, 3)),
-    (1, (4, 6, 5, 3)),
-    (6, (4, 6, 5, 3)),
-]
+GN_CASES = [(2, (8, 6)), (3, (5, 6, 7)), (2, (4, 6, 5, 3)), (1, (4, 6, 5, 3)), (6, (4, 6, 5, 3))]
 
 
 @pytest.mark.parametrize("groups,shape", GN_CASES)
@@ -110,7 +103,8 @@ def test_group_norm_with_one_channel_per_group_is_instance_norm(shape):
 def test_group_norm_with_one_group_is_layer_norm_over_chw():
     x = torch.randn(3, 4, 5, 6, dtype=torch.float64)
     torch.testing.assert_close(
-        GroupNorm(1, 4, dtype=torch.float64)(x), LayerNorm((4, 5, 6), dtype=torch.float64)(x), **TOL)
+        GroupNorm(1, 4, dtype=torch.float64)(x), LayerNorm((4, 5, 6), dtype=torch.float64)(x), **TOL
+    )
 
 
 def test_group_norm_groups_not_dividing_channels_raise_value_error():

@@ -1,4 +1,5 @@
 """Ghost BN against torch BN applied chunk by chunk; Noisy BN against BN, its seed, and the paper's noise recipe."""
+
 import pytest
 import torch
 from torch import nn

@@ -1,4 +1,5 @@
 """Batch Renormalization against torch BN (r = 1, d = 0) and against a direct transcription of the paper's Algorithm 1."""
+
 import pytest
 import torch
 from torch import nn
@@ -81,10 +82,13 @@ class PaperAlgorithm1:
         mu_b = xm.sum(1) / m
         sigma_b = torch.sqrt(((xm - mu_b[:, None]) ** 2).sum(1) / m + self.eps)
         sigma = torch.sqrt(self.var + self.eps)
-        r = torch.minimum(torch.maximum(sigma_b / sigma, torch.full_like(sigma, 1 / self.r_max)),
-                          torch.full_like(sigma, self.r_max))
-        d = torch.minimum(torch.maximum((mu_b - self.mu) / sigma, torch.full_like(sigma, -self.d_max)),
-                          torch.full_like(sigma, self.d_max))
+        r = torch.minimum(
+            torch.maximum(sigma_b / sigma, torch.full_like(sigma, 1 / self.r_max)), torch.full_like(sigma, self.r_max)
+        )
+        d = torch.minimum(
+            torch.maximum((mu_b - self.mu) / sigma, torch.full_like(sigma, -self.d_max)),
+            torch.full_like(sigma, self.d_max),
+        )
         if self.detach:
             r, d = r.detach(), d.detach()
         self.r, self.d = r.detach(), d.detach()
@@ -112,7 +116,11 @@ def test_training_matches_the_papers_equations_with_clipping_active(ours_cls, _,
         torch.testing.assert_close(y, y_ref, **TOL)
         y.backward(dy), y_ref.backward(dy)
         torch.testing.assert_close(x1.grad, x2.grad, **TOL)
-        at_bound = (paper.r - 1.5).abs().lt(1e-12) | (paper.r - 1 / 1.5).abs().lt(1e-12) | (paper.d.abs() - 0.5).abs().lt(1e-12)
+        at_bound = (
+            (paper.r - 1.5).abs().lt(1e-12)
+            | (paper.r - 1 / 1.5).abs().lt(1e-12)
+            | (paper.d.abs() - 0.5).abs().lt(1e-12)
+        )
         clipped += int(at_bound.sum())
         free += int((~at_bound).sum())
     torch.testing.assert_close(ours.weight.grad, w.grad, **TOL)

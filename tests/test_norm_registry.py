@@ -1,4 +1,5 @@
 """bnviz.norms.NORMS: every kind builds its layer for both networks, and configs say which combinations fail."""
+
 import pytest
 import torch
 

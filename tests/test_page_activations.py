@@ -1,5 +1,6 @@
 """The Activations page in AppTest: it renders, trains live on synthetic data, pauses, resumes and stops,
 and opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
+
 import json
 from pathlib import Path
 
@@ -35,17 +36,38 @@ def train_runs(exp, dataset) -> list[dict]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the runner does; two threads on a busy machine are many times slower
     try:
-        return [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "done", "step": cfg.steps,
-                 "steps": cfg.steps, "records": list(train(cfg, dataset)), "wall_time": 1.0}
-                for arm, seed, cfg in exp.runs()]
+        return [
+            {
+                "arm": arm.label,
+                "seed": seed,
+                "config": cfg.to_dict(),
+                "status": "done",
+                "step": cfg.steps,
+                "steps": cfg.steps,
+                "records": list(train(cfg, dataset)),
+                "wall_time": 1.0,
+            }
+            for arm, seed, cfg in exp.runs()
+        ]
     finally:
         torch.set_num_threads(threads)
 
 
 def write_result(folder: Path, exp, runs: list[dict], dataset, created: str) -> None:
-    payload = {"schema": cache.SCHEMA, "experiment": exp.name, "key": exp.key(), "status": "complete", "title": exp.title,
-               "spec": exp.spec(), "runs": runs, "data": _data_fields(dataset.provenance), "command": "test",
-               "code_version": code_version(), "created": created, "wall_time": 1.0}
+    payload = {
+        "schema": cache.SCHEMA,
+        "experiment": exp.name,
+        "key": exp.key(),
+        "status": "complete",
+        "title": exp.title,
+        "spec": exp.spec(),
+        "runs": runs,
+        "data": _data_fields(dataset.provenance),
+        "command": "test",
+        "code_version": code_version(),
+        "created": created,
+        "wall_time": 1.0,
+    }
     cache.write_json_atomic(cache.result_path(folder, exp.name, exp.key()), payload)
 
 
@@ -74,8 +96,9 @@ def two_results(tmp_path_factory, mnist_result):
     """mnist-fig1 and, cached a month later, a 4-step cifar10-cnn on a tiny synthetic CIFAR-10."""
     folder = tmp_path_factory.mktemp("cache2")
     write_result(folder, *mnist_result, created="2026-01-01T00:00:00+00:00")
-    exp = experiments.get("cifar10-cnn").with_overrides(steps=4, seeds=[0], dataset="synthetic-cifar10", batch_size=16,
-                                                         probe_size=8)
+    exp = experiments.get("cifar10-cnn").with_overrides(
+        steps=4, seeds=[0], dataset="synthetic-cifar10", batch_size=16, probe_size=8
+    )
     dataset = data.synthetic("cifar10", n_train=64, n_test=16)
     write_result(folder, exp, train_runs(exp, dataset), dataset, created="2026-02-01T00:00:00+00:00")
     return folder
@@ -93,8 +116,13 @@ def legacy_records(run: dict) -> list[dict]:
 def legacy_result(tmp_path_factory, mnist_result):
     folder = tmp_path_factory.mktemp("legacy")
     exp, runs, dataset = mnist_result
-    write_result(folder, exp, [{**run, "records": legacy_records(run)} for run in runs], dataset,
-                 created="2025-12-01T00:00:00+00:00")
+    write_result(
+        folder,
+        exp,
+        [{**run, "records": legacy_records(run)} for run in runs],
+        dataset,
+        created="2025-12-01T00:00:00+00:00",
+    )
     return folder
 
 

@@ -1,4 +1,5 @@
 """The Experiments page in AppTest: cached results, broken cache files, and runs in every state."""
+
 import json
 import re
 import shutil
@@ -65,13 +66,36 @@ def dead_pid() -> int:
 
 
 def progress_file(folder, exp, status, pid, step=20):
-    runs = [{"arm": arm.label, "seed": seed, "status": "running", "step": step, "steps": cfg.steps, "config": cfg.to_dict(),
-             "records": [{"step": 0, "status": "running", "test/acc": 0.1}, {"step": step, "status": "running", "test/acc": 0.5}]}
-            for arm, seed, cfg in exp.runs()]
-    cache.write_json_atomic(cache.progress_path(folder, exp.name, exp.key()), {
-        "schema": 1, "experiment": exp.name, "key": exp.key(), "pid": pid, "status": status, "message": "",
-        "command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic", "started": "2026-01-01T00:00:00+00:00",
-        "data": {"label": "synthetic MNIST-shaped data", "source": "synthetic", "sha256": "x"}, "runs": runs})
+    runs = [
+        {
+            "arm": arm.label,
+            "seed": seed,
+            "status": "running",
+            "step": step,
+            "steps": cfg.steps,
+            "config": cfg.to_dict(),
+            "records": [
+                {"step": 0, "status": "running", "test/acc": 0.1},
+                {"step": step, "status": "running", "test/acc": 0.5},
+            ],
+        }
+        for arm, seed, cfg in exp.runs()
+    ]
+    cache.write_json_atomic(
+        cache.progress_path(folder, exp.name, exp.key()),
+        {
+            "schema": 1,
+            "experiment": exp.name,
+            "key": exp.key(),
+            "pid": pid,
+            "status": status,
+            "message": "",
+            "command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic",
+            "started": "2026-01-01T00:00:00+00:00",
+            "data": {"label": "synthetic MNIST-shaped data", "source": "synthetic", "sha256": "x"},
+            "runs": runs,
+        },
+    )
 
 
 def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, recorded):
@@ -92,28 +116,54 @@ def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, r
 
 def handmade(name, runs, source, label):
     """A finished result written by hand: one record per (step, test accuracy) of each run."""
-    return {"schema": 1, "experiment": name, "key": f"hand{len(runs):012d}", "status": "complete", "command": "by hand",
-            "code_version": {"bnviz_sha256": "hand"}, "wall_time": 1.0, "created": "2026-01-01T00:00:00+00:00",
-            "data": {"label": label, "source": source, "sha256": "x"},
-            "runs": [{"arm": arm, "seed": 0, "status": status, "steps": 1000, "config": config,
-                      "records": [{"step": s, "status": "running", "test/acc": a, "train/loss": 1.0} for s, a in records]}
-                     for arm, config, status, records in runs]}
+    return {
+        "schema": 1,
+        "experiment": name,
+        "key": f"hand{len(runs):012d}",
+        "status": "complete",
+        "command": "by hand",
+        "code_version": {"bnviz_sha256": "hand"},
+        "wall_time": 1.0,
+        "created": "2026-01-01T00:00:00+00:00",
+        "data": {"label": label, "source": source, "sha256": "x"},
+        "runs": [
+            {
+                "arm": arm,
+                "seed": 0,
+                "status": status,
+                "steps": 1000,
+                "config": config,
+                "records": [{"step": s, "status": "running", "test/acc": a, "train/loss": 1.0} for s, a in records],
+            }
+            for arm, config, status, records in runs
+        ],
+    }
 
 
 def test_cifar_and_sweep_results_draw_with_their_data_notes_and_findings(folder):
     cnn = {"dataset": "cifar10", "lr": 0.05, "norm": "none"}
-    cifar = handmade("cifar10-cnn", [("no BN", cnn, "done", [(0, 0.1), (1000, 0.70)]),
-                                     ("BN", cnn | {"norm": "bnviz"}, "done", [(0, 0.1), (1000, 0.78)])],
-                     "non-official", "CIFAR-10, files differ from the official release")
+    cifar = handmade(
+        "cifar10-cnn",
+        [
+            ("no BN", cnn, "done", [(0, 0.1), (1000, 0.70)]),
+            ("BN", cnn | {"norm": "bnviz"}, "done", [(0, 0.1), (1000, 0.78)]),
+        ],
+        "non-official",
+        "CIFAR-10, files differ from the official release",
+    )
     runs = []
     for bn in (False, True):
         for std in (0.01, 0.1, 1.0):
             for lr in (0.3, 3.0):
                 fails = not bn and (lr == 3.0 or std == 0.01)
-                runs.append((f"{'BN' if bn else 'no BN'}, lr {lr:g}, std {std:g}",
-                             {"dataset": "mnist", "norm": "bnviz" if bn else "none", "lr": lr, "init_std": std},
-                             "diverged" if fails and lr == 3.0 else "done",
-                             [(0, 0.1), (500, 0.1 if fails else 0.93), (1000, 0.1 if fails else 0.97)]))
+                runs.append(
+                    (
+                        f"{'BN' if bn else 'no BN'}, lr {lr:g}, std {std:g}",
+                        {"dataset": "mnist", "norm": "bnviz" if bn else "none", "lr": lr, "init_std": std},
+                        "diverged" if fails and lr == 3.0 else "done",
+                        [(0, 0.1), (500, 0.1 if fails else 0.93), (1000, 0.1 if fails else 0.97)],
+                    )
+                )
     sweep = handmade("lr-sweep", runs, "synthetic", "synthetic MNIST-shaped data")
     for payload in (cifar, sweep):
         cache.write_json_atomic(cache.result_path(folder, payload["experiment"], payload["key"]), payload)
@@ -219,8 +269,12 @@ def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkey
     next(b for b in mnist.button if b.label == "Run").click()
     at.run()
     assert not at.exception
-    assert started == [(["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"],
-                        resolve("mnist-fig1", 40, [0, 1], synthetic=True).key())]
+    assert started == [
+        (
+            ["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"],
+            resolve("mnist-fig1", 40, [0, 1], synthetic=True).key(),
+        )
+    ]
     assert at.tabs[0].progress and "Starting the training process" in at.tabs[0].progress[0].proto.text
 
 

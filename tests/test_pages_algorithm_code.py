@@ -3,6 +3,7 @@
 Also the pure parts behind the step-through page (bnviz.stepthrough): the equations it reads from
 docstrings, and its live checks against autograd and against BatchNorm1d.
 """
+
 import re
 from pathlib import Path
 
@@ -83,12 +84,21 @@ def test_walk_matches_autograd_for_every_gradient(loss):
 def test_walk_would_notice_a_wrong_gradient():
     gamma, beta = T.default_affine(3)
     w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
-    wrong = S.Walk(w.fwd, w.dy, bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001,
-                                                w.bwd.dgamma, w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
+    wrong = S.Walk(
+        w.fwd,
+        w.dy,
+        bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, w.bwd.dmean, w.bwd.dx * 1.001, w.bwd.dgamma, w.bwd.dbeta),
+        w.autograd,
+        gamma,
+        beta,
+        1e-5,
+    )
     check = wrong.check("dx")
     assert not check.ok
     words = check.explanation()
-    assert "disagree in the math, not in rounding" in words and re.search(r"At row \d, feature \d the two differ by", words)
+    assert "disagree in the math, not in rounding" in words and re.search(
+        r"At row \d, feature \d the two differ by", words
+    )
 
 
 def test_inference_demo_agrees_with_batchnorm1d_and_applies_bessel():
@@ -332,8 +342,15 @@ def test_a_real_mismatch_fails_and_is_explained_in_words(factor):
     w = S.walk(T.DEFAULT_BATCH, gamma, beta, 1e-5, "random w", seed=0)
     dmean = w.bwd.dmean.clone()
     dmean[1] *= factor
-    wrong = S.Walk(w.fwd, w.dy, bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, dmean, w.bwd.dx, w.bwd.dgamma,
-                                                       w.bwd.dbeta), w.autograd, gamma, beta, 1e-5)
+    wrong = S.Walk(
+        w.fwd,
+        w.dy,
+        bn_steps.BackwardSteps(w.bwd.dx_hat, w.bwd.dvar, dmean, w.bwd.dx, w.bwd.dgamma, w.bwd.dbeta),
+        w.autograd,
+        gamma,
+        beta,
+        1e-5,
+    )
     check = wrong.check("dmean")
     assert not check.ok
     words = check.explanation()

@@ -1,5 +1,6 @@
 """Views of the probes: training- or eval-mode records, x̂ beside y, how far Figure 1(b,c)'s distribution
 moved (bnviz.views.drift), and the charts beside them. Hand-made records with numbers checked by hand."""
+
 import pandas as pd
 import pytest
 
@@ -9,8 +10,9 @@ from bnviz.views import drift, probe_charts, probe_modes, records
 def pct_frame(arm, rows, seed=0):
     """rows: (step, p15, p50, p85)."""
     norm = "none" if arm == "no BN" else "bnviz"
-    return pd.DataFrame([{"arm": arm, "norm": norm, "seed": seed, "step": s, "p15": a, "p50": b, "p85": c}
-                         for s, a, b, c in rows])
+    return pd.DataFrame(
+        [{"arm": arm, "norm": norm, "seed": seed, "step": s, "p15": a, "p50": b, "p85": c} for s, a, b, c in rows]
+    )
 
 
 PLAIN = [(0, -0.5, 0.0, 0.5), (10, -1.0, 0.5, 2.0), (50, -1.0, 1.5, 3.0), (100, -2.0, 1.0, 4.0)]
@@ -36,12 +38,15 @@ def test_drift_measures_median_and_band_early_and_late():
 def test_sentences_compare_the_arms_with_their_numbers():
     pct = pd.concat([pct_frame("no BN", PLAIN), pct_frame("BN", BN)])
     early, late, farthest = drift.sentences(pct)
-    assert early == ("From step 0 to 10 the median moved 0.50 without BN and 0.10 with BN (less with BN); the band "
-                     "went from 1.00 to 3.00 wide (×3.00) without BN and from 2.00 to 2.00 (×1.00) with BN.")
+    assert early == (
+        "From step 0 to 10 the median moved 0.50 without BN and 0.10 with BN (less with BN); the band "
+        "went from 1.00 to 3.00 wide (×3.00) without BN and from 2.00 to 2.00 (×1.00) with BN."
+    )
     assert late.startswith("From step 10 to 100 the median moved 0.50 without BN and 0.10 with BN (less with BN)")
     assert "from 2.00 to 4.00 (×2.00) with BN" in late, "the BN band widened: the sentence says so"
-    assert farthest == ("At its farthest the median was 1.50 from its start without BN (step 50) "
-                        "and 0.30 with BN (step 50).")
+    assert farthest == (
+        "At its farthest the median was 1.50 from its start without BN (step 50) and 0.30 with BN (step 50)."
+    )
 
 
 def test_sentences_say_more_with_bn_when_bn_moved_more():
@@ -52,7 +57,9 @@ def test_sentences_say_more_with_bn_when_bn_moved_more():
 def test_sentences_with_one_arm_too_few_probes_or_unequal_steps():
     (one,) = drift.sentences(pct_frame("BN", BN))
     assert one.startswith("BN: the median went +0.00 → +0.10 → +0.20 at steps 0 → 10 → 100")
-    assert drift.sentences(pct_frame("BN", BN[:2])) == ["Too few probes yet to say how this distribution moves (it takes three)."]
+    assert drift.sentences(pct_frame("BN", BN[:2])) == [
+        "Too few probes yet to say how this distribution moves (it takes three)."
+    ]
     (unequal,) = drift.sentences(pd.concat([pct_frame("no BN", PLAIN[:3]), pct_frame("BN", BN)]))
     assert "probed up to different steps" in unequal
 
@@ -66,8 +73,17 @@ def run(norm, recs, arm=None):
     return {"arm": arm or ("no BN" if norm == "none" else "BN"), "seed": 0, "config": {"norm": norm}, "records": recs}
 
 
-NEW_BN = {"step": 5, "layer1/hist": [1], "layer1/p50": 0.0, "layer1/x_hat_p50": 0.1, "layer1/grad_norm": 2.0,
-          "layer1/eval/hist": [2], "layer1/eval/p50": 3.0, "layer1/eval/x_hat_p50": 4.0, "test/acc": 0.5}
+NEW_BN = {
+    "step": 5,
+    "layer1/hist": [1],
+    "layer1/p50": 0.0,
+    "layer1/x_hat_p50": 0.1,
+    "layer1/grad_norm": 2.0,
+    "layer1/eval/hist": [2],
+    "layer1/eval/p50": 3.0,
+    "layer1/eval/x_hat_p50": 4.0,
+    "test/acc": 0.5,
+}
 
 
 def test_eval_view_puts_the_eval_fields_under_the_layer_for_bn_runs_only():
@@ -76,8 +92,16 @@ def test_eval_view_puts_the_eval_fields_under_the_layer_for_bn_runs_only():
     assert probe_modes.view(runs, "train") == runs
     out_plain, out_bn = probe_modes.view(runs, "eval")
     assert out_plain is plain
-    assert out_bn["records"] == [{"step": 5, "layer1/hist": [2], "layer1/p50": 3.0, "layer1/x_hat_p50": 4.0,
-                                  "layer1/grad_norm": 2.0, "test/acc": 0.5}]
+    assert out_bn["records"] == [
+        {
+            "step": 5,
+            "layer1/hist": [2],
+            "layer1/p50": 3.0,
+            "layer1/x_hat_p50": 4.0,
+            "layer1/grad_norm": 2.0,
+            "test/acc": 0.5,
+        }
+    ]
     assert runs[1]["records"][0] == NEW_BN, "the input is not changed"
     assert records.layer_names(runs[1]["records"]) == ["layer1"], "eval fields add no layer"
     with pytest.raises(ValueError, match="mode must be"):
@@ -89,23 +113,37 @@ def test_results_cached_before_training_mode_probes_have_only_eval_mode():
     plain = run("none", [{"step": 5, "layer1/hist": [1], "layer1/p50": 0.0}])
     assert probe_modes.recorded_modes([plain, legacy]) == ("eval",)
     assert probe_modes.recorded_modes([plain, run("bnviz", [NEW_BN])]) == ("train", "eval")
-    assert probe_modes.recorded_modes([plain, run("bnviz", [])]) == ("train", "eval"), "a live run before its first probe"
+    assert probe_modes.recorded_modes([plain, run("bnviz", [])]) == ("train", "eval"), (
+        "a live run before its first probe"
+    )
     assert probe_modes.recorded_modes([plain]) == ("train", "eval")
 
 
 def test_x_hat_percentiles_pair_x_hat_with_y():
-    rec = {"step": 3, "layer2/p15": -2.0, "layer2/p50": 0.5, "layer2/p85": 3.0,
-           "layer2/x_hat_p15": -1.0, "layer2/x_hat_p50": 0.0, "layer2/x_hat_p85": 1.0}
+    rec = {
+        "step": 3,
+        "layer2/p15": -2.0,
+        "layer2/p50": 0.5,
+        "layer2/p85": 3.0,
+        "layer2/x_hat_p15": -1.0,
+        "layer2/x_hat_p50": 0.0,
+        "layer2/x_hat_p85": 1.0,
+    }
     df = probe_modes.x_hat_percentiles([run("none", [{"step": 3, "layer2/p50": 1.0}]), run("bnviz", [rec])], "layer2")
     assert df.to_dict("records") == [
         {"arm": "BN", "seed": 0, "step": 3, "value": "x̂", "p15": -1.0, "p50": 0.0, "p85": 1.0},
-        {"arm": "BN", "seed": 0, "step": 3, "value": "y", "p15": -2.0, "p50": 0.5, "p85": 3.0}]
+        {"arm": "BN", "seed": 0, "step": 3, "value": "y", "p15": -2.0, "p50": 0.5, "p85": 3.0},
+    ]
     assert probe_modes.x_hat_percentiles([run("bnviz", [{"step": 0, "layer2/p50": 1.0}])], "layer2").empty
 
 
 def test_grad_norm_chart_skips_steps_without_a_gradient_and_uses_a_log_scale():
-    stats = pd.DataFrame([{"arm": "BN", "norm": "bnviz", "seed": 0, "step": s, "layer": "layer1", "grad_norm": g}
-                          for s, g in ((0, None), (1, 0.5), (2, 0.25))])
+    stats = pd.DataFrame(
+        [
+            {"arm": "BN", "norm": "bnviz", "seed": 0, "step": s, "layer": "layer1", "grad_norm": g}
+            for s, g in ((0, None), (1, 0.5), (2, 0.25))
+        ]
+    )
     spec = probe_charts.grad_norms(stats).to_dict()
     assert spec["encoding"]["y"]["scale"]["type"] == "log"
     values = next(iter(spec["datasets"].values()))

@@ -1,6 +1,7 @@
 """Issue #17, runs: only a run's own process is ever signalled, one bad cache file is only that
 file's problem, workers die with their runner, a full disk keeps the trained runs, and the CLI
 refuses what would fail later."""
+
 import errno
 import json
 import os
@@ -30,8 +31,22 @@ def tiny(steps=10, seeds=(0,)):
 
 
 def long_run_cmd(cache_dir, workers=1):
-    return [sys.executable, "-m", "bnviz", "run", "mnist-fig1", "--synthetic", "--steps", "200000", "--seeds", "0",
-            "--cache-dir", str(cache_dir), "--workers", str(workers)]
+    return [
+        sys.executable,
+        "-m",
+        "bnviz",
+        "run",
+        "mnist-fig1",
+        "--synthetic",
+        "--steps",
+        "200000",
+        "--seeds",
+        "0",
+        "--cache-dir",
+        str(cache_dir),
+        "--workers",
+        str(workers),
+    ]
 
 
 def children(pid: int) -> list[int]:
@@ -100,8 +115,14 @@ def good(tmp_path_factory):
 # ------------------------------------------------------------------ 1. only the run's own process
 def _progress(tmp_path, **fields):
     exp = tiny()
-    payload = {"schema": cache.SCHEMA, "experiment": exp.name, "key": exp.key(), "status": "running", "runs": [],
-               **fields}
+    payload = {
+        "schema": cache.SCHEMA,
+        "experiment": exp.name,
+        "key": exp.key(),
+        "status": "running",
+        "runs": [],
+        **fields,
+    }
     cache.write_json_atomic(cache.progress_path(tmp_path, exp.name, exp.key()), payload)
     return exp
 
@@ -143,7 +164,9 @@ def test_stop_never_signals_a_pid_that_names_no_single_process(tmp_path, monkeyp
 
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_the_runner_records_its_pid_and_start_time_and_stop_reaches_it(tmp_path):
-    proc = subprocess.Popen(long_run_cmd(tmp_path), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        long_run_cmd(tmp_path), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     exp = tiny(steps=200_000)
     try:
         progress = wait_for(lambda: cache.read_progress(tmp_path, exp.name, exp.key()))
@@ -172,9 +195,21 @@ def test_a_second_process_for_a_config_in_training_is_refused(tmp_path):
     held = owner.ConfigLock.acquire(cache.lock_path(tmp_path, exp.name, exp.key()))
     try:
         # another process's lock, as the status of any session sees it
-        probe = subprocess.run([sys.executable, "-c", "import sys; from bnviz.runs import jobs; "
-                                "print(jobs.status(sys.argv[1], sys.argv[2], sys.argv[3]).state)",
-                                exp.name, exp.key(), str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True)
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from bnviz.runs import jobs; "
+                "print(jobs.status(sys.argv[1], sys.argv[2], sys.argv[3]).state)",
+                exp.name,
+                exp.key(),
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+        )
         assert probe.stdout.strip() == "starting", probe.stderr
         with pytest.raises(RunError, match="already training"):
             run_experiment(exp, cache_dir=tmp_path)
@@ -261,8 +296,15 @@ def test_a_progress_file_with_a_bad_pid_is_invalid_not_a_crash(tmp_path, pid, ca
 
 @pytest.mark.parametrize("change", [{"step": "5"}, {"steps": None}, {"config": {"model": "resnet"}}, {"records": [{}]}])
 def test_the_runs_of_a_progress_file_are_checked_too(tmp_path, change):
-    run = {"arm": "BN", "seed": 0, "config": tiny().arms[1].config.to_dict(), "status": "running", "step": 5,
-           "steps": 10, "records": [{"step": 5}]}
+    run = {
+        "arm": "BN",
+        "seed": 0,
+        "config": tiny().arms[1].config.to_dict(),
+        "status": "running",
+        "step": 5,
+        "steps": 10,
+        "records": [{"step": 5}],
+    }
     exp = _progress(tmp_path, pid=1, pid_start="1", runs=[run | change])
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "invalid"  # fraction() or the chart would crash
     _progress(tmp_path, pid=1, pid_start="1", runs=[run])
@@ -272,12 +314,18 @@ def test_the_runs_of_a_progress_file_are_checked_too(tmp_path, change):
 # ------------------------------------------------------------------ 5. workers, full disk
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_killing_the_runner_ends_its_workers(tmp_path):
-    proc = subprocess.Popen(long_run_cmd(tmp_path, workers=2), cwd=ROOT, env=ENV,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        long_run_cmd(tmp_path, workers=2), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     exp = tiny(steps=200_000)
     try:
-        trained = wait_for(lambda: (p := cache.read_progress(tmp_path, exp.name, exp.key())) and p["status"] == "running"
-                           and any(r["step"] > 0 for r in p["runs"]))
+        trained = wait_for(
+            lambda: (
+                (p := cache.read_progress(tmp_path, exp.name, exp.key()))
+                and p["status"] == "running"
+                and any(r["step"] > 0 for r in p["runs"])
+            )
+        )
         kids = workers_of(proc.pid)  # two runs (no BN, BN), two workers
     finally:
         proc.kill()  # SIGKILL: no handler runs, nothing can tell the workers
@@ -326,8 +374,15 @@ def test_a_full_disk_at_the_final_write_keeps_the_trained_runs(tmp_path, monkeyp
 # ------------------------------------------------------------------ smaller
 @pytest.mark.skipif(not LINUX, reason="reads /proc")
 def test_ctrl_c_while_the_workers_start_prints_no_traceback(tmp_path):
-    proc = subprocess.Popen(long_run_cmd(tmp_path, workers=2), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        long_run_cmd(tmp_path, workers=2),
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, every=0.02), "no workers started"
         time.sleep(0.5)  # the workers are importing torch: before the fix, each printed a KeyboardInterrupt traceback
@@ -355,7 +410,9 @@ def test_a_stop_while_the_data_loads_is_a_stop_not_a_crash(tmp_path):
         "except runner.RunError as e:\n"
         "    print(e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120
+    )
     exp = tiny()
     job = jobs.status(exp.name, exp.key(), tmp_path)
     assert job.state == "stopped", (out.returncode, out.stderr)
@@ -395,13 +452,32 @@ def test_a_cache_folder_that_is_a_file_is_named_as_the_cache_folder(tmp_path, ca
 def test_run_it_again_rebuilds_the_arguments_from_the_config_not_the_recorded_command(tmp_path):
     exp = tiny(steps=20)
     cfg = exp.arms[0].config.replace(seed=0).to_dict()
-    progress = {"experiment": exp.name, "key": exp.key(), "status": "stopped", "pid": 1,
-                "command": "python -m bnviz run mnist-fig1 --steps 20 --seeds 0 --synthetic --cache-dir /elsewhere --force",
-                "runs": [{"arm": "no BN", "seed": 0, "config": cfg, "status": "running", "step": 5, "steps": 20, "records": []}]}
+    progress = {
+        "experiment": exp.name,
+        "key": exp.key(),
+        "status": "stopped",
+        "pid": 1,
+        "command": "python -m bnviz run mnist-fig1 --steps 20 --seeds 0 --synthetic --cache-dir /elsewhere --force",
+        "runs": [
+            {"arm": "no BN", "seed": 0, "config": cfg, "status": "running", "step": 5, "steps": 20, "records": []}
+        ],
+    }
     assert jobs.rerun_args(progress) == ["run", "mnist-fig1", "--steps", "20", "--seeds", "0", "--synthetic"]
-    real = {**progress, "key": experiments.get("mnist-fig1").with_overrides(steps=20, seeds=[0]).key(),
-            "runs": [{**progress["runs"][0], "config": {**cfg, "dataset": "mnist"}}]}
-    assert jobs.rerun_args(real, data_dir="/data") == ["run", "mnist-fig1", "--steps", "20", "--seeds", "0", "--data-dir", "/data"]
+    real = {
+        **progress,
+        "key": experiments.get("mnist-fig1").with_overrides(steps=20, seeds=[0]).key(),
+        "runs": [{**progress["runs"][0], "config": {**cfg, "dataset": "mnist"}}],
+    }
+    assert jobs.rerun_args(real, data_dir="/data") == [
+        "run",
+        "mnist-fig1",
+        "--steps",
+        "20",
+        "--seeds",
+        "0",
+        "--data-dir",
+        "/data",
+    ]
     assert jobs.rerun_args({**progress, "key": "0123456789abcdef"}) is None  # not what these runs rebuild to
     assert jobs.rerun_args({**progress, "experiment": "no-such"}) is None
 
@@ -416,13 +492,35 @@ def test_results_and_progress_record_the_argument_list(good, tmp_path):
 
 def test_the_result_payload_keeps_every_field_of_schema_1(good):
     exp, text = good
-    before = {"schema", "experiment", "key", "status", "title", "spec", "runs", "data", "command", "code_version",
-              "created", "wall_time", "machine"}  # the fields of results written before this change
+    before = {
+        "schema",
+        "experiment",
+        "key",
+        "status",
+        "title",
+        "spec",
+        "runs",
+        "data",
+        "command",
+        "code_version",
+        "created",
+        "wall_time",
+        "machine",
+    }  # the fields of results written before this change
     assert before <= set(json.loads(text))
     state = json.loads(text)["runs"]
-    built = runner.result_payload(exp, exp.key(), state, provenance={"label": "x", "source": "synthetic", "sha256": "0"},
-                                  command="c", args=None, version={}, started="2026-01-01T00:00:00+00:00",
-                                  wall_time=1.0, workers=1)
+    built = runner.result_payload(
+        exp,
+        exp.key(),
+        state,
+        provenance={"label": "x", "source": "synthetic", "sha256": "0"},
+        command="c",
+        args=None,
+        version={},
+        started="2026-01-01T00:00:00+00:00",
+        wall_time=1.0,
+        workers=1,
+    )
     assert before | {"args"} == set(built) and built["runs"] == state and built["status"] == "complete"
 
 

@@ -1,4 +1,5 @@
 """The toy batch a student types: parsing, every way it can be wrong, warnings, round trips."""
+
 import math
 import re
 import time
@@ -134,8 +135,17 @@ def test_check_batch_notes_that_two_rows_normalize_to_plus_minus_one():
     assert "m = 2" in w and "±1" in w
 
 
-@pytest.mark.parametrize("eps, expected", [(0.0, "must be > 0"), (-1e-5, "must be > 0"), (math.nan, "number"),
-                                           (math.inf, "number"), (None, "number"), (100.0, "between")])
+@pytest.mark.parametrize(
+    "eps, expected",
+    [
+        (0.0, "must be > 0"),
+        (-1e-5, "must be > 0"),
+        (math.nan, "number"),
+        (math.inf, "number"),
+        (None, "number"),
+        (100.0, "between"),
+    ],
+)
 def test_validate_eps_rejects_non_positive_and_absurd_values(eps, expected):
     with pytest.raises(ToyBatchError, match=expected):
         T.validate_eps(eps)
@@ -159,13 +169,14 @@ def test_validate_affine_needs_one_finite_value_per_feature():
 
 def test_parse_upstream_wants_one_value_per_entry_of_y():
     assert T.parse_upstream("1 0\n0 2\n3 4", 3, 2).tolist() == [[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]
-    for text, message in (("", "∂ℓ/∂y is empty: type 3 rows of 2 numbers"),
-                          ("1 0\n0 2", "∂ℓ/∂y has 2 rows of 2 values, but y has 3 rows of 2"),
-                          ("1 0 0\n0 2 0\n3 4 0", "∂ℓ/∂y has 3 rows of 3 values, but y has 3 rows of 2"),
-                          ("1 a\n0 2\n3 4", "In ∂ℓ/∂y: 'a' in row 1 is not a number")):
+    for text, message in (
+        ("", "∂ℓ/∂y is empty: type 3 rows of 2 numbers"),
+        ("1 0\n0 2", "∂ℓ/∂y has 2 rows of 2 values, but y has 3 rows of 2"),
+        ("1 0 0\n0 2 0\n3 4 0", "∂ℓ/∂y has 3 rows of 3 values, but y has 3 rows of 2"),
+        ("1 a\n0 2\n3 4", "In ∂ℓ/∂y: 'a' in row 1 is not a number"),
+    ):
         with pytest.raises(T.ToyBatchError, match=re.escape(message)):
             T.parse_upstream(text, 3, 2)
-
 
 
 # ----------------------------------------------------------------------------- oversized and ambiguous input
@@ -199,12 +210,15 @@ def test_the_largest_batch_the_page_shows_fits_the_text_limit():
     assert torch.equal(T.parse_batch(text), x)
 
 
-@pytest.mark.parametrize("text, field", [
-    ("1,5 2,5\n3,5 4,5", "1,5"),  # two values per row in a decimal-comma locale, not four
-    ("1,5\t2,5\n3,5\t4,5", "1,5"),  # the same pasted from a spreadsheet
-    ("1,5;2,5\n3;4", "1,5"),  # a European CSV (semicolons between values)
-    ("1 2\n-3,25e2 4", "-3,25e2"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("1,5 2,5\n3,5 4,5", "1,5"),  # two values per row in a decimal-comma locale, not four
+        ("1,5\t2,5\n3,5\t4,5", "1,5"),  # the same pasted from a spreadsheet
+        ("1,5;2,5\n3;4", "1,5"),  # a European CSV (semicolons between values)
+        ("1 2\n-3,25e2 4", "-3,25e2"),
+    ],
+)
 def test_decimal_commas_are_refused_with_a_message_saying_use_a_point(text, field):
     with pytest.raises(ToyBatchError) as err:
         T.parse_batch(text)
@@ -212,11 +226,14 @@ def test_decimal_commas_are_refused_with_a_message_saying_use_a_point(text, fiel
     assert f"'{field}'" in msg and "decimal comma" in msg and field.replace(",", ".") in msg
 
 
-@pytest.mark.parametrize("text, want", [
-    ("1,5\n2,6", [[1.0, 5.0], [2.0, 6.0]]),  # commas alone separate values (CSV)
-    ("1, 5\n2, 6", [[1.0, 5.0], [2.0, 6.0]]),
-    ("1 ,5\n2 ,6", [[1.0, 5.0], [2.0, 6.0]]),
-    ("1,5, 2\n3,4, 5", [[1.0, 5.0, 2.0], [3.0, 4.0, 5.0]]),  # a comma-space separated row
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("1,5\n2,6", [[1.0, 5.0], [2.0, 6.0]]),  # commas alone separate values (CSV)
+        ("1, 5\n2, 6", [[1.0, 5.0], [2.0, 6.0]]),
+        ("1 ,5\n2 ,6", [[1.0, 5.0], [2.0, 6.0]]),
+        ("1,5, 2\n3,4, 5", [[1.0, 5.0, 2.0], [3.0, 4.0, 5.0]]),  # a comma-space separated row
+    ],
+)
 def test_commas_between_values_are_still_separators(text, want):
     assert T.parse_batch(text).tolist() == want

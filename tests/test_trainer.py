@@ -1,4 +1,5 @@
 """The incremental trainer: records, determinism, divergence, probes; and the models it trains."""
+
 import copy
 import math
 
@@ -25,7 +26,9 @@ def cifar_like():
 
 
 def small(**kw):
-    base = dict(dataset="synthetic-mnist", steps=60, batch_size=30, lr=0.5, eval_every=20, probe_every=20, probe_size=100)
+    base = dict(
+        dataset="synthetic-mnist", steps=60, batch_size=30, lr=0.5, eval_every=20, probe_every=20, probe_size=100
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -259,8 +262,18 @@ def test_diverging_run_ends_with_a_diverged_record(mnist_like):
 
 
 def test_cnn_trains_with_augmentation(cifar_like):
-    cfg = TrainConfig(model="cnn", dataset="synthetic-cifar10", steps=4, batch_size=16, lr=0.05, momentum=0.9,
-                      augment=True, eval_every=2, probe_every=2, probe_size=8)
+    cfg = TrainConfig(
+        model="cnn",
+        dataset="synthetic-cifar10",
+        steps=4,
+        batch_size=16,
+        lr=0.05,
+        momentum=0.9,
+        augment=True,
+        eval_every=2,
+        probe_every=2,
+        probe_size=8,
+    )
     records = list(train(cfg, cifar_like))
     assert records[-1]["status"] == "done"
     assert {"conv1/hist", "conv3/saturation", "fc1/p50", "conv2/grad_norm"} <= set(records[-1])
@@ -344,6 +357,7 @@ def test_compile_failure_falls_back_to_eager_with_a_warning(mnist_like, monkeypa
     def broken_compile(fn):
         def call(*args, **kwargs):
             raise RuntimeError("C++ compile error: cannot find Python.h")
+
         return call
 
     monkeypatch.setattr(speed, "compiler_available", lambda: True)

@@ -4,6 +4,7 @@ One module per dataset (:mod:`.mnist`, :mod:`.cifar10`, :mod:`.synthetic`), turn
 model inputs (:mod:`.inputs`), provenance (:mod:`.provenance`) and downloads (:mod:`.download`).
 This package's namespace is the entry point the rest of bnviz uses.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,7 +29,46 @@ from bnviz.data.mnist import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MNIST_CLASSES, 
 from bnviz.data.provenance import Provenance, file_digests
 from bnviz.data.synthetic import SYNTHETIC, synthetic
 
-__all__ = ['CIFAR10_ARCHIVE', 'CIFAR10_CLASSES', 'CIFAR10_DIR', 'CIFAR10_FILES', 'CIFAR10_MD5', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR10_TRAIN', 'RestrictedUnpickler', 'DATA_DIR_ENV', 'DataError', 'Dataset', 'Progress', 'default_data_dir', 'root_of', 'LitPixels', 'augment_cifar', 'cifar_inputs', 'crop_flip', 'lit_pixels', 'mnist_inputs', 'IDX_IMAGES_MAGIC', 'IDX_LABELS_MAGIC', 'MNIST_CLASSES', 'MNIST_MD5', 'MNIST_STEMS', 'read_idx', 'Provenance', 'file_digests', 'SYNTHETIC', 'synthetic', 'REAL', 'DATASETS', 'available', 'download', 'load_mnist', 'load_cifar10', 'load']
+__all__ = [
+    "CIFAR10_ARCHIVE",
+    "CIFAR10_CLASSES",
+    "CIFAR10_DIR",
+    "CIFAR10_FILES",
+    "CIFAR10_MD5",
+    "CIFAR10_MEAN",
+    "CIFAR10_STD",
+    "CIFAR10_TRAIN",
+    "RestrictedUnpickler",
+    "DATA_DIR_ENV",
+    "DataError",
+    "Dataset",
+    "Progress",
+    "default_data_dir",
+    "root_of",
+    "LitPixels",
+    "augment_cifar",
+    "cifar_inputs",
+    "crop_flip",
+    "lit_pixels",
+    "mnist_inputs",
+    "IDX_IMAGES_MAGIC",
+    "IDX_LABELS_MAGIC",
+    "MNIST_CLASSES",
+    "MNIST_MD5",
+    "MNIST_STEMS",
+    "read_idx",
+    "Provenance",
+    "file_digests",
+    "SYNTHETIC",
+    "synthetic",
+    "REAL",
+    "DATASETS",
+    "available",
+    "download",
+    "load_mnist",
+    "load_cifar10",
+    "load",
+]
 
 REAL = ("mnist", "cifar10")
 DATASETS = REAL + SYNTHETIC

@@ -3,6 +3,7 @@
 The batches are pickles, and pickles can run code: a restricted unpickler rebuilds numpy arrays
 and nothing else.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -30,8 +31,7 @@ CIFAR10_MD5 = {
     CIFAR10_ARCHIVE: "c58f30108f718f92721af3b95e74349a",
 }
 CIFAR10_MIRRORS = ["https://www.cs.toronto.edu/~kriz/"]
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 # Per-channel mean/std over all CIFAR-10 training pixels on a 0-1 scale (not the often-copied
 # 0.2023/0.1994/0.2010, which understate the std of the pixels).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -76,7 +76,8 @@ class RestrictedUnpickler(pickle.Unpickler):
             return _PICKLE_GLOBALS[(module, name)]
         raise DataError(
             f"{self.path} tried to load the forbidden global {module}.{name}; it is not a CIFAR-10 "
-            f"file and may be malicious. Nothing from it was run. {redo(self.path, 'cifar10')}")
+            f"file and may be malicious. Nothing from it was run. {redo(self.path, 'cifar10')}"
+        )
 
 
 def _unpickle(path: Path) -> dict:
@@ -105,7 +106,6 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data, labels.astype(np.int64)
 
 
-
 def available(data_dir=None) -> bool:
     """Whether every CIFAR-10 batch file is there; says nothing of their contents."""
     folder = root_of(data_dir) / CIFAR10_DIR
@@ -121,7 +121,8 @@ def load_cifar10(data_dir=None) -> Dataset:
         if not p.is_file():
             raise DataError(
                 f"CIFAR-10 file missing: {p}. Run python -m bnviz download cifar10 --data-dir {root}, "
-                f"or point --data-dir / {DATA_DIR_ENV} at a folder holding {CIFAR10_DIR}/{p.name}.")
+                f"or point --data-dir / {DATA_DIR_ENV} at a folder holding {CIFAR10_DIR}/{p.name}."
+            )
     meta = _unpickle(folder / "batches.meta")
     names = meta.get("label_names")
     if not (isinstance(names, list) and len(names) == 10 and all(isinstance(n, str) for n in names)):
@@ -129,8 +130,13 @@ def load_cifar10(data_dir=None) -> Dataset:
     train = [_read_cifar_batch(folder / n) for n in CIFAR10_TRAIN]
     if (n_train := sum(len(y) for _, y in train)) < CIFAR10_MIN_TRAIN:
         counts = ", ".join(str(len(y)) for _, y in train)
-        raise too_few([folder / n for n in CIFAR10_TRAIN], "cifar10", n_train, CIFAR10_MIN_TRAIN,
-                      f"training draws whole mini-batches of 128 images; the files hold {counts}")
+        raise too_few(
+            [folder / n for n in CIFAR10_TRAIN],
+            "cifar10",
+            n_train,
+            CIFAR10_MIN_TRAIN,
+            f"training draws whole mini-batches of 128 images; the files hold {counts}",
+        )
     # One concatenation, then the per-batch arrays are dropped: N*3072 bytes is the raw layout
     # (1024 red, 1024 green, 1024 blue, each row-major), which is exactly NCHW.
     train_x = torch.from_numpy(np.concatenate([d for d, _ in train])).view(-1, 3, 32, 32)
@@ -138,9 +144,20 @@ def load_cifar10(data_dir=None) -> Dataset:
     del train
     test_data, test_labels = _read_cifar_batch(folder / "test_batch")
     if len(test_labels) < MIN_TEST:
-        raise too_few([folder / "test_batch"], "cifar10", len(test_labels), MIN_TEST,
-                      "test accuracy is an average over the test images")
+        raise too_few(
+            [folder / "test_batch"],
+            "cifar10",
+            len(test_labels),
+            MIN_TEST,
+            "test accuracy is an average over the test images",
+        )
     prov = file_provenance("CIFAR-10", paths, CIFAR10_MD5)
-    return Dataset("cifar10", train_x, train_y, torch.from_numpy(test_data).view(-1, 3, 32, 32),
-                   torch.from_numpy(test_labels), prov, tuple(names))
-
+    return Dataset(
+        "cifar10",
+        train_x,
+        train_y,
+        torch.from_numpy(test_data).view(-1, 3, 32, 32),
+        torch.from_numpy(test_labels),
+        prov,
+        tuple(names),
+    )

@@ -3,6 +3,7 @@
 Images stay uint8 (NCHW) until a batch is turned into model inputs (bnviz.data.inputs): MNIST's
 training set is 47 MB as uint8 but 188 MB as float32.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ class DataError(Exception):
 
 @dataclass
 class Dataset:
-    name: str             # "mnist" | "cifar10"
+    name: str  # "mnist" | "cifar10"
     train_x: torch.Tensor  # uint8 NCHW
     train_y: torch.Tensor  # int64 (N,)
     test_x: torch.Tensor
@@ -50,8 +51,10 @@ def redo(path: Path, dataset: str, delete: str | None = None) -> str:
     """The 'what to do' half of a corrupt-file message (``delete``: what to delete, if not ``path``)."""
     depth = 2 if dataset == "mnist" else 1  # <root>/MNIST/raw/<file>, <root>/cifar-10-batches-py/<file>
     root = path.parents[depth] if len(path.parents) > depth else path.parent
-    return (f"Delete {delete or f'{path} and re-download it'} (python -m bnviz download {dataset} --data-dir {root}), "
-            f"or point --data-dir / {DATA_DIR_ENV} at a folder holding intact files.")
+    return (
+        f"Delete {delete or f'{path} and re-download it'} (python -m bnviz download {dataset} --data-dir {root}), "
+        f"or point --data-dir / {DATA_DIR_ENV} at a folder holding intact files."
+    )
 
 
 def corrupt(path: Path, dataset: str, what: str) -> DataError:
@@ -62,11 +65,11 @@ def too_few(paths: list[Path], dataset: str, n: int, minimum: int, why: str) -> 
     """Readable files holding fewer examples than training needs: said at load, naming the files,
     rather than as a ZeroDivisionError or a batch-size error deep in training."""
     paths = [Path(p) for p in paths]
-    held = (f"{paths[0]} holds" if len(paths) == 1 else
-            f"{', '.join(p.name for p in paths)} in {paths[0].parent} hold")
+    held = f"{paths[0]} holds" if len(paths) == 1 else f"{', '.join(p.name for p in paths)} in {paths[0].parent} hold"
     fix = redo(paths[0], dataset, None if len(paths) == 1 else f"these {len(paths)} files and re-download them")
-    return DataError(f"{held} too few examples: {n} image{'s' if n != 1 else ''}, and bnviz needs at "
-                     f"least {minimum} ({why}). {fix}")
+    return DataError(
+        f"{held} too few examples: {n} image{'s' if n != 1 else ''}, and bnviz needs at least {minimum} ({why}). {fix}"
+    )
 
 
 def root_of(data_dir) -> Path:

@@ -5,6 +5,7 @@ place (os.replace, atomic on one filesystem) once its MD5 matches, so an interru
 download never leaves a half file under the final name. Mirrors and MD5 tables are read from
 bnviz.data.mnist and bnviz.data.cifar10 at call time, so tests can point them at a local server.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -40,6 +41,7 @@ def tty_progress(stream=None) -> Progress:
         end = "\n" if total is not None and done >= total else ""
         stream.write(f"\rdownloading {name}: {size}{end}")
         stream.flush()
+
     return show
 
 
@@ -62,8 +64,14 @@ def _stream(url: str, out, progress: Progress, name: str, timeout: float) -> str
     return md5.hexdigest()
 
 
-def fetch(name: str, dest_dir: Path, md5: str, mirrors: Sequence[str],
-          progress: Progress | None = None, timeout: float = TIMEOUT_S) -> Path:
+def fetch(
+    name: str,
+    dest_dir: Path,
+    md5: str,
+    mirrors: Sequence[str],
+    progress: Progress | None = None,
+    timeout: float = TIMEOUT_S,
+) -> Path:
     """Download dest_dir/name from the first mirror (base URL) that serves it with the right MD5."""
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +97,8 @@ def fetch(name: str, dest_dir: Path, md5: str, mirrors: Sequence[str],
     raise DataError(
         f"could not download {name}; tried: {'; '.join(tried) or 'no mirrors'}. Without network "
         f"access, copy the file by hand into {dest_dir} (or point --data-dir / {DATA_DIR_ENV} "
-        "at a folder that has the dataset).")
+        "at a folder that has the dataset)."
+    )
 
 
 def _gunzip(src: Path, dst: Path) -> None:
@@ -149,8 +158,10 @@ def download_cifar10(root: Path, progress: Progress | None = None, mirrors=None)
         try:
             _safe_extract(archive, Path(tmp))
         except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
-            raise DataError(f"could not unpack {archive} ({e}); delete it and download again, or copy "
-                            f"{cifar10.CIFAR10_DIR} into {root} by hand.") from e
+            raise DataError(
+                f"could not unpack {archive} ({e}); delete it and download again, or copy "
+                f"{cifar10.CIFAR10_DIR} into {root} by hand."
+            ) from e
         src = Path(tmp) / cifar10.CIFAR10_DIR
         if not src.is_dir():
             raise DataError(f"{archive} holds no {cifar10.CIFAR10_DIR} folder; delete it and download again.")
@@ -170,5 +181,6 @@ def download(name: str, data_dir=None, progress: Progress | None = None, mirrors
         return download_mnist(root, progress, mirrors)
     if name == "cifar10":
         return download_cifar10(root, progress, mirrors)
-    raise DataError(f"cannot download {name!r}; downloadable datasets: mnist, cifar10 "
-                    "(synthetic data is generated, not downloaded)")
+    raise DataError(
+        f"cannot download {name!r}; downloadable datasets: mnist, cifar10 (synthetic data is generated, not downloaded)"
+    )

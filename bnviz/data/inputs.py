@@ -1,4 +1,5 @@
 """Batches of uint8 images -> model inputs: the paper's binary MNIST, normalized CIFAR-10, augmentation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,15 +69,14 @@ def cifar_inputs(x_uint8: torch.Tensor) -> torch.Tensor:
     return x_uint8.to(torch.float32).div_(255.0).sub_(mean).div_(std)
 
 
-def crop_flip(x: torch.Tensor, oy: torch.Tensor, ox: torch.Tensor, flip: torch.Tensor,
-              pad: int = 4) -> torch.Tensor:
+def crop_flip(x: torch.Tensor, oy: torch.Tensor, ox: torch.Tensor, flip: torch.Tensor, pad: int = 4) -> torch.Tensor:
     """Per-sample crops of the zero-padded batch at offsets (oy, ox) in [0, 2*pad], mirrored where
     flip is True; one advanced-indexing gather instead of a Python loop over samples."""
     b, c, h, w = x.shape
     dev = x.device
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-    rows = oy.view(b, 1) + torch.arange(h, device=dev)                 # (B, H)
-    cols = ox.view(b, 1) + torch.arange(w, device=dev)                 # (B, W)
+    rows = oy.view(b, 1) + torch.arange(h, device=dev)  # (B, H)
+    cols = ox.view(b, 1) + torch.arange(w, device=dev)  # (B, W)
     cols = torch.where(flip.view(b, 1), cols.flip(1), cols)  # a mirrored crop = its columns reversed
     batch, chan = torch.arange(b, device=dev).view(b, 1, 1, 1), torch.arange(c, device=dev).view(1, c, 1, 1)
     return padded[batch, chan, rows.view(b, 1, h, 1), cols.view(b, 1, 1, w)]

@@ -1,4 +1,5 @@
 """MNIST from IDX files (plain or .gz) in torchvision's layout: ``<root>/MNIST/raw/<stem>``."""
+
 from __future__ import annotations
 
 import gzip
@@ -12,8 +13,7 @@ import torch
 from bnviz.data.dataset import DATA_DIR_ENV, MIN_TEST, DataError, Dataset, corrupt, root_of, too_few
 from bnviz.data.provenance import file_provenance
 
-MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+MNIST_STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC = 2051, 2049
 MNIST_MD5 = {  # published MD5s of the uncompressed files, and torchvision's for the .gz files
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
@@ -77,15 +77,26 @@ def _check_header(path: Path, dims: tuple[int, ...], header_bytes: int, gz: bool
     size = math.prod(dims)
     # Every dimension counts (a 0 next to two huge ones still overflows torch's strides).
     if math.prod(max(d, 1) for d in dims) > IDX_MAX_BYTES:
-        raise corrupt(path, "mnist", f"header dimensions {dims} describe {size:,} data bytes, more than the "
-                      f"{IDX_MAX_BYTES:,} an MNIST file can need (a damaged or crafted header)")
+        raise corrupt(
+            path,
+            "mnist",
+            f"header dimensions {dims} describe {size:,} data bytes, more than the "
+            f"{IDX_MAX_BYTES:,} an MNIST file can need (a damaged or crafted header)",
+        )
     file_size = os.path.getsize(path)
     if not gz and (have := file_size - header_bytes) != size:
-        raise corrupt(path, "mnist", f"header promises {size} data bytes, file holds {have}"
-                      + (" (truncated)" if have < size else ""))
+        raise corrupt(
+            path,
+            "mnist",
+            f"header promises {size} data bytes, file holds {have}" + (" (truncated)" if have < size else ""),
+        )
     if gz and size > (most := GZIP_MAX_RATIO * file_size):
-        raise corrupt(path, "mnist", f"truncated: header promises {size:,} data bytes, but a .gz of "
-                      f"{file_size} bytes decompresses to at most {most:,}")
+        raise corrupt(
+            path,
+            "mnist",
+            f"truncated: header promises {size:,} data bytes, but a .gz of "
+            f"{file_size} bytes decompresses to at most {most:,}",
+        )
     return size
 
 
@@ -102,12 +113,11 @@ def read_idx(path: Path, magic: int) -> torch.Tensor:
             head = f.read(4)
             if len(head) < 4 or int.from_bytes(head, "big") != magic:
                 found = int.from_bytes(head, "big") if len(head) == 4 else "none"
-                raise corrupt(path, "mnist", f"magic number {found}, expected {magic} "
-                               "(not an IDX file of this kind)")
+                raise corrupt(path, "mnist", f"magic number {found}, expected {magic} (not an IDX file of this kind)")
             raw_dims = f.read(4 * head[3])
             if len(raw_dims) < 4 * head[3]:
                 raise corrupt(path, "mnist", "truncated header")
-            dims = tuple(int.from_bytes(raw_dims[i:i + 4], "big") for i in range(0, len(raw_dims), 4))
+            dims = tuple(int.from_bytes(raw_dims[i : i + 4], "big") for i in range(0, len(raw_dims), 4))
             size = _check_header(path, dims, 4 + len(raw_dims), gz)
             if gz:
                 buf = _read_growing(f, size)
@@ -150,7 +160,8 @@ def load_mnist(data_dir=None) -> Dataset:
         if paths[stem] is None:
             raise DataError(
                 f"MNIST file missing: {raw / stem} (or {stem}.gz). Run python -m bnviz download mnist "
-                f"--data-dir {root}, or point --data-dir / {DATA_DIR_ENV} at a folder holding MNIST/raw/{stem}.")
+                f"--data-dir {root}, or point --data-dir / {DATA_DIR_ENV} at a folder holding MNIST/raw/{stem}."
+            )
     splits = []
     for prefix in ("train", "t10k"):
         img_path, lab_path = paths[f"{prefix}-images-idx3-ubyte"], paths[f"{prefix}-labels-idx1-ubyte"]
@@ -162,12 +173,16 @@ def load_mnist(data_dir=None) -> Dataset:
         if len(y) and int(y.max()) > 9:
             raise corrupt(lab_path, "mnist", f"label {int(y.max())} outside 0-9")
         if prefix == "train" and len(x) < MNIST_MIN_TRAIN:
-            raise too_few([img_path], "mnist", len(x), MNIST_MIN_TRAIN,
-                          "training draws whole mini-batches of the paper's 60 images")
+            raise too_few(
+                [img_path],
+                "mnist",
+                len(x),
+                MNIST_MIN_TRAIN,
+                "training draws whole mini-batches of the paper's 60 images",
+            )
         if prefix == "t10k" and len(x) < MIN_TEST:
             raise too_few([img_path], "mnist", len(x), MIN_TEST, "test accuracy is an average over the test images")
         splits.append((x.unsqueeze(1), y.to(torch.int64)))
     prov = file_provenance("MNIST", list(paths.values()), MNIST_MD5)
     (train_x, train_y), (test_x, test_y) = splits
     return Dataset("mnist", train_x, train_y, test_x, test_y, prov, MNIST_CLASSES)
-

@@ -3,6 +3,7 @@
 Every load records a Provenance, so results computed from a non-official copy (or from
 synthetic stand-in data) are labelled as such wherever they are shown.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,11 +14,10 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Provenance:
-    source: str   # "official" | "non-official" | "synthetic"
-    label: str    # human-readable, shown next to results
-    sha256: str   # one digest over the files read (see _file_provenance) or the synthetic recipe
+    source: str  # "official" | "non-official" | "synthetic"
+    label: str  # human-readable, shown next to results
+    sha256: str  # one digest over the files read (see _file_provenance) or the synthetic recipe
     files: dict = field(default_factory=dict)  # file name -> md5 hex (empty for synthetic)
-
 
 
 _DIGESTS: dict[tuple[str, int, int], tuple[str, str]] = {}
@@ -42,8 +42,6 @@ def file_digests(path: Path) -> tuple[str, str]:
     return _DIGESTS[key]
 
 
-
-
 def file_provenance(title: str, paths: list[Path], official_md5: dict) -> Provenance:
     """Official iff every file read has its official MD5. The combined sha256 is the sha256 of
     `sha256sum`-style lines "<hex>  <name>\\n" sorted by name, so it can be checked by hand."""
@@ -55,4 +53,6 @@ def file_provenance(title: str, paths: list[Path], official_md5: dict) -> Proven
     return Provenance(
         source="official" if official else "non-official",
         label=f"{title}, official files" if official else f"{title}, files differ from the official release",
-        sha256=hashlib.sha256(lines.encode()).hexdigest(), files=md5s)
+        sha256=hashlib.sha256(lines.encode()).hexdigest(),
+        files=md5s,
+    )

@@ -2,6 +2,7 @@
 
 Used offline and in tests; its numbers say nothing about the real datasets.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,6 +50,4 @@ def synthetic(name: str, n_train: int = 2000, n_test: int = 500, seed: int = 0) 
     label = "synthetic MNIST-shaped data" if kind == "mnist" else "synthetic CIFAR-10-shaped data"
     prov = Provenance("synthetic", label, hashlib.sha256(recipe.encode()).hexdigest(), {})
     (train_x, train_y), (test_x, test_y) = splits
-    return Dataset(kind, train_x, train_y, test_x, test_y, prov,
-                   MNIST_CLASSES if kind == "mnist" else CIFAR10_CLASSES)
-
+    return Dataset(kind, train_x, train_y, test_x, test_y, prov, MNIST_CLASSES if kind == "mnist" else CIFAR10_CLASSES)

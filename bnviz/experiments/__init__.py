@@ -5,6 +5,7 @@ A module of this package that defines ``EXPERIMENT`` (an :class:`~bnviz.experime
 an experiment: the CLI lists and runs it, the Experiments page draws it, with no other edit. It
 may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -56,9 +57,17 @@ def analyze(result: dict) -> list[Section]:
     if module is not None:
         return module.analyze(result)
     name = f"{result.get('experiment')}-{result.get('key')}"
-    return [Section("Test accuracy", (Text("No analysis is registered for this experiment; its curves:", "caption"),
-                                      analysis.finals(result), analysis.accuracy_chart(result, name))),
-            analysis.loss_section(result, name)]
+    return [
+        Section(
+            "Test accuracy",
+            (
+                Text("No analysis is registered for this experiment; its curves:", "caption"),
+                analysis.finals(result),
+                analysis.accuracy_chart(result, name),
+            ),
+        ),
+        analysis.loss_section(result, name),
+    ]
 
 
 def summary(result: dict) -> dict:

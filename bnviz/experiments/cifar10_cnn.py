@@ -3,6 +3,7 @@
 The paper's convolutional experiments are on ImageNet (Inception); this small CNN shows the same
 mechanism, BN2d normalizing each feature map over the batch and every position, on a laptop.
 """
+
 from __future__ import annotations
 
 from bnviz.experiments.spec import CIFAR, Experiment, pair
@@ -27,18 +28,32 @@ TAB = "CIFAR-10 CNN"
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     return [
-        Section("Test accuracy", (
-            analysis.finals(result),
-            analysis.accuracy_chart(result, name, title="Test accuracy (whole test set, eval mode), mean and min-max over seeds"),
-        )),
-        Section("Seed by seed", (
-            Text("Final test accuracy of each seed: the spread says how much one run alone can tell.", "caption"),
-            analysis.seed_table(result, name),
-        )),
-        Section("Verdicts", (
-            Text("Not a claim of the paper: its CNN results are on ImageNet. These check whether BN2d helps here, "
-                 "in the same terms as Figure 1(a).", "caption"),
-            Verdicts(tuple(analysis.synthetic_caveat(result) + analysis.head_to_head(result, "bnviz", "none"))),
-        )),
+        Section(
+            "Test accuracy",
+            (
+                analysis.finals(result),
+                analysis.accuracy_chart(
+                    result, name, title="Test accuracy (whole test set, eval mode), mean and min-max over seeds"
+                ),
+            ),
+        ),
+        Section(
+            "Seed by seed",
+            (
+                Text("Final test accuracy of each seed: the spread says how much one run alone can tell.", "caption"),
+                analysis.seed_table(result, name),
+            ),
+        ),
+        Section(
+            "Verdicts",
+            (
+                Text(
+                    "Not a claim of the paper: its CNN results are on ImageNet. These check whether BN2d helps here, "
+                    "in the same terms as Figure 1(a).",
+                    "caption",
+                ),
+                Verdicts(tuple(analysis.synthetic_caveat(result) + analysis.head_to_head(result, "bnviz", "none"))),
+            ),
+        ),
         analysis.loss_section(result, name),
     ]

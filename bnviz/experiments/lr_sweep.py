@@ -3,6 +3,7 @@
 Section 3.3 claims BN permits higher learning rates and makes training insensitive to the scale
 of the weights. The sweep trains every (rate, init std) cell with and without BN for 10,000 steps.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -47,14 +48,18 @@ def sweep_table(result: dict) -> pd.DataFrame:
 
 def _cells(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (BN, lr, init_std): mean final accuracy, median steps to 90%, and the outcome over seeds."""
+
     def outcome(s: pd.Series) -> str:
         return s.iloc[0] if s.nunique() == 1 else f"mixed ({int((s == 'trains').sum())}/{len(s)} seeds train)"
 
-    table = table.assign(final_test_acc=pd.to_numeric(table["final_test_acc"], errors="coerce"),
-                         steps_to_90=pd.to_numeric(table["steps_to_90"], errors="coerce"))
+    table = table.assign(
+        final_test_acc=pd.to_numeric(table["final_test_acc"], errors="coerce"),
+        steps_to_90=pd.to_numeric(table["steps_to_90"], errors="coerce"),
+    )
     g = table.groupby(["BN", "lr", "init_std"])
-    return pd.DataFrame({"final": g["final_test_acc"].mean(), "to90": g["steps_to_90"].median(),
-                         "outcome": g["outcome"].agg(outcome)}).reset_index()
+    return pd.DataFrame(
+        {"final": g["final_test_acc"].mean(), "to90": g["steps_to_90"].median(), "outcome": g["outcome"].agg(outcome)}
+    ).reset_index()
 
 
 def _ratio(lr: float, stable: float) -> str:
@@ -72,17 +77,34 @@ def rate_findings(table: pd.DataFrame, high_from: float = 10.0) -> list[Verdict]
     for lr in high:
         at = cells[cells["lr"] == lr].set_index(["BN", "init_std"])
         stds = sorted(at.index.get_level_values("init_std").unique())
-        trains = {bn: [s for s in stds if (bn, s) in at.index and at.loc[(bn, s), "outcome"] == "trains"] for bn in (True, False)}
-        fails = "; ".join(f"std {s:g}: {at.loc[(False, s), 'outcome']}" for s in stds if (False, s) in at.index and s not in trains[False])
-        out.append(Verdict(f"At {_ratio(lr, stable)} the stable rate (lr {lr:g}): BN trains at {len(trains[True])} of "
-                           f"{len(stds)} init scales, no BN at {len(trains[False])} of {len(stds)}" + (f" ({fails})." if fails else ".")))
+        trains = {
+            bn: [s for s in stds if (bn, s) in at.index and at.loc[(bn, s), "outcome"] == "trains"]
+            for bn in (True, False)
+        }
+        fails = "; ".join(
+            f"std {s:g}: {at.loc[(False, s), 'outcome']}"
+            for s in stds
+            if (False, s) in at.index and s not in trains[False]
+        )
+        out.append(
+            Verdict(
+                f"At {_ratio(lr, stable)} the stable rate (lr {lr:g}): BN trains at {len(trains[True])} of "
+                f"{len(stds)} init scales, no BN at {len(trains[False])} of {len(stds)}"
+                + (f" ({fails})." if fails else ".")
+            )
+        )
         rescued += len(set(trains[True]) - set(trains[False]))
         lost += len(set(trains[False]) - set(trains[True]))
         n += len(stds)
     answer = "yes" if rescued else "no"
-    out.insert(0, Verdict(f"Higher learning rates: does BN train where no BN stalls or diverges? {answer}: in {rescued} of "
-                          f"{n} (rate, init) cells at {high_from:g}x the stable rate or more (no BN trains where BN does not in {lost}).",
-                          rescued > 0))
+    out.insert(
+        0,
+        Verdict(
+            f"Higher learning rates: does BN train where no BN stalls or diverges? {answer}: in {rescued} of "
+            f"{n} (rate, init) cells at {high_from:g}x the stable rate or more (no BN trains where BN does not in {lost}).",
+            rescued > 0,
+        ),
+    )
     return out
 
 
@@ -100,8 +122,7 @@ def init_findings(table: pd.DataFrame) -> list[Verdict]:
         finals = " / ".join(pct(v) for v in d["final"])
         reach = " / ".join("never" if pd.isna(v) else steps_text(v) for v in d["to90"])
         stds = " / ".join(f"{s:g}" for s in d["init_std"])
-        out.append(Verdict(f"{name} at lr {stable:g}, init std {stds}: final accuracy {finals}; "
-                           f"steps to 90% {reach}."))
+        out.append(Verdict(f"{name} at lr {stable:g}, init std {stds}: final accuracy {finals}; steps to 90% {reach}."))
     if len(spread) < 2:
         return out
 
@@ -109,9 +130,15 @@ def init_findings(table: pd.DataFrame) -> list[Verdict]:
         return "∞ (a run diverged)" if s == float("inf") else f"{100 * s:.2f}"
 
     less = bool(spread[True] < spread[False])
-    out.insert(0, Verdict(f"Init scale at the stable rate: is BN less sensitive to the init std than no BN? "
-                          f"{'yes' if less else 'no'}: its final accuracy spans {fmt(spread[True])} points across "
-                          f"init scales, no BN's {fmt(spread[False])} points.", less))
+    out.insert(
+        0,
+        Verdict(
+            f"Init scale at the stable rate: is BN less sensitive to the init std than no BN? "
+            f"{'yes' if less else 'no'}: its final accuracy spans {fmt(spread[True])} points across "
+            f"init scales, no BN's {fmt(spread[False])} points.",
+            less,
+        ),
+    )
     return out
 
 
@@ -119,18 +146,31 @@ def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     table = sweep_table(result)
     shown = table.assign(steps_to_90=[("never" if pd.isna(s) else f"{int(s):,}") for s in table["steps_to_90"]])
-    shown = shown.drop(columns=["norm", "BN"]).rename(columns={"init_std": "init std", "steps_to_90": "steps to 90%",
-                                                               "final_test_acc": "final test acc."})
+    shown = shown.drop(columns=["norm", "BN"]).rename(
+        columns={"init_std": "init std", "steps_to_90": "steps to 90%", "final_test_acc": "final test acc."}
+    )
     return [
-        Section("Final test accuracy by learning rate and init scale", (
-            Chart(charts.sweep_heatmap(table), stretch=False),
-        )),
-        Section("1. Higher learning rates (Section 3.3: BN permits higher rates)", (Verdicts(tuple(rate_findings(table))),)),
-        Section("2. Init scale (Section 3.3: BN makes training insensitive to the scale of the weights)",
-                (Verdicts(tuple(init_findings(table))),)),
-        Section("Every run", (
-            Text("Empty final accuracy: the run diverged.", "caption"),
-            Table(shown, csv=table, csv_name=f"{name}-sweep", csv_label="Download the sweep table (CSV)",
-                  percent=("final test acc.",)),
-        )),
+        Section(
+            "Final test accuracy by learning rate and init scale", (Chart(charts.sweep_heatmap(table), stretch=False),)
+        ),
+        Section(
+            "1. Higher learning rates (Section 3.3: BN permits higher rates)", (Verdicts(tuple(rate_findings(table))),)
+        ),
+        Section(
+            "2. Init scale (Section 3.3: BN makes training insensitive to the scale of the weights)",
+            (Verdicts(tuple(init_findings(table))),),
+        ),
+        Section(
+            "Every run",
+            (
+                Text("Empty final accuracy: the run diverged.", "caption"),
+                Table(
+                    shown,
+                    csv=table,
+                    csv_name=f"{name}-sweep",
+                    csv_label="Download the sweep table (CSV)",
+                    percent=("final test acc.",),
+                ),
+            ),
+        ),
     ]

@@ -4,6 +4,7 @@
 Each experiment lives in its own module of :mod:`bnviz.experiments` beside the ``analyze``
 that turns its result into charts, tables and verdicts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,12 +20,31 @@ from bnviz.train.models import MLP_INIT_STD
 # The paper gives no learning rate; 0.3 is the rate at which both arms train stably and the
 # gap of Figure 1(a) shows (docs/results.md, "Choosing the MNIST setting").
 MNIST_LR = 0.3
-MNIST = TrainConfig(model="mlp", dataset="mnist", steps=50_000, batch_size=60, lr=MNIST_LR, init_std=MLP_INIT_STD,
-                    eval_every=500, probe_every=500)
+MNIST = TrainConfig(
+    model="mlp",
+    dataset="mnist",
+    steps=50_000,
+    batch_size=60,
+    lr=MNIST_LR,
+    init_std=MLP_INIT_STD,
+    eval_every=500,
+    probe_every=500,
+)
 
 # The CIFAR-10 CNN: SGD with momentum and weight decay, standard augmentation.
-CIFAR = TrainConfig(model="cnn", dataset="cifar10", steps=5_000, batch_size=128, lr=0.05, momentum=0.9,
-                    weight_decay=5e-4, augment=True, eval_every=500, probe_every=500, probe_size=256)
+CIFAR = TrainConfig(
+    model="cnn",
+    dataset="cifar10",
+    steps=5_000,
+    batch_size=128,
+    lr=0.05,
+    momentum=0.9,
+    weight_decay=5e-4,
+    augment=True,
+    eval_every=500,
+    probe_every=500,
+    probe_size=256,
+)
 
 # torch.compile costs about 3 s (inductor's cache warm) to 13 s (cold) before the first step and
 # saves about 0.4 ms per MNIST BN step (benchmarks/): a shorter run trains eager, as it is faster so.
@@ -86,7 +106,9 @@ class Experiment:
 
     def resolve(self, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:
         """This experiment as the CLI's ``run``/``summary`` and the page's run form ask for it."""
-        changes = {"dataset": "synthetic-" + self.dataset} if synthetic and not self.dataset.startswith("synthetic") else {}
+        changes = (
+            {"dataset": "synthetic-" + self.dataset} if synthetic and not self.dataset.startswith("synthetic") else {}
+        )
         return self.with_overrides(steps=steps, seeds=seeds, **changes)
 
 

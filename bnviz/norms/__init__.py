@@ -4,6 +4,7 @@
 :data:`NORMS` lists the kinds a :class:`~bnviz.train.config.TrainConfig` can name. ``"torch"``
 is PyTorch's own layer, the reference the tests and benchmarks compare against.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,21 @@ from bnviz.norms.group_norm import GroupNorm, group_norm_for, instance_norm_for
 from bnviz.norms.layer_norm import LayerNorm
 from bnviz.norms.noisy_batch_norm import NoisyBatchNorm1d, NoisyBatchNorm2d
 
-__all__ = ["NORMS", "Norm", "make_norm", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "BatchRenorm1d",
-           "BatchRenorm2d", "GhostBatchNorm1d", "GhostBatchNorm2d", "NoisyBatchNorm1d", "NoisyBatchNorm2d"]
+__all__ = [
+    "NORMS",
+    "Norm",
+    "make_norm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "BatchRenorm1d",
+    "BatchRenorm2d",
+    "GhostBatchNorm1d",
+    "GhostBatchNorm2d",
+    "NoisyBatchNorm1d",
+    "NoisyBatchNorm2d",
+]
 GHOST_BATCH = 20  # Ghost BN's virtual batch size in the networks: the paper's batch of 60 is three ghost batches
 
 
@@ -38,22 +52,56 @@ NORMS: dict[str, Norm] = {
     for n in (
         Norm("none", "no BN", "no normalization (the paper's baseline)", None, uses_batch=False),
         Norm("bnviz", "BN", "Batch Normalization (bnviz, from scratch)", {1: BatchNorm1d, 2: BatchNorm2d}),
-        Norm("torch", "BN (torch)", "Batch Normalization (torch.nn, the reference)", {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}),
+        Norm(
+            "torch",
+            "BN (torch)",
+            "Batch Normalization (torch.nn, the reference)",
+            {1: nn.BatchNorm1d, 2: nn.BatchNorm2d},
+        ),
         # For maps a registry entry does not know H and W: LN over (C, H, W) is GroupNorm with one group.
-        Norm("layer", "LN", "Layer Normalization (Ba et al. 2016): each example over its own features",
-             {1: LayerNorm, 2: partial(GroupNorm, 1)}, uses_batch=False),
-        Norm("group", "GN", "Group Normalization (Wu & He 2018): each example over groups of up to 32 channels",
-             {1: group_norm_for, 2: group_norm_for}, uses_batch=False),
+        Norm(
+            "layer",
+            "LN",
+            "Layer Normalization (Ba et al. 2016): each example over its own features",
+            {1: LayerNorm, 2: partial(GroupNorm, 1)},
+            uses_batch=False,
+        ),
+        Norm(
+            "group",
+            "GN",
+            "Group Normalization (Wu & He 2018): each example over groups of up to 32 channels",
+            {1: group_norm_for, 2: group_norm_for},
+            uses_batch=False,
+        ),
         # On (N, C) one value per channel would normalize to 0: instance norm falls back to LN there.
-        Norm("instance", "IN", "Instance Normalization: each example's feature map on its own (GroupNorm, groups = channels)",
-             {1: LayerNorm, 2: instance_norm_for}, uses_batch=False),
-        Norm("renorm", "BRN", "Batch Renormalization (Ioffe 2017): BN corrected toward the running statistics",
-             {1: BatchRenorm1d, 2: BatchRenorm2d}),
-        Norm("ghost", "GBN", f"Ghost Batch Normalization (Hoffer et al. 2017): BN over virtual batches of {GHOST_BATCH}",
-             {1: partial(GhostBatchNorm1d, virtual_batch_size=GHOST_BATCH),
-              2: partial(GhostBatchNorm2d, virtual_batch_size=GHOST_BATCH)}),
-        Norm("noisy", "noisy BN", "BN plus time-varying noise in training (Santurkar et al. 2018)",
-             {1: NoisyBatchNorm1d, 2: NoisyBatchNorm2d}),
+        Norm(
+            "instance",
+            "IN",
+            "Instance Normalization: each example's feature map on its own (GroupNorm, groups = channels)",
+            {1: LayerNorm, 2: instance_norm_for},
+            uses_batch=False,
+        ),
+        Norm(
+            "renorm",
+            "BRN",
+            "Batch Renormalization (Ioffe 2017): BN corrected toward the running statistics",
+            {1: BatchRenorm1d, 2: BatchRenorm2d},
+        ),
+        Norm(
+            "ghost",
+            "GBN",
+            f"Ghost Batch Normalization (Hoffer et al. 2017): BN over virtual batches of {GHOST_BATCH}",
+            {
+                1: partial(GhostBatchNorm1d, virtual_batch_size=GHOST_BATCH),
+                2: partial(GhostBatchNorm2d, virtual_batch_size=GHOST_BATCH),
+            },
+        ),
+        Norm(
+            "noisy",
+            "noisy BN",
+            "BN plus time-varying noise in training (Santurkar et al. 2018)",
+            {1: NoisyBatchNorm1d, 2: NoisyBatchNorm2d},
+        ),
     )
 }
 

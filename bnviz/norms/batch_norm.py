@@ -20,6 +20,7 @@ inputs (statistics summed in float32), empty batches, old checkpoints without
 that torch's tools that look for batch norm layers (``torch.func.replace_all_batch_norm_modules_``,
 ``torch.optim.swa_utils.update_bn``, FSDP) find them: every method is defined here.
 """
+
 from __future__ import annotations
 
 import torch
@@ -54,8 +55,16 @@ class BatchNormFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor | None, bias: Tensor | None,
-                running_mean: Tensor | None, running_var: Tensor | None, factor: float, eps: float):
+    def forward(
+        ctx,
+        x: Tensor,
+        weight: Tensor | None,
+        bias: Tensor | None,
+        running_mean: Tensor | None,
+        running_var: Tensor | None,
+        factor: float,
+        eps: float,
+    ):
         # y = γ (x − μ_B)/√(σ²_B + ε) + β, with μ_B and the biased σ²_B of this mini-batch
         y, mean, var, centered, inv_std = train_forward(x, weight, bias, eps)
         if running_mean is not None:
@@ -79,7 +88,10 @@ class BatchNormFunction(torch.autograd.Function):
             dx,
             as_dtype(dgamma, weight.dtype) if weight is not None else None,
             as_dtype(dbeta, weight.dtype) if ctx.has_bias else None,
-            None, None, None, None,  # running_mean, running_var, factor, eps
+            None,
+            None,
+            None,
+            None,  # running_mean, running_var, factor, eps
         )
 
 
@@ -94,14 +106,24 @@ def _legacy_vmapped(t: Tensor) -> bool:
     return not torch.compiler.is_compiling() and torch._C._functorch.is_legacy_batchedtensor(t)
 
 
-def batch_norm_train(x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor | None,
-                     running_var: Tensor | None, factor: float, eps: float) -> Tensor:
+def batch_norm_train(
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    factor: float,
+    eps: float,
+) -> Tensor:
     """Algorithm 1 (and the running averages' update) through the right door for the caller."""
     if x.numel() == 0:
         # An empty mini-batch has no μ_B or σ²_B: like torch, an empty y, the running averages left
         # as they are, and gradients of 0 (a sum over no values).
-        y = x.clone() if weight is None else scale_shift(
-            x, per_channel(weight, x), None if bias is None else per_channel(bias, x), traced=True)
+        y = (
+            x.clone()
+            if weight is None
+            else scale_shift(x, per_channel(weight, x), None if bias is None else per_channel(bias, x), traced=True)
+        )
         return as_dtype(y, x.dtype)
     if not ops_must_be_traced():
         return BatchNormFunction.apply(x, weight, bias, running_mean, running_var, factor, eps)
@@ -177,16 +199,20 @@ class _BatchNorm(_TorchBatchNorm):
             f"affine={self.affine}, bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs) -> None:
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
         # Checkpoints older than version 2 have no num_batches_tracked: keep ours, as torch does.
         version = local_metadata.get("version", None)
         key = prefix + "num_batches_tracked"
         if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
             nbt = self.num_batches_tracked
-            state_dict[key] = nbt if nbt is not None and nbt.device.type != "meta" else torch.tensor(0, dtype=torch.long)
-        nn.Module._load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                                        unexpected_keys, error_msgs)
+            state_dict[key] = (
+                nbt if nbt is not None and nbt.device.type != "meta" else torch.tensor(0, dtype=torch.long)
+            )
+        nn.Module._load_from_state_dict(
+            self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def _check_input_dim(self, x: Tensor) -> None:
         if x.dim() not in self._valid_dims:
@@ -203,8 +229,10 @@ class _BatchNorm(_TorchBatchNorm):
         # Mini-batch statistics in training, and in eval when there are no running averages to use.
         batch_statistics = self.training or self.running_mean is None
         if self.eps < 0:  # torch also refuses ε = 0 in training; we allow it for Section 3.3's exact identities
-            raise ValueError(f"batch_norm eps must be non-negative, but got {self.eps}: "
-                             "σ²_B + ε could go below zero and its square root be NaN")
+            raise ValueError(
+                f"batch_norm eps must be non-negative, but got {self.eps}: "
+                "σ²_B + ε could go below zero and its square root be NaN"
+            )
         if not batch_statistics:
             # Algorithm 2: inference is the fixed affine map y = a·x + b built from running stats.
             a, b = inference_affine(self.weight, self.bias, self.running_mean, self.running_var, self.eps)

@@ -41,6 +41,7 @@ Choices, and where they differ from the paper:
   BN (the running statistics are still 0 and 1 then), and the correction grows as the
   averages become meaningful.
 """
+
 from __future__ import annotations
 
 import torch
@@ -61,8 +62,14 @@ def renorm_bounds(step: int, r_max: float, d_max: float, bn_steps: int, warmup_s
 
 
 def batch_renorm_train(
-    x: Tensor, weight: Tensor | None, bias: Tensor | None, running_mean: Tensor, running_var: Tensor,
-    eps: float, r_max: float, d_max: float,
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor,
+    running_var: Tensor,
+    eps: float,
+    r_max: float,
+    d_max: float,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Algorithm 1 of the paper (training): ``(y, μ_B, σ²_B, r, d)``, σ²_B biased; r and d carry no gradient."""
     dims = reduce_dims(x)
@@ -134,9 +141,7 @@ class _BatchRenorm(_BatchNorm):
         self._check_input_dim(x)
         m = x.numel() // x.shape[1]
         if m == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {list(x.shape)}"
-            )
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
         r_max, d_max = self.current_bounds()
         y, mean, var, _, _ = batch_renorm_train(
             x, self.weight, self.bias, self.running_mean, self.running_var, self.eps, r_max, d_max

@@ -15,6 +15,7 @@ only the results are rounded back. ``traced=True`` asks for the same math withou
 buffers or in-place writes, for when autograd or ``torch.func`` records the ops (double backward,
 ``vmap``, forward-mode AD); the default writes into buffers already paged in.
 """
+
 from __future__ import annotations
 
 import torch
@@ -179,7 +180,9 @@ def closed_form_backward(
     slope = k_m * dgamma * inv_std_c
     offset = k_m * dbeta
     if traced:  # the same two lines, without writing into a buffer autograd has recorded
-        dx = scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), traced=True) + dy * per_channel(k, dy)
+        dx = scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), traced=True) + dy * per_channel(
+            k, dy
+        )
     else:
         dx = scale_shift(centered, per_channel(slope, dy), per_channel(offset, dy), out=dy_centered)
         dx.addcmul_(dy, per_channel(k, dy))

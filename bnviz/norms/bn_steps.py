@@ -5,6 +5,7 @@ Every function takes tensors and returns every intermediate the paper names, not
 :func:`population_stats` Algorithm 2's inference statistics. The step-through page shows these;
 the layers run the same math arranged for speed (:mod:`bnviz.norms.bn_fused`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,15 +88,11 @@ def backward_steps(dy: Tensor, fwd: ForwardSteps, weight: Tensor, eps: float = 1
     # ∂ℓ/∂x̂_i = ∂ℓ/∂y_i · γ
     dx_hat = dy * per_channel(weight, x)
     # ∂ℓ/∂σ²_B = Σ_i ∂ℓ/∂x̂_i · (x_i − μ_B) · −½ (σ²_B + ε)^(−3/2)
-    dvar = (dx_hat * centered).sum(dims) * -0.5 * var_eps ** -1.5
+    dvar = (dx_hat * centered).sum(dims) * -0.5 * var_eps**-1.5
     # ∂ℓ/∂μ_B = (Σ_i ∂ℓ/∂x̂_i · −1/√(σ²_B + ε)) + ∂ℓ/∂σ²_B · Σ_i −2(x_i − μ_B) / m
-    dmean = dx_hat.sum(dims) * -(var_eps ** -0.5) + dvar * (-2.0 * centered).sum(dims) / m
+    dmean = dx_hat.sum(dims) * -(var_eps**-0.5) + dvar * (-2.0 * centered).sum(dims) / m
     # ∂ℓ/∂x_i = ∂ℓ/∂x̂_i / √(σ²_B + ε) + ∂ℓ/∂σ²_B · 2(x_i − μ_B)/m + ∂ℓ/∂μ_B · 1/m
-    dx = (
-        dx_hat * per_channel(var_eps ** -0.5, x)
-        + per_channel(dvar, x) * 2.0 * centered / m
-        + per_channel(dmean, x) / m
-    )
+    dx = dx_hat * per_channel(var_eps**-0.5, x) + per_channel(dvar, x) * 2.0 * centered / m + per_channel(dmean, x) / m
     # ∂ℓ/∂γ = Σ_i ∂ℓ/∂y_i · x̂_i
     dgamma = (dy * fwd.x_hat).sum(dims)
     # ∂ℓ/∂β = Σ_i ∂ℓ/∂y_i

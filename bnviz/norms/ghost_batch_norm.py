@@ -23,6 +23,7 @@ plain average over all ghost batches seen. Eval mode is BN's (Algorithm 2: runni
 statistics); without running statistics eval also normalizes ghost batch by ghost batch.
 The gradient is autograd's.
 """
+
 from __future__ import annotations
 
 import torch

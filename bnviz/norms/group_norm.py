@@ -17,6 +17,7 @@ statistics and training and eval compute the same thing. The two ends of the fam
 with :math:`S_g` the values of group g in one example and c ranging over the group's channels.
 The gradient is autograd's.
 """
+
 from __future__ import annotations
 
 import torch

@@ -12,6 +12,7 @@ with :math:`H` the number of values in ``normalized_shape`` (e.g. the C features
 ``(N, C)`` input) and one :math:`\gamma_k, \beta_k` per element of ``normalized_shape``.
 The gradient is autograd's.
 """
+
 from __future__ import annotations
 
 import torch

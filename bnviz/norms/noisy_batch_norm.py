@@ -1,4 +1,4 @@
-r""""Noisy" Batch Normalization (Santurkar, Tsipras, Ilyas & Mądry 2018, arXiv 1805.11604, Section 2.1).
+r""" "Noisy" Batch Normalization (Santurkar, Tsipras, Ilyas & Mądry 2018, arXiv 1805.11604, Section 2.1).
 
 The experiment behind "BatchNorm is not about internal covariate shift": after every BN layer,
 add noise whose mean and variance change at every step, so each unit's input distribution
@@ -29,6 +29,7 @@ Choices, each one stated:
   generator of our own seeded with it, so runs repeat; with neither, torch's global RNG. The
   generator's state is not part of ``state_dict``.
 """
+
 from __future__ import annotations
 
 import torch

@@ -6,6 +6,7 @@ silently reusing an old one. A run in progress writes ``<experiment>-<key>.progr
 beside it; only a file whose ``status`` is ``"complete"`` counts as a finished result.
 Never pickle: these files travel with the repository.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,7 +84,9 @@ def load_result(path: Path) -> dict:
     if missing:
         raise CacheError(f"{path}: missing {', '.join(missing)}; delete it or re-run the experiment")
     if not _is_int(payload["schema"]) or payload["schema"] != SCHEMA:
-        raise CacheError(f"{path}: schema {payload['schema']!r}, this bnviz reads schema {SCHEMA}; re-run the experiment")
+        raise CacheError(
+            f"{path}: schema {payload['schema']!r}, this bnviz reads schema {SCHEMA}; re-run the experiment"
+        )
     if payload["status"] != "complete":
         raise CacheError(f"{path}: status {payload['status']!r}, not a finished run")
     problem = result_problem(payload)
@@ -132,16 +135,45 @@ _dict = (lambda v: isinstance(v, dict), "an object")
 _str_list = (lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v), "a list of texts")
 _optional_number = (lambda v: v is None or (_is_number(v) and v >= 0), "a number of seconds or null")
 
-RESULT_FIELDS = {"experiment": _str, "key": _str, "runs": (lambda v: isinstance(v, list), "a list"),
-                 "data": _dict, "command": _str, "code_version": _dict, "wall_time": (lambda v: _is_number(v) and v >= 0,
-                 "a number of seconds"), "created": _str, "title": _str, "spec": _dict, "machine": _dict,
-                 "args": (lambda v: v is None or _str_list[0](v), "a list of texts or null")}
-PROGRESS_FIELDS = {"status": _str, "pid": _int, "pid_start": (lambda v: v is None or isinstance(v, str), "text or null"),
-                   "runs": (lambda v: isinstance(v, list), "a list"), "message": _str, "command": _str,
-                   "experiment": _str, "key": _str, "data": _dict, "started": _str, "updated": _str,
-                   "args": RESULT_FIELDS["args"], "result_fallback": (lambda v: v is None or isinstance(v, str), "text or null")}
-RUN_FIELDS = {"arm": _str, "seed": _int, "config": _dict, "status": _str, "steps": _int, "step": _int,
-              "records": (lambda v: isinstance(v, list), "a list"), "wall_time": _optional_number}
+RESULT_FIELDS = {
+    "experiment": _str,
+    "key": _str,
+    "runs": (lambda v: isinstance(v, list), "a list"),
+    "data": _dict,
+    "command": _str,
+    "code_version": _dict,
+    "wall_time": (lambda v: _is_number(v) and v >= 0, "a number of seconds"),
+    "created": _str,
+    "title": _str,
+    "spec": _dict,
+    "machine": _dict,
+    "args": (lambda v: v is None or _str_list[0](v), "a list of texts or null"),
+}
+PROGRESS_FIELDS = {
+    "status": _str,
+    "pid": _int,
+    "pid_start": (lambda v: v is None or isinstance(v, str), "text or null"),
+    "runs": (lambda v: isinstance(v, list), "a list"),
+    "message": _str,
+    "command": _str,
+    "experiment": _str,
+    "key": _str,
+    "data": _dict,
+    "started": _str,
+    "updated": _str,
+    "args": RESULT_FIELDS["args"],
+    "result_fallback": (lambda v: v is None or isinstance(v, str), "text or null"),
+}
+RUN_FIELDS = {
+    "arm": _str,
+    "seed": _int,
+    "config": _dict,
+    "status": _str,
+    "steps": _int,
+    "step": _int,
+    "records": (lambda v: isinstance(v, list), "a list"),
+    "wall_time": _optional_number,
+}
 RUN_REQUIRED = ("arm", "seed", "status", "steps", "records")  # + "config" in a result, "step" in a progress file
 
 
@@ -150,8 +182,11 @@ DATA_FIELDS = {"label": _str, "source": _str, "sha256": _str}  # the dataset's p
 
 def result_problem(payload: dict) -> str | None:
     """What is wrong with a finished result's fields (the required ones are already there), or None."""
-    return (_type_problem(payload, RESULT_FIELDS) or _type_problem(payload["data"], DATA_FIELDS, "data.")
-            or _runs_problem(payload["runs"], progress=False))
+    return (
+        _type_problem(payload, RESULT_FIELDS)
+        or _type_problem(payload["data"], DATA_FIELDS, "data.")
+        or _runs_problem(payload["runs"], progress=False)
+    )
 
 
 def progress_problem(payload: dict) -> str | None:
@@ -161,8 +196,11 @@ def progress_problem(payload: dict) -> str | None:
         return f"missing {', '.join(missing)}"
     if "schema" in payload and (not _is_int(payload["schema"]) or payload["schema"] != SCHEMA):
         return f"schema {_short(payload['schema'])}, this bnviz reads schema {SCHEMA}"
-    return (_type_problem(payload, PROGRESS_FIELDS) or _type_problem(payload.get("data", {}), DATA_FIELDS, "data.")
-            or _runs_problem(payload.get("runs", []), progress=True))
+    return (
+        _type_problem(payload, PROGRESS_FIELDS)
+        or _type_problem(payload.get("data", {}), DATA_FIELDS, "data.")
+        or _runs_problem(payload.get("runs", []), progress=True)
+    )
 
 
 def _runs_problem(runs: list, progress: bool) -> str | None:

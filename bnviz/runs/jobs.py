@@ -7,6 +7,7 @@ this module reads it and tells a finished, running, stopped, crashed or invalid 
 process a progress file names is trusted only as far as :mod:`bnviz.runs.owner` can prove it
 (pid and start time), and each config's lock keeps a second process for it from starting.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,15 @@ class JobStatus:
         return sum(min(r["step"], r["steps"]) for r in runs) / max(1, sum(r["steps"] for r in runs))
 
 
-def command(exp_name: str, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False,
-            data_dir: str | Path | None = None, cache_dir: str | Path | None = None, force: bool = False) -> list[str]:
+def command(
+    exp_name: str,
+    steps: int | None = None,
+    seeds: list[int] | None = None,
+    synthetic: bool = False,
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+) -> list[str]:
     """The CLI arguments that train this experiment at this length, seeds and data (what the
     result records as its ``args``). Built from values, never from a recorded command string."""
     args = ["run", exp_name]
@@ -81,8 +89,9 @@ def _arguments(name: str, steps: int, seeds: list[int], synthetic: bool, key: st
 
 def args_for(exp: Experiment) -> list[str] | None:
     """The CLI arguments that train ``exp``, or None if it has settings the CLI cannot give."""
-    return _arguments(exp.name, exp.steps, list(exp.seeds), exp.arms[0].config.dataset.startswith("synthetic-"),
-                      exp.key())
+    return _arguments(
+        exp.name, exp.steps, list(exp.seeds), exp.arms[0].config.dataset.startswith("synthetic-"), exp.key()
+    )
 
 
 def rerun_args(progress: dict, data_dir: str | Path | None = None) -> list[str] | None:
@@ -91,12 +100,18 @@ def rerun_args(progress: dict, data_dir: str | Path | None = None) -> list[str] 
     ``command`` and ``args`` (another cache folder, ``--force``, ...) are never reused. None if
     the runs do not rebuild to the recorded key."""
     runs = progress.get("runs") or []
-    if (not runs or any("config" not in r for r in runs) or not isinstance(progress.get("experiment"), str)
-            or not isinstance(progress.get("key"), str)):
+    if (
+        not runs
+        or any("config" not in r for r in runs)
+        or not isinstance(progress.get("experiment"), str)
+        or not isinstance(progress.get("key"), str)
+    ):
         return None
     seeds = list(dict.fromkeys(r["seed"] for r in runs))  # the spec's order
     synthetic = all(r["config"].get("dataset", "").startswith("synthetic-") for r in runs)
-    return _arguments(progress["experiment"], max(r["steps"] for r in runs), seeds, synthetic, progress["key"], data_dir)
+    return _arguments(
+        progress["experiment"], max(r["steps"] for r in runs), seeds, synthetic, progress["key"], data_dir
+    )
 
 
 class AlreadyRunning(RuntimeError):
@@ -119,14 +134,24 @@ def start(args: list[str], name: str, key: str, cache_dir: str | Path | None = N
     if lock is None:
         raise busy
     try:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        }
         pass_fds = ()
         if lock.fd is not None:
             env[owner.LOCK_FD_ENV], pass_fds = str(lock.fd), (lock.fd,)
         with open(log_path(cache_dir, name, key), "w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "bnviz", *args], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-                                       pass_fds=pass_fds)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bnviz", *args],
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
+                pass_fds=pass_fds,
+            )
     except BaseException:
         lock.release(unlink=True)
         raise
@@ -177,8 +202,12 @@ def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatu
     if state in ("starting", "running") and not _may_be_its_writer(progress, cache.progress_path(cache_dir, name, key)):
         if owner.is_held(cache.lock_path(cache_dir, name, key)):
             return starting  # a new process took over this config and has not written its progress yet
-        return JobStatus("crashed", progress, "the training process ended without finishing; see the log "
-                         f"{log_path(cache_dir, name, key).name} in the cache folder")
+        return JobStatus(
+            "crashed",
+            progress,
+            "the training process ended without finishing; see the log "
+            f"{log_path(cache_dir, name, key).name} in the cache folder",
+        )
     return JobStatus(state, progress, progress.get("message", ""))
 
 

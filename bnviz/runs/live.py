@@ -6,6 +6,7 @@ payload's, so :mod:`bnviz.results` and :mod:`bnviz.charts` draw a live run exact
 cached one. ``advance(budget_seconds)`` trains whichever arm is behind until the budget is used, so
 the page can call it from a timer and stay responsive. Pure Python and torch: no Streamlit here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,14 +46,32 @@ class ModelChoice:
 
 
 CHOICES = {
-    "mlp": ModelChoice("MNIST MLP (3×100 sigmoid)", spec.MNIST, "mnist", steps=3000, min_steps=100,
-                       max_steps=20_000, probe_size=500, min_probe_every=100, test_size=None,
-                       lrs=(0.03, 0.1, spec.MNIST_LR, 1.0, 3.0, 9.0)),
+    "mlp": ModelChoice(
+        "MNIST MLP (3×100 sigmoid)",
+        spec.MNIST,
+        "mnist",
+        steps=3000,
+        min_steps=100,
+        max_steps=20_000,
+        probe_size=500,
+        min_probe_every=100,
+        test_size=None,
+        lrs=(0.03, 0.1, spec.MNIST_LR, 1.0, 3.0, 9.0),
+    ),
     # The CNN evaluates on 1,000 test images: the whole CIFAR-10 test set costs more CPU time
     # than the ten training steps between two probes.
-    "cnn": ModelChoice("CIFAR-10 CNN (ReLU)", spec.CIFAR, "cifar10", steps=300, min_steps=20,
-                       max_steps=3000, probe_size=128, min_probe_every=10, test_size=1000,
-                       lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2)),
+    "cnn": ModelChoice(
+        "CIFAR-10 CNN (ReLU)",
+        spec.CIFAR,
+        "cifar10",
+        steps=300,
+        min_steps=20,
+        max_steps=3000,
+        probe_size=128,
+        min_probe_every=10,
+        test_size=1000,
+        lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2),
+    ),
 }
 INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
 PROBES_PER_RUN = 40  # about this many slider stops after the early ones, whatever the run length
@@ -73,8 +92,9 @@ def probe_interval(model: str, steps: int) -> int:
     return max(CHOICES[model].min_probe_every, nice_ceil(steps / PROBES_PER_RUN))
 
 
-def live_config(model: str, seed: int, steps: int, lr: float, init_std: float | None = None,
-                synthetic: bool = False) -> TrainConfig:
+def live_config(
+    model: str, seed: int, steps: int, lr: float, init_std: float | None = None, synthetic: bool = False
+) -> TrainConfig:
     """The BN arm's config of a live run (the no-BN arm differs only in ``norm``).
 
     Raises ``ValueError`` with sentences a user can act on when a value is unusable.
@@ -83,9 +103,17 @@ def live_config(model: str, seed: int, steps: int, lr: float, init_std: float | 
         raise ValueError(f"model must be one of {', '.join(CHOICES)} (got {model!r})")
     choice = CHOICES[model]
     every = probe_interval(model, steps)
-    changes = dict(dataset=("synthetic-" if synthetic else "") + choice.dataset, norm="bnviz", seed=seed,
-                   steps=steps, lr=lr, probe_every=every, eval_every=every, early_probes=True,
-                   probe_size=choice.probe_size)
+    changes = dict(
+        dataset=("synthetic-" if synthetic else "") + choice.dataset,
+        norm="bnviz",
+        seed=seed,
+        steps=steps,
+        lr=lr,
+        probe_every=every,
+        eval_every=every,
+        early_probes=True,
+        probe_size=choice.probe_size,
+    )
     if model == "mlp":
         changes["init_std"] = init_std if init_std is not None else choice.base.init_std
     return choice.base.replace(**changes)
@@ -120,8 +148,17 @@ class LiveComparison:
         self._generators = []
         for arm, norm in ARMS:
             cfg = config.replace(norm=norm)
-            self.runs.append({"arm": arm, "seed": cfg.seed, "config": cfg.to_dict(), "status": "running",
-                              "step": 0, "steps": cfg.steps, "records": []})
+            self.runs.append(
+                {
+                    "arm": arm,
+                    "seed": cfg.seed,
+                    "config": cfg.to_dict(),
+                    "status": "running",
+                    "step": 0,
+                    "steps": cfg.steps,
+                    "records": [],
+                }
+            )
             self._generators.append(train(cfg, data))
         self.state = "running"
         self.error: str | None = None
@@ -253,7 +290,7 @@ def percentile_domain(df: pd.DataFrame, pad: float = 0.05) -> list[float] | None
 
 
 def activation_of(config: dict) -> str:
-    """"sigmoid" or "relu": the nonlinearity whose input the model's probes record."""
+    """ "sigmoid" or "relu": the nonlinearity whose input the model's probes record."""
     return MODELS[config["model"]].probe_activation
 
 
@@ -269,11 +306,19 @@ def cached_choices(scan: Scan) -> list[dict]:
             seeds = sorted({r["seed"] for r in runs})
             steps = max(r["config"]["steps"] for r in runs)
             data = payload.get("data", {})
-            out.append({
-                "path": str(path), "mtime_ns": Path(path).stat().st_mtime_ns, "experiment": experiment,
-                "title": payload.get("title", experiment), "created": payload.get("created", ""),
-                "data": data, "seeds": seeds, "steps": steps, "activation": activation_of(config),
-                "label": f"{experiment}: {steps:,} steps, seeds {', '.join(map(str, seeds))}, "
-                         f"{data.get('source', 'unknown')} data ({payload.get('created', '')[:16].replace('T', ' ')})",
-            })
+            out.append(
+                {
+                    "path": str(path),
+                    "mtime_ns": Path(path).stat().st_mtime_ns,
+                    "experiment": experiment,
+                    "title": payload.get("title", experiment),
+                    "created": payload.get("created", ""),
+                    "data": data,
+                    "seeds": seeds,
+                    "steps": steps,
+                    "activation": activation_of(config),
+                    "label": f"{experiment}: {steps:,} steps, seeds {', '.join(map(str, seeds))}, "
+                    f"{data.get('source', 'unknown')} data ({payload.get('created', '')[:16].replace('T', ' ')})",
+                }
+            )
     return sorted(out, key=lambda e: e["created"], reverse=True)

@@ -12,6 +12,7 @@ clobbering the first one's progress file and log. :func:`bnviz.runs.jobs.start` 
 before it launches ``python -m bnviz run`` and hands it down (``BNVIZ_RUN_LOCK_FD``), so there is
 no moment between two button presses where neither holds it.
 """
+
 from __future__ import annotations
 
 import errno

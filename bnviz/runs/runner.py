@@ -11,6 +11,7 @@ Three parts: :func:`run_experiment` holds the config's lock and the progress fil
 :func:`_schedule` keeps ``workers`` processes busy until every run has ended, and
 :func:`result_payload` builds the result from the finished state.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,10 @@ def check_experiment(exp: Experiment) -> None:
             raise ValueError(f"seeds are whole numbers from 0 to {MAX_SEED} (got {seed!r})")
     repeated = sorted({s for s in exp.seeds if exp.seeds.count(s) > 1})
     if repeated:
-        raise ValueError(f"each seed once: {', '.join(map(str, repeated))} is given twice; a repeated seed repeats "
-                         "the same run and would count it twice in the means")
+        raise ValueError(
+            f"each seed once: {', '.join(map(str, repeated))} is given twice; a repeated seed repeats "
+            "the same run and would count it twice in the means"
+        )
 
 
 def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
@@ -96,13 +99,24 @@ class _Progress:
 
     def payload(self, status: str, message: str, state: list[dict] | None, **extra) -> dict:
         return {
-            **self.base, "status": status, "message": message, **({"data": self.data} if self.data else {}),
-            "updated": _now(), **extra,
-            "runs": [{**{k: v for k, v in s.items() if k != "records"},
-                      "records": [_keep(r, CURVE_FIELDS) for r in s["records"]]} for s in state or []],
+            **self.base,
+            "status": status,
+            "message": message,
+            **({"data": self.data} if self.data else {}),
+            "updated": _now(),
+            **extra,
+            "runs": [
+                {
+                    **{k: v for k, v in s.items() if k != "records"},
+                    "records": [_keep(r, CURVE_FIELDS) for r in s["records"]],
+                }
+                for s in state or []
+            ],
         }
 
-    def write(self, status: str, message: str = "", state: list[dict] | None = None, strict: bool = False, **extra) -> bool:
+    def write(
+        self, status: str, message: str = "", state: list[dict] | None = None, strict: bool = False, **extra
+    ) -> bool:
         try:
             cache.write_json_atomic(self.path, self.payload(status, message, state, **extra))
             return True
@@ -136,8 +150,10 @@ def run_experiment(
     # wait a moment: a page's status() may be probing the lock right now
     lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key), wait=1.0)
     if lock is None:
-        raise RunError(f"{exp.name} with this config is already training in another process; "
-                       "wait for it or stop it from the app's Experiments page")
+        raise RunError(
+            f"{exp.name} with this config is already training in another process; "
+            "wait for it or stop it from the app's Experiments page"
+        )
     if args is None:
         from bnviz.runs.jobs import args_for
 
@@ -147,8 +163,17 @@ def run_experiment(
     try:
         # from here on a stop request is a flag, even while the data loads (never a bare kill)
         with _Stop() as stop:
-            return _run_locked(exp, key, Path(data_dir) if data_dir else None, cache_dir, command, args, workers,
-                               on_progress, lambda: stop.requested or should_stop())
+            return _run_locked(
+                exp,
+                key,
+                Path(data_dir) if data_dir else None,
+                cache_dir,
+                command,
+                args,
+                workers,
+                on_progress,
+                lambda: stop.requested or should_stop(),
+            )
     finally:
         lock.release(unlink=True)
 
@@ -156,9 +181,18 @@ def run_experiment(
 def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progress, stopped) -> dict:
     started = _now()
     version = code_version()  # of the code that trains, taken before anything can change on disk
-    progress = _Progress(cache.progress_path(cache_dir, exp.name, key),
-                         {"schema": cache.SCHEMA, "experiment": exp.name, "key": key, **owner.identity(),
-                          "started": started, "command": command, "args": args})
+    progress = _Progress(
+        cache.progress_path(cache_dir, exp.name, key),
+        {
+            "schema": cache.SCHEMA,
+            "experiment": exp.name,
+            "key": key,
+            **owner.identity(),
+            "started": started,
+            "command": command,
+            "args": args,
+        },
+    )
     progress.write("starting", "loading the data", strict=True)
     try:
         dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
@@ -169,22 +203,44 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
     del dataset
     progress.data = provenance
     runs = exp.runs()
-    state = [{"arm": arm.label, "seed": seed, "config": cfg.to_dict(), "status": "queued", "step": 0,
-              "steps": cfg.steps, "records": [], "wall_time": None} for arm, seed, cfg in runs]
+    state = [
+        {
+            "arm": arm.label,
+            "seed": seed,
+            "config": cfg.to_dict(),
+            "status": "queued",
+            "step": 0,
+            "steps": cfg.steps,
+            "records": [],
+            "wall_time": None,
+        }
+        for arm, seed, cfg in runs
+    ]
     if stopped():
         progress.write("stopped", "stopped while loading the data", state)
         raise RunError("stopped before training started")
     workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
     t0 = time.perf_counter()
-    failure = _schedule(exp, state, data_dir, workers, stopped, lambda: progress.write("running", "", state),
-                        on_progress)
+    failure = _schedule(
+        exp, state, data_dir, workers, stopped, lambda: progress.write("running", "", state), on_progress
+    )
     if failure is not None:
         progress.write(*failure, state)
         raise RunError(failure[1])
     if on_progress:
         on_progress(state)
-    result = result_payload(exp, key, state, provenance=provenance, command=command, args=args, version=version,
-                            started=started, wall_time=time.perf_counter() - t0, workers=workers)
+    result = result_payload(
+        exp,
+        key,
+        state,
+        provenance=provenance,
+        command=command,
+        args=args,
+        version=version,
+        started=started,
+        wall_time=time.perf_counter() - t0,
+        workers=workers,
+    )
     _land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
     return result
 
@@ -222,8 +278,11 @@ def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stoppe
                 return ("stopped", "stopped before every run finished")
             while pending and len(active) < workers:
                 i = pending.pop(0)
-                p = _spawn(ctx, worker.train_and_send,
-                           (i, configs[i], str(data_dir) if data_dir else None, THREADS, out, os.getpid()))
+                p = _spawn(
+                    ctx,
+                    worker.train_and_send,
+                    (i, configs[i], str(data_dir) if data_dir else None, THREADS, out, os.getpid()),
+                )
                 active[i] = (p, time.perf_counter())
                 state[i]["status"] = "running"
             try:
@@ -231,7 +290,10 @@ def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stoppe
             except queue.Empty:
                 for i, (p, _) in list(active.items()):
                     if not p.is_alive() and out.empty():
-                        failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})")
+                        failure = (
+                            "failed",
+                            f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})",
+                        )
                 kind = None
             if kind == "record":
                 state[i]["records"].append(_keep(payload, exp.keep))
@@ -259,8 +321,19 @@ def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stoppe
             p.join(timeout=5)
 
 
-def result_payload(exp: Experiment, key: str, state: list[dict], *, provenance: dict, command: str,
-                   args: list[str] | None, version: dict, started: str, wall_time: float, workers: int) -> dict:
+def result_payload(
+    exp: Experiment,
+    key: str,
+    state: list[dict],
+    *,
+    provenance: dict,
+    command: str,
+    args: list[str] | None,
+    version: dict,
+    started: str,
+    wall_time: float,
+    workers: int,
+) -> dict:
     """The cache payload of a finished experiment (schema :data:`bnviz.runs.cache.SCHEMA`)."""
     return {
         "schema": cache.SCHEMA,
@@ -276,8 +349,13 @@ def result_payload(exp: Experiment, key: str, state: list[dict], *, provenance: 
         "code_version": version,
         "created": started,
         "wall_time": wall_time,
-        "machine": {"cores": os.cpu_count(), "workers": workers, "threads_per_worker": THREADS,
-                    "python": platform.python_version(), "platform": platform.platform(terse=True)},
+        "machine": {
+            "cores": os.cpu_count(),
+            "workers": workers,
+            "threads_per_worker": THREADS,
+            "python": platform.python_version(),
+            "platform": platform.platform(terse=True),
+        },
     }
 
 
@@ -292,7 +370,9 @@ def _land(result: dict, path: Path, progress: _Progress, state: list[dict]) -> N
         fallback = Path(tempfile.gettempdir()) / path.name
         try:
             cache.write_json_atomic(fallback, result)
-            kept = f"the finished result was saved to {fallback} instead: move it into the cache folder once there is room"
+            kept = (
+                f"the finished result was saved to {fallback} instead: move it into the cache folder once there is room"
+            )
         except OSError:
             fallback, kept = None, "it could not be saved anywhere else either"
         reason = f"training finished, but the result could not be written to {path} ({e.strerror or e}); {kept}"

@@ -4,6 +4,7 @@ Those are all the files of :mod:`bnviz.norms`, :mod:`bnviz.data` and :mod:`bnviz
 by glob, so a new module there is in the hash without anyone listing it. The pages, the runner
 and the views beside them do not change a number, so they are left out.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +34,7 @@ def code_version() -> dict:
     """The hash of the code that trains, the git commit, and whether those files differ from it."""
     files = [str(p) for p in training_files()]
     try:
+
         def git(*args):
             return subprocess.run(["git", *args], cwd=PACKAGE, capture_output=True, text=True, timeout=5).stdout.strip()
 

@@ -8,6 +8,7 @@ killer), nothing could tell the workers to stop, and they would train to the end
 So on Linux the kernel sends the worker SIGTERM when its parent dies (``PR_SET_PDEATHSIG``),
 and everywhere a watchdog thread ends it once its parent pid changes (it was re-parented).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -43,8 +44,9 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def train_and_send(index: int, config_dict: dict, data_dir: str | None, threads: int, out: mp.Queue,
-                   parent_pid: int | None = None) -> None:
+def train_and_send(
+    index: int, config_dict: dict, data_dir: str | None, threads: int, out: mp.Queue, parent_pid: int | None = None
+) -> None:
     """Child process: train one config, send every record home."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (on Ctrl-C too)
     if hasattr(signal, "pthread_sigmask"):  # the parent blocked it while starting us (runner._spawn)

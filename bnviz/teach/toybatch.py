@@ -5,6 +5,7 @@ A toy batch is an ``(m, d)`` float64 tensor: ``m`` rows (examples) by ``d`` feat
 way it can be wrong raises :class:`ToyBatchError` with a message that says what to fix, and
 :func:`check_batch` warns about batches that are legal but teach something (a constant column).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,14 +27,7 @@ MAX_TEXT_CHARS = 20_000
 # Feature 1 around 5 (spread 2), feature 2 around −1 (spread 0.3), feature 3 around 40 (spread 10):
 # three scales and offsets, so the normalization visibly does something.
 DEFAULT_BATCH = torch.tensor(
-    [
-        [6.2, -1.1, 31.0],
-        [3.1, -0.6, 52.0],
-        [7.4, -1.3, 44.0],
-        [4.0, -0.8, 28.0],
-        [2.9, -1.4, 47.0],
-        [6.4, -0.8, 38.0],
-    ],
+    [[6.2, -1.1, 31.0], [3.1, -0.6, 52.0], [7.4, -1.3, 44.0], [4.0, -0.8, 28.0], [2.9, -1.4, 47.0], [6.4, -0.8, 38.0]],
     dtype=torch.float64,
 )
 # Means and spreads random_batch draws feature j from (cycled when d > 3).
@@ -123,11 +117,15 @@ def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
                 raise ToyBatchError(f"Row {i}, feature {j} is empty: type a number there (or delete the row).")
             v = float(v)
             if math.isnan(v):
-                raise ToyBatchError(f"Row {i}, feature {j} is NaN (not a number): BN's mean and variance "
-                                    "would be NaN too, and so would every output. Type a real number.")
+                raise ToyBatchError(
+                    f"Row {i}, feature {j} is NaN (not a number): BN's mean and variance "
+                    "would be NaN too, and so would every output. Type a real number."
+                )
             if math.isinf(v):
-                raise ToyBatchError(f"Row {i}, feature {j} is infinite: the mean would be ±∞ and x − μ_B "
-                                    "undefined (∞ − ∞). Type a finite number.")
+                raise ToyBatchError(
+                    f"Row {i}, feature {j} is infinite: the mean would be ±∞ and x − μ_B "
+                    "undefined (∞ − ∞). Type a finite number."
+                )
     widths = [len(r) for r in rows]
     counts = Counter(widths)
     d = max(counts, key=lambda w: (counts[w], w == widths[0]))  # most rows' width; ties: row 1's
@@ -138,8 +136,9 @@ def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
                 where = f"row {widths.index(d) + 1} has {d}"
             else:
                 where = f"the others have {d}"
-            raise ToyBatchError(f"Row {i} has {w} value{'s' if w != 1 else ''}, {where}: "
-                                "every row needs one value per feature.")
+            raise ToyBatchError(
+                f"Row {i} has {w} value{'s' if w != 1 else ''}, {where}: every row needs one value per feature."
+            )
     _check_shape(len(rows), d)
     x = torch.tensor(rows, dtype=torch.float64)  # (m, d)
     big = x.abs().max().item()
@@ -156,15 +155,18 @@ def batch_from_rows(rows: Sequence[Sequence[float | None]]) -> Tensor:
 def parse_upstream(text: str, m: int, features: int) -> Tensor:
     """A typed ∂ℓ/∂y: one value per entry of y, so ``m`` rows of ``features`` values, as for the batch."""
     if not text.strip():
-        raise ToyBatchError(f"∂ℓ/∂y is empty: type {m} rows of {features} numbers, one row per line "
-                            "(one value per entry of y).")
+        raise ToyBatchError(
+            f"∂ℓ/∂y is empty: type {m} rows of {features} numbers, one row per line (one value per entry of y)."
+        )
     try:
         dy = parse_batch(text)
     except ToyBatchError as e:
         raise ToyBatchError(f"In ∂ℓ/∂y: {e}") from None
     if tuple(dy.shape) != (m, features):
-        raise ToyBatchError(f"∂ℓ/∂y has {dy.shape[0]} rows of {dy.shape[1]} values, but y has {m} rows of "
-                            f"{features}: type one value per entry of y (or pick another loss).")
+        raise ToyBatchError(
+            f"∂ℓ/∂y has {dy.shape[0]} rows of {dy.shape[1]} values, but y has {m} rows of "
+            f"{features}: type one value per entry of y (or pick another loss)."
+        )
     return dy
 
 
@@ -192,8 +194,10 @@ def check_batch(x: Tensor, eps: float = 1e-5) -> list[str]:
                 "√(σ²_B + ε) and x̂ is squeezed towards 0 instead of having variance 1."
             )
     if x.shape[0] == 2:
-        warnings.append("With m = 2 rows every x̂ is ±1 (just under, because of ε), whatever the two values: "
-                        "normalizing two numbers only keeps which one is larger.")
+        warnings.append(
+            "With m = 2 rows every x̂ is ±1 (just under, because of ε), whatever the two values: "
+            "normalizing two numbers only keeps which one is larger."
+        )
     return warnings
 
 
@@ -204,7 +208,9 @@ def format_batch(x: Tensor) -> str:
     return "\n".join(", ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells)
 
 
-def validate_affine(gamma: Sequence[float | None], beta: Sequence[float | None], features: int) -> tuple[Tensor, Tensor]:
+def validate_affine(
+    gamma: Sequence[float | None], beta: Sequence[float | None], features: int
+) -> tuple[Tensor, Tensor]:
     """γ and β as ``(d,)`` float64 tensors, one finite value per feature."""
     out = []
     for name, values in (("γ", gamma), ("β", beta)):
@@ -241,13 +247,16 @@ def _check_shape(m: int, features: int) -> None:
             "and nothing would be learned. Add a second row."
         )
     if m > MAX_ROWS:
-        raise ToyBatchError(f"{m} rows is more than this page shows ({MAX_ROWS}): a toy batch is for reading. "
-                            "Keep the first rows, or use a random batch.")
+        raise ToyBatchError(
+            f"{m} rows is more than this page shows ({MAX_ROWS}): a toy batch is for reading. "
+            "Keep the first rows, or use a random batch."
+        )
     if features < 1:
         raise ToyBatchError("Each row needs at least one value.")
     if features > MAX_FEATURES:
-        raise ToyBatchError(f"{features} features is more than this page shows ({MAX_FEATURES}): "
-                            f"keep {MAX_FEATURES} columns or fewer.")
+        raise ToyBatchError(
+            f"{features} features is more than this page shows ({MAX_FEATURES}): keep {MAX_FEATURES} columns or fewer."
+        )
 
 
 def _decimal_comma(line: str) -> str | None:

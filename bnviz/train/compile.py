@@ -1,4 +1,5 @@
 """Running the training step fast: torch.compile where it pays, eager where it cannot."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """One frozen dataclass describes a training run: everything that decides its numbers."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,9 @@ OPTIMIZERS = ("sgd",)
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = "mlp"  # "mlp": Section 4.1's 3x100 sigmoid MNIST net; "cnn": the CIFAR-10 CNN
-    norm: str = "bnviz"  # a kind of bnviz.norms.NORMS: "none" (baseline), "bnviz" (our BN), "torch" (reference), "layer", ...
+    norm: str = (
+        "bnviz"  # a kind of bnviz.norms.NORMS: "none" (baseline), "bnviz" (our BN), "torch" (reference), "layer", ...
+    )
     dataset: str = "mnist"  # "mnist" | "cifar10" | "synthetic-mnist" | "synthetic-cifar10"
     steps: int = 50_000  # mini-batch updates
     batch_size: int = 60  # the paper's 60 examples per mini-batch
@@ -72,11 +75,15 @@ def validate(c: TrainConfig) -> list[str]:
             p.append(f"{name} must be a positive whole number (got {value!r})")
     uses_batch = c.norm in NORMS and NORMS[c.norm].uses_batch
     if isinstance(c.batch_size, int) and c.batch_size < 2 and uses_batch:
-        p.append(f"batch_size must be at least 2 with {NORMS[c.norm].label}: one example has no batch variance "
-                 "(LayerNorm or GroupNorm work with batches of one)")
+        p.append(
+            f"batch_size must be at least 2 with {NORMS[c.norm].label}: one example has no batch variance "
+            "(LayerNorm or GroupNorm work with batches of one)"
+        )
     if c.norm == "ghost" and isinstance(c.batch_size, int) and c.batch_size % GHOST_BATCH == 1:
-        p.append(f"batch_size {c.batch_size} leaves a ghost batch of one example (virtual batches of {GHOST_BATCH}); "
-                 f"choose a batch size that is not 1 more than a multiple of {GHOST_BATCH}")
+        p.append(
+            f"batch_size {c.batch_size} leaves a ghost batch of one example (virtual batches of {GHOST_BATCH}); "
+            f"choose a batch size that is not 1 more than a multiple of {GHOST_BATCH}"
+        )
     if not (isinstance(c.lr, (int, float)) and c.lr > 0 and c.lr < float("inf")):
         p.append(f"lr must be a positive number (got {c.lr!r})")
     if c.init_std is not None and not (isinstance(c.init_std, (int, float)) and 0 < c.init_std < float("inf")):

@@ -9,6 +9,7 @@ Both models return logits from ``forward`` and, from ``forward_probed``, also th
 every hidden nonlinearity (for the BN networks, that input is the BN output), which the
 trainer turns into histograms and the paper's Figure 1(b,c) percentiles.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,19 +44,18 @@ class MnistMLP(nn.Module):
 
     probe_activation = "sigmoid"
 
-    def __init__(self, norm: str = "bnviz", init_std: float | None = MLP_INIT_STD, hidden: tuple[int, ...] = (100, 100, 100)):
+    def __init__(
+        self, norm: str = "bnviz", init_std: float | None = MLP_INIT_STD, hidden: tuple[int, ...] = (100, 100, 100)
+    ):
         super().__init__()
         self.norm = norm
         widths = (784, *hidden)
-        self.linears = nn.ModuleList(
-            nn.Linear(a, b, bias=(norm == "none")) for a, b in zip(widths[:-1], widths[1:])
-        )
+        self.linears = nn.ModuleList(nn.Linear(a, b, bias=(norm == "none")) for a, b in zip(widths[:-1], widths[1:]))
         norms = [make_norm(norm, b, 1) for b in hidden]
         self.norms = nn.ModuleList(n if n is not None else nn.Identity() for n in norms)
         self.out = nn.Linear(widths[-1], 10)
         if init_std is not None:
             init_gaussian((*self.linears, self.out), init_std)
-
 
     def layer_names(self) -> list[str]:
         return [f"layer{i + 1}" for i in range(len(self.linears))]

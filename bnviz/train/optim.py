@@ -13,6 +13,7 @@ the CPU, so a run gives the same numbers bit for bit (tested against it):
 with learning rate :math:`\eta`, momentum :math:`\mu` (0: plain SGD, the paper's MNIST setting) and
 weight decay :math:`\lambda`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -2,6 +2,7 @@
 
 Pure functions from tensors to plain Python numbers and lists, so records are JSON-ready.
 """
+
 from __future__ import annotations
 
 import math

@@ -22,6 +22,7 @@ Keys of a record (present at the steps they are measured):
   under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
   Results cached before these existed hold only eval-mode probes, under ``<layer>/...``.
 """
+
 from __future__ import annotations
 
 import math
@@ -238,6 +239,7 @@ def train(
     if model is None:
         model = build_model(config.model, config.norm, config.init_std)
     model.train()
+
     def batch_loss(x: Tensor, y: Tensor) -> Tensor:
         return nn.functional.cross_entropy(model(x), y)
 
@@ -266,7 +268,12 @@ def train(
             optimizer.step()
             value = loss.item()
             if not math.isfinite(value):
-                yield {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": time.perf_counter() - start}
+                yield {
+                    "step": step,
+                    "status": "diverged",
+                    "train/loss": None,
+                    "time/elapsed": time.perf_counter() - start,
+                }
                 return
             loss_sum, loss_count = loss_sum + value, loss_count + 1
         if step not in probe_steps and step not in eval_steps:

@@ -5,6 +5,7 @@ sentences. Arms are told apart by their config's norm kind (``"none"``, ``"bnviz
 by label text. Every sentence is computed from the numbers, so a run that disagrees with the
 paper says so.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -51,8 +52,16 @@ def final_accuracy(result: dict) -> pd.DataFrame:
     for run in result["runs"]:
         acc = [r["test/acc"] for r in run["records"] if r.get("test/acc") is not None]
         final = acc[-1] if acc and run["status"] != "diverged" else float("nan")
-        rows.append({"arm": run["arm"], "norm": records.norm_of(run), "seed": run["seed"], "steps": run["steps"],
-                     "status": run["status"], "final_test_acc": final})
+        rows.append(
+            {
+                "arm": run["arm"],
+                "norm": records.norm_of(run),
+                "seed": run["seed"],
+                "steps": run["steps"],
+                "status": run["status"],
+                "final_test_acc": final,
+            }
+        )
     return pd.DataFrame(rows, columns=["arm", "norm", "seed", "steps", "status", "final_test_acc"])
 
 
@@ -66,10 +75,20 @@ def finals(result: dict) -> Metrics:
     for arm_label, d in f.groupby("arm", sort=False):
         acc = means[arm_label]
         is_base = d["norm"].iloc[0] == BASELINE
-        delta = f"{points(acc - plain)} vs {label(BASELINE)}" if plain is not None and not is_base and pd.notna(acc) else None
+        delta = (
+            f"{points(acc - plain)} vs {label(BASELINE)}"
+            if plain is not None and not is_base and pd.notna(acc)
+            else None
+        )
         seeds = ", ".join(f"seed {s}: {pct(a)}" for s, a in zip(d["seed"], d["final_test_acc"]))
-        items.append(Metric(f"{arm_label}: final test accuracy", pct(acc), delta,
-                            f"Mean over seeds after {int(d['steps'].max()):,} steps ({seeds})"))
+        items.append(
+            Metric(
+                f"{arm_label}: final test accuracy",
+                pct(acc),
+                delta,
+                f"Mean over seeds after {int(d['steps'].max()):,} steps ({seeds})",
+            )
+        )
     return Metrics(tuple(items))
 
 
@@ -77,16 +96,23 @@ def seed_table(result: dict, name: str) -> Table:
     """Final test accuracy of every seed of every arm, and their spread: what a single seed can say."""
     f = final_accuracy(result)
     g = f.groupby("arm", sort=False)["final_test_acc"]
-    t = pd.DataFrame({"seeds": g.count(), "mean": g.mean(), "lowest seed": g.min(), "highest seed": g.max()}).reset_index()
+    t = pd.DataFrame(
+        {"seeds": g.count(), "mean": g.mean(), "lowest seed": g.min(), "highest seed": g.max()}
+    ).reset_index()
     for seed in sorted(f["seed"].unique()):
         t[f"seed {seed}"] = [f[(f["arm"] == a) & (f["seed"] == seed)]["final_test_acc"].mean() for a in t["arm"]]
     pct_cols = tuple(c for c in t.columns if c not in ("arm", "seeds"))
-    return Table(t, csv_name=f"{name}-final-accuracy-per-seed", csv_label="Download final accuracy per seed (CSV)",
-                 percent=pct_cols)
+    return Table(
+        t,
+        csv_name=f"{name}-final-accuracy-per-seed",
+        csv_label="Download final accuracy per seed (CSV)",
+        percent=pct_cols,
+    )
 
 
-def accuracy_chart(result: dict, name: str, title: str = "Test accuracy, mean and min-max over seeds",
-                   paper_axes: bool = False) -> Chart:
+def accuracy_chart(
+    result: dict, name: str, title: str = "Test accuracy, mean and min-max over seeds", paper_axes: bool = False
+) -> Chart:
     curves = records.curves(result["runs"])
     chart = charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), paper_axes=paper_axes, title=title))
     return Chart(chart, curves, f"{name}-curves", "Download test accuracy and loss per seed (CSV)")
@@ -114,8 +140,10 @@ def head_to_head(result: dict, norm: str = "bnviz", against: str = BASELINE) -> 
     steps = list(mean.index)
     ahead = mean[norm] > mean[against]
     behind = [s for s in steps if not ahead[s]]
-    text = (f"{a}'s mean test accuracy is above {b}'s at every eval point from {steps_text(steps[0])} to "
-            f"{steps_text(steps[-1])} steps: {'yes' if not behind else 'no'} ({int(ahead.sum())}/{len(steps)})")
+    text = (
+        f"{a}'s mean test accuracy is above {b}'s at every eval point from {steps_text(steps[0])} to "
+        f"{steps_text(steps[-1])} steps: {'yes' if not behind else 'no'} ({int(ahead.sum())}/{len(steps)})"
+    )
     if behind:
         shown = ", ".join(steps_text(s) for s in behind[:5]) + (", …" if len(behind) > 5 else "")
         text += f"; {b} is level or ahead at step{'s' if len(behind) > 1 else ''} {shown}"
@@ -125,27 +153,49 @@ def head_to_head(result: dict, norm: str = "bnviz", against: str = BASELINE) -> 
     seeds = band.groupby("norm")["seeds"].min()
     if seeds.min() > 1:
         clear = int((lo[norm] > hi[against]).sum())
-        out.append(Verdict(f"Over seeds: {a}'s worst seed beats {b}'s best seed at {clear} of {len(lo)} eval points "
-                           f"({int(seeds[norm])} {a} and {int(seeds[against])} {b} seeds).", None))
+        out.append(
+            Verdict(
+                f"Over seeds: {a}'s worst seed beats {b}'s best seed at {clear} of {len(lo)} eval points "
+                f"({int(seeds[norm])} {a} and {int(seeds[against])} {b} seeds).",
+                None,
+            )
+        )
     else:
-        out.append(Verdict("One seed per arm: a single run cannot tell a real difference from seed-to-seed noise.", None))
+        out.append(
+            Verdict("One seed per arm: a single run cannot tell a real difference from seed-to-seed noise.", None)
+        )
 
     target = mean[against].iloc[-1]
     t_plain, t_norm = first_at_least(mean[against], target), first_at_least(mean[norm], target)
     if t_norm is None:
-        out.append(Verdict(f"{a} reaches {b}'s final accuracy ({pct(target)}) in fewer steps: no, {a}'s mean never "
-                           f"reaches it in {steps_text(steps[-1])} steps.", False))
+        out.append(
+            Verdict(
+                f"{a} reaches {b}'s final accuracy ({pct(target)}) in fewer steps: no, {a}'s mean never "
+                f"reaches it in {steps_text(steps[-1])} steps.",
+                False,
+            )
+        )
     else:
         faster = t_norm < t_plain
         speed = f" ({t_plain / t_norm:.1f}x fewer steps)" if faster else ""
-        out.append(Verdict(f"{a} reaches {b}'s final accuracy ({pct(target)}) in fewer steps: "
-                           f"{'yes' if faster else 'no'}, {a} at step {steps_text(t_norm)}, {b} at step "
-                           f"{steps_text(t_plain)}{speed}.", faster))
+        out.append(
+            Verdict(
+                f"{a} reaches {b}'s final accuracy ({pct(target)}) in fewer steps: "
+                f"{'yes' if faster else 'no'}, {a} at step {steps_text(t_norm)}, {b} at step "
+                f"{steps_text(t_plain)}{speed}.",
+                faster,
+            )
+        )
     return out
 
 
 def synthetic_caveat(result: dict) -> list[Verdict]:
     if (result.get("data") or {}).get("source") == "synthetic":
-        return [Verdict("These runs used synthetic data, so the comparison shows how the check works, "
-                        "not how the networks do on the real dataset.", None)]
+        return [
+            Verdict(
+                "These runs used synthetic data, so the comparison shows how the check works, "
+                "not how the networks do on the real dataset.",
+                None,
+            )
+        ]
     return []

@@ -4,6 +4,7 @@ One colour per normalization kind across the whole app (:mod:`bnviz.views.style`
 blue), keyed on each arm's config, not its label. Tooltips on every mark, axes labelled with
 their units, the paper's axis ranges where we reproduce a paper figure.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -25,67 +26,108 @@ def accuracy(band: pd.DataFrame, paper_axes: bool = False, title: str = "Test ac
     """Mean test accuracy over seeds per arm, with a min-max band; Figure 1(a)'s y-range when ``paper_axes``."""
     y_scale = alt.Scale(domain=[0.7, 1.0], clamp=True) if paper_axes else alt.Scale(zero=False)
     base = alt.Chart(band).encode(
-        x=alt.X("step:Q", axis=STEP_AXIS),
-        color=alt.Color("arm:N", scale=arm_scale(band), title=None),
+        x=alt.X("step:Q", axis=STEP_AXIS), color=alt.Color("arm:N", scale=arm_scale(band), title=None)
     )
     area = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         y=alt.Y("mean:Q", title="Test accuracy (fraction correct)", scale=y_scale, axis=alt.Axis(format=".0%")),
-        tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", title="mean acc", format=".2%"),
-                 alt.Tooltip("lo:Q", title="lowest seed", format=".2%"), alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
-                 alt.Tooltip("seeds:Q")],
+        tooltip=[
+            alt.Tooltip("arm:N"),
+            alt.Tooltip("step:Q", format=","),
+            alt.Tooltip("mean:Q", title="mean acc", format=".2%"),
+            alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
+            alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
+            alt.Tooltip("seeds:Q"),
+        ],
     )
     return (area + line).properties(title=title, height=320)
 
 
 def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
-    return alt.Chart(band).mark_line().encode(
-        x=alt.X("step:Q", axis=STEP_AXIS),
-        y=alt.Y("mean:Q", title="Cross-entropy (nats, mean since last point)", scale=alt.Scale(type="symlog")),
-        color=alt.Color("arm:N", scale=arm_scale(band), title=None),
-        tooltip=["arm:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", title="loss", format=".4f")],
-    ).properties(title=title, height=260)
+    return (
+        alt.Chart(band)
+        .mark_line()
+        .encode(
+            x=alt.X("step:Q", axis=STEP_AXIS),
+            y=alt.Y("mean:Q", title="Cross-entropy (nats, mean since last point)", scale=alt.Scale(type="symlog")),
+            color=alt.Color("arm:N", scale=arm_scale(band), title=None),
+            tooltip=["arm:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", title="loss", format=".4f")],
+        )
+        .properties(title=title, height=260)
+    )
 
 
-def percentile_bands(df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None) -> alt.Chart:
+def percentile_bands(
+    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None
+) -> alt.Chart:
     """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
     d = df[(df["arm"] == arm)]
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
     color = norm_color(d["norm"].iloc[0]) if len(d) else norm_color("none")
     y = alt.Scale(domain=y_domain) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS))
-    tips = [alt.Tooltip("step:Q", format=","), alt.Tooltip("p15:Q", format=".3f"), alt.Tooltip("p50:Q", format=".3f"),
-            alt.Tooltip("p85:Q", format=".3f")]
+    tips = [
+        alt.Tooltip("step:Q", format=","),
+        alt.Tooltip("p15:Q", format=".3f"),
+        alt.Tooltip("p50:Q", format=".3f"),
+        alt.Tooltip("p85:Q", format=".3f"),
+    ]
     area = base.mark_area(opacity=0.18, color=color).encode(y=alt.Y("p15:Q", scale=y), y2="p85:Q")
     mid = base.mark_line(color=color).encode(y=alt.Y("p50:Q", scale=y, title="Input to the sigmoid"), tooltip=tips)
-    edges = [base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
-             for p in ("p15", "p85")]
+    edges = [
+        base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
+        for p in ("p15", "p85")
+    ]
     return alt.layer(area, mid, *edges).properties(title=title or f"{arm}: 15th, 50th, 85th percentiles", height=260)
 
 
 def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity") -> alt.Chart:
     """Overlaid per-arm histograms (density) of a layer's input at one step, on the shared fixed bins."""
-    return alt.Chart(df).mark_bar(opacity=0.55, binSpacing=0).encode(
-        x=alt.X("bin_left:Q", bin="binned", title=x_title, scale=alt.Scale(domain=[df["bin_left"].min(), df["bin_right"].max()]) if len(df) else alt.Undefined),
-        x2="bin_right:Q",
-        y=alt.Y("density:Q", title="Density (fraction per unit)", stack=None),
-        color=alt.Color("arm:N", scale=arm_scale(df), title=None),
-        tooltip=["arm:N", alt.Tooltip("bin_left:Q", title="from", format=".2f"), alt.Tooltip("bin_right:Q", title="to", format=".2f"),
-                 alt.Tooltip("count:Q", title="values"), alt.Tooltip("density:Q", format=".3f")],
-    ).properties(title=title, height=220)
+    return (
+        alt.Chart(df)
+        .mark_bar(opacity=0.55, binSpacing=0)
+        .encode(
+            x=alt.X(
+                "bin_left:Q",
+                bin="binned",
+                title=x_title,
+                scale=alt.Scale(domain=[df["bin_left"].min(), df["bin_right"].max()]) if len(df) else alt.Undefined,
+            ),
+            x2="bin_right:Q",
+            y=alt.Y("density:Q", title="Density (fraction per unit)", stack=None),
+            color=alt.Color("arm:N", scale=arm_scale(df), title=None),
+            tooltip=[
+                "arm:N",
+                alt.Tooltip("bin_left:Q", title="from", format=".2f"),
+                alt.Tooltip("bin_right:Q", title="to", format=".2f"),
+                alt.Tooltip("count:Q", title="values"),
+                alt.Tooltip("density:Q", format=".3f"),
+            ],
+        )
+        .properties(title=title, height=220)
+    )
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     """Fraction of saturated units per layer over training, one line per arm (first seed)."""
     d = stats[stats["seed"] == stats["seed"].min()] if len(stats) else stats
-    what = "saturated sigmoids (output within 0.05 of 0 or 1)" if activation == "sigmoid" else "inactive ReLUs (input ≤ 0)"
-    return alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=alt.X("step:Q", axis=STEP_AXIS),
-        y=alt.Y("saturation:Q", title=f"Fraction of {what}", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-        strokeDash=alt.StrokeDash("layer:N", title="Layer"),
-        tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
-    ).properties(title="Saturation per layer", height=260)
+    what = (
+        "saturated sigmoids (output within 0.05 of 0 or 1)" if activation == "sigmoid" else "inactive ReLUs (input ≤ 0)"
+    )
+    return (
+        alt.Chart(d)
+        .mark_line(point=alt.OverlayMarkDef(size=14))
+        .encode(
+            x=alt.X("step:Q", axis=STEP_AXIS),
+            y=alt.Y(
+                "saturation:Q", title=f"Fraction of {what}", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")
+            ),
+            color=alt.Color("arm:N", scale=arm_scale(d), title=None),
+            strokeDash=alt.StrokeDash("layer:N", title="Layer"),
+            tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
+        )
+        .properties(title="Saturation per layer", height=260)
+    )
 
 
 def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
@@ -100,14 +142,23 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
     )
     rect = base.mark_rect().encode(
         color=alt.Color("acc:Q", title="Final test acc.", scale=alt.Scale(domain=[0, 1], scheme="viridis")),
-        tooltip=["arm:N", "lr:Q", "init_std:Q", alt.Tooltip("final_test_acc:Q", format=".2%"), "steps_to_90:Q", "outcome:N"],
+        tooltip=[
+            "arm:N",
+            "lr:Q",
+            "init_std:Q",
+            alt.Tooltip("final_test_acc:Q", format=".2%"),
+            "steps_to_90:Q",
+            "outcome:N",
+        ],
     )
     panels = sorted(d["norm"].unique(), key=norm_rank)
     text = base.mark_text(fontSize=12).encode(
         text="label:N", color=alt.condition(alt.datum.acc > 0.6, alt.value("black"), alt.value("white"))
     )
-    return (rect + text).properties(width=260, height=180).facet(
-        column=alt.Column("arm:N", title=None, sort=[NORMS[n].label if n in NORMS else n for n in panels])
+    return (
+        (rect + text)
+        .properties(width=260, height=180)
+        .facet(column=alt.Column("arm:N", title=None, sort=[NORMS[n].label if n in NORMS else n for n in panels]))
     )
 
 

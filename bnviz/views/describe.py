@@ -1,4 +1,5 @@
 """A cached result or a run in progress, in words: where its numbers come from, how long it took."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,26 +24,39 @@ def describe(path, result: dict, exp=None) -> dict:
     seeds = sorted({r["seed"] for r in runs})
     created = (result.get("created") or "unknown date")[:16].replace("T", " ")
     code = result.get("code_version") or {}
-    git = f", git {code['git']}{' + local changes' if code.get('modified_since_commit') else ''}" if code.get("git") else ""
+    git = (
+        f", git {code['git']}{' + local changes' if code.get('modified_since_commit') else ''}"
+        if code.get("git")
+        else ""
+    )
     cores = (result.get("machine") or {}).get("cores")
     default = exp is not None and result["key"] == exp.key()
-    line = (f"{steps:,} steps · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
-            f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC")
+    line = (
+        f"{steps:,} steps · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
+        f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
+    )
     if exp is not None and not default:
-        line += (f" · not the default configuration ({exp.steps:,} steps, seeds {_seeds(exp.seeds)}, "
-                 f"{exp.arms[0].config.dataset} data)")
+        line += (
+            f" · not the default configuration ({exp.steps:,} steps, seeds {_seeds(exp.seeds)}, "
+            f"{exp.arms[0].config.dataset} data)"
+        )
     try:
         mtime_ns = Path(path).stat().st_mtime_ns
     except OSError:
         mtime_ns = 0
     data = result.get("data") or {}
     return {
-        "path": str(path), "mtime_ns": mtime_ns, "key": result["key"], "default": default,
-        "label": data.get("label", "unknown data"), "source": data.get("source", "unknown"),
-        "dataset": runs[0]["config"]["dataset"] if runs else "", "command": result.get("command") or "(not recorded)",
+        "path": str(path),
+        "mtime_ns": mtime_ns,
+        "key": result["key"],
+        "default": default,
+        "label": data.get("label", "unknown data"),
+        "source": data.get("source", "unknown"),
+        "dataset": runs[0]["config"]["dataset"] if runs else "",
+        "command": result.get("command") or "(not recorded)",
         "line": line,
         "choice": f"{data.get('label', 'unknown data')} · {steps:,} steps · seeds {_seeds(seeds)} · {created}"
-                  + (" · default config" if default else ""),
+        + (" · default config" if default else ""),
     }
 
 

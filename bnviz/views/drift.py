@@ -6,6 +6,7 @@ probed unit's input moves, and how the band between its 15th and 85th percentile
 narrows, early in training and late. Pure functions from the DataFrame of
 :func:`bnviz.views.records.percentiles` to numbers and to sentences that say only what they show.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -74,10 +75,18 @@ def drift(pct: pd.DataFrame, fraction: float = EARLY_FRACTION) -> list[Drift]:
         width = d["p85"] - d["p15"]
         # farthest = max_t |p50(t) − p50(first)|
         distance = (d["p50"] - d["p50"].iloc[0]).abs()
-        out.append(Drift(arm=arm, norm=norm, seed=int(seed), steps=at,
-                         median=tuple(float(d.at[s, "p50"]) for s in at),
-                         width=tuple(float(width.at[s]) for s in at),
-                         farthest=float(distance.max()), farthest_step=int(distance.idxmax())))
+        out.append(
+            Drift(
+                arm=arm,
+                norm=norm,
+                seed=int(seed),
+                steps=at,
+                median=tuple(float(d.at[s, "p50"]) for s in at),
+                width=tuple(float(width.at[s]) for s in at),
+                farthest=float(distance.max()),
+                farthest_step=int(distance.idxmax()),
+            )
+        )
     return out
 
 
@@ -90,10 +99,12 @@ def describe(d: Drift) -> str:
     s0, s1, s2 = d.steps
     m0, m1, m2 = d.median
     w0, w1, w2 = d.width
-    return (f"{d.arm}: the median went {m0:+.2f} → {m1:+.2f} → {m2:+.2f} at steps {s0:,} → {s1:,} → {s2:,} "
-            f"(moved {d.early_shift:+.2f} early, {d.late_shift:+.2f} after; at most {d.farthest:.2f} from its start, "
-            f"at step {d.farthest_step:,}). The 15–85th percentile band went {w0:.2f} → {w1:.2f} → {w2:.2f} wide "
-            f"({_times(d.early_ratio)} early, {_times(d.late_ratio)} after).")
+    return (
+        f"{d.arm}: the median went {m0:+.2f} → {m1:+.2f} → {m2:+.2f} at steps {s0:,} → {s1:,} → {s2:,} "
+        f"(moved {d.early_shift:+.2f} early, {d.late_shift:+.2f} after; at most {d.farthest:.2f} from its start, "
+        f"at step {d.farthest_step:,}). The 15–85th percentile band went {w0:.2f} → {w1:.2f} → {w2:.2f} wide "
+        f"({_times(d.early_ratio)} early, {_times(d.late_ratio)} after)."
+    )
 
 
 def _less_or_more(plain: float, bn: float) -> str:
@@ -104,19 +115,26 @@ def compare(plain: Drift, bn: Drift) -> list[str]:
     """Sentences comparing a no-BN and a BN run over the same steps: how far each median moved and how
     each band's width changed, early and late, and the farthest each median got from its start."""
     if plain.steps != bn.steps:
-        return [f"The two runs were probed up to different steps ({plain.arm} {plain.steps[2]:,}, {bn.arm} "
-                f"{bn.steps[2]:,}): compare them when both reach the same step."]
+        return [
+            f"The two runs were probed up to different steps ({plain.arm} {plain.steps[2]:,}, {bn.arm} "
+            f"{bn.steps[2]:,}): compare them when both reach the same step."
+        ]
     s0, s1, s2 = plain.steps
     out = []
     for phase, i, shifts, ratios in (
-            (f"From step {s0:,} to {s1:,}", 0, (plain.early_shift, bn.early_shift), (plain.early_ratio, bn.early_ratio)),
-            (f"From step {s1:,} to {s2:,}", 1, (plain.late_shift, bn.late_shift), (plain.late_ratio, bn.late_ratio))):
-        out.append(f"{phase} the median moved {abs(shifts[0]):.2f} without BN and {abs(shifts[1]):.2f} with BN "
-                   f"({_less_or_more(*shifts)}); the band went from {plain.width[i]:.2f} to {plain.width[i + 1]:.2f} "
-                   f"wide ({_times(ratios[0])}) without BN and from {bn.width[i]:.2f} to {bn.width[i + 1]:.2f} "
-                   f"({_times(ratios[1])}) with BN.")
-    out.append(f"At its farthest the median was {plain.farthest:.2f} from its start without BN (step "
-               f"{plain.farthest_step:,}) and {bn.farthest:.2f} with BN (step {bn.farthest_step:,}).")
+        (f"From step {s0:,} to {s1:,}", 0, (plain.early_shift, bn.early_shift), (plain.early_ratio, bn.early_ratio)),
+        (f"From step {s1:,} to {s2:,}", 1, (plain.late_shift, bn.late_shift), (plain.late_ratio, bn.late_ratio)),
+    ):
+        out.append(
+            f"{phase} the median moved {abs(shifts[0]):.2f} without BN and {abs(shifts[1]):.2f} with BN "
+            f"({_less_or_more(*shifts)}); the band went from {plain.width[i]:.2f} to {plain.width[i + 1]:.2f} "
+            f"wide ({_times(ratios[0])}) without BN and from {bn.width[i]:.2f} to {bn.width[i + 1]:.2f} "
+            f"({_times(ratios[1])}) with BN."
+        )
+    out.append(
+        f"At its farthest the median was {plain.farthest:.2f} from its start without BN (step "
+        f"{plain.farthest_step:,}) and {bn.farthest:.2f} with BN (step {bn.farthest_step:,})."
+    )
     return out
 
 

@@ -10,6 +10,7 @@ either mode unchanged. A network without BN is the same in both modes.
 Results cached before the trainer probed in training mode hold eval-mode probes under
 ``<layer>/...`` and nothing else: :func:`recorded_modes` tells them apart.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -74,6 +75,13 @@ def x_hat_percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
             if f"{layer}/x_hat_p50" not in r:
                 continue
             for value, prefix in (("x̂", f"{layer}/x_hat_p"), ("y", f"{layer}/p")):
-                rows.append({"arm": run["arm"], "seed": run["seed"], "step": r["step"], "value": value,
-                             **{f"p{p}": r[f"{prefix}{p}"] for p in PERCENTILES}})
+                rows.append(
+                    {
+                        "arm": run["arm"],
+                        "seed": run["seed"],
+                        "step": r["step"],
+                        "value": value,
+                        **{f"p{p}": r[f"{prefix}{p}"] for p in PERCENTILES},
+                    }
+                )
     return pd.DataFrame(rows, columns=["arm", "seed", "step", "value", *(f"p{p}" for p in PERCENTILES)])

@@ -4,6 +4,7 @@ A "run" here is ``{"arm": str, "seed": int, "config": dict, "records": [record, 
 shape of one entry of a cache payload's ``runs``, and what the Activations page builds from
 live generators, so every chart works the same on cached and live runs.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -60,8 +61,15 @@ def percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
     for run in runs:
         for r in run["records"]:
             if f"{layer}/p50" in r:
-                rows.append({"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"],
-                             **{f"p{p}": r[f"{layer}/p{p}"] for p in PERCENTILES}})
+                rows.append(
+                    {
+                        "arm": run["arm"],
+                        "norm": norm_of(run),
+                        "seed": run["seed"],
+                        "step": r["step"],
+                        **{f"p{p}": r[f"{layer}/p{p}"] for p in PERCENTILES},
+                    }
+                )
     return pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
 
 
@@ -73,10 +81,22 @@ def layer_stats(runs: list[dict]) -> pd.DataFrame:
         for r in run["records"]:
             for name in names:
                 if f"{name}/mean" in r:
-                    rows.append({"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"], "layer": name,
-                                 "mean": r[f"{name}/mean"], "std": r[f"{name}/std"],
-                                 "saturation": r[f"{name}/saturation"], "grad_norm": r.get(f"{name}/grad_norm")})
-    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"])
+                    rows.append(
+                        {
+                            "arm": run["arm"],
+                            "norm": norm_of(run),
+                            "seed": run["seed"],
+                            "step": r["step"],
+                            "layer": name,
+                            "mean": r[f"{name}/mean"],
+                            "std": r[f"{name}/std"],
+                            "saturation": r[f"{name}/saturation"],
+                            "grad_norm": r.get(f"{name}/grad_norm"),
+                        }
+                    )
+    return pd.DataFrame(
+        rows, columns=["arm", "norm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"]
+    )
 
 
 def probe_steps(runs: list[dict]) -> list[int]:
@@ -98,8 +118,16 @@ def histogram(runs: list[dict], layer: str, step: int, edges: list[float]) -> pd
         counts = r[f"{layer}/hist"]
         total = sum(counts) or 1
         for left, right, c in zip(edges[:-1], edges[1:], counts):
-            rows.append({"arm": run["arm"], "norm": norm_of(run), "bin_left": left, "bin_right": right, "count": c,
-                         "density": c / total / (right - left)})
+            rows.append(
+                {
+                    "arm": run["arm"],
+                    "norm": norm_of(run),
+                    "bin_left": left,
+                    "bin_right": right,
+                    "count": c,
+                    "density": c / total / (right - left),
+                }
+            )
     return pd.DataFrame(rows, columns=["arm", "norm", "bin_left", "bin_right", "count", "density"])
 
 
@@ -119,6 +147,17 @@ def sweep_table(result: dict) -> pd.DataFrame:
             outcome = "slow (< 90%)"
         else:
             outcome = "trains"
-        rows.append({"arm": run["arm"], "norm": c["norm"], "BN": c["norm"] != "none", "lr": c["lr"], "init_std": c["init_std"], "seed": run["seed"],
-                     "final_test_acc": final, "steps_to_90": reach, "outcome": outcome})
+        rows.append(
+            {
+                "arm": run["arm"],
+                "norm": c["norm"],
+                "BN": c["norm"] != "none",
+                "lr": c["lr"],
+                "init_std": c["init_std"],
+                "seed": run["seed"],
+                "final_test_acc": final,
+                "steps_to_90": reach,
+                "outcome": outcome,
+            }
+        )
     return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ Plain data, no Streamlit: :func:`bnviz.experiments.analyze` returns a list of :c
 the Experiments page draws any such list the same way (``pages/_sections.py``), and tests read
 the verdicts and tables directly. Text here is written by bnviz, never taken from a file.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ An arm is known by its config's ``norm`` (see :data:`bnviz.norms.NORMS`), never 
 text: a new normalization gets its own colour on every chart without touching chart code.
 BN red and no BN blue, as the app has always drawn them.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,8 +22,17 @@ NORM_COLORS = {
     "noisy": "#bcbd22",  # olive: BN with added noise (Santurkar et al.)
 }
 # The nearest of Streamlit's named Markdown colours (":red[...]"), for arm names in text beside the charts.
-NORM_TEXT_COLORS = {"none": "blue", "bnviz": "red", "torch": "orange", "layer": "green", "group": "violet",
-                    "instance": "blue", "renorm": "orange", "ghost": "violet", "noisy": "green"}
+NORM_TEXT_COLORS = {
+    "none": "blue",
+    "bnviz": "red",
+    "torch": "orange",
+    "layer": "green",
+    "group": "violet",
+    "instance": "blue",
+    "renorm": "orange",
+    "ghost": "violet",
+    "noisy": "green",
+}
 SPARE_COLORS = ("#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5")
 NORM_ORDER = tuple(NORM_COLORS)  # legends list arms in this order: baseline first, then BN, then the family
 
