@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from pages._ui import literal, require_router
@@ -97,7 +98,7 @@ def typed_upstream_text(m: int, d: int) -> str:
 def settings_controls(m: int, d: int) -> tuple[torch.Tensor, torch.Tensor, float, str, int, torch.Tensor | None] | None:
     """γ, β, ε, the loss (and a typed ∂ℓ/∂y) for the backward steps and K for Algorithm 2; None (and an error) if invalid."""
     g0, b0 = T.default_affine(d)
-    affine = st.data_editor(S.feature_table({"γ": g0, "β": b0}), key=f"alg_affine_{d}", width="stretch")
+    affine = st.data_editor(V.feature_table({"γ": g0, "β": b0}), key=f"alg_affine_{d}", width="stretch")
     eps = st.number_input(
         "ε (added to σ²_B)",
         value=1e-5,
@@ -166,7 +167,7 @@ step = STEPS[i]
 
 walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed, typed_dy)
 inference = S.inference_demo(x, gamma, beta, eps, k, ss.alg_seed)
-view = S.step_view(i, walk, inference)
+view = V.step_view(i, walk, inference)
 
 st.subheader(step.title)
 for equation in step.equations:

@@ -12,6 +12,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from bnviz.norms import bn_steps
+from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 
@@ -318,7 +319,7 @@ def test_every_check_passes_on_hard_but_legal_input(case, loss):
     gamma, beta = T.default_affine(x.shape[1])
     w, inf = S.walk(x, gamma, beta, eps, loss, seed=0), S.inference_demo(x, gamma, beta, eps, k=5, seed=0)
     for step in range(4, 11):
-        for check in S.step_view(step, w, inf).checks:
+        for check in V.step_view(step, w, inf).checks:
             assert check.ok, (step, check.what, check.explanation())
             assert "within float64 rounding" in check.explanation()
 

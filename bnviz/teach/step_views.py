@@ -1,0 +1,231 @@
+"""What the step-through page draws for one step: tables (inputs beside the output) and a before/after chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import torch
+from torch import Tensor
+
+from bnviz.teach.checks import Check, make_check
+from bnviz.teach.stepthrough import Inference, Walk
+
+BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
+
+
+@dataclass(frozen=True)
+class StepView:
+    per_row: pd.DataFrame | None  # (m rows) x (feature, quantity) columns
+    per_feature: pd.DataFrame  # quantities x features
+    chart: alt.Chart
+    checks: list[Check]  # two computations that must agree to float64 rounding
+
+
+def row_table(named: dict[str, Tensor], index_name: str = "i") -> pd.DataFrame:
+    """``{name: (n, d)}`` -> one row per i, columns "f1: name", grouped by feature."""
+    n, d = next(iter(named.values())).shape
+    cols = {f"f{j + 1}: {name}": t[:, j].tolist() for j in range(d) for name, t in named.items()}
+    return pd.DataFrame(cols, index=pd.Index([f"{index_name}={i + 1}" for i in range(n)], name=index_name))
+
+
+def feature_table(named: dict[str, Tensor | float]) -> pd.DataFrame:
+    """``{name: (d,)}`` -> one row per quantity, one column per feature."""
+    d = next(len(v) for v in named.values() if isinstance(v, Tensor))
+    rows = {name: (v.tolist() if isinstance(v, Tensor) else [float(v)] * d) for name, v in named.items()}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[f"f{j + 1}" for j in range(d)])
+
+
+def strip_data(
+    before: dict[str, Tensor], after: dict[str, Tensor], before_title: str, after_title: str
+) -> pd.DataFrame:
+    """Long table for :func:`before_after_chart`: one row per value (per-row or per-feature tensors)."""
+    records = []
+    for panel, side, named in ((before_title, "before", before), (after_title, "after", after)):
+        for name, t in named.items():
+            t2 = t if t.dim() == 2 else t.unsqueeze(0)  # (n, d)
+            for i, row in enumerate(t2.tolist()):
+                for j, v in enumerate(row):
+                    records.append(
+                        {
+                            "panel": panel,
+                            "side": side,
+                            "quantity": name,
+                            "feature": f"f{j + 1}",
+                            "row": f"i={i + 1}" if t.dim() == 2 else "per feature",
+                            "value": v,
+                        }
+                    )
+    return pd.DataFrame.from_records(records)
+
+
+def before_after_chart(data: pd.DataFrame, layout: str) -> alt.Chart:
+    """A step's inputs (grey) and outputs (red), one lane per feature.
+
+    ``layout``: "overlay" puts them in one panel per feature (each with its own x axis: a mean
+    among the values it averages); "shared" and "independent" put inputs and outputs in two
+    panels side by side, on one x axis (same units) or on two (the units change, as for x → x̂).
+    """
+    mark = {"filled": True, "size": 110, "opacity": 0.75}
+    encoding = dict(
+        color=alt.Color(
+            "side:N", scale=alt.Scale(domain=["before", "after"], range=[BEFORE_COLOR, AFTER_COLOR]), legend=None
+        ),
+        shape=alt.Shape(
+            "side:N", scale=alt.Scale(domain=["before", "after"], range=["circle", "diamond"]), legend=None
+        ),
+        # Channel objects, not "field:type" strings: Altair parses strings against its schema (~10 ms each).
+        tooltip=[
+            alt.Tooltip("quantity:N"),
+            alt.Tooltip("feature:N"),
+            alt.Tooltip("row:N"),
+            alt.Tooltip("value:Q", format=".4g"),
+        ],
+    )
+    quantities = list(dict.fromkeys(data["quantity"]))
+    if layout == "overlay":
+        lanes = (
+            alt.Chart(data)
+            .mark_point(**mark)
+            .encode(
+                x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=8)),
+                y=alt.Y("quantity:N", title=None, sort=quantities),
+                **encoding,
+            )
+            .properties(width=640, height=26 * len(quantities))
+        )
+        header = alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")
+        return lanes.facet(row=alt.Row("feature:N", title=None, header=header)).resolve_scale(x="independent")
+    if len(quantities) > 2:  # e.g. ∂ℓ/∂γ and ∂ℓ/∂β in one panel: tell them apart by shape
+        encoding["shape"] = alt.Shape("quantity:N", sort=quantities, legend=alt.Legend(title=None, orient="right"))
+    panels = []
+    for panel in dict.fromkeys(data["panel"]):
+        d = data[data["panel"] == panel]
+        panels.append(
+            alt.Chart(d)
+            .mark_point(**mark)
+            .encode(
+                x=alt.X("value:Q", title=panel, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=6)),
+                y=alt.Y("feature:N", title="feature"),
+                **encoding,
+            )
+            .properties(width=330, height=34 * d["feature"].nunique() + 10)
+        )
+    return alt.hconcat(*panels).resolve_scale(x="shared" if layout == "shared" else "independent")
+
+
+def step_view(step: int, w: Walk, inf: Inference) -> StepView:
+    """Tables and chart for step ``step`` (0-based) of :func:`steps`."""
+    f, b, x = w.fwd, w.bwd, w.fwd.x
+    centered = x - f.batch_mean  # x_i − μ_B, (m, d)
+    std = torch.sqrt(f.batch_var + w.eps)  # √(σ²_B + ε)
+    check = {4: ["dx_hat"], 5: ["dvar"], 6: ["dmean"], 7: ["dx"], 8: ["dgamma", "dbeta"]}.get(step, [])
+    checks = [w.check(n) for n in check]
+    if step == 9:
+        biased = inf.pop.batch_vars.mean(0)  # E_B[σ²_B]
+        m = x.shape[0]
+        per_row = row_table({"μ_B": inf.pop.batch_means, "σ²_B": inf.pop.batch_vars}, index_name="batch")
+        per_feature = feature_table(
+            {
+                "E[x] = E_B[μ_B]": inf.pop.mean,
+                "E_B[σ²_B] (biased average)": biased,
+                "m/(m−1)": m / (m - 1),
+                "Var[x] = m/(m−1)·E_B[σ²_B]": inf.pop.var,
+                "BatchNorm1d running_mean": inf.layer_mean,
+                "BatchNorm1d running_var": inf.layer_var,
+            }
+        )
+        # Both average K per-batch statistics, each a sum over m rows: terms up to m/(m−1)·max σ²_B, max |μ_B|
+        n = len(inf.batches) + m
+        checks = [
+            make_check(
+                "BatchNorm1d(momentum=None).running_var vs Var[x]",
+                inf.layer_var,
+                inf.pop.var,
+                inf.pop.batch_vars.amax(0) * m / (m - 1),
+                n,
+            ),
+            make_check("running_mean vs E[x]", inf.layer_mean, inf.pop.mean, inf.pop.batch_means.abs().amax(0), n),
+        ]
+        data = strip_data(
+            {"σ²_B": inf.pop.batch_vars},
+            {"E_B[σ²_B]": biased, "Var[x]": inf.pop.var},
+            "σ²_B of each training batch",
+            "biased average vs Var[x] (Bessel)",
+        )
+        return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
+    if step == 10:
+        per_row = row_table({"x": x, "train y": inf.train_y, "eval y": inf.eval_y})
+        per_feature = feature_table(
+            {
+                "μ_B (this batch)": f.batch_mean,
+                "σ²_B (this batch)": f.batch_var,
+                "E[x]": inf.pop.mean,
+                "Var[x]": inf.pop.var,
+                "γ": w.gamma,
+                "β": w.beta,
+                "a = γ/√(Var[x]+ε)": inf.pop.a,
+                "b = β − a·E[x]": inf.pop.b,
+            }
+        )
+        # a·x + b = γ(x − E[x])/√(Var[x]+ε) + β: terms of size |a|·(|x| + |E[x]|) + |β| that cancel,
+        # combined by a handful of operations and no sum (n = 8)
+        scale = inf.pop.a.abs() * (x.abs() + inf.pop.mean.abs()) + w.beta.abs()
+        checks = [make_check("BatchNorm1d.eval()(x) vs a·x + b", inf.layer_eval_y, inf.eval_y, scale, 8)]
+        data = strip_data(
+            {"train y": inf.train_y},
+            {"eval y": inf.eval_y},
+            "train mode: γ·x̂ + β (this batch's μ_B, σ²_B)",
+            "eval mode: a·x + b (E[x], Var[x])",
+        )
+        return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
+    rows, feats, before, after, layout = {
+        0: ({"x": x}, {"μ_B": f.batch_mean}, {"x": x}, {"μ_B": f.batch_mean}, "overlay"),
+        1: (
+            {"x − μ_B": centered, "(x − μ_B)²": centered**2},
+            {"μ_B": f.batch_mean, "σ²_B": f.batch_var},
+            {"(x − μ_B)²": centered**2},
+            {"σ²_B": f.batch_var},
+            "overlay",
+        ),
+        2: (
+            {"x": x, "x̂": f.x_hat},
+            {"μ_B": f.batch_mean, "σ²_B": f.batch_var, "ε": w.eps, "√(σ²_B+ε)": std},
+            {"x": x},
+            {"x̂": f.x_hat},
+            "independent",
+        ),
+        3: ({"x̂": f.x_hat, "y": f.y}, {"γ": w.gamma, "β": w.beta}, {"x̂": f.x_hat}, {"y": f.y}, "shared"),
+        4: ({"∂ℓ/∂y": w.dy, "∂ℓ/∂x̂": b.dx_hat}, {"γ": w.gamma}, {"∂ℓ/∂y": w.dy}, {"∂ℓ/∂x̂": b.dx_hat}, "shared"),
+        5: (
+            {"∂ℓ/∂x̂": b.dx_hat, "x − μ_B": centered},
+            {"σ²_B + ε": f.batch_var + w.eps, "∂ℓ/∂σ²_B": b.dvar},
+            {"∂ℓ/∂x̂": b.dx_hat},
+            {"∂ℓ/∂σ²_B": b.dvar},
+            "independent",
+        ),
+        6: (
+            {"∂ℓ/∂x̂": b.dx_hat, "x − μ_B": centered},
+            {"∂ℓ/∂σ²_B": b.dvar, "Σᵢ(x − μ_B)": centered.sum(0), "∂ℓ/∂μ_B": b.dmean},
+            {"∂ℓ/∂x̂": b.dx_hat},
+            {"∂ℓ/∂μ_B": b.dmean},
+            "independent",
+        ),
+        7: (
+            {"∂ℓ/∂x̂": b.dx_hat, "∂ℓ/∂x": b.dx},
+            {"∂ℓ/∂σ²_B": b.dvar, "∂ℓ/∂μ_B": b.dmean, "Σᵢ ∂ℓ/∂xᵢ (0 up to rounding)": b.dx.sum(0)},
+            {"∂ℓ/∂x̂": b.dx_hat},
+            {"∂ℓ/∂x": b.dx},
+            "shared",
+        ),
+        8: (
+            {"∂ℓ/∂y": w.dy, "x̂": f.x_hat},
+            {"∂ℓ/∂γ": b.dgamma, "∂ℓ/∂β": b.dbeta},
+            {"∂ℓ/∂y": w.dy},
+            {"∂ℓ/∂γ": b.dgamma, "∂ℓ/∂β": b.dbeta},
+            "independent",
+        ),
+    }[step]
+    data = strip_data(before, after, "input: " + ", ".join(before), "output: " + ", ".join(after))
+    return StepView(row_table(rows), feature_table(feats), before_after_chart(data, layout), checks)
