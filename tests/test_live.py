@@ -10,7 +10,7 @@ from bnviz.experiments import spec
 from bnviz.runs import cache, live
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
-from bnviz.views import records
+from bnviz.views import activations, records
 
 
 @pytest.fixture(scope="module")
@@ -177,22 +177,22 @@ def fake_run(arm, steps, status="done", seed=0):
 
 def test_a_diverged_arm_does_not_hold_the_slider_back():
     runs = [fake_run("no BN", [0, 1, 2], status="diverged"), fake_run("BN", [0, 1, 2, 5, 10])]
-    assert live.slider_steps(runs) == [0, 1, 2, 5, 10]
-    assert live.slider_steps([fake_run("no BN", [0, 1, 2]), fake_run("BN", [0, 1, 2, 5])]) == [0, 1, 2]
+    assert activations.slider_steps(runs) == [0, 1, 2, 5, 10]
+    assert activations.slider_steps([fake_run("no BN", [0, 1, 2]), fake_run("BN", [0, 1, 2, 5])]) == [0, 1, 2]
 
 
 def test_saturation_at_and_the_shared_percentile_range():
     runs = [fake_run("no BN", [0, 5]), fake_run("BN", [0, 5]), fake_run("BN", [0, 5], seed=1)]
     runs[2]["records"][1]["layer1/saturation"] = 0.99
-    assert live.saturation_at(records.layer_stats(runs), 5) == {"layer1": {"no BN": 0.05, "BN": 0.05}}
-    lo, hi = live.percentile_domain(records.percentiles(runs, "layer1"))
+    assert activations.saturation_at(records.layer_stats(runs), 5) == {"layer1": {"no BN": 0.05, "BN": 0.05}}
+    lo, hi = activations.percentile_domain(records.percentiles(runs, "layer1"))
     assert lo < -5 < 10 < hi and math.isclose(hi - 10, -5 - lo)
-    assert live.percentile_domain(records.percentiles([], "layer1")) is None
+    assert activations.percentile_domain(records.percentiles([], "layer1")) is None
 
 
 def test_histograms_at_has_every_layer_for_the_csv():
     runs = [fake_run("no BN", [0]), fake_run("BN", [0])]
-    df = live.histograms_at(runs, ["layer1"], 0, [0.0, 1.0, 2.0])
+    df = activations.histograms_at(runs, ["layer1"], 0, [0.0, 1.0, 2.0])
     assert set(df["arm"]) == {"no BN", "BN"} and set(df["layer"]) == {"layer1"} and len(df) == 4
 
 
@@ -208,7 +208,7 @@ def test_cached_choices_keep_only_results_with_histograms(tmp_path):
     }
     sweep = {"runs": [{"arm": "BN", "seed": 0, "config": {"model": "mlp", "steps": 10}, "records": [{"step": 0}]}]}
     scan = cache.Scan(results={"mnist-fig1": [(with_hist, fig1)], "lr-sweep": [(curves_only, sweep)]}, problems=[])
-    (choice,) = live.cached_choices(scan)
+    (choice,) = activations.cached_choices(scan)
     assert choice["experiment"] == "mnist-fig1" and choice["seeds"] == [0, 1] and choice["activation"] == "sigmoid"
     assert choice["path"] == str(with_hist) and choice["steps"] == 10
     assert choice["label"] == "mnist-fig1: 10 steps, seeds 0, 1, official data (2026-01-02 03:04)"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from bnviz import data, experiments
 from bnviz.experiments import spec as exp_spec
 from bnviz.runs import cache
-from bnviz.runs.runner import _data_fields
+from bnviz.runs.payload import data_fields as _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
 from bnviz.views import probe_modes

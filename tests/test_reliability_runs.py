@@ -17,7 +17,7 @@ import pytest
 
 from bnviz import experiments
 from bnviz.cli import build_parser, main
-from bnviz.runs import cache, jobs, runner
+from bnviz.runs import cache, jobs, payload, runner
 from bnviz.runs.runner import RunError, run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -509,7 +509,7 @@ def test_the_result_payload_keeps_every_field_of_schema_1(good):
     }  # the fields of results written before this change
     assert before <= set(json.loads(text))
     state = json.loads(text)["runs"]
-    built = runner.result_payload(
+    built = payload.result_payload(
         exp,
         exp.key(),
         state,

@@ -10,21 +10,15 @@ the page can call it from a timer and stay responsive. Pure Python and torch: no
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-import pandas as pd
 import torch
 
 from bnviz.data import Dataset
 from bnviz.experiments import lr_sweep, spec
-from bnviz.runs.cache import Scan
 from bnviz.train.config import TrainConfig
-from bnviz.train.models import MODELS
 from bnviz.train.trainer import RunInfo, run_info, train
-from bnviz.views import records
 
 ARMS = (("no BN", "none"), ("BN", "bnviz"))  # (arm label used across bnviz, TrainConfig.norm)
 
@@ -252,73 +246,3 @@ class LiveComparison:
     def _close(self) -> None:
         for g in self._generators:
             g.close()
-
-
-# ---------------------------------------------------------------- what the page draws from runs
-
-
-def slider_steps(runs: list[dict]) -> list[int]:
-    """Probe steps every run has reached; a diverged run does not hold the others' slider back."""
-    alive = [r for r in runs if r.get("status") != "diverged"] or runs
-    return records.probe_steps(alive)
-
-
-def saturation_at(stats: pd.DataFrame, step: int) -> dict[str, dict[str, float]]:
-    """{layer: {arm: fraction saturated}} at one step, first seed of each arm."""
-    d = stats[stats["step"] == step]
-    out: dict[str, dict[str, float]] = {}
-    for (layer, arm), g in d.groupby(["layer", "arm"], sort=False):
-        out.setdefault(layer, {})[arm] = float(g.sort_values("seed")["saturation"].iloc[0])
-    return out
-
-
-def histograms_at(runs: list[dict], layers: list[str], step: int, edges: list[float]) -> pd.DataFrame:
-    """Every layer's histogram at one step (for the CSV beside the charts)."""
-    frames = [records.histogram(runs, name, step, edges).assign(layer=name, step=step) for name in layers]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def percentile_domain(df: pd.DataFrame, pad: float = 0.05) -> list[float] | None:
-    """One y-range for both arms' Figure 1(b,c) panels: from the lowest 15th to the highest 85th percentile."""
-    if df.empty:
-        return None
-    lo, hi = float(df["p15"].min()), float(df["p85"].max())
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return None
-    span = max(hi - lo, 1e-3)
-    return [lo - pad * span, hi + pad * span]
-
-
-def activation_of(config: dict) -> str:
-    """ "sigmoid" or "relu": the nonlinearity whose input the model's probes record."""
-    return MODELS[config["model"]].probe_activation
-
-
-def cached_choices(scan: Scan) -> list[dict]:
-    """Cached results whose runs carry histograms (mnist-fig1, cifar10-cnn), newest first, for a selectbox."""
-    out = []
-    for experiment, entries in scan.results.items():
-        for path, payload in entries:
-            runs = payload.get("runs") or []
-            if not runs or not records.layer_names(runs[0]["records"]):
-                continue
-            config = runs[0]["config"]
-            seeds = sorted({r["seed"] for r in runs})
-            steps = max(r["config"]["steps"] for r in runs)
-            data = payload.get("data", {})
-            out.append(
-                {
-                    "path": str(path),
-                    "mtime_ns": Path(path).stat().st_mtime_ns,
-                    "experiment": experiment,
-                    "title": payload.get("title", experiment),
-                    "created": payload.get("created", ""),
-                    "data": data,
-                    "seeds": seeds,
-                    "steps": steps,
-                    "activation": activation_of(config),
-                    "label": f"{experiment}: {steps:,} steps, seeds {', '.join(map(str, seeds))}, "
-                    f"{data.get('source', 'unknown')} data ({payload.get('created', '')[:16].replace('T', ' ')})",
-                }
-            )
-    return sorted(out, key=lambda e: e["created"], reverse=True)

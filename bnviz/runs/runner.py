@@ -9,7 +9,7 @@ exists) or a crash leaves a progress file that says so and never a result file.
 
 Three parts: :func:`run_experiment` holds the config's lock and the progress file,
 :func:`_schedule` keeps ``workers`` processes busy until every run has ended, and
-:func:`result_payload` builds the result from the finished state.
+:func:`bnviz.runs.payload.result_payload` builds the result from the finished state.
 """
 
 from __future__ import annotations
@@ -17,18 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing as mp
 import os
-import platform
 import queue
 import shlex
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bnviz import data
 from bnviz.experiments import Experiment
 from bnviz.runs import cache, owner, worker
+from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
 from bnviz.runs.version import code_version
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
@@ -39,10 +38,6 @@ MAX_STEPS = 10_000_000
 # hold integers exactly only up to 2^53. 2^32 - 1 is far inside both.
 MAX_SEED = 2**32 - 1
 CURVE_FIELDS = ("step", "status", "train/loss", "test/")  # what the progress file keeps of each record
-
-
-class RunError(Exception):
-    """A run crashed or was stopped; the message says which and why."""
 
 
 def check_experiment(exp: Experiment) -> None:
@@ -199,7 +194,7 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
     except data.DataError as e:
         progress.write("failed", str(e))
         raise
-    provenance = _data_fields(dataset.provenance)
+    provenance = data_fields(dataset.provenance)
     del dataset
     progress.data = provenance
     runs = exp.runs()
@@ -241,13 +236,8 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
         wall_time=time.perf_counter() - t0,
         workers=workers,
     )
-    _land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
+    land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
     return result
-
-
-# One thread per run, always: float reductions then happen in one order, so a run's records
-# do not depend on how many runs shared the machine (parallelism is across runs instead).
-THREADS = 1
 
 
 def _spawn(ctx, target, args: tuple) -> mp.Process:
@@ -321,71 +311,5 @@ def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stoppe
             p.join(timeout=5)
 
 
-def result_payload(
-    exp: Experiment,
-    key: str,
-    state: list[dict],
-    *,
-    provenance: dict,
-    command: str,
-    args: list[str] | None,
-    version: dict,
-    started: str,
-    wall_time: float,
-    workers: int,
-) -> dict:
-    """The cache payload of a finished experiment (schema :data:`bnviz.runs.cache.SCHEMA`)."""
-    return {
-        "schema": cache.SCHEMA,
-        "experiment": exp.name,
-        "key": key,
-        "status": "complete",
-        "title": exp.title,
-        "spec": exp.spec(),
-        "runs": [dict(s) for s in state],
-        "data": provenance,
-        "command": command,
-        "args": args,
-        "code_version": version,
-        "created": started,
-        "wall_time": wall_time,
-        "machine": {
-            "cores": os.cpu_count(),
-            "workers": workers,
-            "threads_per_worker": THREADS,
-            "python": platform.python_version(),
-            "platform": platform.platform(terse=True),
-        },
-    }
-
-
-def _land(result: dict, path: Path, progress: _Progress, state: list[dict]) -> None:
-    """Write the result and drop the progress file. If the result cannot be written (a full disk),
-    the trained runs are not thrown away: the whole result goes to the temp folder, which is
-    often another disk, complete and loadable as it is once moved into the cache; the progress
-    file, if it can still be written, says "failed", why, and where the result went."""
-    try:
-        cache.write_json_atomic(path, result)
-    except OSError as e:
-        fallback = Path(tempfile.gettempdir()) / path.name
-        try:
-            cache.write_json_atomic(fallback, result)
-            kept = (
-                f"the finished result was saved to {fallback} instead: move it into the cache folder once there is room"
-            )
-        except OSError:
-            fallback, kept = None, "it could not be saved anywhere else either"
-        reason = f"training finished, but the result could not be written to {path} ({e.strerror or e}); {kept}"
-        extra = {"result_fallback": str(fallback) if fallback else None}
-        if not progress.write("failed", reason, state, **extra):
-            progress.write("failed", reason, [{**s, "records": []} for s in state], **extra)  # smaller
-        raise RunError(reason) from e
-    progress.path.unlink(missing_ok=True)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _data_fields(p: data.Provenance) -> dict:
-    return {"label": p.label, "source": p.source, "sha256": p.sha256}
