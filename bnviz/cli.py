@@ -9,8 +9,9 @@ import argparse
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
+
+from tqdm import tqdm
 
 from bnviz import data, experiments
 from bnviz.experiments import summary
@@ -119,22 +120,37 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _printer(total_steps: int):
-    last = [0.0]
+def _printer(total_steps: int, stream=None):
+    """Progress over every run's steps as one tqdm bar, with the time left and the runs in flight beside it.
+
+    On a terminal the bar redraws twice a second; into a log (the app's background runs) it writes a
+    line every 10 s, so a log stays readable."""
+    stream = stream if stream is not None else sys.stderr
+    tty = stream.isatty()
+    bar = tqdm(
+        total=total_steps,
+        unit="step",
+        unit_scale=True,
+        file=stream,
+        mininterval=0.5 if tty else 10.0,
+        dynamic_ncols=tty,
+        ascii=not tty,
+        smoothing=0.05,
+    )
+    done = [0]
 
     def show(state):
-        now = time.perf_counter()
-        done = sum(min(s["step"], s["steps"]) for s in state)
-        if now - last[0] < (0.5 if sys.stderr.isatty() else 10.0) and done < total_steps:
-            return
-        last[0] = now
-        runs = " ".join(
+        now = sum(min(s["step"], s["steps"]) for s in state)
+        running = " ".join(
             f"[{s['arm']} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running"
         )
-        line = f"{100 * done / total_steps:5.1f}% {runs}"
-        end = "\r" if sys.stderr.isatty() else "\n"
-        print(line[:160].ljust(160) if end == "\r" else line, end=end, file=sys.stderr, flush=True)
+        bar.set_postfix_str(running[:120], refresh=False)
+        bar.update(now - done[0])
+        done[0] = now
+        if now >= total_steps:
+            bar.close()
 
+    show.close = bar.close
     return show
 
 
@@ -151,17 +167,20 @@ def cmd_run(args, argv) -> int:
     command = "python -m bnviz " + shlex.join(argv)
     total = sum(cfg.steps for _, _, cfg in exp.runs())
     print(f"{exp.name}: {len(exp.runs())} runs, {exp.steps} steps each, key {exp.key()}", file=sys.stderr)
+    printer = _printer(total)
     # a second process for this config is refused by the runner (it holds the config's lock)
-    result = run_experiment(
-        exp,
-        data_dir=args.data_dir,
-        cache_dir=cache_dir,
-        command=command,
-        workers=args.workers,
-        on_progress=_printer(total),
-        args=list(argv),
-    )
-    print(file=sys.stderr)
+    try:
+        result = run_experiment(
+            exp,
+            data_dir=args.data_dir,
+            cache_dir=cache_dir,
+            command=command,
+            workers=args.workers,
+            on_progress=printer,
+            args=list(argv),
+        )
+    finally:
+        printer.close()
     print(json.dumps(summary(result), indent=2))
     return 0
 

@@ -296,3 +296,25 @@ def test_head_to_head_counts_eval_points_where_bn_is_ahead():
         "bn_ahead_up_to_10000_steps": "1/2",
         "steps_where_bn_is_not_ahead": [1000],
     }
+
+
+def test_progress_shows_steps_done_time_left_and_the_runs_in_flight():
+    import io
+
+    from bnviz.cli import _printer
+
+    out = io.StringIO()  # not a terminal: the bar writes plain lines, as into the app's run log
+    show = _printer(200, stream=out)
+    state = [
+        {"arm": "BN", "seed": 0, "step": 0, "steps": 100, "status": "running"},
+        {"arm": "no BN", "seed": 0, "step": 0, "steps": 100, "status": "running"},
+    ]
+    for step in (50, 100):
+        for s in state:
+            s["step"] = step
+        state[1]["status"] = "done" if step == 100 else "running"
+        show(state)
+    show.close()
+    text = out.getvalue()
+    assert "100%" in text and "200/200" in text and "<" in text  # done, of all steps, with the time left
+    assert "[BN s0: 100/100]" in text and "no BN" not in text  # the run still in flight, not the finished one

@@ -1,4 +1,5 @@
 """The README's promises: its example runs, its two set-up commands are the ones CI runs, its links exist."""
+
 import re
 import subprocess
 import sys
