@@ -181,7 +181,7 @@ def cmd_run(args, argv) -> int:
         )
     finally:
         printer.close()
-    print(json.dumps(summary(result), indent=2))
+    print(json.dumps(summary(result), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -196,7 +196,7 @@ def cmd_summary(args) -> int:
             return _fail(
                 f"no finished result for {exp.name} with this config in the cache; run: python -m bnviz run {exp.name}"
             )
-    print(json.dumps(summary(result), indent=2))
+    print(json.dumps(summary(result), indent=2, ensure_ascii=False))
     return 0
 
 

@@ -254,17 +254,24 @@ def analyze(result: dict) -> list[Section]:
 
 
 def summarize(result: dict) -> dict:
-    """Extra fields of ``python -m bnviz summary``: the head-to-head count of Figure 1(a)."""
+    """Extra fields of ``python -m bnviz summary``: the head-to-head count of Figure 1(a), and how far
+    Figure 1(b,c)'s distribution moved (training-mode probes, and eval mode where recorded)."""
+    out = {}
     mean = analysis.by_norm(analysis.accuracy_band(result), "mean", NORMS)
-    if list(mean.columns) != list(NORMS):
-        return {}
-    behind = [int(s) for s in mean.index[mean["bnviz"] <= mean["none"]]]
-    up_to_10k = [int(s) for s in mean.index if s <= 10_000]
-    return {
-        "bn_vs_no_bn": {
+    if list(mean.columns) == list(NORMS):
+        behind = [int(s) for s in mean.index[mean["bnviz"] <= mean["none"]]]
+        up_to_10k = [int(s) for s in mean.index if s <= 10_000]
+        out["bn_vs_no_bn"] = {
             "eval_points": len(mean),
             "bn_ahead": len(mean) - len(behind),
             "bn_ahead_up_to_10000_steps": f"{sum(1 for s in up_to_10k if s not in behind)}/{len(up_to_10k)}",
             "steps_where_bn_is_not_ahead": behind,
         }
-    }
+    layers = records.layer_names(result["runs"][0]["records"]) if result["runs"] else []
+    if layers:
+        moved = {}
+        for mode in probe_modes.recorded_modes(result["runs"]):
+            runs = probe_modes.view(result["runs"], mode)
+            moved[f"{mode} mode"] = drift.sentences(records.percentiles(runs, layers[-1]))
+        out[f"figure_1bc_{layers[-1]}_unit_0"] = moved
+    return out
