@@ -292,3 +292,22 @@ def test_unfinished_runs_tell_crashed_stopped_and_finished_apart(tmp_path):
     assert found["aaaa"].state == "crashed" and "mnist-fig1-aaaa.log" in found["aaaa"].message
     assert found["bbbb"].state == "stopped" and not found["bbbb"].active
     assert describe.job_label(found["bbbb"].progress) == "40 steps, seeds 0"
+
+
+def test_a_sweep_without_divergence_says_it_cannot_show_the_divergence_claim():
+    (v,) = lr_sweep.divergence_findings(grid(plain_high=STALLED, bn_high=TRAINS))
+    assert v.text.startswith("No run diverged in this sweep (18 runs, up to lr 9)") and "cannot show" in v.text
+    assert "7 runs did not learn" in v.text  # 6 high-rate no-BN cells and the stable-rate small init
+
+
+def test_a_sweep_with_divergence_names_the_runs():
+    (v,) = lr_sweep.divergence_findings(grid(plain_high=DIVERGED, bn_high=TRAINS))
+    assert v.text.startswith("6 of 18 runs diverged: no BN at lr 3, std 0.01") and "cannot show" not in v.text
+
+
+def test_the_heat_map_colours_resolve_the_range_where_trained_runs_differ():
+    from bnviz.views import charts
+
+    spec = charts.sweep_heatmap(grid(plain_high=TRAINS, bn_high=TRAINS)).to_dict()
+    scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == [0.85, 0.98] and scale["clamp"] is True

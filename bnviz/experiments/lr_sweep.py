@@ -142,6 +142,41 @@ def init_findings(table: pd.DataFrame) -> list[Verdict]:
     return out
 
 
+SECTION_3_3 = (
+    "**Why BN should tolerate larger steps (Section 3.3).** BN makes a layer's output invariant to the scale "
+    "of its weights: BN(Wu) = BN((aW)u) for any a > 0, so a step that grows the weights does not blow up the "
+    "layer's output, and the gradient with respect to aW is 1/a times the gradient with respect to W: larger "
+    "weights receive smaller gradients, which the paper argues stabilizes their growth. The same invariance "
+    "means BN cannot undo a large init quickly: large weights train more slowly."
+)
+
+
+def divergence_findings(table: pd.DataFrame) -> list[Verdict]:
+    """Whether any run here diverged: the paper's "higher rates" argument is about divergence, which a
+    shallow sigmoid network trained with plain SGD may never show."""
+    diverged = table[table["outcome"] == "diverged"]
+    stalled = table[table["outcome"] == "did not learn"]
+    if len(diverged) == 0:
+        text = (
+            f"No run diverged in this sweep ({len(table)} runs, up to lr {table['lr'].max():g}): with plain SGD "
+            f"this sigmoid network stalls instead ({len(stalled)} run{'s' if len(stalled) != 1 else ''} did not "
+            "learn), so it cannot show the paper's claim that BN lets a network train at rates where it would "
+            "otherwise diverge. A deeper network is the place to look for that."
+        )
+        return [Verdict(text, None)]
+    return [
+        Verdict(
+            f"{len(diverged)} of {len(table)} runs diverged: "
+            + ", ".join(
+                f"{'BN' if bn else 'no BN'} at lr {lr:g}, std {std:g}"
+                for bn, lr, std in zip(diverged["BN"], diverged["lr"], diverged["init_std"])
+            )
+            + ".",
+            None,
+        )
+    ]
+
+
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     table = sweep_table(result)
@@ -151,10 +186,20 @@ def analyze(result: dict) -> list[Section]:
     )
     return [
         Section(
-            "Final test accuracy by learning rate and init scale", (Chart(charts.sweep_heatmap(table), stretch=False),)
+            "Final test accuracy by learning rate and init scale",
+            (
+                Chart(charts.sweep_heatmap(table), stretch=False),
+                Text(
+                    f"Colours span {charts.SWEEP_COLOR_RANGE[0]:.0%} to {charts.SWEEP_COLOR_RANGE[1]:.0%}, where the "
+                    "runs that trained differ; a run below that (one that did not learn) takes the darkest colour. "
+                    f"One seed per cell ({', '.join(map(str, sorted(table['seed'].unique())))}): a single cell is one run.",
+                    "caption",
+                ),
+            ),
         ),
         Section(
-            "1. Higher learning rates (Section 3.3: BN permits higher rates)", (Verdicts(tuple(rate_findings(table))),)
+            "1. Higher learning rates (Section 3.3: BN permits higher rates)",
+            (Text(SECTION_3_3), Verdicts(tuple(rate_findings(table) + divergence_findings(table)))),
         ),
         Section(
             "2. Init scale (Section 3.3: BN makes training insensitive to the scale of the weights)",

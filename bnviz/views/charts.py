@@ -130,8 +130,14 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     )
 
 
+SWEEP_COLOR_RANGE = (0.85, 0.98)  # where the sweep's trained runs differ; lower cells share the darkest colour
+
+
 def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
-    """Final test accuracy by learning rate and init std, side by side without and with BN."""
+    """Final test accuracy by learning rate and init std, side by side without and with BN.
+
+    The colours span :data:`SWEEP_COLOR_RANGE`, so 90% and 97% look different; a run below it (one that
+    did not learn) takes the darkest colour, and every cell prints its number."""
     d = table.copy()
     d["arm"] = [NORMS[n].label if n in NORMS else n for n in d["norm"]]  # one panel per norm kind
     d["acc"] = d["final_test_acc"].fillna(0.0)
@@ -141,7 +147,12 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
         y=alt.Y("init_std:O", title="Init std of the weights", sort="descending"),
     )
     rect = base.mark_rect().encode(
-        color=alt.Color("acc:Q", title="Final test acc.", scale=alt.Scale(domain=[0, 1], scheme="viridis")),
+        color=alt.Color(
+            "acc:Q",
+            title="Final test acc.",
+            scale=alt.Scale(domain=list(SWEEP_COLOR_RANGE), clamp=True, scheme="viridis"),
+            legend=alt.Legend(format=".0%"),
+        ),
         tooltip=[
             "arm:N",
             "lr:Q",
@@ -153,7 +164,8 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
     )
     panels = sorted(d["norm"].unique(), key=norm_rank)
     text = base.mark_text(fontSize=12).encode(
-        text="label:N", color=alt.condition(alt.datum.acc > 0.6, alt.value("black"), alt.value("white"))
+        text="label:N",
+        color=alt.condition(alt.datum.acc > sum(SWEEP_COLOR_RANGE) / 2, alt.value("black"), alt.value("white")),
     )
     return (
         (rect + text)
