@@ -125,3 +125,10 @@ def test_default_cache_and_project_folders_are_the_repository_s(monkeypatch):
     assert jobs.PROJECT_ROOT == root and (root / "app.py").is_file()
     assert cache.default_cache_dir() == root / "cache"
     assert set(cache.scan(None).results) >= {"mnist-fig1"}  # the shipped results are found
+
+
+def test_a_shortened_run_gets_a_curve_not_three_points():
+    short = experiments.resolve("mnist-fig1", steps=1_000)
+    assert {(a.config.eval_every, a.config.probe_every) for a in short.arms} == {(50, 50)}  # 20 points
+    assert {a.config.eval_every for a in experiments.get("mnist-fig1").arms} == {500}  # the paper's run as it was
+    assert {a.config.eval_every for a in experiments.resolve("mnist-fig1", steps=10).arms} == {1}

@@ -112,14 +112,18 @@ class Experiment:
         return self.with_overrides(steps=steps, seeds=seeds, **changes)
 
 
+MIN_POINTS = 20  # a shortened run still gets a curve: at least about this many evaluations and probes
+
+
 def _fit(config: TrainConfig, changes: dict) -> dict:
-    """Keep eval/probe intervals no longer than a shortened run, so a short run still has curves,
-    and train a run too short for torch.compile to pay eager (unless ``compile`` is set explicitly)."""
+    """Scale the eval/probe intervals of a shortened run with its length, so a 1,000-step run gets a
+    curve of about :data:`MIN_POINTS` points rather than two, and train a run too short for
+    torch.compile to pay eager (unless ``compile`` is set explicitly)."""
     changes = dict(changes)
     steps = changes.get("steps", config.steps)
     for field in ("eval_every", "probe_every"):
-        if field not in changes and getattr(config, field) > steps:
-            changes[field] = max(1, steps // 4)
+        if field not in changes and steps < config.steps:
+            changes[field] = max(1, min(getattr(config, field), steps // MIN_POINTS))
     if "compile" not in changes and config.compile and steps < COMPILE_MIN_STEPS:
         changes["compile"] = False
     return changes
