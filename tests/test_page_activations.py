@@ -224,7 +224,7 @@ def test_cached_run_opens_with_its_seeds_steps_and_data_label(cached_result, mon
     assert any("Synthetic data" in w.value for w in at.warning)
     assert len(charts(at)) == CHARTS_MLP
     slider = at.select_slider(key="act_step_cached")
-    assert list(slider.options)[:5] == ["0", "1", "2", "4", "5"] and slider.value == 40  # every 2 steps, and 1, 5
+    assert list(slider.options)[:5] == ["0", "1", "2", "4", "6"] and slider.value == 40  # step 1, then every 2
     assert any("mean over 2 seeds" in c.value for c in at.caption)
     seed = next(s for s in at.selectbox if s.label == "Seed")
     assert seed.options == ["0", "1"]
