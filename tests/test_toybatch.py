@@ -237,3 +237,28 @@ def test_decimal_commas_are_refused_with_a_message_saying_use_a_point(text, fiel
 )
 def test_commas_between_values_are_still_separators(text, want):
     assert T.parse_batch(text).tolist() == want
+
+
+def test_a_sum_the_math_makes_zero_shows_as_a_clean_zero_within_rounding():
+    from bnviz.teach.checks import zero_within_rounding
+
+    x = torch.tensor([[0.1, 1e6 + 0.3], [0.2, 1e6 + 0.1], [0.7, 1e6 + 0.2]], dtype=torch.float64)
+    centered = x - x.mean(0)
+    raw = centered.sum(0)
+    assert (raw != 0).any()  # float64 leaves a remainder (or a -0) here: the case the page used to print
+    shown = zero_within_rounding(raw, x.abs() + x.mean(0).abs())  # rounding of the numbers x − μ_B came from
+    assert torch.equal(shown, torch.zeros(2, dtype=torch.float64)) and not torch.signbit(shown).any()
+    real = torch.tensor([1e-3, 0.0], dtype=torch.float64)  # not rounding: kept as it is
+    assert zero_within_rounding(real, x.abs())[0] == 1e-3
+
+
+def test_the_step_tables_show_the_vanishing_sums_as_zero():
+    from bnviz.teach import step_views, stepthrough
+
+    x = torch.tensor([[0.1, 3.0], [0.2, -1.0], [0.7, 2.5], [0.3, 0.25]], dtype=torch.float64)
+    gamma, beta = torch.ones(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    w = stepthrough.walk(x, gamma, beta, 1e-5, next(iter(stepthrough.LOSSES)), seed=0)
+    inf = stepthrough.inference_demo(x, gamma, beta, 1e-5, k=3, seed=0)
+    for step, row in ((6, step_views.ZERO_SUM_CENTERED), (7, step_views.ZERO_SUM_DX)):
+        table = step_views.step_view(step, w, inf).per_feature
+        assert (table.loc[row] == 0).all() and "0 within float64 rounding" in row

@@ -103,3 +103,15 @@ def make_check(what: str, got: Tensor, want: Tensor, scale: Tensor, n: int) -> C
     # |got − want| ≤ ROUNDING_ULPS · n · ε_float64 · |terms|
     tol = ROUNDING_ULPS * n * FLOAT64_EPS * scale.expand_as(want)
     return Check(what, got.detach(), want.detach(), tol)
+
+
+def zero_within_rounding(total: Tensor, sizes: Tensor) -> Tensor:
+    """A sum the math says is 0, per feature, shown as exactly 0 where float64 rounding explains what is left.
+
+    Σᵢ(xᵢ − μ_B) comes out as 5.551e-17 or -0 rather than 0: every term carries rounding of a few ε of the
+    numbers it was computed from (``sizes``, (m, d): for xᵢ − μ_B that is |xᵢ| + |μ_B|, since μ_B itself is
+    rounded to the size of x). Where |sum| ≤ ROUNDING_ULPS · m · ε · Σᵢ sizesᵢ it is 0 within rounding (a
+    clean +0); anything larger is kept, because then the math, not rounding, left it."""
+    # |Σᵢ tᵢ| ≤ ROUNDING_ULPS · m · ε_float64 · Σᵢ |sizeᵢ|   →   0
+    bound = ROUNDING_ULPS * sizes.shape[0] * FLOAT64_EPS * sizes.abs().sum(0)
+    return torch.where(total.abs() <= bound, torch.zeros_like(total), total)

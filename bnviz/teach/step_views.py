@@ -9,9 +9,12 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from bnviz.teach.checks import Check, make_check
+from bnviz.teach.checks import Check, make_check, rounding_scales, zero_within_rounding
 from bnviz.teach.stepthrough import Inference, Walk
 
+# Sums the math makes 0: shown as 0 where float64 rounding explains the remainder (checks.zero_within_rounding)
+ZERO_SUM_CENTERED = "Σᵢ(x − μ_B) (0 within float64 rounding)"
+ZERO_SUM_DX = "Σᵢ ∂ℓ/∂xᵢ (0 within float64 rounding)"
 BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
 
 
@@ -207,14 +210,22 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
         ),
         6: (
             {"∂ℓ/∂x̂": b.dx_hat, "x − μ_B": centered},
-            {"∂ℓ/∂σ²_B": b.dvar, "Σᵢ(x − μ_B)": centered.sum(0), "∂ℓ/∂μ_B": b.dmean},
+            {
+                "∂ℓ/∂σ²_B": b.dvar,
+                ZERO_SUM_CENTERED: zero_within_rounding(centered.sum(0), f.x.abs() + f.batch_mean.abs()),
+                "∂ℓ/∂μ_B": b.dmean,
+            },
             {"∂ℓ/∂x̂": b.dx_hat},
             {"∂ℓ/∂μ_B": b.dmean},
             "independent",
         ),
         7: (
             {"∂ℓ/∂x̂": b.dx_hat, "∂ℓ/∂x": b.dx},
-            {"∂ℓ/∂σ²_B": b.dvar, "∂ℓ/∂μ_B": b.dmean, "Σᵢ ∂ℓ/∂xᵢ (0 up to rounding)": b.dx.sum(0)},
+            {
+                "∂ℓ/∂σ²_B": b.dvar,
+                "∂ℓ/∂μ_B": b.dmean,
+                ZERO_SUM_DX: zero_within_rounding(b.dx.sum(0), rounding_scales(w)["dx"]),
+            },
             {"∂ℓ/∂x̂": b.dx_hat},
             {"∂ℓ/∂x": b.dx},
             "shared",
