@@ -10,7 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")  # AppTest resolves paths from the caller's folder
 
-PAGES = ["pages/home.py", "pages/algorithm.py", "pages/activations.py", "pages/experiments.py", "pages/code.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/algorithm.py",
+    "pages/norm_sets.py",
+    "pages/activations.py",
+    "pages/experiments.py",
+    "pages/code.py",
+]
 
 
 def first_render(page: str) -> float:

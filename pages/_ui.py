@@ -14,6 +14,7 @@ from bnviz.runs import cache
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/algorithm.py", "Algorithm 1, step by step", ":material/calculate:"),
+    ("pages/norm_sets.py", "What each normalizer averages over", ":material/grid_view:"),
     ("pages/activations.py", "Activations while training", ":material/monitoring:"),
     ("pages/experiments.py", "The paper's experiments", ":material/science:"),
     ("pages/code.py", "The code", ":material/code:"),

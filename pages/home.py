@@ -27,6 +27,11 @@ with cols[0]:
         "scale and shift; then the paper's backward pass, checked live against autograd, and "
         "Algorithm 2's inference map."
     )
+    st.page_link("pages/norm_sets.py", label="**What each normalizer averages over**", icon=":material/grid_view:")
+    st.caption(
+        "One toy (N, C, H, W) input: the values BN, LayerNorm, InstanceNorm, GroupNorm and Batch Renorm "
+        "average over for one entry, highlighted, with their μ, σ² and x̂, and which of them depend on the batch."
+    )
     st.page_link("pages/activations.py", label="**Activations while training**", icon=":material/monitoring:")
     st.caption(
         "Train a network with and without BN side by side and watch each layer's input "
