@@ -110,7 +110,15 @@ def settings_controls(m: int, d: int) -> tuple[torch.Tensor, torch.Tensor, float
     )
     loss = st.selectbox("Loss for the backward steps", list(S.LOSSES), key="alg_loss", persist_state="session")
     typed_text = typed_upstream_text(m, d) if loss == S.TYPED_LOSS else None
-    k = st.number_input("K training batches (Algorithm 2)", 2, 50, 5, key="alg_k", persist_state="session")
+    k = st.number_input(
+        "K training batches (Algorithm 2)",
+        2,
+        1000,
+        5,
+        key="alg_k",
+        persist_state="session",
+        help="How many toy training batches Algorithm 2 averages over: raise it to watch the averages settle.",
+    )
     try:
         typed = None if typed_text is None else T.parse_upstream(typed_text, m, d)
         gamma, beta = T.validate_affine(affine.loc["γ"].tolist(), affine.loc["β"].tolist(), d)

@@ -15,6 +15,13 @@ from bnviz.teach.stepthrough import Inference, Walk
 # Sums the math makes 0: shown as 0 where float64 rounding explains the remainder (checks.zero_within_rounding)
 ZERO_SUM_CENTERED = "Σᵢ(x − μ_B) (0 within float64 rounding)"
 ZERO_SUM_DX = "Σᵢ ∂ℓ/∂xᵢ (0 within float64 rounding)"
+
+
+def _ratio(a: Tensor, b: Tensor) -> Tensor:
+    """a / b, empty (NaN) where b is 0: a constant feature has no variance to compare with."""
+    return torch.where(b > 0, a / torch.where(b > 0, b, torch.ones_like(b)), torch.full_like(a, float("nan")))
+
+
 BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
 
 
@@ -131,10 +138,15 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
         per_row = row_table({"μ_B": inf.pop.batch_means, "σ²_B": inf.pop.batch_vars}, index_name="batch")
         per_feature = feature_table(
             {
+                "true mean (the batches are drawn from it)": inf.true_mean,
                 "E[x] = E_B[μ_B]": inf.pop.mean,
+                "true variance": inf.true_var,
                 "E_B[σ²_B] (biased average)": biased,
+                "E_B[σ²_B] / true variance (tends to (m−1)/m)": _ratio(biased, inf.true_var),
+                "(m−1)/m": (m - 1) / m,
                 "m/(m−1)": m / (m - 1),
                 "Var[x] = m/(m−1)·E_B[σ²_B]": inf.pop.var,
+                "Var[x] / true variance (tends to 1)": _ratio(inf.pop.var, inf.true_var),
                 "BatchNorm1d running_mean": inf.layer_mean,
                 "BatchNorm1d running_var": inf.layer_var,
             }

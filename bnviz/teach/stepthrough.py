@@ -118,9 +118,10 @@ def steps() -> list[Step]:
             "Step 10 · Algorithm 2: population statistics",
             pop,
             "After training, average μ_B and σ²_B over many training mini-batches (here K toy "
-            "batches drawn from a normal distribution with your batch's mean and variance). The "
-            "average of the *biased* σ²_B is too small by (m − 1)/m, so Bessel's factor m/(m − 1) "
-            "makes Var[x] unbiased.",
+            "batches drawn from a normal distribution with your batch's mean and variance, shown as the true "
+            "variance). On average the *biased* σ²_B falls short of the true variance by the factor (m − 1)/m, "
+            "so Bessel's factor m/(m − 1) makes Var[x] unbiased. With a few batches the averages scatter; "
+            "raise K to see them settle on (m − 1)/m and 1 times the true variance.",
         ),
         Step(
             "11 inference",
@@ -214,6 +215,8 @@ class Inference:
     train_y: Tensor  # your batch through Algorithm 1 (its own μ_B, σ²_B)
     eval_y: Tensor  # your batch through a·x + b
     layer_eval_y: Tensor  # your batch through BatchNorm1d.eval()
+    true_mean: Tensor  # the mean the K batches are drawn from (your batch's μ_B), (d,)
+    true_var: Tensor  # the variance they are drawn from (your batch's σ²_B), (d,)
 
 
 def inference_demo(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, k: int, seed: int) -> Inference:
@@ -233,5 +236,13 @@ def inference_demo(x: Tensor, gamma: Tensor, beta: Tensor, eps: float, k: int, s
         layer_eval_y = layer(x)
     train_y = bn_steps.forward_steps(x, gamma, beta, eps).y
     return Inference(
-        batches, pop, layer.running_mean.clone(), layer.running_var.clone(), train_y, pop.a * x + pop.b, layer_eval_y
+        batches,
+        pop,
+        layer.running_mean.clone(),
+        layer.running_var.clone(),
+        train_y,
+        pop.a * x + pop.b,
+        layer_eval_y,
+        loc,
+        scale**2,
     )
