@@ -126,11 +126,13 @@ def change_k(page) -> None:
     """A plain widget change, not a button whose callback sets the step. After a first request to a
     page URL, this change was once lost (the page's widgets changed identity on the next run), and
     before that it brought the step control back as None (see pages/_ui.require_router)."""
-    box = page.get_by_label("K training batches (Algorithm 2)")
+    box = page.get_by_label("K training batches (Algorithm 2)", exact=True)
     box.fill("6")
     box.press("Enter")
     settle(page)
-    assert page.get_by_label("K training batches (Algorithm 2)").input_value() == "6", "the first change was lost"
+    assert page.get_by_label("K training batches (Algorithm 2)", exact=True).input_value() == "6", (
+        "the first change was lost"
+    )
 
 
 PAGES = {
