@@ -77,7 +77,7 @@ def _result(name: str, entries: list[dict]) -> None:
             f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again."
         )
         return
-    draw(sections, f"{name}-{meta['key']}")
+    draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
 
 
 # ------------------------------------------------------------------ training in the background

@@ -289,3 +289,11 @@ def test_text_from_cache_and_progress_files_is_shown_literally_never_as_markdown
     shown = text_of(at.tabs[0].error, raw=True)
     assert "\\!\\[x\\]\\(http" in shown and "\\*\\*bold\\*\\*" in shown  # every Markdown character escaped
     assert "![x](http" not in shown
+
+
+def test_every_chart_offers_png_and_svg_for_a_slide(folder, recorded):
+    shutil.copy(recorded, folder)
+    at = open_page()
+    labels = [b.proto.label for b in at.tabs[0].get("download_button")]
+    charts = len(at.tabs[0].get("vega_lite_chart"))
+    assert labels.count("PNG") == labels.count("SVG") == charts >= 4
