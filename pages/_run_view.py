@@ -3,10 +3,9 @@ Figure 1(b,c) per model, histograms, saturation, gradient norms, x̂ beside y an
 
 import streamlit as st
 
-from bnviz.runs import live
 from bnviz.train import probes
 from bnviz.views import activations, charts, drift, probe_charts, probe_modes, records
-from bnviz.views.style import norm_text_color
+from bnviz.views.style import arm_norms, norm_text_color
 from pages import _ui
 
 
@@ -149,7 +148,8 @@ def draw(
     pct = records.percentiles(runs, last)
     domain = activations.percentile_domain(pct)
     x_domain = [0, max(r["config"]["steps"] for r in runs)]  # the planned steps: both arms line up while training
-    for col, (arm, _) in zip(st.columns(2), live.ARMS):
+    arms = list(arm_norms(pct)) or list(dict.fromkeys(run["arm"] for run in runs))  # legend order, by norm
+    for col, arm in zip(st.columns(max(1, len(arms))), arms):
         chart = charts.percentile_bands(pct, arm, domain, f"{arm}: 15th, 50th and 85th percentiles")
         chart = probe_charts.with_x_domain(charts.retitle_y(chart, f"Input to the {nonlinearity}"), x_domain)
         col.altair_chart(charts.fit_width(chart), width="stretch")
