@@ -16,14 +16,11 @@ from tqdm import tqdm
 from bnviz import data, experiments
 from bnviz.experiments import summary
 from bnviz.runs import cache
-from bnviz.runs.jobs import resolve
 from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
 
 PROG = "python -m bnviz"
 COMMANDS = ("list", "run", "summary", "download")
 USAGE = f"usage: {PROG} {{{','.join(COMMANDS)}}} ...   e.g. {PROG} run mnist-fig1 --synthetic --steps 2000"
-
-__all__ = ["build_parser", "main", "resolve"]  # resolve: the pages' import, now in bnviz.runs.jobs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -155,7 +152,7 @@ def _printer(total_steps: int, stream=None):
 
 
 def cmd_run(args, argv) -> int:
-    exp = resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
+    exp = experiments.resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
     cache_dir = cache.ensure_dir(Path(args.cache_dir or cache.default_cache_dir()))
     existing = cache.find(cache_dir, exp.name, exp.key())
     if existing and not args.force:
@@ -186,7 +183,7 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_summary(args) -> int:
-    exp = resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
+    exp = experiments.resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
     result = cache.find(args.cache_dir, exp.name, exp.key())
     if result is None:
         found = cache.scan(args.cache_dir).results.get(exp.name)

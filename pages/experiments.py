@@ -233,14 +233,7 @@ def _run_form(name: str) -> None:
         if jobs.status(name, target.key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
-            args = jobs.command(
-                name,
-                steps if steps != exp.steps else None,
-                seeds if tuple(seeds) != exp.seeds else None,
-                source == "synthetic",
-                str(data_dir().resolve()) if source == "real" else None,
-            )
-            _launch(name, target.key(), args)
+            _launch(name, target.key(), jobs.args_for(target, str(data_dir().resolve())))
 
 
 def _tab(name: str) -> None:

@@ -68,11 +68,6 @@ def command(
     return args
 
 
-def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:
-    """The experiment ``python -m bnviz run name [--steps] [--seeds] [--synthetic]`` trains."""
-    return experiments.resolve(name, steps, seeds, synthetic)
-
-
 def _arguments(name: str, steps: int, seeds: list[int], synthetic: bool, key: str, data_dir=None) -> list[str] | None:
     """The arguments that train exactly the experiment ``key`` (None if the CLI cannot express it)."""
     if name not in experiments.EXPERIMENTS:
@@ -81,16 +76,17 @@ def _arguments(name: str, steps: int, seeds: list[int], synthetic: bool, key: st
     steps_arg = None if steps == default.steps else steps
     seeds_arg = None if tuple(seeds) == default.seeds else list(seeds)
     try:
-        same = resolve(name, steps_arg, seeds_arg, synthetic).key() == key
+        same = experiments.resolve(name, steps_arg, seeds_arg, synthetic).key() == key
     except (KeyError, ValueError):
         return None
     return command(name, steps_arg, seeds_arg, synthetic, data_dir) if same else None
 
 
-def args_for(exp: Experiment) -> list[str] | None:
-    """The CLI arguments that train ``exp``, or None if it has settings the CLI cannot give."""
+def args_for(exp: Experiment, data_dir: str | Path | None = None) -> list[str] | None:
+    """The CLI arguments that train ``exp`` (on real data from ``data_dir``), or None if it has
+    settings the CLI cannot give."""
     return _arguments(
-        exp.name, exp.steps, list(exp.seeds), exp.arms[0].config.dataset.startswith("synthetic-"), exp.key()
+        exp.name, exp.steps, list(exp.seeds), exp.arms[0].config.dataset.startswith("synthetic-"), exp.key(), data_dir
     )
 
 
