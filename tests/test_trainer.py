@@ -222,7 +222,7 @@ def test_a_probe_leaves_buffers_parameters_rng_and_mode_as_they_were(mnist_like)
         assert torch.equal(after[k], v), k
 
 
-@pytest.mark.parametrize("norm", ["bnviz", "torch"])
+@pytest.mark.parametrize("norm", ["bnviz", "torch", "noisy", "ghost", "renorm"])
 def test_probing_every_step_trains_exactly_as_probing_rarely(mnist_like, norm):
     """Probes in training mode must leave no trace: same test accuracy and loss, same per-step training
     losses (the rare run averages them over its intervals), the same final weights and running averages."""
@@ -367,3 +367,16 @@ def test_compile_failure_falls_back_to_eager_with_a_warning(mnist_like, monkeypa
     with pytest.warns(RuntimeWarning, match="torch.compile failed.*running eager"):
         fallback = list(train(cfg.replace(compile=True), mnist_like))
     assert [r["train/loss"] for r in fallback] == [r["train/loss"] for r in eager]
+
+
+def test_a_probe_puts_back_a_noisy_layer_s_own_generator(mnist_like):
+    """Noisy BN seeded through its own generator: a probe in training mode draws noise from it, then rewinds it."""
+    from bnviz.norms import NoisyBatchNorm1d
+
+    model = build_model("mlp", "noisy")
+    for i, norm in enumerate(model.norms):
+        model.norms[i] = NoisyBatchNorm1d(norm.num_features, seed=i)
+    cfg = small(norm="noisy", steps=5)
+    states = [n.generator.get_state() for n in model.norms]
+    probe(model, cfg, probe_inputs(mnist_like, cfg))
+    assert all(torch.equal(n.generator.get_state(), s) for n, s in zip(model.norms, states))

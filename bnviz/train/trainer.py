@@ -125,9 +125,12 @@ def is_batch_norm(layer: nn.Module) -> bool:
 @contextmanager
 def batch_statistics(model: nn.Module) -> Iterator[None]:
     """Training mode for forward passes that leave no trace: BN normalizes with the batch's own
-    μ_B and σ²_B, and every buffer (``running_mean``, ``running_var``, ``num_batches_tracked``)
-    is put back as it was, so the next training step cannot tell a probe ran."""
+    μ_B and σ²_B, and every buffer (``running_mean``, ``running_var``, ``num_batches_tracked``) and
+    random number generator is put back as it was, so the next training step cannot tell a probe ran."""
     saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    # a layer that draws noise in training (noisy BN) uses torch's RNG or its own generator: put both back too
+    generators = [m.generator for m in model.modules() if isinstance(getattr(m, "generator", None), torch.Generator)]
+    rng_states = [torch.get_rng_state(), *(g.get_state() for g in generators)]
     was_training = model.training
     model.train()
     try:
@@ -135,6 +138,9 @@ def batch_statistics(model: nn.Module) -> Iterator[None]:
     finally:
         for buffer, copy in saved:
             buffer.copy_(copy)
+        torch.set_rng_state(rng_states[0])
+        for g, state in zip(generators, rng_states[1:]):
+            g.set_state(state)
         model.train(was_training)
 
 
