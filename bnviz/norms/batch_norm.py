@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from torch.autograd import forward_ad
 from torch.nn.modules.batchnorm import _BatchNorm as _TorchBatchNorm
 
+from bnviz.norms.affine import register_affine, reset_affine
 from bnviz.norms.bn_fused import (
     as_dtype,
     batch_stats,
@@ -159,15 +160,7 @@ class _BatchNorm(_TorchBatchNorm):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = nn.Parameter(torch.empty(num_features, **factory))  # γ
-            if bias:
-                self.bias = nn.Parameter(torch.empty(num_features, **factory))  # β
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, num_features, affine, bias, factory)
         if track_running_stats:
             self.register_buffer("running_mean", torch.zeros(num_features, **factory))
             self.register_buffer("running_var", torch.ones(num_features, **factory))
@@ -188,10 +181,7 @@ class _BatchNorm(_TorchBatchNorm):
     def reset_parameters(self) -> None:
         """γ ← 1, β ← 0: the layer starts as a pure normalization (Section 3)."""
         self.reset_running_stats()
-        if self.affine:
-            nn.init.ones_(self.weight)
-            if self.bias is not None:
-                nn.init.zeros_(self.bias)
+        reset_affine(self)
 
     def extra_repr(self) -> str:
         return (
