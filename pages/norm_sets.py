@@ -17,7 +17,8 @@ st.markdown(
     "Every normalizer computes x̂ = (x − μ) / √(σ² + ε). They differ only in **which values μ and σ² are taken "
     "over**. Pick a normalizer and an entry of a toy input of shape (N examples, C channels, H × W positions): "
     "the coloured cells are the values its μ and σ² come from. If that set reaches into other examples, the "
-    "output of this example depends on the rest of its mini-batch: that is BN's strength and its weak spot."
+    "output of this example depends on the rest of its mini-batch; the table below says, for every "
+    "normalizer, whether it does."
 )
 
 
@@ -103,5 +104,6 @@ st.dataframe(
 )
 st.caption(
     "With one example (N = 1) BN's set is the example's own channel, the same as InstanceNorm's: a batch "
-    "of one gives BN nothing to average over, which is why small batches hurt it."
+    "of one gives BN nothing from other examples to average over. How much small batches cost BN in training "
+    "is a question for an experiment, not this page."
 )
