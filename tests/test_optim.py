@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from bnviz.train.models import build_model
-from bnviz.train.optim import SGD
+from bnviz.train.optim import SGD, Adam
 
 
 def _train(make_opt, steps=6, **opt_kwargs):
@@ -32,6 +32,23 @@ def test_sgd_matches_torch_optim_bit_for_bit(momentum, weight_decay):
     theirs = _train(torch.optim.SGD, momentum=momentum, weight_decay=weight_decay)
     for name in theirs:
         assert torch.equal(ours[name], theirs[name]), name
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 5e-4])
+def test_adam_matches_torch_optim_bit_for_bit(weight_decay):
+    ours = _train(Adam, steps=8, weight_decay=weight_decay)
+    theirs = _train(torch.optim.Adam, steps=8, weight_decay=weight_decay)
+    for name in theirs:
+        assert torch.equal(ours[name], theirs[name]), name
+
+
+def test_adam_first_step_moves_each_weight_by_about_the_learning_rate():
+    """Adam's bias correction makes step 1 θ − η·g/(|g| + ε'): every weight with a gradient moves by ≈ η."""
+    w = nn.Parameter(torch.zeros(4))
+    opt = Adam([w], lr=0.01)
+    w.grad = torch.tensor([1e-3, -2.0, 30.0, 0.0])
+    opt.step()
+    torch.testing.assert_close(w.detach(), torch.tensor([-0.01, 0.01, -0.01, 0.0]), rtol=1e-4, atol=1e-7)
 
 
 def test_sgd_skips_parameters_without_gradient():

@@ -90,7 +90,8 @@ class Experiment:
     def key(self) -> str:
         """Hash of every arm's config (``compile`` aside: it changes speed, not the experiment) and the seeds."""
         spec = self.spec()
-        for arm in spec["arms"]:
+        for arm, ours in zip(spec["arms"], self.arms):
+            arm["config"] = ours.config.key_dict()  # fields added later stay out at their defaults: old keys hold
             arm["config"].pop("compile")
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 

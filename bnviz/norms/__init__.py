@@ -17,7 +17,7 @@ from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.norms.batch_renorm import BatchRenorm1d, BatchRenorm2d
 from bnviz.norms.ghost_batch_norm import GhostBatchNorm1d, GhostBatchNorm2d
 from bnviz.norms.group_norm import GroupNorm, group_norm_for, instance_norm_for
-from bnviz.norms.layer_norm import LayerNorm
+from bnviz.norms.layer_norm import LayerNorm, layer_norm_for
 from bnviz.norms.noisy_batch_norm import NoisyBatchNorm1d, NoisyBatchNorm2d
 
 __all__ = [
@@ -43,8 +43,11 @@ class Norm:
     kind: str  # the name a config uses: TrainConfig.norm
     label: str  # the arm's short name on charts and tables
     title: str  # one line for menus and captions
-    layers: dict[int, Callable[[int], nn.Module]] | None  # dims (1: (N, C) or (N, C, L); 2: (N, C, H, W)) -> class
-    uses_batch: bool = True  # normalizes with statistics over the mini-batch (needs two or more examples)
+    # dims (1: (N, C) or (N, C, L); 2: (N, C, H, W)) -> a class taking (num_features, eps=, affine=), and
+    # momentum= where uses_batch
+    layers: dict[int, Callable[..., nn.Module]] | None
+    uses_batch: bool = True  # normalizes with statistics over the mini-batch (needs two or more examples),
+    # and keeps running averages of them for eval mode (so it takes a momentum)
 
 
 NORMS: dict[str, Norm] = {
@@ -63,7 +66,7 @@ NORMS: dict[str, Norm] = {
             "layer",
             "LN",
             "Layer Normalization (Ba et al. 2016): each example over its own features",
-            {1: LayerNorm, 2: partial(GroupNorm, 1)},
+            {1: layer_norm_for, 2: partial(GroupNorm, 1)},
             uses_batch=False,
         ),
         Norm(
@@ -78,7 +81,7 @@ NORMS: dict[str, Norm] = {
             "instance",
             "IN",
             "Instance Normalization: each example's feature map on its own (GroupNorm, groups = channels)",
-            {1: LayerNorm, 2: instance_norm_for},
+            {1: layer_norm_for, 2: instance_norm_for},
             uses_batch=False,
         ),
         Norm(
@@ -106,9 +109,33 @@ NORMS: dict[str, Norm] = {
 }
 
 
-def make_norm(kind: str, num_features: int, dims: int) -> nn.Module | None:
-    """The ``kind`` layer over ``num_features`` channels for ``dims``-D inputs, or ``None`` for ``"none"``."""
+DEFAULT_EPS, DEFAULT_MOMENTUM = 1e-5, 0.1  # torch's defaults, and the layers'
+
+
+def make_norm(
+    kind: str,
+    num_features: int,
+    dims: int,
+    *,
+    eps: float = DEFAULT_EPS,
+    momentum: float | None = DEFAULT_MOMENTUM,
+    affine: bool = True,
+) -> nn.Module | None:
+    """The ``kind`` layer over ``num_features`` channels for ``dims``-D inputs, or ``None`` for ``"none"``.
+
+    ``eps``, ``affine`` and (for the kinds that keep running averages) ``momentum`` mean what they
+    mean in torch: ``momentum`` is the weight of the new batch, ``None`` a cumulative average.
+    """
     if kind not in NORMS:
         raise ValueError(f"unknown norm {kind!r}; choose one of {', '.join(NORMS)}")
-    layers = NORMS[kind].layers
-    return None if layers is None else layers[dims](num_features)
+    norm = NORMS[kind]
+    if norm.layers is None:
+        return None
+    options = {}  # only what differs from the defaults: a default layer is built exactly as before
+    if eps != DEFAULT_EPS:
+        options["eps"] = eps
+    if not affine:
+        options["affine"] = False
+    if norm.uses_batch and momentum != DEFAULT_MOMENTUM:
+        options["momentum"] = momentum
+    return norm.layers[dims](num_features, **options)

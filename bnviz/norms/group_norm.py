@@ -49,14 +49,15 @@ def divisor_groups(num_channels: int, at_most: int = 32) -> int:
     return max(g for g in range(1, min(at_most, num_channels) + 1) if num_channels % g == 0)
 
 
-def group_norm_for(num_channels: int) -> GroupNorm:
-    """Group Normalization with Wu & He's 32 groups, or the largest group count below 32 that divides ``num_channels``."""
-    return GroupNorm(divisor_groups(num_channels), num_channels)
+def group_norm_for(num_channels: int, **options) -> GroupNorm:
+    """Group Normalization with Wu & He's 32 groups, or the largest group count below 32 that divides ``num_channels``
+    (``options``: ``eps``, ``affine``)."""
+    return GroupNorm(divisor_groups(num_channels), num_channels, **options)
 
 
-def instance_norm_for(num_channels: int) -> GroupNorm:
+def instance_norm_for(num_channels: int, **options) -> GroupNorm:
     """Instance Normalization as GroupNorm with one channel per group: ``InstanceNorm2d(C, affine=True)`` without running stats."""
-    return GroupNorm(num_channels, num_channels)
+    return GroupNorm(num_channels, num_channels, **options)
 
 
 class GroupNorm(nn.Module):

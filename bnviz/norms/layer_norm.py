@@ -83,3 +83,8 @@ class LayerNorm(nn.Module):
                 f"{self.normalized_shape}, got input of shape {tuple(x.shape)}"
             )
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+def layer_norm_for(num_features: int, eps: float = 1e-5, affine: bool = True) -> LayerNorm:
+    """``LayerNorm(num_features)`` with the registry's argument names (``affine`` is torch's ``elementwise_affine``)."""
+    return LayerNorm(num_features, eps=eps, elementwise_affine=affine)

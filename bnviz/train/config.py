@@ -6,10 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from bnviz.data import DATASETS
-from bnviz.norms import GHOST_BATCH, NORMS
-from bnviz.train.models import MODELS
+from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, GHOST_BATCH, NORMS
+from bnviz.train.models import ACTIVATIONS, MODELS, POSITIONS
 
-OPTIMIZERS = ("sgd",)
+OPTIMIZERS = ("sgd", "adam")
+MAX_DEPTH, MAX_WIDTH, MAX_CHANNELS = 20, 1024, 512
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,9 @@ class TrainConfig:
     dataset: str = "mnist"  # "mnist" | "cifar10" | "synthetic-mnist" | "synthetic-cifar10"
     steps: int = 50_000  # mini-batch updates
     batch_size: int = 60  # the paper's 60 examples per mini-batch
-    optimizer: str = "sgd"  # plain SGD, the paper's MNIST setting (momentum below can turn it heavy-ball)
+    optimizer: str = "sgd"  # "sgd": plain SGD, the paper's MNIST setting (momentum can make it heavy-ball); "adam"
     lr: float = 0.5  # learning rate
-    momentum: float = 0.0  # SGD momentum
+    momentum: float = 0.0  # SGD momentum (Adam keeps torch's betas 0.9, 0.999)
     weight_decay: float = 0.0  # L2 penalty in SGD
     init_std: float | None = None  # Gaussian weight std; None = the model's default (MLP 0.1, CNN torch's)
     seed: int = 0  # seeds the init, the batch order and the augmentation
@@ -35,8 +36,22 @@ class TrainConfig:
     binarize: bool = True  # MNIST pixels >= 128 -> 1 else 0: the paper's "binary image" input
     augment: bool = False  # CIFAR-10: random 4-pixel-padded crop and horizontal flip
     compile: bool = False  # torch.compile the model (faster on long runs; falls back to eager)
+    # The network's shape (the defaults are the paper's networks; see bnviz.train.models):
+    depth: int = 3  # MLP: hidden layers (1 to 20)
+    width: int = 100  # MLP: units per hidden layer
+    channels: tuple[int, ...] = (32, 64, 128)  # CNN: feature maps of each conv block (1 to 5 blocks)
+    activation: str | None = None  # "sigmoid" | "tanh" | "relu"; None = the model's own (MLP sigmoid, CNN ReLU)
+    norm_position: str = "before"  # the normalization "before" the nonlinearity (Section 3.2) or "after" it
+    bias: bool | None = None  # a bias in the weight layers; None = only where no normalization follows
+    dropout: float = 0.0  # dropout probability after each hidden layer's output (0: none, as in the paper)
+    # The normalization layers' own settings, with torch's meanings:
+    norm_eps: float = DEFAULT_EPS  # ε in √(σ² + ε)
+    norm_momentum: float | None = DEFAULT_MOMENTUM  # running averages' weight on the new batch; None = cumulative
+    affine: bool = True  # learn γ and β (False: the output is x̂ itself)
 
     def __post_init__(self) -> None:
+        if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)
+            object.__setattr__(self, "channels", tuple(self.channels))
         problems = validate(self)
         if problems:
             raise ValueError("; ".join(problems))
@@ -54,6 +69,35 @@ class TrainConfig:
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+    def key_dict(self) -> dict:
+        """:meth:`to_dict` without the fields added after results were first cached, while they hold their
+        defaults: a result cached before those fields existed keeps its cache key, and its meaning."""
+        d = self.to_dict()
+        for name, default in LATER_DEFAULTS.items():
+            if d[name] == default:
+                del d[name]
+        return d
+
+
+# Fields added after the first cached results (issue #13); key_dict leaves them out at these values.
+LATER_DEFAULTS = {
+    f.name: f.default
+    for f in dataclasses.fields(TrainConfig)
+    if f.name
+    in (
+        "depth",
+        "width",
+        "channels",
+        "activation",
+        "norm_position",
+        "bias",
+        "dropout",
+        "norm_eps",
+        "norm_momentum",
+        "affine",
+    )
+}
 
 
 def validate(c: TrainConfig) -> list[str]:
@@ -88,6 +132,49 @@ def validate(c: TrainConfig) -> list[str]:
         p.append(f"lr must be a positive number (got {c.lr!r})")
     if c.init_std is not None and not (isinstance(c.init_std, (int, float)) and 0 < c.init_std < float("inf")):
         p.append(f"init_std must be a positive number or None (got {c.init_std!r})")
-    if not (0 <= c.momentum < 1):
+    if not (isinstance(c.momentum, (int, float)) and 0 <= c.momentum < 1):
         p.append(f"momentum must be in [0, 1) (got {c.momentum!r})")
+    if c.optimizer == "adam" and c.momentum:
+        p.append("momentum is SGD's; Adam keeps its own averages (betas 0.9, 0.999): set momentum to 0")
+    p.extend(validate_shape(c))
+    return p
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def validate_shape(c: TrainConfig) -> list[str]:
+    """The network's shape and its normalization's settings, as sentences a user can act on."""
+    p = []
+    if not _whole(c.depth, 1, MAX_DEPTH):
+        p.append(f"depth must be a whole number of hidden layers from 1 to {MAX_DEPTH} (got {c.depth!r})")
+    if not _whole(c.width, 1, MAX_WIDTH):
+        p.append(f"width must be a whole number of units from 1 to {MAX_WIDTH} (got {c.width!r})")
+    if not (isinstance(c.channels, tuple) and 1 <= len(c.channels) <= 5):
+        p.append(f"channels must list 1 to 5 conv blocks' feature maps, e.g. (32, 64, 128) (got {c.channels!r})")
+    elif not all(_whole(ch, 1, MAX_CHANNELS) for ch in c.channels):
+        p.append(f"each entry of channels must be a whole number from 1 to {MAX_CHANNELS} (got {c.channels!r})")
+    if c.model == "cnn" and (c.depth, c.width) != (3, 100):
+        p.append("depth and width shape the MLP; the CNN's shape is its channels")
+    if c.model == "mlp" and c.channels != (32, 64, 128):
+        p.append("channels shape the CNN; the MLP's shape is its depth and width")
+    if c.activation is not None and c.activation not in ACTIVATIONS:
+        p.append(f"activation must be one of {', '.join(ACTIVATIONS)} (got {c.activation!r})")
+    if c.norm_position not in POSITIONS:
+        p.append(f"norm_position must be one of {', '.join(POSITIONS)} (got {c.norm_position!r})")
+    if c.bias not in (None, True, False):
+        p.append(f"bias must be true, false or null (automatic) (got {c.bias!r})")
+    if not (isinstance(c.dropout, (int, float)) and 0 <= c.dropout < 1):
+        p.append(f"dropout must be a probability in [0, 1) (got {c.dropout!r})")
+    if not (isinstance(c.norm_eps, (int, float)) and 0 < c.norm_eps < float("inf")):
+        p.append(f"norm_eps must be a positive number: it keeps √(σ² + ε) away from 0 (got {c.norm_eps!r})")
+    m = c.norm_momentum
+    if m is not None and not (isinstance(m, (int, float)) and 0 < m <= 1):
+        p.append(
+            f"norm_momentum must be in (0, 1], torch's weight on the new batch (Keras's 0.99 is 0.01 here), "
+            f"or None for a cumulative average (got {m!r})"
+        )
+    if not isinstance(c.affine, bool):
+        p.append(f"affine must be true or false (got {c.affine!r})")
     return p

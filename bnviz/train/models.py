@@ -1,13 +1,16 @@
-"""The paper's networks, with a choice of normalization.
+"""The paper's networks, built from one block, with a choice of normalization, depth, width and activation.
 
-``norm`` picks what sits before each nonlinearity: ``"none"`` (the baseline), ``"bnviz"`` (our
-from-scratch layers) or ``"torch"`` (``torch.nn.BatchNorm*``, the reference for tests and
-benchmarks). A layer that BN follows has no bias: BN subtracts the mean, so a bias would be
-cancelled, and β takes its role (Section 3.2).
+A hidden layer is one :func:`block`: a weight layer (``nn.Linear`` or a 3x3 ``nn.Conv2d``), a
+normalization and a nonlinearity g, with the normalization either *before* g, as the paper puts it
+(Section 3.2: z = g(BN(Wu))), or *after* it (z = BN(g(Wu + b))). ``norm`` picks the normalization:
+``"none"`` (the baseline), ``"bnviz"`` (our from-scratch BN), ``"torch"`` (``torch.nn.BatchNorm*``,
+the reference for tests and benchmarks) or any other kind of :data:`bnviz.norms.NORMS`. A weight
+layer that a normalization follows has no bias unless asked for: the normalization subtracts the
+mean, so a bias would be cancelled, and β takes its role (Section 3.2).
 
-Both models return logits from ``forward`` and, from ``forward_probed``, also the input of
-every hidden nonlinearity (for the BN networks, that input is the BN output), which the
-trainer turns into histograms and the paper's Figure 1(b,c) percentiles.
+Both models return logits from ``forward`` and, from ``forward_probed``, also the input of every
+hidden nonlinearity, which the trainer turns into histograms and the paper's Figure 1(b,c)
+percentiles. With the normalization before g that input is the normalization's output.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import torch
 from torch import Tensor, nn
 
 from bnviz.data import LitPixels
-from bnviz.norms import make_norm
+from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, make_norm
 
 # Std of the Gaussian weight init of the MNIST MLP. The paper says only "small random Gaussian
 # values"; 0.01 leaves the sigmoid baseline stuck near chance for thousands of steps, while this
 # value gives a baseline like the paper's Figure 1(a) (see README, "Choosing the init").
 MLP_INIT_STD = 0.1
+
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+POSITIONS = ("before", "after")  # the normalization before the nonlinearity (the paper's) or after it
 
 
 def init_gaussian(layers, std: float) -> None:
@@ -39,20 +45,81 @@ def linear_lit(linear: nn.Linear, x: LitPixels) -> Tensor:
     return out if linear.bias is None else out + linear.bias
 
 
-class MnistMLP(nn.Module):
-    """Section 4.1: 784 inputs, three fully connected layers of 100 sigmoids, 10-way softmax output."""
+def block(h: Tensor | LitPixels, weight: nn.Module, norm: nn.Module, g, position: str) -> tuple[Tensor, Tensor]:
+    """One hidden layer: ``(output, the nonlinearity's input)``. ``norm`` is ``nn.Identity`` without one."""
+    wu = linear_lit(weight, h) if isinstance(h, LitPixels) else weight(h)  # W u (+ b)
+    if position == "before":
+        # z = BN(W u),  output g(z)   (Section 3.2: BN just before the nonlinearity)
+        z = norm(wu)
+        return g(z), z
+    # z = W u + b,  output BN(g(z))
+    return norm(g(wu)), wu
 
-    probe_activation = "sigmoid"
+
+class BlockNet(nn.Module):
+    """What the two networks share: weight layers, their normalizations and the block settings."""
 
     def __init__(
-        self, norm: str = "bnviz", init_std: float | None = MLP_INIT_STD, hidden: tuple[int, ...] = (100, 100, 100)
+        self,
+        norm: str,
+        activation: str,
+        position: str,
+        dropout: float,
+        bias: bool | None,
+        eps: float,
+        momentum: float | None,
+        affine: bool,
     ):
         super().__init__()
-        self.norm = norm
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)} (got {activation!r})")
+        if position not in POSITIONS:
+            raise ValueError(f"position must be one of {', '.join(POSITIONS)} (got {position!r})")
+        self.norm, self.activation, self.position = norm, activation, position
+        self.g = ACTIVATIONS[activation]
+        # a bias before a normalization is cancelled by its mean subtraction, unless the nonlinearity comes first
+        self.use_bias = (norm == "none" or position == "after") if bias is None else bias
+        self.norm_options = dict(eps=eps, momentum=momentum, affine=affine)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None  # after each hidden block's output
+
+    @property
+    def probe_activation(self) -> str:
+        """How saturation is defined for the probed nonlinearity (bnviz.train.probes.saturation)."""
+        return self.activation
+
+    def make_norm(self, num_features: int, dims: int) -> nn.Module:
+        return make_norm(self.norm, num_features, dims, **self.norm_options) or nn.Identity()
+
+    def hidden(self, h, weight: nn.Module, norm: nn.Module) -> tuple[Tensor, Tensor]:
+        out, z = block(h, weight, norm, self.g, self.position)
+        return (out if self.dropout is None else self.dropout(out)), z
+
+    def forward(self, x) -> Tensor:
+        return self.forward_probed(x)[0]
+
+
+class MnistMLP(BlockNet):
+    """Section 4.1: 784 inputs, fully connected hidden layers (the paper's: three of 100 sigmoids), 10-way softmax."""
+
+    default_activation = "sigmoid"
+
+    def __init__(
+        self,
+        norm: str = "bnviz",
+        init_std: float | None = MLP_INIT_STD,
+        hidden: tuple[int, ...] = (100, 100, 100),
+        activation: str = "sigmoid",
+        position: str = "before",
+        dropout: float = 0.0,
+        bias: bool | None = None,
+        eps: float = DEFAULT_EPS,
+        momentum: float | None = DEFAULT_MOMENTUM,
+        affine: bool = True,
+    ):
+        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine)
         widths = (784, *hidden)
-        self.linears = nn.ModuleList(nn.Linear(a, b, bias=(norm == "none")) for a, b in zip(widths[:-1], widths[1:]))
-        norms = [make_norm(norm, b, 1) for b in hidden]
-        self.norms = nn.ModuleList(n if n is not None else nn.Identity() for n in norms)
+        self.linears = nn.ModuleList(nn.Linear(a, b, bias=self.use_bias) for a, b in zip(widths[:-1], widths[1:]))
+        self.norms = nn.ModuleList(self.make_norm(b, 1) for b in hidden)
         self.out = nn.Linear(widths[-1], 10)
         if init_std is not None:
             init_gaussian((*self.linears, self.out), init_std)
@@ -65,43 +132,47 @@ class MnistMLP(nn.Module):
         return list(self.linears)
 
     def norm_layers(self) -> list[nn.Module]:
-        """The normalization before each probed nonlinearity (``nn.Identity`` without BN), for probing x̂."""
+        """The normalization of each hidden layer (``nn.Identity`` without one), for probing x̂."""
         return list(self.norms)
 
     def forward_probed(self, x: Tensor | LitPixels) -> tuple[Tensor, list[Tensor]]:
-        """Logits ``(B, 10)`` and the input to each hidden sigmoid, each ``(B, 100)``.
+        """Logits ``(B, 10)`` and the input to each hidden nonlinearity, each ``(B, width)``.
 
         ``x`` is ``(B, 784)`` pixels, or binary images as :class:`~bnviz.data.LitPixels`.
         """
         pre = []
         h = x  # (B, 784)
         for linear, norm in zip(self.linears, self.norms):
-            wu = linear_lit(linear, h) if isinstance(h, LitPixels) else linear(h)  # (B, 100): Wu (+ b)
-            z = norm(wu)  # BN(Wu) with BN
+            h, z = self.hidden(h, linear, norm)  # (B, width)
             pre.append(z)
-            h = torch.sigmoid(z)
         return self.out(h), pre
 
-    def forward(self, x: Tensor | LitPixels) -> Tensor:
-        return self.forward_probed(x)[0]
 
+class CifarCNN(BlockNet):
+    """Blocks Conv3x3 → BN2d → ReLU → MaxPool (32, 64, 128 maps), then FC → 128 (→ BN1d) → ReLU → 10."""
 
-class CifarCNN(nn.Module):
-    """Three blocks Conv3x3 → BN2d → ReLU → MaxPool (32, 64, 128 maps), then FC 2048 → 128 (→ BN1d) → ReLU → 10."""
+    default_activation = "relu"
 
-    probe_activation = "relu"
-
-    def __init__(self, norm: str = "bnviz", init_std: float | None = None, channels: tuple[int, ...] = (32, 64, 128)):
-        super().__init__()
-        self.norm = norm
+    def __init__(
+        self,
+        norm: str = "bnviz",
+        init_std: float | None = None,
+        channels: tuple[int, ...] = (32, 64, 128),
+        activation: str = "relu",
+        position: str = "before",
+        dropout: float = 0.0,
+        bias: bool | None = None,
+        eps: float = DEFAULT_EPS,
+        momentum: float | None = DEFAULT_MOMENTUM,
+        affine: bool = True,
+    ):
+        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine)
         ins = (3, *channels)
-        self.convs = nn.ModuleList(
-            nn.Conv2d(a, b, 3, padding=1, bias=(norm == "none")) for a, b in zip(ins[:-1], ins[1:])
-        )
-        self.norms = nn.ModuleList((make_norm(norm, c, 2) or nn.Identity()) for c in channels)
+        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1, bias=self.use_bias) for a, b in zip(ins[:-1], ins[1:]))
+        self.norms = nn.ModuleList(self.make_norm(c, 2) for c in channels)
         flat = channels[-1] * (32 // 2 ** len(channels)) ** 2  # 128 * 4 * 4 = 2048
-        self.fc = nn.Linear(flat, 128, bias=(norm == "none"))
-        self.fc_norm = make_norm(norm, 128, 1) or nn.Identity()
+        self.fc = nn.Linear(flat, 128, bias=self.use_bias)
+        self.fc_norm = self.make_norm(128, 1)
         self.out = nn.Linear(128, 10)
         if init_std is not None:
             init_gaussian((*self.convs, self.fc, self.out), init_std)
@@ -116,28 +187,47 @@ class CifarCNN(nn.Module):
         return [*self.norms, self.fc_norm]
 
     def forward_probed(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """Logits ``(B, 10)`` and the input to each ReLU: ``(B, C, H, W)`` per block, then ``(B, 128)``."""
+        """Logits ``(B, 10)`` and the input to each nonlinearity: ``(B, C, H, W)`` per block, then ``(B, 128)``."""
         pre = []
         h = x  # (B, 3, 32, 32)
         for conv, norm in zip(self.convs, self.norms):
-            z = norm(conv(h))  # (B, C, H, W)
+            h, z = self.hidden(h, conv, norm)  # (B, C, H, W)
             pre.append(z)
-            h = nn.functional.max_pool2d(torch.relu(z), 2)  # (B, C, H/2, W/2)
-        z = self.fc_norm(self.fc(h.flatten(1)))  # (B, 128)
+            h = nn.functional.max_pool2d(h, 2)  # (B, C, H/2, W/2)
+        h, z = self.hidden(h.flatten(1), self.fc, self.fc_norm)  # (B, 128)
         pre.append(z)
-        return self.out(torch.relu(z)), pre
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_probed(x)[0]
+        return self.out(h), pre
 
 
 MODELS = {"mlp": MnistMLP, "cnn": CifarCNN}
 
 
-def build_model(model: str, norm: str, init_std: float | None = None) -> nn.Module:
-    """``build_model("mlp", "bnviz", 0.1)``; ``init_std=None`` keeps each model's default init."""
+def build_model(model: str, norm: str, init_std: float | None = None, **shape) -> nn.Module:
+    """``build_model("mlp", "bnviz", 0.1)``; ``init_std=None`` keeps each model's default init.
+
+    ``shape``: the model's other arguments (``hidden`` or ``channels``, ``activation``, ``position``, ...).
+    """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if model == "mlp" and init_std is None:
         init_std = MLP_INIT_STD
-    return MODELS[model](norm=norm, init_std=init_std)
+    return MODELS[model](norm=norm, init_std=init_std, **shape)
+
+
+def model_for(config) -> nn.Module:
+    """The network a :class:`~bnviz.train.config.TrainConfig` describes, freshly initialized."""
+    shape = dict(
+        position=config.norm_position,
+        dropout=config.dropout,
+        bias=config.bias,
+        eps=config.norm_eps,
+        momentum=config.norm_momentum,
+        affine=config.affine,
+    )
+    if config.activation is not None:
+        shape["activation"] = config.activation
+    if config.model == "mlp":
+        shape["hidden"] = (config.width,) * config.depth
+    else:
+        shape["channels"] = tuple(config.channels)
+    return build_model(config.model, config.norm, config.init_std, **shape)

@@ -17,6 +17,8 @@ HIST_BINS = 64  # bin width 0.25
 # A sigmoid is "saturated" where its output is within 0.05 of 0 or 1, i.e. |x| > ln(19) ≈ 2.94:
 # there σ'(x) < 0.0475, under a fifth of its peak 0.25, and gradients through it vanish (Section 2).
 SIGMOID_SATURATION = math.log(19.0)
+# tanh likewise where its output is within 0.1 of ±1, i.e. |x| > atanh(0.9) ≈ 1.47: tanh'(x) < 0.19, under a fifth of 1.
+TANH_SATURATION = math.atanh(0.9)
 
 PERCENTILES = (15, 50, 85)  # Figure 1(b,c)
 
@@ -34,11 +36,14 @@ def histogram(values: Tensor, bins: int = HIST_BINS, limit: float = HIST_RANGE) 
 def saturation(values: Tensor, activation: str) -> float:
     """Fraction of units stuck where the nonlinearity passes little gradient.
 
-    sigmoid: |x| > ln 19 (output within 0.05 of 0 or 1). relu: x <= 0 (output 0, gradient 0).
+    sigmoid: |x| > ln 19 (output within 0.05 of 0 or 1). tanh: |x| > atanh 0.9 (output within 0.1 of ±1).
+    relu: x <= 0 (output 0, gradient 0).
     """
     v = values.detach()
     if activation == "sigmoid":
         return float((v.abs() > SIGMOID_SATURATION).float().mean())
+    if activation == "tanh":
+        return float((v.abs() > TANH_SATURATION).float().mean())
     if activation == "relu":
         return float((v <= 0).float().mean())
     raise ValueError(f"no saturation rule for activation {activation!r}")

@@ -16,7 +16,7 @@ Keys of a record (present at the steps they are measured):
   input, Figure 1(b,c)), ``/mean``, ``/std``, ``/saturation``, ``/hist`` (counts over
   :func:`bnviz.probes.hist_edges`), and ``/grad_norm`` (of the layer's weight gradient at
   the last step)
-- for a BN layer also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
+- for a BN layer before the nonlinearity also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
   normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
 - for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
   under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
@@ -37,8 +37,8 @@ from torch import Tensor, nn
 from bnviz import data as datasets
 from bnviz.train import probes
 from bnviz.train.config import TrainConfig
-from bnviz.train.models import build_model
-from bnviz.train.optim import SGD
+from bnviz.train.models import model_for
+from bnviz.train.optim import make_optimizer
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
 EVAL_SUFFIX = "/eval"  # "<layer>/eval/p50": the probe in eval mode (BN's running averages)
@@ -133,6 +133,9 @@ def batch_statistics(model: nn.Module) -> Iterator[None]:
     rng_states = [torch.get_rng_state(), *(g.get_state() for g in generators)]
     was_training = model.training
     model.train()
+    for m in model.modules():  # dropout would make a probe random: the probe sees the whole network
+        if isinstance(m, nn.Dropout):
+            m.eval()
     try:
         yield
     finally:
@@ -181,7 +184,7 @@ def probe_pass(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets
     for name, z, norm, x in zip(model.layer_names(), pre, norms, inputs):
         key = f"{name}{suffix}"
         out.update(probes.layer_summary(key, z, model.probe_activation, config.probe_unit))
-        if is_batch_norm(norm):
+        if is_batch_norm(norm) and getattr(model, "position", "before") == "before":  # x̂ is the probed input's
             u = config.probe_unit
             x = probes.unit_values(x.detach().float(), u)
             if norm.training:
@@ -216,7 +219,7 @@ def grad_norms(model: nn.Module) -> dict:
 
 
 def run_info(config: TrainConfig, data: datasets.Dataset) -> RunInfo:
-    model = build_model(config.model, config.norm, config.init_std)
+    model = model_for(config)
     p = data.provenance
     return RunInfo(model.layer_names(), model.probe_activation, probes.hist_edges(), p.label, p.source, p.sha256)
 
@@ -243,7 +246,7 @@ def train(
         data = datasets.load(config.dataset, data_dir)
     torch.manual_seed(config.seed)
     if model is None:
-        model = build_model(config.model, config.norm, config.init_std)
+        model = model_for(config)
     model.train()
 
     def batch_loss(x: Tensor, y: Tensor) -> Tensor:
@@ -251,7 +254,7 @@ def train(
 
     # compiled together, the model and its loss are one graph: about 6% faster than the model alone
     step_loss = compiled(batch_loss) if config.compile else batch_loss
-    optimizer = SGD(model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    optimizer = make_optimizer(config, model.parameters())
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
     batches = Batches(len(data.train_y), config.batch_size, order)

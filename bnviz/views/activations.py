@@ -47,7 +47,7 @@ def percentile_domain(df: pd.DataFrame, pad: float = 0.05) -> list[float] | None
 
 def activation_of(config: dict) -> str:
     """ "sigmoid" or "relu": the nonlinearity whose input the model's probes record."""
-    return MODELS[config["model"]].probe_activation
+    return config.get("activation") or MODELS[config["model"]].default_activation
 
 
 def cached_choices(scan: Scan) -> list[dict]:
