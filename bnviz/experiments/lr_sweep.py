@@ -35,7 +35,7 @@ EXPERIMENT = Experiment(
     about="The MNIST MLP for 10,000 steps at 1x, 3x, 10x and 30x the stable learning rate and three init "
     "scales. Section 3.3 claims BN permits higher rates and makes training insensitive to the scale of the weights.",
     arms=_arms(),
-    seeds=(0,),
+    seeds=(0, 1, 2),
     keep=CURVES,
 )
 TAB = "Learning rate x init"
