@@ -30,11 +30,14 @@ PRESENTER_CSS = """<style>
 
 
 def apply_url() -> None:
-    """A bookmarked or hand-edited link sets the page's state, once per link (before any widget is drawn).
+    """A bookmarked or hand-edited link sets the page's state (before any widget is drawn).
 
-    Moving to another page and back clears the URL; an empty one leaves the session's state alone."""
+    It is read on the page's first run in a session only: opening or reloading a link starts a new
+    session, and from then on the page owns the URL. So a rerun that still carries an older URL (a
+    second click sent before the browser showed the first one's URL) cannot undo a step, and coming
+    back from another page, which clears the query, keeps the session's state."""
     params = st.query_params.to_dict()
-    if not params or params == ss.get("alg_url"):
+    if "alg_url" in ss or not params:
         return
     state, ss.alg_url_ignored = U.parse(params)
     x = state.batch_tensor()
