@@ -51,6 +51,7 @@ def _block(b, key: str, title: str = "", source: str = "") -> None:
             csv_download(b.csv, f"{b.csv_name}.csv", b.csv_label, key=f"csv-{key}")
     elif isinstance(b, S.Table):
         config = {c: st.column_config.NumberColumn(c, format="percent") for c in b.percent}
+        config |= {c: st.column_config.NumberColumn(c, format=f) for c, f in b.formats.items()}
         st.dataframe(b.df, hide_index=True, column_config=config)
         csv_download(
             b.csv if b.csv is not None else b.df, f"{b.csv_name or 'table'}.csv", b.csv_label, key=f"csv-{key}"

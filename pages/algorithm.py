@@ -1,12 +1,13 @@
 """Algorithm 1, step by step: a toy batch through BN's forward pass, the paper's backward pass and Algorithm 2."""
 
-import pandas as pd
 import streamlit as st
 import torch
 
 from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
+from bnviz.teach import url_state as U
+from pages._algorithm_controls import controls, set_batch
 from pages._ui import literal, require_router
 
 require_router()
@@ -14,191 +15,214 @@ require_router()
 ss = st.session_state
 STEPS = S.steps()
 LABELS = [s.label for s in STEPS]
-
-st.title("Algorithm 1, step by step")
-st.markdown(
-    "Batch Normalization turns each feature of a mini-batch into mean 0 and variance 1, then scales "
-    "and shifts it with two learned numbers, γ and β. Edit the toy batch below (rows are examples, "
-    "columns are features) and walk through the paper's equations with its numbers: forward, "
-    "backward (checked against PyTorch's autograd), then inference (Algorithm 2)."
-)
-
-
-def _set_batch(x: torch.Tensor) -> None:
-    """The one source of truth is ss.alg_batch; the table and the text area are views of it."""
-    ss.alg_batch, ss.alg_base, ss.alg_text, ss.alg_paste_error = x, x, T.format_batch(x), None
-    ss.alg_version = ss.get("alg_version", 0) + 1  # a new table widget, built from the new batch
+# The presenter view: large type for a projector (the sidebar is closed through the page config, below)
+PRESENTER_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.9rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding: 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stAlert"] p { font-size: 1.15rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+.katex-display > .katex { font-size: 1.65em; }
+[data-testid="stExpander"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+.st-key-alg_nav button { min-height: 3.6rem; }
+.st-key-alg_nav button p { font-size: 1.4rem; }
+</style>"""
 
 
-def _on_paste() -> None:
-    try:
-        x = T.parse_batch(ss.alg_text)
-    except T.ToyBatchError as e:
-        ss.alg_paste_error = str(e)
+def apply_url() -> None:
+    """A bookmarked or hand-edited link sets the page's state (before any widget is drawn).
+
+    It is read on the page's first run in a session only: opening or reloading a link starts a new
+    session, and from then on the page owns the URL. So a rerun that still carries an older URL (a
+    second click sent before the browser showed the first one's URL) cannot undo a step, and coming
+    back from another page, which clears the query, keeps the session's state."""
+    params = st.query_params.to_dict()
+    if "alg_url" in ss or not params:
         return
-    text = ss.alg_text
-    _set_batch(x)
-    ss.alg_text = text  # keep the student's own layout
+    state, ss.alg_url_ignored = U.parse(params)
+    x = state.batch_tensor()
+    set_batch(x)
+    ss.alg_affine = state.affine()
+    ss.alg_affine_version = ss.get("alg_affine_version", 0) + 1
+    ss.alg_eps, ss.alg_loss, ss.alg_k, ss.alg_seed = state.eps, state.loss, state.k, state.seed
+    if state.dy is not None:
+        ss.alg_dy_text = T.format_batch(torch.tensor(state.dy, dtype=torch.float64))
+    ss.alg_step, ss.alg_present = LABELS[state.step - 1], state.present
 
 
-def _on_random() -> None:
-    _set_batch(T.random_batch(ss.alg_m, ss.alg_d, ss.alg_seed))
+def write_url(state: U.UrlState) -> None:
+    """The URL always shows what the page shows, so that it can be bookmarked or sent."""
+    params = U.to_params(state)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    ss.alg_url = params
 
 
 def _go(delta: int) -> None:
     ss.alg_step = LABELS[min(max(LABELS.index(ss.alg_step) + delta, 0), len(LABELS) - 1)]
 
 
-def batch_controls() -> torch.Tensor:
-    """The toy batch, as a table and as text; returns the last valid batch."""
-    if "alg_batch" not in ss:
-        _set_batch(T.DEFAULT_BATCH)
-    ss.setdefault("alg_text", T.format_batch(ss.alg_batch))
-    key = f"alg_editor_{ss.alg_version}"
-    if key not in ss:  # the table starts from the current batch (e.g. after visiting another page)
-        ss.alg_base = ss.alg_batch
-    table, text = st.tabs(["Edit as a table", "Paste values"])
-    with table:
-        base = pd.DataFrame(ss.alg_base.numpy(), columns=[f"f{j + 1}" for j in range(ss.alg_base.shape[1])])
-        edited = st.data_editor(base, num_rows="dynamic", key=key, hide_index=True, width="stretch")
-        try:
-            x = T.batch_from_table(edited.to_numpy().tolist())
-            if x.shape != ss.alg_batch.shape or not torch.equal(x, ss.alg_batch):
-                ss.alg_batch, ss.alg_text, ss.alg_paste_error = x, T.format_batch(x), None
-        except T.ToyBatchError as e:
-            st.error(literal(f"{e} The steps below still use the last valid batch."), icon=":material/error:")
-    with text:
-        st.text_area(
-            "One row per line; values separated by commas, spaces, tabs or semicolons "
-            "(paste from a spreadsheet). Press Ctrl+Enter to apply.",
-            key="alg_text",
-            height=180,
-            on_change=_on_paste,
-        )
-    if ss.get("alg_paste_error"):
-        st.error(
-            literal(f"{ss.alg_paste_error} The steps below still use the last valid batch."), icon=":material/error:"
-        )
-    return ss.alg_batch
-
-
-def typed_upstream_text(m: int, d: int) -> str:
-    """The text box for the student's own ∂ℓ/∂y; it starts with the "random w" values."""
-    if "alg_dy_text" not in ss:
-        start = S.upstream_gradient("random w", torch.zeros(m, d, dtype=torch.float64), ss.get("alg_seed", 0))
-        ss.alg_dy_text = T.format_batch(start)
-    return st.text_area(
-        f"∂ℓ/∂y: {m} rows of {d} values, like the batch",
-        key="alg_dy_text",
-        height=120,
-        help="Try a single 1 and zeros elsewhere: the gradient of one output y_ik with respect to every input.",
+def step_buttons(back, forward, i: int) -> None:
+    """Previous and Next; the ← and → keys press them (Streamlit's button shortcuts, which ignore keys
+    typed into a text box, a number box or the tables)."""
+    back.button(
+        "Previous",
+        on_click=_go,
+        args=(-1,),
+        disabled=i == 0,
+        icon=":material/arrow_back:",
+        width="stretch",
+        shortcut="Left",
+    )
+    forward.button(
+        "Next",
+        on_click=_go,
+        args=(1,),
+        disabled=i == len(LABELS) - 1,
+        icon=":material/arrow_forward:",
+        width="stretch",
+        type="primary",
+        shortcut="Right",
     )
 
 
-def settings_controls(m: int, d: int) -> tuple[torch.Tensor, torch.Tensor, float, str, int, torch.Tensor | None] | None:
-    """γ, β, ε, the loss (and a typed ∂ℓ/∂y) for the backward steps and K for Algorithm 2; None (and an error) if invalid."""
-    g0, b0 = T.default_affine(d)
-    affine = st.data_editor(V.feature_table({"γ": g0, "β": b0}), key=f"alg_affine_{d}", width="stretch")
-    eps = st.number_input(
-        "ε (added to σ²_B)",
-        value=1e-5,
-        format="%g",
-        step=1e-3,
-        key="alg_eps",
+def where(i: int, present: bool) -> None:
+    m, d = ss.alg_batch.shape
+    # Streamlit remembers a sidebar opened or closed by hand, and then the page config cannot close it
+    sidebar = " · if the sidebar is open, close it with « at its top" if present else ""
+    st.caption(f"Step {i + 1} of {len(STEPS)} · m = {m} rows, d = {d} features · keys ← and → step{sidebar}")
+
+
+def presenter_switch() -> None:
+    st.toggle(
+        "Presenter view",
+        key="alg_present",
         persist_state="session",
-        help="Try 0.1 or 1 with a constant column, or with a feature of tiny spread.",
+        help="For a projector: large type, this step's equation and chart on one 1280x720 screen, the "
+        "controls folded away at the bottom. The sidebar closes by itself unless you opened or closed it "
+        "by hand before (your browser keeps that choice): then close it with « at its top. The page's "
+        "link keeps present=1.",
     )
-    loss = st.selectbox("Loss for the backward steps", list(S.LOSSES), key="alg_loss", persist_state="session")
-    typed_text = typed_upstream_text(m, d) if loss == S.TYPED_LOSS else None
-    k = st.number_input(
-        "K training batches (Algorithm 2)",
-        2,
-        1000,
-        5,
-        key="alg_k",
-        persist_state="session",
-        help="How many toy training batches Algorithm 2 averages over: raise it to watch the averages settle.",
+
+
+def equations(i: int, step: S.Step, loss: str) -> None:
+    for equation in step.equations:
+        st.latex(equation)
+    if 4 <= i <= 8:
+        latex, meaning = S.LOSSES[loss]
+        st.latex(latex)
+        st.caption(f"Upstream gradient: {meaning}.")
+
+
+def checks(view: V.StepView) -> None:
+    for check in view.checks:
+        if check.ok:
+            st.success(f"**{check.what}**: {check.explanation()}", icon=":material/check_circle:")
+        else:
+            st.error(f"**{check.what}**: {check.explanation()}", icon=":material/cancel:")
+
+
+def chart(view: V.StepView) -> None:
+    st.altair_chart(view.chart, width="content")
+    st.caption("Grey: this step's inputs · red: its outputs. Hover a point for its value.")
+
+
+def tables(i: int, view: V.StepView) -> None:
+    fmt = {"formatter": "{:.4g}", "na_rep": ""}
+    wide = view.per_row.shape[1] > 6  # a wide per-row table gets the full width, the per-feature one below it
+    boxes = [st.container(), st.container()] if wide else st.columns([view.per_row.shape[1] + 1, 5], gap="medium")
+    with boxes[0]:
+        st.markdown("**Per batch**" if i == 9 else "**Per row i** (inputs beside outputs)")
+        st.dataframe(view.per_row.style.format(**fmt), width="stretch")
+    with boxes[1]:
+        st.markdown("**Per feature**")
+        st.table(view.per_feature.style.format(**fmt))
+
+
+apply_url()
+present = bool(ss.get("alg_present"))
+# The sidebar's state changes only when this value changes, and a browser that has opened or
+# closed the sidebar by hand keeps its own choice (Streamlit stores it): the switch's help says so.
+st.set_page_config(initial_sidebar_state="collapsed" if present else "auto")
+if present:
+    st.html(PRESENTER_CSS)
+    notice, main = st.container(), st.container()
+    controls_box = st.expander("The toy batch, γ, β, ε, the loss and K (the page's controls)")
+else:
+    st.title("Algorithm 1, step by step")
+    st.markdown(
+        "Batch Normalization turns each feature of a mini-batch into mean 0 and variance 1, then scales "
+        "and shifts it with two learned numbers, γ and β. Edit the toy batch below (rows are examples, "
+        "columns are features) and walk through the paper's equations with its numbers: forward, "
+        "backward (checked against PyTorch's autograd), then inference (Algorithm 2)."
     )
-    try:
-        typed = None if typed_text is None else T.parse_upstream(typed_text, m, d)
-        gamma, beta = T.validate_affine(affine.loc["γ"].tolist(), affine.loc["β"].tolist(), d)
-        return gamma, beta, T.validate_eps(eps), loss, int(k), typed
-    except T.ToyBatchError as e:
-        st.error(literal(str(e)), icon=":material/error:")
-        return None
-
-
-def random_controls() -> None:
-    c1, c2, c3 = st.columns(3)
-    c1.number_input("seed", 0, 10**6, 0, key="alg_seed", persist_state="session")
-    c2.number_input("rows m", 2, T.MAX_ROWS, 6, key="alg_m", persist_state="session")
-    c3.number_input("features", 1, T.MAX_FEATURES, 3, key="alg_d", persist_state="session")
-    st.button("New random batch", on_click=_on_random, icon=":material/casino:", width="stretch")
-    st.caption("The seed also draws ∂ℓ/∂y and Algorithm 2's K batches.")
-
-
-left, mid, right = st.columns([5, 3, 3], gap="medium")
-with left:
-    st.markdown("**The toy batch** x (m rows × d features)")
-    x = batch_controls()
-with right:
-    st.markdown("**A random batch**")
-    random_controls()
-with mid:
-    st.markdown("**Parameters:** γ and β per feature, ε, the loss, K")
-    settings = settings_controls(*x.shape)
+    notice, controls_box, main = st.container(), st.container(), st.container()
+with notice:
+    if ignored := ss.pop("alg_url_ignored", None):
+        st.warning(
+            "This link asked for settings the page cannot use; their defaults are shown instead: "
+            + "; ".join(literal(part) for part in ignored)
+            + ".",
+            icon=":material/link_off:",
+        )
+with controls_box:
+    x, settings = controls()
 if settings is None:
+    if present:
+        with main:
+            presenter_switch()
+            st.error(
+                "The page's controls hold an invalid value: open them below to see which.", icon=":material/error:"
+            )
     st.stop()
 gamma, beta, eps, loss, k, typed_dy = settings
-for warning in T.check_batch(x, eps):
-    st.warning(literal(warning), icon=":material/warning:")
+with controls_box:
+    for warning in T.check_batch(x, eps):
+        st.warning(literal(warning), icon=":material/warning:")
 
-st.divider()
 ss.setdefault("alg_step", LABELS[0])
-st.segmented_control(
-    "Step", LABELS, key="alg_step", required=True, label_visibility="collapsed", persist_state="session", wrap=True
-)
 i = LABELS.index(ss.alg_step)
-nav_prev, nav_next, nav_where = st.columns([1, 1, 4], vertical_alignment="center")
-nav_prev.button("Previous", on_click=_go, args=(-1,), disabled=i == 0, icon=":material/arrow_back:", width="stretch")
-nav_next.button(
-    "Next",
-    on_click=_go,
-    args=(1,),
-    disabled=i == len(LABELS) - 1,
-    icon=":material/arrow_forward:",
-    width="stretch",
-    type="primary",
-)
-nav_where.caption(f"Step {i + 1} of {len(STEPS)} · m = {x.shape[0]} rows, d = {x.shape[1]} features")
 step = STEPS[i]
-
 walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed, typed_dy)
 inference = S.inference_demo(x, gamma, beta, eps, k, ss.alg_seed)
-view = V.step_view(i, walk, inference)
+view = V.step_view(i, walk, inference, large=present)
+write_url(U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, present))
 
-st.subheader(step.title)
-for equation in step.equations:
-    st.latex(equation)
-st.markdown(step.text)
-if 4 <= i <= 8:
-    latex, meaning = S.LOSSES[loss]
-    st.latex(latex)
-    st.caption(f"Upstream gradient: {meaning}.")
-for check in view.checks:
-    if check.ok:
-        st.success(f"**{check.what}**: {check.explanation()}", icon=":material/check_circle:")
+with main:
+    if present:
+        head, switch = st.columns([5, 1.3], vertical_alignment="center")
+        head.title(step.title)
+        with switch:
+            presenter_switch()
+        with st.container(key="alg_nav"):  # the buttons beside the equation, like a slide's arrows
+            back, middle, forward = st.columns([1.25, 6, 1.25], vertical_alignment="center")
+            step_buttons(back, forward, i)
+            with middle:
+                equations(i, step, loss)
+        chart(view)  # the equation and its chart fill one 1280x720 screen; the words follow below
+        where(i, present)
+        st.markdown(step.text)
+        checks(view)
     else:
-        st.error(f"**{check.what}**: {check.explanation()}", icon=":material/cancel:")
-
-fmt = {"formatter": "{:.4g}", "na_rep": ""}
-wide = view.per_row.shape[1] > 6  # a wide per-row table gets the full width, the per-feature one below it
-tables = [st.container(), st.container()] if wide else st.columns([view.per_row.shape[1] + 1, 5], gap="medium")
-with tables[0]:
-    st.markdown("**Per batch**" if i == 9 else "**Per row i** (inputs beside outputs)")
-    st.dataframe(view.per_row.style.format(**fmt), width="stretch")
-with tables[1]:
-    st.markdown("**Per feature**")
-    st.table(view.per_feature.style.format(**fmt))
-st.caption("Grey: this step's inputs · red: its outputs. Hover a point for its value.")
-st.altair_chart(view.chart, width="content")
+        st.divider()
+        st.segmented_control(
+            "Step",
+            LABELS,
+            key="alg_step",
+            required=True,
+            label_visibility="collapsed",
+            persist_state="session",
+            wrap=True,
+        )
+        back, forward, here, switch = st.columns([1.3, 1.3, 3, 1.7], vertical_alignment="center")
+        step_buttons(back, forward, i)
+        with here:
+            where(i, present)
+        with switch:
+            presenter_switch()
+        st.subheader(step.title)
+        equations(i, step, loss)
+        chart(view)  # right below its equation: at 1280x720 the two fit on one screen
+        st.markdown(step.text)
+        checks(view)
+    tables(i, view)

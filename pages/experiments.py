@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from bnviz import data, experiments
+from bnviz.experiments import paper_imagenet
 from bnviz.runs import cache, jobs
 from bnviz.views import charts, describe, records
 from pages._sections import draw
@@ -255,15 +256,20 @@ def _tab(name: str) -> None:
 st.title("The paper's experiments")
 st.markdown(
     "The comparisons behind the paper's claims, each run with and without BN on this computer and "
-    "stored in the cache; every number below is read from those runs. Where the paper or a reproduction "
-    "reports something, it sits beside ours with a verdict computed from the data."
+    "stored in the cache; every number in the experiments' tabs is read from those runs. Where the paper "
+    "or a reproduction reports something, it sits beside ours with a verdict computed from the data. The "
+    "last tab quotes the paper's ImageNet results, which this app does not reproduce."
 )
 for problem in _cached()[1]:
     st.warning(f"Ignored a cache file: {literal(problem)}")
 names = list(experiments.REGISTRY)
-for tab, name in zip(st.tabs([experiments.tab(n) for n in names]), names):
+*tabs, quoted = st.tabs([experiments.tab(n) for n in names] + [paper_imagenet.TAB])
+for tab, name in zip(tabs, names):
     with tab:
         _tab(name)
+with quoted:  # plain data from the paper: no cache, no run, no verdict
+    st.info(paper_imagenet.BANNER, icon=":material/format_quote:")
+    draw(paper_imagenet.sections(), "paper-imagenet", source=paper_imagenet.SOURCE)
 if "toast" in st.session_state:
     text, icon = st.session_state.pop("toast")
     st.toast(text, icon=icon)

@@ -1,13 +1,16 @@
 """The whole app in a real browser: `streamlit run app.py`, headless Chromium through Playwright.
 
 Visits every page, uses one control on each, asserts that no error element appears, and saves a
-screenshot of each page to tests/screenshots/. Skipped (with the reason) where Debian's chromium
+screenshot of each page to tests/screenshots/. Then the step-through page from a bookmarked link, its
+presenter view and the ← → keys at 1280x720, and the Experiments page's quoted ImageNet tab. Skipped (with the reason) where Debian's chromium
 or the playwright package is missing; `.ci/run` installs chromium.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -43,8 +46,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+@contextlib.contextmanager
+def serve(tmp_path_factory):
     """A real `streamlit run app.py` on a free localhost port, with an empty data folder (synthetic data)."""
     port = free_port()
     data_dir = tmp_path_factory.mktemp("data")
@@ -80,9 +83,24 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with serve(tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def fresh_url(tmp_path_factory):
+    """A server of its own for test_a_bookmarked_link_opens_its_step: its first request is that link."""
+    with serve(tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -158,5 +176,156 @@ def test_page_renders_and_a_control_works_in_chromium(browser, app_url, name):
         assert_no_error(page, f"{name} (after using a control)")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+# ----------------------------------------------------------------------------- the step-through page's links
+
+
+def step_heading(page) -> str:
+    """The step's title: the subheader in the normal view, the page's heading in the presenter view."""
+    main = page.locator('[data-testid="stMainBlockContainer"]')
+    return main.locator("h3, h1").filter(has_text=re.compile(r"^Step \d+ ·")).first.inner_text()
+
+
+def href(page) -> str:
+    """The address bar's URL. Streamlit rewrites it in place (history API), and Playwright's page.url can
+    lag behind such a change: it was seen to keep step=9 after the page had set step=10."""
+    return page.evaluate("location.href")
+
+
+def wait_until(condition, timeout: float = 30) -> bool:
+    """Poll ``condition`` until it holds: a rerun's result reaches the page a moment after settle() returns."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
+def step_drawn(page) -> None:
+    """Wait for the step's chart and its Next button: settle() can return before a slow run has drawn
+    them (the status widget appears only after a moment), and a key pressed before the button exists
+    presses nothing."""
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=90_000)
+    page.get_by_role("button", name="Next").wait_for(timeout=90_000)
+    settle(page)
+
+
+def in_view(page, locator, height: int) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_a_bookmarked_link_opens_its_step_with_its_batch(browser, fresh_url):
+    """The first request after the server starts is the link itself (Streamlit's legacy pages/ mode runs
+    the page without app.py then: pages/_ui.require_router), and it opens on that step with that batch."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{fresh_url}/algorithm?step=8&batch=1_10~3_20~5_60&gamma=3_0.25", wait_until="domcontentloaded")
+        settle(page)
+        step_drawn(page)
+        assert_no_error(page, "a bookmarked link")
+        router_ran(page)
+        assert step_heading(page) == "Step 8 · backward: ∂ℓ/∂x"
+        assert page.get_by_text("m = 3 rows, d = 2 features", exact=False).count() == 1
+        assert "step=8&batch=1_10~3_20~5_60&gamma=3_0.25" in href(page)  # the page writes the same link back
+        page.keyboard.press("ArrowRight")  # the → key presses Next
+        settle(page)
+        assert wait_until(lambda: step_heading(page).startswith("Step 9 ·") and "step=9&" in href(page)), (
+            step_heading(page),
+            href(page),
+        )
+        page.goto(f"{fresh_url}/algorithm?step=99&batch=1_x", wait_until="domcontentloaded")
+        settle(page)
+        assert_no_error(page, "a bad link")
+        assert page.get_by_text("step=99", exact=False).count() == 1  # the warning names what it ignored
+        assert step_heading(page) == "Step 1 · the mini-batch mean μ_B"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("step", [3, 8, 10, 11])
+def test_a_steps_equation_and_chart_fit_on_one_1280x720_screen(browser, app_url, step):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{app_url}/algorithm?step={step}", wait_until="domcontentloaded")
+        settle(page)
+        step_drawn(page)
+        heading = page.locator('[data-testid="stMainBlockContainer"] h3').filter(has_text=f"Step {step} ·")
+        for _ in range(2):  # again once the tables and charts above have their final height
+            heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+            time.sleep(1)
+        equation, chart = page.locator(".katex-display").first, page.locator('[data-testid="stVegaLiteChart"]')
+        assert in_view(page, equation, 720) and in_view(page, chart, 720), (
+            equation.bounding_box(),
+            chart.bounding_box(),
+        )
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"algorithm-step{step}-1280x720.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("step", [8, 10, 11])
+def test_the_presenter_view_fits_one_1280x720_screen_and_the_keys_step(browser, app_url, step):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})  # a fresh browser: no sidebar choice stored
+    try:
+        page.goto(f"{app_url}/algorithm?step={step}&present=1", wait_until="domcontentloaded")
+        settle(page)
+        step_drawn(page)
+        assert_no_error(page, "the presenter view")
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 0, f"the sidebar is open: {sidebar}"
+        equation, chart = page.locator(".katex-display").first, page.locator('[data-testid="stVegaLiteChart"]')
+        assert in_view(page, equation, 720) and in_view(page, chart, 720), (
+            equation.bounding_box(),
+            chart.bounding_box(),
+        )
+        for name in ("Previous", "Next"):
+            box = page.get_by_role("button", name=name).bounding_box()
+            assert (
+                box["height"] >= 50
+                and box["width"] >= 120
+                and in_view(page, page.get_by_role("button", name=name), 720)
+            )
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"algorithm-presenter-step{step}-1280x720.png"))
+        page.keyboard.press("ArrowLeft")
+        settle(page)
+        assert wait_until(
+            lambda: step_heading(page).startswith(f"Step {step - 1} ·") and f"step={step - 1}&present=1" in href(page)
+        ), (step_heading(page), href(page))
+    finally:
+        page.close()
+
+
+def test_full_height_screenshots_of_the_step_through_page(browser, app_url):
+    for name, query in (("algorithm-full", "step=8"), ("algorithm-presenter-full", "step=8&present=1")):
+        page = browser.new_page(viewport={"width": 1280, "height": 2600})
+        try:
+            page.goto(f"{app_url}/algorithm?{query}", wait_until="domcontentloaded")
+            settle(page)
+            assert_no_error(page, name)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{name}.png"))
+        finally:
+            page.close()
+
+
+def test_the_quoted_imagenet_tab_in_chromium(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    try:
+        page.goto(f"{app_url}/experiments", wait_until="domcontentloaded")
+        settle(page)
+        page.get_by_role("tab", name="The paper's ImageNet results (quoted, not reproduced)").click()
+        settle(page)
+        assert_no_error(page, "the ImageNet tab")
+        assert page.get_by_text("Quoted from Ioffe & Szegedy (2015), not reproduced here.").is_visible()
+        assert page.get_by_text("The ensemble: 4.9% top-5 validation error (Figure 4)").is_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "experiments-imagenet.png"))
     finally:
         page.close()

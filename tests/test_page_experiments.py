@@ -6,11 +6,12 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnviz import experiments
-from bnviz.experiments import resolve
+from bnviz.experiments import paper_imagenet, resolve
 from bnviz.runs import cache, jobs
 from bnviz.runs.runner import run_experiment
 
@@ -297,3 +298,22 @@ def test_every_chart_offers_png_and_svg_for_a_slide(folder, recorded):
     labels = [b.proto.label for b in at.tabs[0].get("download_button")]
     charts = len(at.tabs[0].get("vega_lite_chart"))
     assert labels.count("PNG") == labels.count("SVG") == charts >= 4
+
+
+def test_the_papers_imagenet_results_are_their_own_quoted_tab_with_numeric_tables(folder):
+    at = open_page()
+    *ours, quoted = at.tabs
+    assert quoted.label == paper_imagenet.TAB == "The paper's ImageNet results (quoted, not reproduced)"
+    assert "Quoted from Ioffe & Szegedy (2015), not reproduced here" in text_of(quoted.info)
+    single, ensemble = (d.value for d in quoted.dataframe)
+    assert single["model"].tolist() == ["Inception", "BN-Baseline", "BN-x5", "BN-x30", "BN-x5-Sigmoid"]
+    assert single["steps to 72.2% (millions)"].tolist()[:4] == [31.0, 13.3, 2.1, 2.7]
+    assert single["max accuracy (top-1, %)"].tolist() == [72.2, 72.7, 73.0, 74.8, 69.8]
+    assert ensemble.set_index("model").loc["BN-Inception ensemble", "top-5 error (%)"] == 4.9
+    for df in (single, ensemble):
+        numbers = df.drop(columns=[c for c in ("model", "what it is") if c in df])
+        assert all(pd.api.types.is_numeric_dtype(numbers[c]) for c in numbers)
+    assert [b.proto.label for b in quoted.get("download_button")] == ["Download the table (CSV)"] * 2
+    assert not quoted.button and not quoted.get("vega_lite_chart")  # nothing to run, nothing measured
+    assert all("not reproduced" not in text_of(tab.info) for tab in ours)  # the experiments' tabs are ours
+    assert "Source: Ioffe & Szegedy (2015), arXiv:1502.03167v3" in text_of(quoted.caption)

@@ -4,6 +4,7 @@ Also the pure parts behind the step-through page (bnviz.stepthrough): the equati
 docstrings, and its live checks against autograd and against BatchNorm1d.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -357,3 +358,156 @@ def test_a_real_mismatch_fails_and_is_explained_in_words(factor):
     words = check.explanation()
     assert "At feature 2 the two differ by" in words and "times the value itself" in words
     assert "disagree in the math, not in rounding" in words and "wrong or missing term" in words
+
+
+# ----------------------------------------------------------------------------- the page's state in its URL
+
+
+def open_link(params: dict[str, str]) -> AppTest:
+    """The step-through page as a browser opens a bookmark: /algorithm?<params>."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page("pages/algorithm.py")
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def caption_text(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_a_link_opens_the_page_on_its_step_with_its_batch_and_settings():
+    link = {
+        "step": "4",
+        "batch": "1_10~3_20~5_60",
+        "gamma": "3_0.25",
+        "beta": "-1_4",
+        "eps": "0.001",
+        "loss": "sum-of-y",
+        "k": "20",
+        "seed": "3",
+    }
+    at = open_link(link)
+    assert at.subheader[0].value == STEPS[3].title and not at.warning
+    assert "m = 3 rows, d = 2 features" in caption_text(at)
+    assert at.text_area(key="alg_text").value == T.format_batch(T.parse_batch("1 10\n3 20\n5 60"))
+    assert at.table[0].value.loc["γ"].tolist() == [3.0, 0.25] and at.table[0].value.loc["β"].tolist() == [-1.0, 4.0]
+    assert at.number_input(key="alg_eps").value == 0.001 and at.selectbox(key="alg_loss").value == "sum of y"
+    assert at.number_input(key="alg_k").value == 20 and at.number_input(key="alg_seed").value == 3
+    assert at.query_params == link  # the page writes back the same link
+
+
+def test_a_typed_upstream_gradient_comes_back_from_its_link():
+    at = open_link({"step": "8", "batch": "1_2~3_5~4_4", "loss": "typed", "dy": "1_0~0_0~0_0"})
+    assert at.subheader[0].value == STEPS[7].title and not at.error and not at.warning
+    assert T.parse_batch(at.text_area(key="alg_dy_text").value).tolist() == [[1, 0], [0, 0], [0, 0]]
+    assert "the values you typed" in caption_text(at)
+
+
+def test_the_url_follows_what_the_page_shows(algorithm):
+    at = algorithm
+    assert at.query_params == {"step": "1"}  # the defaults are left out
+    click(at, "Next")
+    click(at, "Next")
+    assert at.query_params == {"step": "3"}
+    paste(at, "1, 10\n3, 20\n5, 60")
+    at.number_input(key="alg_eps").set_value(0.5)
+    at.selectbox(key="alg_loss").set_value("squared error")
+    at.run()
+    assert at.query_params == {"step": "3", "batch": "1_10~3_20~5_60", "eps": "0.5", "loss": "squared-error"}
+    assert at.subheader[0].value == STEPS[2].title  # a new batch keeps the step
+
+
+def test_a_link_is_applied_once_so_the_next_click_sticks():
+    at = open_link({"step": "5", "k": "9"})
+    click(at, "Next")
+    assert at.subheader[0].value == STEPS[5].title and at.query_params == {"step": "6", "k": "9"}
+    at.number_input(key="alg_k").set_value(12)
+    at.run()
+    assert at.number_input(key="alg_k").value == 12 and at.query_params["k"] == "12"
+
+
+def test_a_rerun_that_still_carries_an_older_url_does_not_undo_a_step(algorithm):
+    at = algorithm
+    click(at, "Next")
+    at.query_params.clear()
+    at.query_params["step"] = "1"  # the next click was sent before the browser showed step=2
+    click(at, "Next")
+    assert at.subheader[0].value == STEPS[2].title and at.query_params == {"step": "3"}
+
+
+def test_coming_back_from_another_page_keeps_the_sessions_state():
+    at = open_link({"step": "5", "seed": "7"})
+    at.switch_page("pages/code.py")
+    at.run()
+    at.switch_page("pages/algorithm.py")
+    at.query_params.clear()  # moving between pages clears the URL's query
+    at.run()
+    assert not at.exception and at.subheader[0].value == STEPS[4].title
+    assert at.query_params == {"step": "5", "seed": "7"}
+
+
+def test_a_bad_link_falls_back_to_defaults_with_a_warning_not_a_traceback():
+    at = open_link({"step": "99", "batch": "1_x~2_3", "eps": "-1", "loss": "mse", "k": "2", "colour": "red"})
+    assert not at.exception and not at.error
+    (warning,) = [shown(w.value) for w in at.warning]
+    for part in ("step=99", "batch=1_x~2_3", "'x' is not a number", "eps=-1", "loss=mse", "colour"):
+        assert part in warning
+    assert "k=" not in warning  # k=2 is valid and used
+    assert at.subheader[0].value == STEPS[0].title
+    assert at.table[0].value.loc["μ_B"].tolist() == pytest.approx([5.0, -1.0, 40.0])  # the default batch
+    assert at.query_params == {"step": "1", "k": "2"}  # the link now says what is shown
+    click(at, "Next")
+    assert not at.warning  # said once
+
+
+def test_text_from_a_link_is_shown_literally():
+    at = open_link({"![x](http://host/t.png)": "1", "step": "**8**"})
+    (body,) = [w.value for w in at.warning]
+    assert "![x](http://host/t.png)" in shown(body) and "step=**8**" in shown(body)
+    parts = body.split("instead: ", 1)[1].removesuffix(".").split("; ")  # the page's own words around them
+    assert len(parts) == 2 and all(unescaped_markdown(part) == [] for part in parts)
+
+
+# ----------------------------------------------------------------------------- the presenter view
+
+
+def test_the_presenter_view_puts_the_step_title_buttons_equation_and_a_large_chart_first():
+    at = open_link({"step": "4", "present": "1"})
+    assert [t.value for t in at.title] == [STEPS[3].title]  # the step's title is the page's heading
+    assert not at.subheader and not at.button_group  # no page title, no row of eleven step buttons
+    assert at.toggle(key="alg_present").value is True
+    assert [(b.label, b.proto.shortcut) for b in at.button][:2] == [("Previous", "left"), ("Next", "right")]
+    assert latex(at)[0] == STEPS[3].equations[0]
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert chart["config"]["axis"]["labelFontSize"] >= 16  # type for the back of the room
+    assert [e.label for e in at.expander] == ["The toy batch, γ, β, ε, the loss and K (the page's controls)"]
+    assert "close it with « at its top" in caption_text(at)
+    click(at, "Next")
+    assert at.title[0].value == STEPS[4].title and at.query_params == {"step": "5", "present": "1"}
+
+
+def test_the_presenter_switch_goes_both_ways_and_keeps_the_step(algorithm):
+    at = algorithm
+    click(at, "Next")
+    normal_chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "labelFontSize" not in json.dumps(normal_chart.get("config", {}))
+    at.toggle(key="alg_present").set_value(True)
+    at.run()
+    assert at.title[0].value == STEPS[1].title and at.query_params == {"step": "2", "present": "1"}
+    at.toggle(key="alg_present").set_value(False)
+    at.run()
+    assert at.title[0].value == "Algorithm 1, step by step" and at.subheader[0].value == STEPS[1].title
+    assert at.query_params == {"step": "2"}
+
+
+def test_an_invalid_control_in_the_presenter_view_says_where_and_keeps_the_switch():
+    at = open_link({"present": "1"})
+    at.number_input(key="alg_eps").set_value(0.0)
+    at.run()
+    assert not at.exception and "open them below" in errors(at) and "ε must be > 0" in errors(at)
+    at.toggle(key="alg_present").set_value(False)
+    at.run()
+    assert not at.exception and at.title[0].value == "Algorithm 1, step by step"

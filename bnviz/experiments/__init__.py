@@ -17,7 +17,7 @@ from bnviz.views import analysis
 from bnviz.views import summary as _summary
 from bnviz.views.sections import Section, Text
 
-_NOT_EXPERIMENTS = {"spec"}
+_NOT_EXPERIMENTS = {"spec", "paper_imagenet"}  # the spec's types; the paper's ImageNet numbers, quoted (plain data)
 
 
 def _discover() -> dict[str, ModuleType]:

@@ -70,14 +70,16 @@ def strip_data(
     return pd.DataFrame.from_records(records)
 
 
-def before_after_chart(data: pd.DataFrame, layout: str) -> alt.Chart:
+def before_after_chart(data: pd.DataFrame, layout: str, large: bool = False) -> alt.Chart:
     """A step's inputs (grey) and outputs (red), one lane per feature.
 
     ``layout``: "overlay" puts them in one panel per feature (each with its own x axis: a mean
     among the values it averages); "shared" and "independent" put inputs and outputs in two
     panels side by side, on one x axis (same units) or on two (the units change, as for x → x̂).
+    ``large``: bigger panels, points and type, for a projector (the page's presenter view).
     """
-    mark = {"filled": True, "size": 110, "opacity": 0.75}
+    k = PRESENTER_SCALE if large else 1.0
+    mark = {"filled": True, "size": 110 * k * k, "opacity": 0.75}
     encoding = dict(
         color=alt.Color(
             "side:N", scale=alt.Scale(domain=["before", "after"], range=[BEFORE_COLOR, AFTER_COLOR]), legend=None
@@ -103,10 +105,11 @@ def before_after_chart(data: pd.DataFrame, layout: str) -> alt.Chart:
                 y=alt.Y("quantity:N", title=None, sort=quantities),
                 **encoding,
             )
-            .properties(width=640, height=26 * len(quantities))
+            .properties(width=round(640 * k), height=26 * len(quantities))  # lanes as tall: one screen
         )
         header = alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")
-        return lanes.facet(row=alt.Row("feature:N", title=None, header=header)).resolve_scale(x="independent")
+        faceted = lanes.facet(row=alt.Row("feature:N", title=None, header=header)).resolve_scale(x="independent")
+        return _large_type(faceted) if large else faceted
     if len(quantities) > 2:  # e.g. ∂ℓ/∂γ and ∂ℓ/∂β in one panel: tell them apart by shape
         encoding["shape"] = alt.Shape("quantity:N", sort=quantities, legend=alt.Legend(title=None, orient="right"))
     panels = []
@@ -120,13 +123,26 @@ def before_after_chart(data: pd.DataFrame, layout: str) -> alt.Chart:
                 y=alt.Y("feature:N", title="feature"),
                 **encoding,
             )
-            .properties(width=330, height=34 * d["feature"].nunique() + 10)
+            .properties(width=round(330 * k), height=round((34 * d["feature"].nunique() + 10) * k))
         )
-    return alt.hconcat(*panels).resolve_scale(x="shared" if layout == "shared" else "independent")
+    joined = alt.hconcat(*panels).resolve_scale(x="shared" if layout == "shared" else "independent")
+    return _large_type(joined) if large else joined
 
 
-def step_view(step: int, w: Walk, inf: Inference) -> StepView:
-    """Tables and chart for step ``step`` (0-based) of :func:`steps`."""
+PRESENTER_SCALE = 1.3  # panels, points and lanes this much larger in the presenter view
+
+
+def _large_type(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Axis, header and legend text readable from the back of a lecture room."""
+    return (
+        chart.configure_axis(labelFontSize=16, titleFontSize=17)
+        .configure_header(labelFontSize=18)
+        .configure_legend(labelFontSize=16)
+    )
+
+
+def step_view(step: int, w: Walk, inf: Inference, large: bool = False) -> StepView:
+    """Tables and chart for step ``step`` (0-based) of :func:`steps`; ``large``: the chart for a projector."""
     f, b, x = w.fwd, w.bwd, w.fwd.x
     centered = x - f.batch_mean  # x_i − μ_B, (m, d)
     std = torch.sqrt(f.batch_var + w.eps)  # √(σ²_B + ε)
@@ -169,7 +185,7 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
             "σ²_B of each training batch",
             "biased average vs Var[x] (Bessel)",
         )
-        return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
+        return StepView(per_row, per_feature, before_after_chart(data, "overlay", large), checks)
     if step == 10:
         per_row = row_table({"x": x, "train y": inf.train_y, "eval y": inf.eval_y})
         per_feature = feature_table(
@@ -194,7 +210,7 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
             "train mode: γ·x̂ + β (this batch's μ_B, σ²_B)",
             "eval mode: a·x + b (E[x], Var[x])",
         )
-        return StepView(per_row, per_feature, before_after_chart(data, "overlay"), checks)
+        return StepView(per_row, per_feature, before_after_chart(data, "overlay", large), checks)
     rows, feats, before, after, layout = {
         0: ({"x": x}, {"μ_B": f.batch_mean}, {"x": x}, {"μ_B": f.batch_mean}, "overlay"),
         1: (
@@ -251,4 +267,4 @@ def step_view(step: int, w: Walk, inf: Inference) -> StepView:
         ),
     }[step]
     data = strip_data(before, after, "input: " + ", ".join(before), "output: " + ", ".join(after))
-    return StepView(row_table(rows), feature_table(feats), before_after_chart(data, layout), checks)
+    return StepView(row_table(rows), feature_table(feats), before_after_chart(data, layout, large), checks)

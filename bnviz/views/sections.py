@@ -43,6 +43,7 @@ class Table:
     csv_name: str = ""
     csv_label: str = "Download the table (CSV)"
     percent: tuple[str, ...] = ()  # columns holding fractions, shown as percentages
+    formats: dict[str, str] = field(default_factory=dict)  # column -> printf format, e.g. "%.1f%%" for 72.2 → 72.2%
 
 
 @dataclass(frozen=True)
