@@ -1,0 +1,90 @@
+"""Charts of the "BN in practice" experiments: a value against a config field, one line per kind of arm.
+
+Colours follow the norm kind (:mod:`bnviz.views.style`) where the lines are norms; where every
+line is BN (momentum conventions, positions) a line's colour is its own, listed in the legend.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from bnviz.views.charts import STEP_AXIS, arm_scale, fit_width
+
+
+def accuracy_by_batch(cells: pd.DataFrame) -> alt.TopLevelMixin:
+    """Final test accuracy (mean, min-max over seeds) against the batch size (log scale), one line per norm.
+
+    ``cells``: columns ``arm`` (the norm's label), ``norm``, ``batch_size``, ``mean``, ``lo``, ``hi``, ``seeds``.
+    """
+    x = alt.X(
+        "batch_size:Q", title="Batch size (examples per mini-batch, log scale)", scale=alt.Scale(type="log", base=2)
+    )
+    y_scale = alt.Scale(zero=False)
+    base = alt.Chart(cells).encode(x=x, color=alt.Color("arm:N", scale=arm_scale(cells), title=None))
+    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
+        y=alt.Y("mean:Q", title="Final test accuracy (fraction correct)", scale=y_scale, axis=alt.Axis(format=".0%")),
+        tooltip=[
+            alt.Tooltip("arm:N", title="normalization"),
+            alt.Tooltip("batch_size:Q", title="batch size"),
+            alt.Tooltip("mean:Q", title="mean over seeds", format=".2%"),
+            alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
+            alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
+            alt.Tooltip("seeds:Q"),
+        ],
+    )
+    title = "Final test accuracy against batch size, same examples seen (mean; bar: lowest to highest seed)"
+    return fit_width((bars + line).properties(title=title, height=340))
+
+
+def lines_over_steps(
+    df: pd.DataFrame, y_title: str, title: str, fmt: str = ".3f", log: bool = False, log_x: bool = False
+):
+    """A cell table's ``mean`` (band: ``lo`` to ``hi``, the seeds) against training steps, one line per ``line``;
+    ``log_x`` draws steps on a log scale (early and late training both visible; step 0 left out)."""
+    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    if log_x:
+        df = df[df["step"] > 0]
+        x = alt.X("step:Q", title="Training steps (mini-batches, log scale)", scale=alt.Scale(type="log"))
+    else:
+        x = alt.X("step:Q", axis=STEP_AXIS)
+    base = alt.Chart(df).encode(x=x, color=alt.Color("line:N", title=None, sort=None))
+    area = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    line = base.mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=fmt)),
+        tooltip=[
+            alt.Tooltip("line:N", title="arm"),
+            alt.Tooltip("step:Q", format=","),
+            alt.Tooltip("mean:Q", title="mean over seeds", format=fmt),
+            alt.Tooltip("lo:Q", title="lowest seed", format=fmt),
+            alt.Tooltip("hi:Q", title="highest seed", format=fmt),
+        ],
+    )
+    return fit_width((area + line).properties(title=title, height=300))
+
+
+def dot_plot(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:
+    """Final test accuracy per arm (``line``) as a dot (mean) and a rule (lowest to highest seed), one row each,
+    faceted by the ``panel`` column."""
+    y = alt.Y("line:N", title=None, sort=None)
+    x_scale = alt.Scale(zero=False)
+    base = alt.Chart(cells).encode(y=y, color=alt.Color("line:N", legend=None))
+    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q")
+    dot = base.mark_point(filled=True, size=90).encode(
+        x=alt.X("mean:Q", title="Final test accuracy (fraction correct)", scale=x_scale, axis=alt.Axis(format=".1%")),
+        tooltip=[
+            alt.Tooltip("line:N", title="arm"),
+            alt.Tooltip("mean:Q", title="mean over seeds", format=".2%"),
+            alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
+            alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
+            alt.Tooltip("seeds:Q"),
+        ],
+    )
+    return (
+        (rule + dot)
+        .properties(height=28 * max(1, cells.groupby("panel")["line"].nunique().max()), width=420)
+        .facet(row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+        .resolve_scale(x="independent", y="independent")
+        .properties(title=title)
+    )
