@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from practice_results import result, run
+from practice_results import batch_result, result, small_batch_trouble
 
 from bnviz import data as datasets
 from bnviz import experiments
@@ -12,29 +12,6 @@ from bnviz.norms import GHOST_BATCH
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
 from bnviz.views.sections import Chart, Table, verdicts_of
-
-
-def batch_result(final, sizes=bs.SIZES, seeds=(0, 1, 2), source="synthetic"):
-    """Every arm of the experiment, its final accuracy ``final(norm, size, seed)``."""
-    runs = []
-    for a in bs.EXPERIMENT.arms:
-        c = a.config
-        if c.batch_size not in sizes:
-            continue
-        for seed in seeds:
-            acc = final(c.norm, c.batch_size, seed)
-            runs.append(run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, (0.1 + acc) / 2, acc], c.steps))
-    return result("batch-size", runs, source)
-
-
-def small_batch_trouble(norm, size, seed):
-    """BN and Batch Renorm fall apart at batch 2 and 4; LN and GN do not."""
-    noise = seed / 1000
-    if norm in ("bnviz", "ghost") and size < 8:
-        return 0.40 + noise
-    if norm == "renorm" and size < 8:
-        return 0.80 + noise
-    return 0.95 + noise
 
 
 def texts(r):

@@ -1,40 +1,13 @@
 """BN in practice, momentum conventions: one network for all conventions, and verdicts that follow the numbers."""
 
 import pytest
-from practice_results import result, run
+from practice_results import momentum_result, result, slow_early_cumulative_late
 
 from bnviz import data as datasets
 from bnviz import experiments
 from bnviz.experiments import bn_momentum as bm
 from bnviz.train.trainer import train
 from bnviz.views.sections import verdicts_of
-
-STEPS = 100
-
-
-def momentum_result(acc, lag=lambda m, step: 0.05):
-    """Every convention, seeds 0-2, eval every 10 steps; ``acc(momentum, step, seed)`` and ``lag(momentum, step)``."""
-    runs = []
-    for a in bm.EXPERIMENT.arms:
-        m = a.config.norm_momentum
-        for seed in (0, 1, 2):
-            accs = [acc(m, s, seed) for s in range(0, STEPS + 1, 10)]
-
-            def extra(step, i, m=m):
-                return {f"{layer}/running_{k}_lag": lag(m, step) for layer in bm.LAYERS for k in ("mean", "std")}
-
-            cfg = a.config.replace(seed=seed, steps=STEPS, eval_every=10).to_dict()
-            runs.append(run(a.label, cfg, seed, accs, STEPS, extra))
-    return result("bn-momentum", runs)
-
-
-def slow_early_cumulative_late(m, step, seed):
-    noise = seed / 1000
-    if m == 0.01 and step <= 10:
-        return 0.30 + noise
-    if m is None and step >= 80:
-        return 0.85 + noise
-    return 0.95 + noise
 
 
 def found(r):

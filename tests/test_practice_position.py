@@ -1,6 +1,6 @@
 """BN in practice, where BN goes: arms known by config, verdicts that follow the numbers."""
 
-from practice_results import result, run
+from practice_results import position_result, result, sigmoid_after_wins
 
 from bnviz import data as datasets
 from bnviz import experiments
@@ -8,25 +8,6 @@ from bnviz.experiments import bn_position as bp
 from bnviz.train.models import model_for
 from bnviz.train.trainer import train
 from bnviz.views.sections import Chart, verdicts_of
-
-
-def position_result(final):
-    """Every arm, seeds 0-2, final accuracy ``final(activation, kind, seed)``."""
-    runs = []
-    for a in bp.EXPERIMENT.arms:
-        c = a.config
-        k = bp.kind(c.norm, c.norm_position, c.bias)
-        for seed in (0, 1, 2):
-            acc = final(c.activation, k, seed)
-            runs.append(run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, acc - 0.05, acc], c.steps))
-    return result("bn-position", runs)
-
-
-def sigmoid_after_wins(g, k, seed):
-    noise = seed / 1000
-    if g == "sigmoid":
-        return {"none": 0.90, "before": 0.95, "before+bias": 0.951, "after": 0.97}[k] + noise
-    return {"none": 0.96, "before": 0.97, "before+bias": 0.97, "after": 0.971}[k] + noise
 
 
 def texts(r):
