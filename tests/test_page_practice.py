@@ -68,7 +68,7 @@ def test_cached_results_draw_charts_verdicts_advice_source_and_command(folder):
     assert "GN holds where BN falls behind" in markdown
     assert "Keep PyTorch's momentum 0.1" in markdown
     assert "With sigmoid units, put BN after the sigmoid" in markdown
-    assert "use LN or GN instead" in markdown
+    assert "Use LN or GN there" in markdown
     assert [s.value for s in at.subheader].count("What to do in your own code") == 3
     assert text_of(at.warning).count("Synthetic data") == 3  # every section says where its numbers come from
     assert [c.value for c in at.code].count("by hand") == 3  # and the command that made them
