@@ -211,7 +211,7 @@ def advice(frame: pd.DataFrame) -> str:
     if not any(costs.values()):
         return f"The convention made no clear difference here ({grid.listing(parts)} than PyTorch's 0.1)."
     return (
-        f"Keep PyTorch's momentum 0.1 (Keras: momentum 0.9): against it, {grid.listing(parts)}. "
+        f"Keep PyTorch's momentum 0.1 (in Keras, momentum=0.9). Against it, {'; '.join(parts)}. "
         "Keras's default 0.99 is torch's 0.01, not 0.99: the two libraries weight opposite ends."
     )
 
