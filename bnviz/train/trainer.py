@@ -25,6 +25,11 @@ Keys of a record (present at the steps they are measured):
   ``<layer>/running_std_lag``, how far ``running_mean`` and √``running_var`` trail the statistics the
   current network gives the fixed probe batch, in units of that batch's std
   (:mod:`bnviz.train.running_lag`; the pass changes nothing the next step depends on)
+- with ``config.final_eval_modes``, in the last record: ``final/...``, the trained network tested four ways
+  (:mod:`bnviz.train.final_eval`)
+
+With ``config.batches == "one-class"`` every training mini-batch holds one class
+(:class:`bnviz.train.batches.ClassBatches`) instead of a random draw.
 """
 
 from __future__ import annotations
@@ -279,7 +284,7 @@ def train(
     optimizer = make_optimizer(config, model.parameters())
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
-    batches = Batches(len(data.train_y), config.batch_size, order)
+    batches = training_batches(config, data, order)
     # The probe batch is the same for every seed and arm, so arms are compared on the same inputs.
     probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
     if takes_lit_pixels(config):
@@ -318,8 +323,26 @@ def train(
         if step in probe_steps:
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
+        if config.final_eval_modes and step == config.steps:
+            record.update(final_eval_fields(model, config, data, test_x))
         record["time/elapsed"] = time.perf_counter() - start
         yield record
+
+
+def training_batches(config: TrainConfig, data: datasets.Dataset, order: torch.Generator):
+    """The source of training mini-batches: random (the paper's) or one class each (non-i.i.d.)."""
+    if config.batches == "one-class":
+        from bnviz.train.batches import ClassBatches
+
+        return ClassBatches(data.train_y, config.batch_size, order)
+    return Batches(len(data.train_y), config.batch_size, order)
+
+
+def final_eval_fields(model: nn.Module, config: TrainConfig, data: datasets.Dataset, test_x) -> dict:
+    """The last record's ``final/...`` fields (imported here: eval_modes builds on this module)."""
+    from bnviz.train.final_eval import final_fields
+
+    return final_fields(model, config, data, test_x)
 
 
 def compiled(fn):
