@@ -106,3 +106,37 @@ def sigmoid_after_wins(g, k, seed):
     if g == "sigmoid":
         return {"none": 0.90, "before": 0.95, "before+bias": 0.951, "after": 0.97}[k] + noise
     return {"none": 0.96, "before": 0.97, "before+bias": 0.97, "after": 0.971}[k] + noise
+
+
+def eval_result(acc):
+    """Every arm of train-vs-eval, seeds 0-2; ``acc(norm, batches, mode, seed)`` is a mode's accuracy (None: cannot run)."""
+    from bnviz.experiments import train_eval as te
+
+    runs = []
+    for a in te.EXPERIMENT.arms:
+        c = a.config
+        for seed in (0, 1, 2):
+            final = {f"final/{key}/acc": acc(c.norm, c.batches, key, seed) for key, _ in te.modes()}
+            if c.norm == "none" or c.norm == "layer":
+                final.pop("final/population/acc")
+
+            def extra(step, i, final=final, steps=c.steps):
+                return final if step == steps else {}
+
+            r = run(
+                a.label, c.replace(seed=seed).to_dict(), seed, [0.1, 0.5, final["final/running/acc"]], c.steps, extra
+            )
+            runs.append(r)
+    return result("train-vs-eval", runs)
+
+
+def eval_trouble(norm, batches, mode, seed):
+    """BN: forgetting eval() hurts at small test batches, one-class test batches ruin it; one-class training ruins BN."""
+    noise = seed / 1000
+    if norm in ("none", "layer"):
+        return (0.40 if batches == "one-class" and norm == "none" else 0.88 if norm == "layer" else 0.93) + noise
+    if batches == "one-class":
+        return {"bnviz": 0.10, "renorm": 0.33}[norm] + noise
+    if mode == "batch_stats/1":
+        return None
+    return {"batch_stats/8": 0.90, "non_iid/8": 0.15, "non_iid/64": 0.16, "non_iid/1000": 0.17}.get(mode, 0.95) + noise

@@ -88,3 +88,32 @@ def dot_plot(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:
         .resolve_scale(x="independent", y="independent")
         .properties(title=title)
     )
+
+
+def modes_chart(cells: pd.DataFrame, order: list[str]) -> alt.TopLevelMixin:
+    """Test accuracy of each arm (``line``) under each test-time mode (``mode_label``, in ``order``): a dot at
+    the mean over seeds, a bar from the lowest to the highest seed."""
+    d = cells[cells["seeds"] > 0]
+    x = alt.X("mode_label:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30, labelLimit=260))
+    base = alt.Chart(d).encode(
+        x=x, xOffset=alt.XOffset("line:N", sort=None), color=alt.Color("line:N", title=None, sort=None)
+    )
+    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    dot = base.mark_point(filled=True, size=70).encode(
+        y=alt.Y(
+            "mean:Q",
+            title="Test accuracy (fraction correct)",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        tooltip=[
+            alt.Tooltip("line:N", title="arm"),
+            alt.Tooltip("mode_label:N", title="tested with"),
+            alt.Tooltip("mean:Q", title="mean over seeds", format=".2%"),
+            alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
+            alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
+            alt.Tooltip("seeds:Q"),
+        ],
+    )
+    title = "Test accuracy of each trained network under each way of testing (dot: mean; bar: lowest to highest seed)"
+    return fit_width((rule + dot).properties(title=title, height=380))
