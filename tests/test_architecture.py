@@ -40,7 +40,7 @@ def result(name, runs):
 
 
 def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
-    practice = ["batch-size", "bn-momentum", "bn-position"]
+    practice = ["batch-size", "train-vs-eval", "bn-momentum", "bn-position"]
     assert list(experiments.REGISTRY) == ["mnist-fig1", "cifar10-cnn", "lr-sweep", *practice]
     assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
     assert experiments.on_page("practice") == practice
