@@ -116,7 +116,7 @@ def position_verdicts(table: pd.DataFrame) -> list[Verdict]:
             out.append(
                 Verdict(
                     f"The CaffeNet benchmark (ducha-aiki/caffenet-benchmark, ImageNet at 128 px) found BN after ReLU "
-                    f"ahead: {pct(CAFFENET['after'])} vs {pct(CAFFENET['before'])} top-1, one run each. Ours: "
+                    f"ahead: {100 * CAFFENET['after']:.1f}% vs {100 * CAFFENET['before']:.1f}% top-1. Ours: "
                     f"{'we agree, after is ahead beyond the seed spread' if agree else 'we do not see after ahead'} "
                     f"({pct(after['mean'])} vs {pct(before['mean'])}).",
                     agree,
@@ -162,11 +162,10 @@ def baseline_verdicts(table: pd.DataFrame) -> list[Verdict]:
 
 
 def advice(table: pd.DataFrame) -> str:
-    """What the verdicts support, per activation."""
-    parts = []
+    """What the verdicts support, per activation: where BN goes, and whether the bias before it matters."""
+    parts, no_effect, effect = [], [], []
     for g in dict.fromkeys(table["activation"]):
-        before, after = _get(table, g, "before"), _get(table, g, "after")
-        plain, biased = before, _get(table, g, "before+bias")
+        before, after, biased = _get(table, g, "before"), _get(table, g, "after"), _get(table, g, "before+bias")
         if before is not None and after is not None:
             if grid.clearly_above(after, before):
                 parts.append(f"with {g} units, put BN after the {g} (ahead here beyond the seed spread)")
@@ -174,18 +173,24 @@ def advice(table: pd.DataFrame) -> str:
                 parts.append(f"with {g} units, put BN before the {g}, as the paper does (ahead here)")
             else:
                 parts.append(f"with {g} units either position did as well here")
-        if plain is not None and biased is not None:
-            if not (grid.clearly_above(plain, biased) or grid.clearly_above(biased, plain)):
-                parts.append(f"the bias before BN can go (it changed nothing measurable with {g})")
-            else:
-                parts.append(f"the bias before BN made a difference with {g} that the seed spread does not explain")
+        if before is not None and biased is not None:
+            same = not (grid.clearly_above(before, biased) or grid.clearly_above(biased, before))
+            (no_effect if same else effect).append(g)
+    if no_effect:
+        parts.append(f"the bias before BN can go: it changed nothing measurable with {' or '.join(no_effect)}")
+    if effect:
+        parts.append(
+            f"the bias before BN made a difference with {' and '.join(effect)} that the seed spread does not explain"
+        )
     if not parts:
         return "These runs hold no comparison of positions; nothing to recommend."
     text = "; ".join(parts)
+    seeds = int(table["seeds"].min())
     return (
         text[0].upper()
         + text[1:]
-        + ". Measured on an MNIST MLP over 3 seeds; differences within the spread are not findings."
+        + f". Measured on an MNIST MLP over {seeds} seed{'s' if seeds > 1 else ''}; differences within the seed "
+        "spread are not findings."
     )
 
 
