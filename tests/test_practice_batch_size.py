@@ -11,7 +11,7 @@ from bnviz.experiments import batch_size as bs
 from bnviz.norms import GHOST_BATCH
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
-from bnviz.views.sections import Chart, Table, verdicts_of
+from bnviz.views.sections import Chart, Table, Toggle, verdicts_of
 
 
 def texts(r):
@@ -95,10 +95,13 @@ def test_analysis_draws_the_chart_the_table_and_says_synthetic():
     sections = bs.analyze(batch_result(small_batch_trouble))
     assert [s.title for s in sections][-1] == "What to do in your own code"
     blocks = [b for s in sections for b in s.blocks]
-    assert sum(isinstance(b, Chart) for b in blocks) == 2
+    toggle = next(b for b in blocks if isinstance(b, Toggle))
+    assert isinstance(toggle.on[0], Chart) and isinstance(toggle.off[0], Chart)  # the whole range, or zoomed in
+    assert sum(isinstance(b, Chart) for b in blocks) == 1  # and the accuracy curves at the smallest batch
     table = next(b for b in blocks if isinstance(b, Table))
     assert list(table.df["batch size"]) == list(bs.SIZES)
     assert list(table.df["GBN"])[:4] == ["= BN"] * 4
+    assert table.df["BN"].iloc[0] == "40.10 (0.20)"  # mean %, and the lowest-to-highest seed distance in points
     assert "synthetic data" in texts(batch_result(small_batch_trouble))[0]
 
 

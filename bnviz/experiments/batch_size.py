@@ -30,7 +30,7 @@ from bnviz.experiments.spec import CURVES, MNIST, MNIST_LR, Experiment, arm
 from bnviz.norms import GHOST_BATCH, NORMS
 from bnviz.views import analysis, grid, practice_charts
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.sections import Chart, Section, Table, Text, Toggle, Verdict, Verdicts, verdicts_of
 from bnviz.views.style import norm_rank
 
 ORDER = 110
@@ -308,16 +308,27 @@ def advice(table: pd.DataFrame, lost: list[int]) -> str:
     )
 
 
+def _zoom(table: pd.DataFrame) -> list[float]:
+    top = float(table["hi"].max()) if len(table) else 1.0
+    return [top - 0.08, min(1.0, top + 0.005)]
+
+
+def _compact(c: pd.Series | None) -> str:
+    """``93.65 (0.28)``: the mean in percent and, in brackets, how far apart the lowest and highest seed are."""
+    if c is None or pd.isna(c["mean"]):
+        return "—"
+    return f"{100 * c['mean']:.2f}" + (f" ({100 * (c['hi'] - c['lo']):.2f})" if c["seeds"] > 1 else "")
+
+
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     table = size_table(result)
     bn, lost = bn_verdicts(table)
-    shown = table.pivot_table(index="batch_size", columns="arm", values="mean", aggfunc="first")
-    wide = pd.DataFrame({"batch size": shown.index})
+    sizes = sorted(table["batch_size"].unique())
+    wide = pd.DataFrame({"batch size": sizes})
     for norm in NORM_KINDS:
-        lab = grid.label(norm)
-        wide[lab] = [
-            grid.spread(_at(table, norm, s)) if norm != "ghost" or s > GHOST_BATCH else "= BN" for s in shown.index
+        wide[grid.label(norm)] = [
+            _compact(_at(table, norm, s)) if norm != "ghost" or s > GHOST_BATCH else "= BN" for s in sizes
         ]
     smallest = min(table["batch_size"]) if len(table) else None
     small_runs = {**result, "runs": [r for r in result["runs"] if r["config"].get("batch_size") == smallest]}
@@ -335,9 +346,29 @@ def analyze(result: dict) -> list[Section]:
         Section(
             "Final test accuracy against batch size",
             (
-                Chart(practice_charts.accuracy_by_batch(table), table, f"{name}-by-batch", "Download the cells (CSV)"),
+                Toggle(
+                    "The whole accuracy range (off: the top 8 points, where the arms that train differ)",
+                    on=(
+                        Chart(
+                            practice_charts.accuracy_by_batch(table),
+                            table,
+                            f"{name}-by-batch",
+                            "Download the cells (CSV)",
+                        ),
+                    ),
+                    off=(
+                        Chart(
+                            practice_charts.accuracy_by_batch(table, _zoom(table)),
+                            table,
+                            f"{name}-by-batch-zoomed",
+                            "Download the cells (CSV)",
+                        ),
+                    ),
+                ),
                 Text(
-                    f"{seen}. Ghost BN is drawn only above its virtual batch of {GHOST_BATCH}: below it, it is BN.",
+                    f"{seen}. Ghost BN is drawn only above its virtual batch of {GHOST_BATCH}: below it, it is BN. "
+                    "Table: mean final test accuracy in %, and in brackets the distance in points from the lowest "
+                    "to the highest seed (the CSV has both).",
                     "caption",
                 ),
                 Table(wide, csv=table, csv_name=f"{name}-table", csv_label="Download the table (CSV, numbers)"),

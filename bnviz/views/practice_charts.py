@@ -12,15 +12,16 @@ import pandas as pd
 from bnviz.views.charts import STEP_AXIS, arm_scale, fit_width
 
 
-def accuracy_by_batch(cells: pd.DataFrame) -> alt.TopLevelMixin:
-    """Final test accuracy (mean, min-max over seeds) against the batch size (log scale), one line per norm.
+def accuracy_by_batch(cells: pd.DataFrame, y_domain: list[float] | None = None) -> alt.TopLevelMixin:
+    """Final test accuracy (mean, min-max over seeds) against the batch size (log scale), one line per norm;
+    ``y_domain`` zooms in (points outside it are drawn on its edge).
 
     ``cells``: columns ``arm`` (the norm's label), ``norm``, ``batch_size``, ``mean``, ``lo``, ``hi``, ``seeds``.
     """
     x = alt.X(
         "batch_size:Q", title="Batch size (examples per mini-batch, log scale)", scale=alt.Scale(type="log", base=2)
     )
-    y_scale = alt.Scale(zero=False)
+    y_scale = alt.Scale(domain=y_domain, clamp=True) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(cells).encode(x=x, color=alt.Color("arm:N", scale=arm_scale(cells), title=None))
     bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
