@@ -52,29 +52,29 @@ def test_a_harmless_forgotten_eval_is_not_reported_as_a_cost():
     r = eval_result(harmless)
     assert find(r, "eval() forgotten, test batches of 8:").holds is False
     advice = te.advice(te.mode_cells(te.mode_frame(r)), te.mode_frame(r))
-    assert "forgetting it cost nothing measurable, and a batch of 1 could not run at all" in advice
+    assert "forgetting it cost nothing measurable, and a test batch of 1 could not run at all" in advice
 
 
 def test_the_advice_says_only_what_the_verdicts_support():
     r = eval_result(eval_trouble)
     frame = te.mode_frame(r)
     advice = te.advice(te.mode_cells(frame), frame)
-    assert advice.startswith("Call model.eval() before testing: forgetting it cost -5.00 points at test batches of 8")
-    assert "never let BN normalize with the statistics of a batch drawn from one class" in advice
-    assert "shuffle your training data: BN trained on one-class batches fell to 10.10% (LN and BRN did better" in advice
+    assert advice.startswith(
+        "Call model.eval() before testing: forgetting it cost 5.00 points at test batches of 8, and a"
+    )
+    assert "Never let BN normalize with the statistics of a batch drawn from one class: 15.10% to 17.10%" in advice
+    assert "Shuffle your training data: BN trained on one-class batches fell to 10.10%; LN (88.10%) and BRN" in advice
+    assert "still below BN on random batches (95.10%)" in advice
 
 
 def test_without_bn_the_modes_agree_and_the_table_marks_what_cannot_run():
     r = eval_result(eval_trouble)
     sanity = [v for v in verdicts(r) if v.text.startswith("Without BN")]
     assert [v.holds for v in sanity] == [True, True]
-    table = next(b for s in te.analyze(r) for b in s.blocks if isinstance(b, Table))
-    row = table.df[table.df["arm"] == "BN, random training batches"].iloc[0]
-    assert row["eval() forgotten, test batches of 1"] == "cannot run"
-    assert (
-        table.df[table.df["arm"] == "no BN, random training batches"].iloc[0]["population statistics (Algorithm 2)"]
-        == "—"
-    )
+    table = next(b for s in te.analyze(r) for b in s.blocks if isinstance(b, Table)).df.set_index("tested with")
+    assert table.loc["eval() forgotten, test batches of 1", "BN, random"] == "cannot run"
+    assert table.loc["population statistics (Algorithm 2)", "no BN, random"] == "—"
+    assert table.loc["eval() forgotten, test batches of 8", "BN, random"] == "90.10 (0.20)"
 
 
 def test_analyze_of_a_real_tiny_run():
