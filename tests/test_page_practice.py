@@ -5,6 +5,8 @@ import re
 import pytest
 from practice_results import (
     batch_result,
+    eval_result,
+    eval_trouble,
     momentum_result,
     position_result,
     sigmoid_after_wins,
@@ -62,6 +64,7 @@ def test_cached_results_draw_charts_verdicts_advice_source_and_command(folder):
     write(folder, batch_result(small_batch_trouble), "hand0000000batch")
     write(folder, momentum_result(slow_early_cumulative_late), "hand000momentum")
     write(folder, position_result(sigmoid_after_wins), "hand000position")
+    write(folder, eval_result(eval_trouble), "hand00trainevall")
     at = open_page()
     markdown = text_of(at.markdown)
     assert "Does BN fall behind at small batches? yes, below batch 8" in markdown
@@ -69,11 +72,13 @@ def test_cached_results_draw_charts_verdicts_advice_source_and_command(folder):
     assert "Keep PyTorch's momentum 0.1" in markdown
     assert "With sigmoid units, put BN after the sigmoid" in markdown
     assert "Use LN or GN there" in markdown
-    assert [s.value for s in at.subheader].count("What to do in your own code") == 3
-    assert text_of(at.warning).count("Synthetic data") == 3  # every section says where its numbers come from
-    assert [c.value for c in at.code].count("by hand") == 3  # and the command that made them
+    assert "eval() forgotten, test batches of 8: does it cost accuracy? yes" in markdown
+    assert "Call model.eval() before testing" in markdown
+    assert [s.value for s in at.subheader].count("What to do in your own code") == 4
+    assert text_of(at.warning).count("Synthetic data") == 4  # every section says where its numbers come from
+    assert [c.value for c in at.code].count("by hand") == 4  # and the command that made them
     charts = len(at.get("vega_lite_chart"))
-    assert charts >= 2 + 3 + 3  # batch size: 2; momentum: accuracy and two lags; position: dots and two panels
+    assert charts == 2 + 2 + 3 + 3  # batch size 2; train-eval: modes, loss; momentum: accuracy, two lags; position 3
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("PNG") == labels.count("SVG") == charts
     assert "Nothing is cached" not in text_of(at.info)

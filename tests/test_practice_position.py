@@ -69,7 +69,12 @@ def test_analyze_of_a_real_tiny_run():
         )
     r = result("bn-position", runs)
     sections = experiments.analyze(r)
-    assert sum(isinstance(b, Chart) for s in sections for b in s.blocks) == 1  # the dot plot; the curves are in Columns
-    assert len(sections[1].blocks[0].blocks) == 2  # one accuracy panel per activation
+    assert sum(isinstance(b, Chart) for b in sections[0].blocks) == 1  # the dot plot
+    assert sum(isinstance(b, Chart) for b in sections[1].blocks) == 2  # one accuracy panel per activation
+    spec = sections[1].blocks[1].chart.to_dict()
+    dashes = spec["layer"][1]["encoding"]["strokeDash"]["scale"]
+    assert len(set(map(tuple, dashes["range"]))) == 3  # no BN and BN before: solid; with bias: dotted; after: dashed
+    colors = spec["layer"][1]["encoding"]["color"]["scale"]
+    assert dict(zip(colors["domain"], colors["range"]))["sigmoid: no BN"] == "#1f77b4"  # no BN's blue, as everywhere
     assert experiments.summary(r)["advice"]
     assert any("One seed" in v.text or "within the seed spread" in v.text for v in verdicts_of(sections))

@@ -72,9 +72,9 @@ def test_without_bn_the_modes_agree_and_the_table_marks_what_cannot_run():
     sanity = [v for v in verdicts(r) if v.text.startswith("Without BN")]
     assert [v.holds for v in sanity] == [True, True]
     table = next(b for s in te.analyze(r) for b in s.blocks if isinstance(b, Table)).df.set_index("tested with")
-    assert table.loc["eval() forgotten, test batches of 1", "BN, random"] == "cannot run"
+    assert table.loc["eval() forgotten, batches of 1", "BN, random"] == "cannot run"
     assert table.loc["population statistics (Algorithm 2)", "no BN, random"] == "—"
-    assert table.loc["eval() forgotten, test batches of 8", "BN, random"] == "90.10 (0.20)"
+    assert table.loc["eval() forgotten, batches of 8", "BN, random"] == "90.10 (0.20)"
 
 
 def test_analyze_of_a_real_tiny_run():

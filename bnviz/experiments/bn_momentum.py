@@ -16,12 +16,13 @@ cost 2.5 points: early and late effects both show within 5,000 steps (about 45 s
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, grid, practice_charts
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Columns, Section, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.sections import Chart, Section, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 130
 PAGE = "practice"
@@ -83,7 +84,7 @@ def lag_frame(result: dict) -> pd.DataFrame:
             rows.append(
                 {
                     "line": _label(momentum_of(run)),
-                    "momentum": "None" if momentum_of(run) is None else momentum_of(run),
+                    "momentum": str(momentum_of(run)),  # text: 0.1, 0.01 and None in one column
                     "seed": run["seed"],
                     "step": r["step"],
                     "test_acc": r["test/acc"],
@@ -216,28 +217,34 @@ def advice(frame: pd.DataFrame) -> str:
     )
 
 
+# All three arms are BN: red, BN's colour everywhere, in three shades, and three dash patterns
+COLORS = {0.1: "#d62728", 0.01: "#ff9896", None: "#7f1d1d"}
+DASHES = {0.1: "solid", 0.01: "dashed", None: "dotted"}
+
+
+def _lines(title: str, y_title: str, cells: pd.DataFrame, **kw) -> Chart:
+    lines = [_label(m) for m in MOMENTA]
+    colors = alt.Scale(domain=lines, range=[COLORS[m] for m in MOMENTA])
+    dashes = {_label(m): DASHES[m] for m in MOMENTA}
+    return Chart(
+        practice_charts.lines_over_steps(cells, y_title, title, log_x=True, colors=colors, dashes=dashes, **kw)
+    )
+
+
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     frame = lag_frame(result)
-    acc, lag = bands(frame[frame["step"] > 0], "test_acc"), bands(frame[frame["step"] > 0], "mean_lag")
-    std_lag = bands(frame[frame["step"] > 0], "std_lag")
+    trained = frame[frame["step"] > 0]
+    acc = _lines(
+        "Test accuracy in eval mode, mean and min-max over seeds (log steps)",
+        "Test accuracy (eval mode, fraction correct)",
+        bands(trained, "test_acc"),
+        fmt=".0%",
+    )
     return [
         Section(
             "Test accuracy through the running averages",
-            (
-                Chart(
-                    practice_charts.lines_over_steps(
-                        acc,
-                        "Test accuracy (eval mode, fraction correct)",
-                        "Test accuracy in eval mode, mean and min-max over seeds (log steps)",
-                        fmt=".0%",
-                        log_x=True,
-                    ),
-                    frame,
-                    f"{name}-curves",
-                    "Download accuracy, loss and lag per seed (CSV)",
-                ),
-            ),
+            (Chart(acc.chart, frame, f"{name}-curves", "Download accuracy, loss and lag per seed (CSV)"),),
         ),
         Section(
             "How far the running averages trail the network",
@@ -245,26 +252,15 @@ def analyze(result: dict) -> list[Section]:
                 Text(
                     "|running_mean − μ| / σ and |√running_var − σ| / σ on a fixed batch of 1,000 training images, where "
                     "μ and σ are what the current network gives that batch in training mode; averaged over units and "
-                    "the three BN layers (bnviz.train.running_lag).",
+                    "the three BN layers (bnviz.train.running_lag). Both axes are logarithmic.",
                     "caption",
                 ),
-                Columns(
-                    (
-                        Chart(
-                            practice_charts.lines_over_steps(
-                                lag, "Running mean lag (std)", "Running mean lag, in stds", log_x=True, log=True
-                            )
-                        ),
-                        Chart(
-                            practice_charts.lines_over_steps(
-                                std_lag,
-                                "Running std lag (fraction of σ)",
-                                "Running std lag, as a fraction of σ",
-                                log_x=True,
-                                log=True,
-                            )
-                        ),
-                    )
+                _lines("Running mean lag, in stds", "Running mean lag (stds)", bands(trained, "mean_lag"), log=True),
+                _lines(
+                    "Running std lag, as a fraction of σ",
+                    "Running std lag (fraction of σ)",
+                    bands(trained, "std_lag"),
+                    log=True,
                 ),
             ),
         ),

@@ -20,7 +20,7 @@ import pandas as pd
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, grid, practice_charts, records
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Columns, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 140
 PAGE = "practice"
@@ -64,6 +64,14 @@ FIELDS = ("activation", "norm_position", "bias")
 CAFFENET = {"before": 0.474, "after": 0.499}
 
 
+ROWS = {
+    "none": "no BN",
+    "before": "BN before {g} (the paper)",
+    "before+bias": "BN before {g}, with bias",
+    "after": "BN after {g}",
+}
+
+
 def kind(norm: str, position: str, bias) -> str:
     """Which of the four arms of an activation a config is: "none", "before", "before+bias" or "after"."""
     if norm == "none":
@@ -78,8 +86,9 @@ def arm_table(result: dict) -> pd.DataFrame:
     f = grid.finals(result, FIELDS)
     f["activation"] = f["activation"].fillna("sigmoid")  # None is the MLP's own: sigmoid
     f["kind"] = [kind(n, p, b) for n, p, b in zip(f["norm"], f["norm_position"], f["bias"])]
-    c = grid.cells(f, ["activation", "kind", "arm"])
-    c["line"], c["panel"] = c["arm"], c["activation"]
+    c = grid.cells(f, ["activation", "kind", "norm", "arm"])
+    c["line"] = [ROWS[k].format(g=g) for k, g in zip(c["kind"], c["activation"])]  # the panel names the activation
+    c["panel"] = c["activation"]
     return c
 
 
@@ -195,32 +204,52 @@ def advice(table: pd.DataFrame) -> str:
 
 
 def curves(result: dict) -> pd.DataFrame:
-    """Test accuracy per arm and step: mean and min-max over seeds (``line`` is the arm), with its activation."""
+    """Test accuracy per arm and step: mean and min-max over seeds (``line`` is the arm), with its activation,
+    norm and kind (from its config)."""
     frames = []
     for run in result["runs"]:
+        config = run.get("config") or {}
         c = records.curves([run]).dropna(subset=["test_acc"])
-        frames.append(c.assign(line=run["arm"], activation=(run.get("config") or {}).get("activation") or "sigmoid"))
-    c = pd.concat(frames) if frames else pd.DataFrame(columns=["line", "activation", "step", "test_acc"])
-    return grid.cells(c, ["activation", "line", "step"], "test_acc")
+        frames.append(
+            c.assign(
+                line=run["arm"],
+                activation=config.get("activation") or "sigmoid",
+                kind=kind(config.get("norm"), config.get("norm_position", "before"), config.get("bias")),
+            )
+        )
+    c = (
+        pd.concat(frames)
+        if frames
+        else pd.DataFrame(columns=["line", "activation", "kind", "norm", "step", "test_acc"])
+    )
+    return grid.cells(c, ["activation", "kind", "norm", "line", "step"], "test_acc")
+
+
+DASHES = {"none": "solid", "before": "solid", "before+bias": "dotted", "after": "dashed"}  # BN's three arms share red
 
 
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     table = arm_table(result)
-    shown = table[["arm", "seeds", "mean", "lo", "hi"]].rename(
-        columns={"mean": "mean final acc.", "lo": "lowest seed", "hi": "highest seed"}
+    shown = pd.DataFrame(
+        {
+            "arm": table["arm"],
+            "final test accuracy, mean % (lowest–highest seed)": [grid.spread(c) for _, c in table.iterrows()],
+        }
     )
     curve = curves(result)
     panels = tuple(
         Chart(
             practice_charts.lines_over_steps(
-                curve[curve["activation"] == g],
+                d,
                 "Test accuracy (fraction correct)",
                 f"{g}: test accuracy, mean and min-max over seeds",
                 fmt=".0%",
+                dashes={line: DASHES[k] for line, k in zip(d["line"], d["kind"])},
             )
         )
         for g in dict.fromkeys(table["activation"])
+        if len(d := curve[curve["activation"] == g])
     )
     return [
         Section(
@@ -233,15 +262,16 @@ def analyze(result: dict) -> list[Section]:
                     "Download the arms (CSV)",
                     stretch=False,
                 ),
-                Table(
-                    shown,
-                    csv=table,
-                    csv_name=f"{name}-table",
-                    percent=("mean final acc.", "lowest seed", "highest seed"),
-                ),
+                Table(shown, csv=table, csv_name=f"{name}-table", csv_label="Download the table (CSV, numbers)"),
             ),
         ),
-        Section("Test accuracy over training", (Columns(panels),) if panels else ()),
+        Section(
+            "Test accuracy over training",
+            (
+                Text("BN's arms share BN's red: before g solid, before g with bias dotted, after g dashed.", "caption"),
+                *panels,
+            ),
+        ),
         Section(
             "Verdicts",
             (

@@ -23,7 +23,7 @@ import pandas as pd
 
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.train.final_eval import ONE_CLASS_BATCHES, PREFIX, TEST_BATCHES
-from bnviz.views import analysis, grid, practice_charts
+from bnviz.views import analysis, grid, practice_charts, records
 from bnviz.views.analysis import pct, points
 from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
@@ -69,10 +69,8 @@ EXPERIMENT = Experiment(
 def modes() -> list[tuple[str, str]]:
     """(field key, label) of every test-time mode, in the order the page shows them."""
     out = [("running", "eval mode (running averages)"), ("population", "population statistics (Algorithm 2)")]
-    out += [
-        (f"batch_stats/{b}", f"eval() forgotten, test batches of {b:,}") for b in sorted(TEST_BATCHES, reverse=True)
-    ]
-    out += [(f"non_iid/{b}", f"one-class test batches of {b:,}") for b in sorted(ONE_CLASS_BATCHES, reverse=True)]
+    out += [(f"batch_stats/{b}", f"eval() forgotten, batches of {b:,}") for b in sorted(TEST_BATCHES, reverse=True)]
+    out += [(f"non_iid/{b}", f"one-class batches of {b:,}") for b in sorted(ONE_CLASS_BATCHES, reverse=True)]
     return out
 
 
@@ -108,6 +106,8 @@ def mode_cells(frame: pd.DataFrame) -> pd.DataFrame:
         frame.assign(acc=pd.to_numeric(frame["acc"])), ["arm", "norm", "batches", "mode", "mode_label"], "acc"
     )
     c["line"] = c["arm"]
+    c["normalization"] = c["norm"].map(grid.label)
+    c["training batches"] = c["batches"]
     return c
 
 
@@ -293,6 +293,26 @@ def advice(cells: pd.DataFrame, frame: pd.DataFrame) -> str:
     return " ".join(sentences) or "These runs show no difference between the ways of testing; nothing to recommend."
 
 
+def loss_section(result: dict, name: str) -> Section:
+    """Training loss per arm, mean and min-max over seeds: colour by norm, dashed for one-class training batches."""
+    frames = []
+    for run in result["runs"]:
+        config = run.get("config") or {}
+        c = records.curves([run]).dropna(subset=["train_loss"])
+        frames.append(c.assign(line=run["arm"], batches=config.get("batches", "random")))
+    if not frames:
+        return Section("Training loss", ())
+    cells = grid.cells(pd.concat(frames), ["norm", "batches", "line", "step"], "train_loss")
+    chart = practice_charts.lines_over_steps(
+        cells,
+        "Cross-entropy (nats, mean since the last point)",
+        "Training loss, mean and min-max over seeds (dashed: one-class training batches)",
+        log=True,
+        dashes={line: "dashed" if b == "one-class" else "solid" for line, b in zip(cells["line"], cells["batches"])},
+    )
+    return Section("Training loss", (Chart(chart, cells, f"{name}-train-loss", "Download the training loss (CSV)"),))
+
+
 def _shown(c) -> str:
     """``95.08 (0.40)``: the mean in percent and the lowest-to-highest seed distance in points."""
     if c is None:
@@ -326,7 +346,8 @@ def analyze(result: dict) -> list[Section]:
                 Text(
                     "A mode with no point could not run (a test batch of one leaves BN no variance). Without "
                     "normalization, or with LayerNorm, every mode is the same network. Table: one column per trained "
-                    "network (its normalization and training batches); mean test accuracy in %, and in brackets the "
+                    "network (its normalization and training batches), one row per way of testing (every batch is a batch of "
+                    "test images); mean test accuracy in %, and in brackets the "
                     "distance in points from the lowest to the highest seed.",
                     "caption",
                 ),
@@ -346,7 +367,7 @@ def analyze(result: dict) -> list[Section]:
                 ),
             ),
         ),
-        analysis.loss_section(result, name),
+        loss_section(result, name),
         Section("What to do in your own code", (Text(advice(cells, frame)),)),
     ]
 
