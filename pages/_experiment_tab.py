@@ -214,7 +214,14 @@ def _run_form(name: str) -> None:
         )
     with st.form(f"run-{name}"):
         cols = st.columns(3)
-        steps = cols[0].number_input("Training steps", 1, 200_000, exp.steps, step=100)
+        lengths = sorted({a.config.steps for a in exp.arms})
+        steps = cols[0].number_input(
+            "Training steps" if len(lengths) == 1 else "Training steps (the longest arm)",
+            1,
+            200_000,
+            exp.steps,
+            step=100,
+        )
         n_seeds = cols[1].number_input("Seeds (0, 1, …)", 1, 5, len(exp.seeds))
         options = ["real", "synthetic"] if real else ["synthetic"]
         source = cols[2].radio(
@@ -222,9 +229,14 @@ def _run_form(name: str) -> None:
             options,
             format_func=lambda o: f"real {NAMES[dataset]}" if o == "real" else "synthetic (offline demo)",
         )
+        share = (
+            ""
+            if len(lengths) == 1
+            else f" The arms run {lengths[0]:,} to {lengths[-1]:,} steps: each keeps its share of the longest arm's."
+        )
         st.caption(
             f"{len(exp.arms)} runs per seed; they train in their own process on every core and keep going "
-            "while you browse other pages or reload."
+            f"while you browse other pages or reload.{share}"
         )
         go = st.form_submit_button("Run", type="primary", icon=":material/play_arrow:")
     if go:

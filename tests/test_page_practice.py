@@ -57,6 +57,9 @@ def test_an_empty_cache_gives_each_experiment_its_question_and_a_run_form(folder
         assert f"python -m bnviz run {name}" in text_of(at.info)
     assert [b.label for b in at.button].count("Run") == len(names)
     assert all(r.options == ["synthetic (offline demo)"] for r in at.radio)
+    # batch-size's arms run 234 to 15,000 steps: the steps asked for are the longest arm's
+    assert at.number_input[0].label == "Training steps (the longest arm)" and at.number_input[0].value == 15_000
+    assert at.number_input[2].label == "Training steps"
     assert not at.get("vega_lite_chart")
 
 
