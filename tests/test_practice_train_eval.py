@@ -93,3 +93,20 @@ def test_analyze_of_a_real_tiny_run():
     assert isinstance(sections[0].blocks[0], Chart)
     assert len(te.mode_frame(r)) == 6 * len(te.modes()) - 3  # the population mode only where there are running averages
     assert experiments.summary(r)["advice"]
+
+
+def test_the_runner_keeps_the_final_modes_in_the_cached_result(tmp_path):
+    """Through the runner (worker processes, the experiment's keep= filter, the cache file), on synthetic data."""
+    import dataclasses
+
+    from bnviz.runs import cache
+    from bnviz.runs.runner import run_experiment
+
+    exp = experiments.resolve("train-vs-eval", steps=6, seeds=[0], synthetic=True)
+    exp = dataclasses.replace(exp, arms=exp.arms[:2])  # no BN and BN, random batches
+    run_experiment(exp, cache_dir=tmp_path, command="test", workers=1)
+    stored = cache.load_result(cache.result_path(tmp_path, exp.name, exp.key()))
+    last = stored["runs"][1]["records"][-1]
+    assert last["final/batch_stats/1/acc"] is None and 0 <= last["final/population/acc"] <= 1
+    assert not [k for r in stored["runs"][1]["records"] for k in r if "/p50" in k]  # probes not stored
+    assert len(te.mode_frame(stored)) == 2 * len(te.modes()) - 1
