@@ -10,7 +10,7 @@ Every mode is computed inside the training run at its last step (``final_eval_mo
 cached result holds them.
 
 Why this network and these sizes (measured pilot, one seed, real MNIST, 3,000 steps): the paper's
-MNIST MLP (3x100 sigmoid, batch 60, plain SGD, lr 0.3) takes about 30 s a run here with every mode.
+MNIST MLP (3x100 sigmoid, batch 60, plain SGD, lr 0.3) takes 10 to 42 s a run here with every mode.
 In the pilot the BN network gave 95.08% in eval mode, 95.07% with population statistics, 89.88%
 with "eval() forgotten" at test batches of 8 and 15.4% to 17.1% on one-class test batches; trained
 on one-class batches it stayed at chance (9.5%), plain SGD without BN reached 40.4% and LayerNorm
