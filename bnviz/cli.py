@@ -105,13 +105,14 @@ def _unique(seeds: list[int] | None) -> list[int] | None:
 
 def cmd_list(args) -> int:
     found = cache.scan(args.cache_dir)
+    width = max(map(len, experiments.EXPERIMENTS), default=0)
     for name, exp in experiments.EXPERIMENTS.items():
         default_cached = cache.find(args.cache_dir, name, exp.key()) is not None
         others = len(found.results.get(name, [])) - int(default_cached)
         state = "cached" if default_cached else "not cached"
         if others > 0:
             state += f" (+{others} other config{'s' if others > 1 else ''})"
-        print(f"{name:<12} {state:<28} {exp.title}")
+        print(f"{name:<{width}} {state:<28} {exp.title}")
     for problem in found.problems:
         print(f"ignored: {problem}", file=sys.stderr)
     return 0

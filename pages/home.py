@@ -43,6 +43,11 @@ with cols[1]:
         "MNIST Figure 1(a), a CIFAR-10 CNN and a learning-rate by init-scale grid, from "
         "recorded runs or trained live on this computer, beside the paper's numbers."
     )
+    st.page_link("pages/practice.py", label="**BN in practice**", icon=":material/build:")
+    st.caption(
+        "Beyond the paper, on real MNIST: BN and its alternatives from batch 2 to 128, momentum conventions of "
+        "the running averages, and BN before or after the nonlinearity, each with verdicts from the runs."
+    )
     st.page_link("pages/code.py", label="**The code**", icon=":material/code:")
     st.caption("The real source of bnviz's BN forward and backward, next to the equations it implements.")
 

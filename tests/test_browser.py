@@ -157,6 +157,7 @@ PAGES = {
     "algorithm": change_k,
     "home": lambda page: page.locator('[data-testid="stPageLink"]').filter(has_text="The code").first.click(),
     "experiments": lambda page: page.get_by_role("tab").nth(2).click(),
+    "practice": lambda page: page.get_by_text("Train another configuration").first.click(),
     "activations": lambda page: page.get_by_text("Train live").first.click(),
     "code": lambda page: page.get_by_role("button", name="The fast path that trains the networks").click(),
     "norm_sets": lambda page: page.get_by_text("Layer Normalization", exact=True).first.click(),

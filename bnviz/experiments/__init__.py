@@ -3,7 +3,9 @@
 A module of this package that defines ``EXPERIMENT`` (an :class:`~bnviz.experiments.spec.Experiment`),
 ``TAB`` (its short name on the page), ``ORDER`` (its place) and ``analyze(result) -> [Section]`` is
 an experiment: the CLI lists and runs it, the Experiments page draws it, with no other edit. It
-may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``.
+may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``;
+``PAGE``, the page that draws it (``"experiments"``, the paper's, unless it says ``"practice"``:
+"BN in practice"); and ``QUESTION``, the practical question it answers, in one sentence.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ def get(name: str) -> Experiment:
 def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:
     """Experiment ``name`` at another length, seed list or on synthetic data (the CLI's and the run form's choices)."""
     return get(name).resolve(steps, seeds, synthetic)
+
+
+def on_page(page: str) -> list[str]:
+    """The experiments a page draws, in order: ``"experiments"`` (the paper's) or ``"practice"``."""
+    return [name for name, m in REGISTRY.items() if getattr(m, "PAGE", "experiments") == page]
+
+
+def question(name: str) -> str:
+    """The practical question an experiment answers (empty if it states none)."""
+    return getattr(REGISTRY.get(name), "QUESTION", "")
 
 
 def tab(name: str) -> str:

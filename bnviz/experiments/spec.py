@@ -96,13 +96,21 @@ class Experiment:
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_overrides(self, steps: int | None = None, seeds: list[int] | None = None, **config_changes) -> Experiment:
-        """The same comparison at another length or seed list (e.g. a quick synthetic run)."""
+        """The same comparison at another length or seed list (e.g. a quick synthetic run).
+
+        ``steps`` is the longest arm's; arms of different lengths (the same examples at several batch
+        sizes) keep their proportions, each at least one step."""
         arms = self.arms
-        changes = dict(config_changes)
-        if steps is not None:
-            changes["steps"] = steps
-        if changes:
-            arms = tuple(Arm(a.label, a.config.replace(**_fit(a.config, changes))) for a in arms)
+        if steps is not None or config_changes:
+            longest = self.steps
+
+            def changes(config: TrainConfig) -> dict:
+                c = dict(config_changes)
+                if steps is not None:
+                    c["steps"] = steps if config.steps == longest else max(1, round(config.steps * steps / longest))
+                return _fit(config, c)
+
+            arms = tuple(Arm(a.label, a.config.replace(**changes(a.config))) for a in arms)
         return dataclasses.replace(self, arms=arms, seeds=tuple(seeds) if seeds is not None else self.seeds)
 
     def resolve(self, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:

@@ -48,6 +48,9 @@ class TrainConfig:
     norm_eps: float = DEFAULT_EPS  # ε in √(σ² + ε)
     norm_momentum: float | None = DEFAULT_MOMENTUM  # running averages' weight on the new batch; None = cumulative
     affine: bool = True  # learn γ and β (False: the output is x̂ itself)
+    # Training batches and a last look at the trained network (issue #16, experiment 2):
+    batches: str = "random"  # "random": shuffled (the paper's); "one-class": every mini-batch one class (non-i.i.d.)
+    final_eval_modes: bool = False  # at the last step also test the network four ways (bnviz.train.final_eval)
 
     def __post_init__(self) -> None:
         if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)
@@ -96,8 +99,11 @@ LATER_DEFAULTS = {
         "norm_eps",
         "norm_momentum",
         "affine",
+        "batches",
+        "final_eval_modes",
     )
 }
+BATCHES = ("random", "one-class")
 
 
 def validate(c: TrainConfig) -> list[str]:
@@ -177,4 +183,8 @@ def validate_shape(c: TrainConfig) -> list[str]:
         )
     if not isinstance(c.affine, bool):
         p.append(f"affine must be true or false (got {c.affine!r})")
+    if c.batches not in BATCHES:
+        p.append(f"batches must be one of {', '.join(BATCHES)} (got {c.batches!r})")
+    if not isinstance(c.final_eval_modes, bool):
+        p.append(f"final_eval_modes must be true or false (got {c.final_eval_modes!r})")
     return p

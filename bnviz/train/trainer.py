@@ -21,6 +21,15 @@ Keys of a record (present at the steps they are measured):
 - for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
   under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
   Results cached before these existed hold only eval-mode probes, under ``<layer>/...``.
+- for every layer that keeps running averages, at every eval step: ``<layer>/running_mean_lag`` and
+  ``<layer>/running_std_lag``, how far ``running_mean`` and √``running_var`` trail the statistics the
+  current network gives the fixed probe batch, in units of that batch's std
+  (:mod:`bnviz.train.running_lag`; the pass changes nothing the next step depends on)
+- with ``config.final_eval_modes``, in the last record: ``final/...``, the trained network tested four ways
+  (:mod:`bnviz.train.final_eval`)
+
+With ``config.batches == "one-class"`` every training mini-batch holds one class
+(:class:`bnviz.train.batches.ClassBatches`) instead of a random draw.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from bnviz.train import probes
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import model_for
 from bnviz.train.optim import make_optimizer
+from bnviz.train.running_lag import layer_lag
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
 EVAL_SUFFIX = "/eval"  # "<layer>/eval/p50": the probe in eval mode (BN's running averages)
@@ -211,6 +221,23 @@ def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitP
     return out
 
 
+@torch.no_grad()
+def running_stats_lag(model: nn.Module, probe_x: Tensor | datasets.LitPixels) -> dict:
+    """``<layer>/running_mean_lag`` and ``/running_std_lag`` for each layer with running averages (``{}`` if none):
+    one training-mode pass over the probe batch that leaves every buffer and generator as it was."""
+    norms = model.norm_layers()
+    if not any(is_batch_norm(n) for n in norms):
+        return {}
+    with batch_statistics(model), layer_inputs(norms) as inputs:
+        model.forward_probed(probe_x)
+    out = {}
+    for name, norm, x in zip(model.layer_names(), norms, inputs):
+        if is_batch_norm(norm) and norm.running_var is not None:
+            mean_lag, std_lag = layer_lag(x, norm.running_mean, norm.running_var, norm.eps)
+            out[f"{name}/running_mean_lag"], out[f"{name}/running_std_lag"] = mean_lag, std_lag
+    return out
+
+
 def grad_norms(model: nn.Module) -> dict:
     return {
         f"{name}/grad_norm": (float(layer.weight.grad.norm()) if layer.weight.grad is not None else None)
@@ -257,7 +284,7 @@ def train(
     optimizer = make_optimizer(config, model.parameters())
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
-    batches = Batches(len(data.train_y), config.batch_size, order)
+    batches = training_batches(config, data, order)
     # The probe batch is the same for every seed and arm, so arms are compared on the same inputs.
     probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
     if takes_lit_pixels(config):
@@ -292,11 +319,30 @@ def train(
         loss_sum, loss_count = 0.0, 0
         if step in eval_steps:
             record["test/acc"], record["test/loss"] = evaluate(model, config, test_x, data.test_y)
+            record.update(running_stats_lag(model, probe_x))
         if step in probe_steps:
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
+        if config.final_eval_modes and step == config.steps:
+            record.update(final_eval_fields(model, config, data, test_x))
         record["time/elapsed"] = time.perf_counter() - start
         yield record
+
+
+def training_batches(config: TrainConfig, data: datasets.Dataset, order: torch.Generator):
+    """The source of training mini-batches: random (the paper's) or one class each (non-i.i.d.)."""
+    if config.batches == "one-class":
+        from bnviz.train.batches import ClassBatches
+
+        return ClassBatches(data.train_y, config.batch_size, order)
+    return Batches(len(data.train_y), config.batch_size, order)
+
+
+def final_eval_fields(model: nn.Module, config: TrainConfig, data: datasets.Dataset, test_x) -> dict:
+    """The last record's ``final/...`` fields (imported here: eval_modes builds on this module)."""
+    from bnviz.train.final_eval import final_fields
+
+    return final_fields(model, config, data, test_x)
 
 
 def compiled(fn):

@@ -21,6 +21,8 @@ def describe(path, result: dict, exp=None) -> dict:
     """What the page says about a cached result: where its numbers come from, in one line and as a choice label."""
     runs = result["runs"]
     steps = max((r["steps"] for r in runs), default=0)
+    fewest = min((r["steps"] for r in runs), default=0)
+    length = f"{fewest:,} to {steps:,} steps" if fewest != steps else f"{steps:,} steps"  # arms of several lengths
     seeds = sorted({r["seed"] for r in runs})
     created = (result.get("created") or "unknown date")[:16].replace("T", " ")
     code = result.get("code_version") or {}
@@ -32,7 +34,7 @@ def describe(path, result: dict, exp=None) -> dict:
     cores = (result.get("machine") or {}).get("cores")
     default = exp is not None and result["key"] == exp.key()
     line = (
-        f"{steps:,} steps · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
+        f"{length} · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
         f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
     )
     if exp is not None and not default:

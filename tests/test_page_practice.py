@@ -1,0 +1,115 @@
+"""The "BN in practice" page in AppTest: one section per practice experiment, drawn from cached results."""
+
+import re
+
+import pytest
+from practice_results import (
+    batch_result,
+    eval_result,
+    eval_trouble,
+    momentum_result,
+    position_result,
+    sigmoid_after_wins,
+    slow_early_cumulative_late,
+    small_batch_trouble,
+)
+from streamlit.testing.v1 import AppTest
+
+from bnviz import experiments
+from bnviz.runs import cache, jobs
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "cache"
+
+
+def open_page(page="pages/practice.py") -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=90)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def text_of(elements) -> str:
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(e.value) for e in elements))
+
+
+def write(folder, payload, key):
+    payload = {**payload, "key": key}
+    cache.write_json_atomic(cache.result_path(folder, payload["experiment"], key), payload)
+
+
+def test_an_empty_cache_gives_each_experiment_its_question_and_a_run_form(folder):
+    at = open_page()
+    assert at.title[0].value == "BN in practice"
+    names = experiments.on_page("practice")
+    assert [h.value for h in at.header] == [f"{i + 1}. {experiments.tab(n)}" for i, n in enumerate(names)]
+    markdown = text_of(at.markdown)
+    for name in names:
+        assert experiments.question(name) in markdown
+        assert f"python -m bnviz run {name}" in text_of(at.info)
+    assert [b.label for b in at.button].count("Run") == len(names)
+    assert all(r.options == ["synthetic (offline demo)"] for r in at.radio)
+    # batch-size's arms run 234 to 15,000 steps: the steps asked for are the longest arm's
+    assert at.number_input[0].label == "Training steps (the longest arm)" and at.number_input[0].value == 15_000
+    assert at.number_input[2].label == "Training steps"
+    assert not at.get("vega_lite_chart")
+
+
+def test_cached_results_draw_charts_verdicts_advice_source_and_command(folder):
+    write(folder, batch_result(small_batch_trouble), "hand0000000batch")
+    write(folder, momentum_result(slow_early_cumulative_late), "hand000momentum")
+    write(folder, position_result(sigmoid_after_wins), "hand000position")
+    write(folder, eval_result(eval_trouble), "hand00trainevall")
+    at = open_page()
+    markdown = text_of(at.markdown)
+    assert "Does BN fall behind at small batches? yes, below batch 8" in markdown
+    assert "GN holds where BN falls behind" in markdown
+    assert "Keep PyTorch's momentum 0.1" in markdown
+    assert "With sigmoid units, put BN after the sigmoid" in markdown
+    assert "Use LN or GN there" in markdown
+    assert "eval() forgotten, test batches of 8: does it cost accuracy? yes" in markdown
+    assert "Call model.eval() before testing" in markdown
+    assert [s.value for s in at.subheader].count("What to do in your own code") == 4
+    assert text_of(at.warning).count("Synthetic data") == 4  # every section says where its numbers come from
+    assert [c.value for c in at.code].count("by hand") == 4  # and the command that made them
+    charts = len(at.get("vega_lite_chart"))
+    assert charts == 2 + 2 + 3 + 3  # batch size 2; train-eval: modes, loss; momentum: accuracy, two lags; position 3
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == charts
+    assert "Nothing is cached" not in text_of(at.info)
+
+
+def test_the_paper_s_page_keeps_only_the_paper_s_experiments(folder):
+    at = open_page("pages/experiments.py")
+    assert len(at.tabs) == len(experiments.on_page("experiments")) == 3
+
+
+def test_the_run_form_starts_the_cli_for_a_practice_experiment(folder, monkeypatch):
+    started = []
+
+    class Proc:
+        pid = 999_999_999
+
+    monkeypatch.setattr(jobs, "start", lambda args, name, key, cache_dir=None: started.append((args, key)) or Proc())
+    at = open_page()
+    form = 1  # bn-momentum's form: the second section
+    at.number_input[2 * form].set_value(40)
+    at.number_input[2 * form + 1].set_value(1)
+    [b for b in at.button if b.label == "Run"][form].click()
+    at.run()
+    assert not at.exception
+    name = experiments.on_page("practice")[form]
+    assert started == [
+        (
+            ["run", name, "--steps", "40", "--seeds", "0", "--synthetic"],
+            experiments.resolve(name, 40, [0], synthetic=True).key(),
+        )
+    ]
