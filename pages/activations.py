@@ -91,17 +91,17 @@ def live_controls() -> tuple[dict, bool]:
 def start_live(settings: dict) -> None:
     """Build the two generators; problems become messages, never tracebacks."""
     try:
-        config = live.live_config(**settings)
+        configs = live.live_configs(arms=live.DEFAULT_ARMS, **settings)
     except ValueError as e:
         st.error(f"These settings cannot train: {e}.")
         return
-    data, problem = _ui.load_dataset(config.dataset)
+    data, problem = _ui.load_dataset(configs[0].dataset)
     if data is None:
         st.info(f"{problem}\n\nOr switch on synthetic data above to train on a stand-in.")
         return
     if LIVE in st.session_state:
         st.session_state[LIVE].stop()  # release the previous run's generators and models
-    st.session_state[LIVE] = live.LiveComparison(config, data, test_size=live.CHOICES[settings["model"]].test_size)
+    st.session_state[LIVE] = live.LiveComparison(configs, data, test_size=live.CHOICES[settings["model"]].test_size)
     st.session_state[LIVE_COUNT] = st.session_state.get(LIVE_COUNT, 0) + 1
 
 

@@ -1,26 +1,108 @@
-"""Train the same network without and with BN side by side, a little at a time, for the Activations page.
+"""Train up to four networks side by side, a little at a time, for the Activations page.
 
-A :class:`LiveComparison` holds two :func:`bnviz.trainer.train` generators (``norm="none"`` and
-``norm="bnviz"``, everything else equal) and their records as "runs" in the shape of a cache
-payload's, so :mod:`bnviz.results` and :mod:`bnviz.charts` draw a live run exactly as they draw a
-cached one. ``advance(budget_seconds)`` trains whichever arm is behind until the budget is used, so
-the page can call it from a timer and stay responsive. Pure Python and torch: no Streamlit here.
+A :class:`LiveComparison` holds one :func:`bnviz.trainer.train` generator per arm, each arm a full
+:class:`~bnviz.train.config.TrainConfig` (its normalization, where it sits, its training settings),
+and their records as "runs" in the shape of a cache payload's, so :mod:`bnviz.results` and
+:mod:`bnviz.charts` draw a live run exactly as they draw a cached one. The arms share what makes
+them comparable (:data:`SHARED`): the data, the seed and so the mini-batches in the same order, the
+probe batch and the steps at which they are recorded. ``advance(budget_seconds)`` trains whichever
+arm is behind until the budget is used, so the page can call it from a timer and stay responsive.
+Pure Python and torch: no Streamlit here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import torch
 
 from bnviz.data import Dataset
 from bnviz.experiments import lr_sweep, spec
-from bnviz.train.config import TrainConfig
+from bnviz.norms import NORMS
+from bnviz.train.config import TrainConfig, validate
+from bnviz.train.models import MODELS
 from bnviz.train.trainer import RunInfo, run_info, train
 
-ARMS = (("no BN", "none"), ("BN", "bnviz"))  # (arm label used across bnviz, TrainConfig.norm)
+MAX_ARMS = 4
+# What every arm of one comparison shares: the same mini-batches in the same order (dataset, seed,
+# batch size), the same probe batch, records at the same steps, and the same layers to compare.
+SHARED = (
+    "model",
+    "dataset",
+    "seed",
+    "steps",
+    "batch_size",
+    "binarize",
+    "augment",
+    "eval_every",
+    "probe_every",
+    "early_probes",
+    "probe_size",
+    "probe_unit",
+    "depth",
+    "channels",
+    "activation",
+)
+NONLINEARITY = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
+
+
+@dataclass(frozen=True)
+class ArmChoice:
+    """One arm as the page offers it: a normalization kind and where it sits."""
+
+    norm: str  # a kind of bnviz.norms.NORMS
+    position: str = "before"  # "before" the nonlinearity (the paper's) or "after" it; ignored for "none"
+
+    def label(self, activation: str | None = None) -> str:
+        """The arm's name on charts: "no BN", "BN", "BN after sigmoid" (a name, never parsed)."""
+        name = NORMS[self.norm].label if self.norm in NORMS else self.norm
+        if self.norm == "none" or self.position == "before":
+            return name
+        return f"{name} after {NONLINEARITY.get(activation, activation) if activation else 'the nonlinearity'}"
+
+
+DEFAULT_ARMS = (ArmChoice("none"), ArmChoice("bnviz"))  # the paper's comparison: without and with BN
+
+
+def arm_choices() -> list[ArmChoice]:
+    """Every arm the page offers: each kind before the nonlinearity, each normalization also after it."""
+    before = [ArmChoice(kind) for kind in NORMS]
+    return before + [ArmChoice(kind, "after") for kind in NORMS if kind != "none"]
+
+
+def arm_of(config: TrainConfig) -> ArmChoice:
+    return ArmChoice(config.norm, "before" if config.norm == "none" else config.norm_position)
+
+
+def arm_config(config: TrainConfig, arm: ArmChoice) -> TrainConfig:
+    """``config`` with the arm's normalization in its place."""
+    return config.replace(norm=arm.norm, norm_position="before" if arm.norm == "none" else arm.position)
+
+
+def arm_label(config: TrainConfig) -> str:
+    activation = config.activation or MODELS[config.model].default_activation
+    return arm_of(config).label(activation)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one arm (or the set of arms) cannot train, and which settings, set back alone, would fix it."""
+
+    arm: str | None  # the arm's label; None for a problem of the arms together
+    sentence: str
+    culprits: tuple[str, ...] = ()  # TrainConfig field names, e.g. ("batch_size",)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot train, each problem a sentence (see :class:`Problem`)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.arm}: {p.sentence}" if p.arm else p.sentence for p in problems))
 
 
 @dataclass(frozen=True)
@@ -36,12 +118,13 @@ class ModelChoice:
     probe_size: int  # examples in the fixed probe batch
     min_probe_every: int  # probe (and evaluate) at least this often: the step slider's resolution
     test_size: int | None  # evaluate on the first this many test examples (None: the whole test set)
-    lrs: tuple[float, ...]  # learning rates offered, the base config's among them
+    lrs: tuple[float, ...]  # SGD learning rates offered, the base config's among them
+    adam_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03)  # Adam's, torch's default 1e-3 among them
 
 
 CHOICES = {
     "mlp": ModelChoice(
-        "MNIST MLP (3×100 sigmoid)",
+        "MNIST MLP (the paper's: 3×100 sigmoid)",
         spec.MNIST,
         "mnist",
         steps=3000,
@@ -55,7 +138,7 @@ CHOICES = {
     # The CNN evaluates on 1,000 test images: the whole CIFAR-10 test set costs more CPU time
     # than the ten training steps between two probes.
     "cnn": ModelChoice(
-        "CIFAR-10 CNN (ReLU)",
+        "CIFAR-10 CNN (ReLU, 3 conv blocks)",
         spec.CIFAR,
         "cifar10",
         steps=300,
@@ -86,20 +169,62 @@ def probe_interval(model: str, steps: int) -> int:
     return max(CHOICES[model].min_probe_every, nice_ceil(steps / PROBES_PER_RUN))
 
 
-def live_config(
-    model: str, seed: int, steps: int, lr: float, init_std: float | None = None, synthetic: bool = False
-) -> TrainConfig:
-    """The BN arm's config of a live run (the no-BN arm differs only in ``norm``).
+KNOBS = (  # the network and training settings the page offers, each a TrainConfig field
+    "depth",
+    "width",
+    "channels",
+    "activation",
+    "init_std",
+    "batch_size",
+    "optimizer",
+    "lr",
+    "momentum",
+    "dropout",
+    "norm_momentum",
+    "norm_eps",
+    "affine",
+)
 
-    Raises ``ValueError`` with sentences a user can act on when a value is unusable.
+
+def defaults(model: str) -> dict:
+    """The page's knobs at the named experiment's values (the paper's network and training)."""
+    base = CHOICES[model].base
+    d = {k: getattr(base, k) for k in KNOBS}
+    d["activation"] = base.activation or MODELS[model].default_activation
+    return d
+
+
+def live_config(
+    model: str,
+    seed: int,
+    steps: int,
+    lr: float,
+    init_std: float | None = None,
+    synthetic: bool = False,
+    arm: ArmChoice = ArmChoice("bnviz"),
+    **knobs,
+) -> TrainConfig:
+    """One arm's config of a live run: the experiment's base config with the page's settings.
+
+    ``knobs``: any of :data:`KNOBS` (depth, width, activation, batch_size, optimizer, ...). Raises
+    ``ValueError`` with sentences a user can act on when a value is unusable.
     """
+    return TrainConfig(**_fields(model, seed, steps, lr, init_std, synthetic, arm, knobs))
+
+
+def _fields(model, seed, steps, lr, init_std, synthetic, arm: ArmChoice, knobs: dict) -> dict:
     if model not in CHOICES:
         raise ValueError(f"model must be one of {', '.join(CHOICES)} (got {model!r})")
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise ValueError(f"unknown live settings: {', '.join(sorted(unknown))}")
     choice = CHOICES[model]
-    every = probe_interval(model, steps)
-    changes = dict(
+    every = probe_interval(model, steps) if isinstance(steps, int) and steps > 0 else choice.min_probe_every
+    fields = choice.base.to_dict()
+    fields.update(
         dataset=("synthetic-" if synthetic else "") + choice.dataset,
-        norm="bnviz",
+        norm=arm.norm,
+        norm_position="before" if arm.norm == "none" else arm.position,
         seed=seed,
         steps=steps,
         lr=lr,
@@ -109,8 +234,89 @@ def live_config(
         probe_size=choice.probe_size,
     )
     if model == "mlp":
-        changes["init_std"] = init_std if init_std is not None else choice.base.init_std
-    return choice.base.replace(**changes)
+        fields["init_std"] = init_std if init_std is not None else choice.base.init_std
+    if knobs.get("optimizer") == "adam" and "momentum" not in knobs:
+        fields["momentum"] = 0.0  # Adam keeps its own averages; the CNN's SGD momentum does not apply
+    fields.update(knobs)
+    return fields
+
+
+def live_configs(
+    model: str,
+    arms: Sequence[ArmChoice],
+    seed: int,
+    steps: int,
+    lr: float,
+    init_std: float | None = None,
+    synthetic: bool = False,
+    **knobs,
+) -> list[TrainConfig]:
+    """Every arm's config, or one :class:`SettingsError` with every problem of every arm.
+
+    A problem's ``culprits`` are the settings among ``knobs``, ``lr`` and ``init_std`` that, each set
+    back to :func:`defaults` alone, make it go away: the page points at them.
+    """
+    if model not in CHOICES:
+        raise SettingsError([Problem(None, f"model must be one of {', '.join(CHOICES)} (got {model!r})")])
+    arms = [arm_of_choice(a) for a in arms]
+    activation = knobs.get("activation") or defaults(model)["activation"]
+    problems = []
+    if not 1 <= len(arms) <= MAX_ARMS:
+        problems.append(Problem(None, f"choose 1 to {MAX_ARMS} arms (got {len(arms)})"))
+    if len(set(arms)) < len(arms):
+        problems.append(Problem(None, "two arms are the same network: choose each arm once"))
+    given = {**knobs, "lr": lr, "init_std": init_std if model == "mlp" else None}
+    back = defaults(model)
+    configs = []
+    for arm in dict.fromkeys(arms):
+        fields = _fields(model, seed, steps, lr, init_std, synthetic, arm, knobs)
+        sentences = validate(SimpleNamespace(**fields))
+        if not sentences:
+            configs.append(TrainConfig(**fields))
+            continue
+        for sentence in sentences:
+            culprits = tuple(
+                k
+                for k, v in given.items()
+                if v != back[k] and sentence not in validate(SimpleNamespace(**{**fields, k: back[k]}))
+            )
+            problems.append(Problem(arm.label(activation), sentence, culprits))
+    if problems:
+        raise SettingsError(problems)
+    return configs
+
+
+def arm_of_choice(arm: ArmChoice | tuple[str, str] | str) -> ArmChoice:
+    """An ArmChoice from itself, ``(norm, position)`` or a norm kind; "none" is always "before"."""
+    if isinstance(arm, str):
+        arm = ArmChoice(arm)
+    elif not isinstance(arm, ArmChoice):
+        arm = ArmChoice(*arm)
+    return ArmChoice(arm.norm, "before") if arm.norm == "none" else arm
+
+
+def check_arms(configs: Sequence[TrainConfig]) -> None:
+    """``ValueError`` unless there are 1 to :data:`MAX_ARMS` distinct configs agreeing on :data:`SHARED`."""
+    if not 1 <= len(configs) <= MAX_ARMS:
+        raise ValueError(f"a live comparison trains 1 to {MAX_ARMS} arms (got {len(configs)})")
+    if len(set(configs)) < len(configs):
+        raise ValueError("two arms have the same config: each arm must differ from the others")
+    for name in SHARED:
+        values = {getattr(c, name) for c in configs}
+        if len(values) > 1:
+            raise ValueError(
+                f"every arm must have the same {name} (got {', '.join(map(repr, sorted(values, key=repr)))}): "
+                "the arms are compared on the same batches, probes and layers"
+            )
+
+
+def arm_labels(configs: Sequence[TrainConfig]) -> list[str]:
+    """Each arm's :func:`arm_label`, numbered where two would read the same ("BN", "BN (2)")."""
+    labels = [arm_label(c) for c in configs]
+    return [
+        label if labels.count(label) == 1 else f"{label} ({labels[:i].count(label) + 1})"
+        for i, label in enumerate(labels)
+    ]
 
 
 def first_test_examples(data: Dataset, n: int | None) -> Dataset:
@@ -121,10 +327,15 @@ def first_test_examples(data: Dataset, n: int | None) -> Dataset:
 
 
 class LiveComparison:
-    """Two runs, no BN and BN, of one config on one dataset, trained in step with each other.
+    """One to four runs of one comparison on one dataset, trained in step with each other.
+
+    ``configs``: one :class:`~bnviz.train.config.TrainConfig` per arm, equal in every :data:`SHARED`
+    field (else ``ValueError``, with a sentence); each run's ``arm`` is its label (:func:`arm_label`),
+    a name for people: charts colour it by its ``config``.
 
     ``state`` is "running", "paused", "stopped" (by the user; records so far are kept), "done"
-    (every arm finished or diverged) or "failed" (``error`` says why).
+    (every arm finished or diverged) or "failed" (``error`` says why). One arm diverging ends
+    that arm only; the others go on.
 
     Training uses ``threads`` torch threads (default 1, like :mod:`bnviz.runner`'s workers): a live
     run shares the CPU with the app and often with a background experiment, and torch's thread
@@ -132,19 +343,23 @@ class LiveComparison:
     gives the same numbers as the runner's one-thread runs.
     """
 
-    def __init__(self, config: TrainConfig, data: Dataset, test_size: int | None = None, threads: int | None = 1):
+    def __init__(
+        self, configs: Sequence[TrainConfig], data: Dataset, test_size: int | None = None, threads: int | None = 1
+    ):
+        configs = list(configs)
+        check_arms(configs)
         data = first_test_examples(data, test_size)
-        self.config = config
+        self.configs = configs
+        self.config = configs[0]  # what the arms share (SHARED) is read from here
         self.threads = threads
-        self.info: RunInfo = run_info(config, data)
+        self.info: RunInfo = run_info(self.config, data)
         self.test_examples = len(data.test_y)
         self.runs: list[dict] = []
         self._generators = []
-        for arm, norm in ARMS:
-            cfg = config.replace(norm=norm)
+        for label, cfg in zip(arm_labels(configs), configs):
             self.runs.append(
                 {
-                    "arm": arm,
+                    "arm": label,
                     "seed": cfg.seed,
                     "config": cfg.to_dict(),
                     "status": "running",
@@ -213,7 +428,7 @@ class LiveComparison:
             self._close()
 
     def _behind(self) -> int:
-        # Both arms record at the same steps, so the one with fewer records is behind (ties: "no BN" first).
+        # The arms record at the same steps, so the one with fewer records is behind (ties: the first arm).
         active = [i for i, r in enumerate(self.runs) if r["status"] == "running"]
         return min(active, key=lambda i: len(self.runs[i]["records"]))
 
