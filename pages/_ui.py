@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import pandas as pd
@@ -111,10 +112,13 @@ def data_badge(label: str, source: str) -> None:
         st.caption(f"Data: {literal(label)}")
 
 
-def csv_download(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+def csv_download(
+    df: pd.DataFrame | Callable[[], pd.DataFrame], filename: str, label: str = "Download CSV", key: str | None = None
+) -> None:
+    """A CSV download of ``df`` (or of what ``df()`` returns), written only when the button is clicked."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode(),
+        lambda: (df() if callable(df) else df).to_csv(index=False).encode(),
         file_name=filename,
         mime="text/csv",
         key=key or f"csv-{filename}",
@@ -132,3 +136,31 @@ def sidebar_settings() -> None:
         help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
         f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.",
     )
+
+
+CHART_SPECS = "_chart_specs"  # session_state: recently drawn charts' Vega-Lite specs, by what they show
+CHART_SPECS_KEPT = 96
+
+
+def chart(where, key: Hashable, build: Callable[[], object]) -> None:
+    """``where.altair_chart(build(), width="stretch")``, converting the chart only when ``key`` is new.
+
+    Converting an Altair chart to Vega-Lite (validation, data to Arrow) costs tens of milliseconds;
+    a page with twenty charts would answer every control change in a second. ``key`` must name
+    everything the chart shows (the run, its records so far, the step, the options), so a rerun that
+    changes none of that draws the spec kept from the last time. Kept per session, the newest
+    :data:`CHART_SPECS_KEPT`.
+    """
+    try:  # Streamlit's own conversion (thread-safe, data as Arrow); without it, no reuse
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
+    except ImportError:  # pragma: no cover - a Streamlit without this private helper
+        where.altair_chart(build(), width="stretch")
+        return
+    specs: dict = st.session_state.setdefault(CHART_SPECS, {})
+    spec = specs.pop(key, None)  # popped and put back: the dict's order is the order of last use
+    if spec is None:
+        spec = convert(build())
+    specs[key] = spec
+    while len(specs) > CHART_SPECS_KEPT:
+        del specs[next(iter(specs))]
+    where.vega_lite_chart(spec, width="stretch")

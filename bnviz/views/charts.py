@@ -63,7 +63,8 @@ def percentile_bands(
     """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
     d = df[(df["arm"] == arm)]
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
-    color = norm_color(d["norm"].iloc[0]) if len(d) else norm_color("none")
+    position = d["position"].iloc[0] if len(d) and "position" in d else "before"
+    color = norm_color(d["norm"].iloc[0], position) if len(d) else norm_color("none")
     y = alt.Scale(domain=y_domain) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS))
     tips = [
@@ -81,21 +82,33 @@ def percentile_bands(
     return alt.layer(area, mid, *edges).properties(title=title or f"{arm}: 15th, 50th, 85th percentiles", height=260)
 
 
-def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity") -> alt.Chart:
-    """Overlaid per-arm histograms (density) of a layer's input at one step, on the shared fixed bins."""
-    return (
+def histogram(
+    df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity", y_max: float | None = None
+) -> alt.LayerChart:
+    """Per-arm histograms (density) of a layer's input at one step, on the shared fixed bins.
+
+    Each arm is an outline over a light fill, so up to four arms overlaid on one chart stay readable;
+    a single arm's ``df`` gives one panel of a side-by-side row, whose panels share ``y_max``.
+    """
+    lo, hi = (float(df["bin_left"].min()), float(df["bin_right"].max())) if len(df) else (0.0, 1.0)
+    # the outline steps at each bin's left edge; one more point per arm closes its last bin
+    last = df.sort_values("bin_left").groupby("arm", sort=False).tail(1).assign(bin_left=lambda d: d["bin_right"])
+    outline = pd.concat([df, last], ignore_index=True) if len(df) else df
+    x = alt.X("bin_left:Q", title=x_title, scale=alt.Scale(domain=[lo, hi]))
+    y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Scale()
+    y = alt.Y("density:Q", title="Density (fraction per unit)", stack=None, scale=y_scale)
+    color = alt.Color("arm:N", scale=arm_scale(df), title=None)
+    base = alt.Chart(outline).encode(x=x, y=y, color=color)
+    fill = base.mark_area(interpolate="step-after", opacity=0.12)
+    line = base.mark_line(interpolate="step-after", strokeWidth=1.6)
+    hover = (
         alt.Chart(df)
-        .mark_bar(opacity=0.55, binSpacing=0)
+        .mark_bar(opacity=0)
         .encode(
-            x=alt.X(
-                "bin_left:Q",
-                bin="binned",
-                title=x_title,
-                scale=alt.Scale(domain=[df["bin_left"].min(), df["bin_right"].max()]) if len(df) else alt.Undefined,
-            ),
+            x=x,
             x2="bin_right:Q",
-            y=alt.Y("density:Q", title="Density (fraction per unit)", stack=None),
-            color=alt.Color("arm:N", scale=arm_scale(df), title=None),
+            y=y,
+            color=color,
             tooltip=[
                 "arm:N",
                 alt.Tooltip("bin_left:Q", title="from", format=".2f"),
@@ -104,16 +117,17 @@ def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the no
                 alt.Tooltip("density:Q", format=".3f"),
             ],
         )
-        .properties(title=title, height=220)
     )
+    return alt.layer(fill, line, hover).properties(title=title, height=220)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     """Fraction of saturated units per layer over training, one line per arm (first seed)."""
     d = stats[stats["seed"] == stats["seed"].min()] if len(stats) else stats
-    what = (
-        "saturated sigmoids (output within 0.05 of 0 or 1)" if activation == "sigmoid" else "inactive ReLUs (input ≤ 0)"
-    )
+    what = {
+        "sigmoid": "saturated sigmoids (output within 0.05 of 0 or 1)",
+        "tanh": "saturated tanh units (output within 0.1 of ±1)",
+    }.get(activation, "inactive ReLUs (input ≤ 0)")
     return (
         alt.Chart(d)
         .mark_line(point=alt.OverlayMarkDef(size=14))
