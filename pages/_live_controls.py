@@ -136,6 +136,22 @@ def norm_controls(d: dict) -> dict:
     return knobs
 
 
+def summary(model: str, k: dict) -> str:
+    """The settings in one line, for when the expander is closed."""
+    g = live.NONLINEARITY[k["activation"]]
+    if model == "mlp":
+        net = f"{k['depth']} hidden layer{'s' if k['depth'] > 1 else ''} × {k['width']} {g} units, init std {k['init_std']:g}"
+    else:
+        net = f"conv blocks of {', '.join(map(str, k['channels']))} maps, {g}"
+    opt = "Adam" if k["optimizer"] == "adam" else "SGD" + (f" with momentum {k['momentum']:g}" if k["momentum"] else "")
+    m = "cumulative" if k["norm_momentum"] is None else f"{k['norm_momentum']:g}"
+    return (
+        f"{net} · {opt}, learning rate {k['lr']:g}, batch {int(k['batch_size'])}"
+        + (f", dropout {k['dropout']:g}" if k["dropout"] else "")
+        + f" · normalization: momentum {m}, ε {k['norm_eps']:g}, {'learned' if k['affine'] else 'no'} γ and β"
+    )
+
+
 def show_problems(error: live.SettingsError, d: dict) -> None:
     """Each problem as a sentence, and the setting to change where one is to blame."""
     lines = []
@@ -174,16 +190,18 @@ def live_controls() -> tuple[list | None, str, bool]:
             format_func=lambda a: a.label(),
             key="act_arms",
             help="Each normalization of bnviz.norms, before the nonlinearity as in the paper (Section 3.2) or "
-            "after it. An arm's colour is its normalization's; after the nonlinearity, a lighter shade of it.",
+            "after it. An arm's colour is its normalization's; after the nonlinearity, a darker shade of it.",
             **KEEP,
         )
-        columns = st.columns(3)
-        with columns[0]:
-            knobs = network_controls(model, d)
-        with columns[1]:
-            knobs |= training_controls(model, d)
-        with columns[2]:
-            knobs |= norm_controls(d)
+        with st.expander("Network, training and normalization layers (the paper's settings to start with)"):
+            columns = st.columns(3)
+            with columns[0]:
+                knobs = network_controls(model, d)
+            with columns[1]:
+                knobs |= training_controls(model, d)
+            with columns[2]:
+                knobs |= norm_controls(d)
+        st.caption(summary(model, knobs))
         real = _ui.real_data_available(choice.dataset)
         synthetic = st.toggle(
             "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **KEEP

@@ -2,6 +2,7 @@
 view options, each layer's input and gradients at one step, Figure 1(b,c) per arm, x̂ beside y, and the
 curves (saturation, accuracy, loss, gradient norms, update:data ratios)."""
 
+import pandas as pd
 import streamlit as st
 
 from bnviz.train import probes
@@ -71,7 +72,7 @@ def mode_control(runs: list[dict], key: str) -> str:
 
 def view_controls(layers: list[str], key: str) -> tuple[str, bool, list[str]]:
     """(histogram layout, whether the step axes are logarithmic, the layers whose charts are drawn)."""
-    left, middle, right = st.columns([1.4, 1.6, 3], vertical_alignment="bottom")
+    left, middle, right = st.columns([1.8, 2, 3], vertical_alignment="bottom")
     layout = left.segmented_control(
         "Histograms", list(LAYOUTS), format_func=LAYOUTS.get, default="overlay", required=True, key=f"act_layout_{key}"
     )
@@ -110,35 +111,36 @@ def figure_title(model: str, last: str, nonlinearity: str) -> tuple[str, str]:
     )
 
 
-def histograms(runs, name, step, edges, layout: str, x_title: str, memo: tuple, field: str = "hist") -> None:
-    """One layer's histograms at ``step``: all arms on one chart, or one panel per arm on shared axes.
-    ``memo`` names the runs shown (a recorded step's histograms never change)."""
-    df = records.histogram(runs, name, step, edges, field)
+def histograms(df, step: int, layout: str, memo: tuple, **options) -> None:
+    """One layer's histograms at ``step`` (``df`` from records.histogram): all arms on one chart, or one
+    panel per arm on shared axes. ``memo`` names what is shown (a recorded step's histograms never change)."""
     if df.empty:
         st.caption("Not recorded at this step" + (" (step 0 has no gradient yet)." if step == 0 else "."))
         return
-    memo = (*memo, field, name, step, layout)
     if layout == "overlay":
-        build = lambda: charts.fit_width(charts.histogram(df, x_title=x_title)).configure_legend(orient="bottom")
-        _ui.chart(st, memo, build)
+        _ui.chart(st, memo, lambda: charts.legend_below(charts.fit_width(charts.histogram(df, **options))))
         return
     y_max = 1.05 * float(df["density"].max())
     arms = list(arm_norms(df))
     for col, arm in zip(st.columns(len(arms)), arms):
-        panel = lambda arm=arm: charts.histogram(df[df["arm"] == arm], x_title=x_title, y_max=y_max)
-        _ui.chart(col, (*memo, arm), lambda p=panel: charts.fit_width(p().properties(height=180)))
+        panel = lambda arm=arm: charts.histogram(df[df["arm"] == arm], y_max=y_max, **options).properties(height=180)
+        _ui.chart(col, (*memo, arm), lambda p=panel: charts.legend_below(charts.fit_width(p())))
 
 
 def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo) -> None:
     """Each shown layer's input and its weights' gradients at ``step``, with its saturation per arm."""
     saturated = activations.saturation_at(stats, step)
-    grad_edges = probes.grad_hist_edges()
     norms = {arm: norm for arm, (norm, _) in activations.arm_styles(runs).items()}
+    inputs = {name: records.histogram(runs, name, step, edges) for name in shown}
+    grads = {name: records.histogram(runs, name, step, probes.grad_hist_edges(), "grad_hist") for name in shown}
+    # every layer's gradients on one x-range: where any of them are, zeros and |g| < 1e-12 aside
+    grad_x = activations.occupied_domain(pd.concat(grads.values())) if any(len(g) for g in grads.values()) else None
     cols = st.columns(min(len(shown), 3)) if layout == "overlay" else [st.container()]
     for i, name in enumerate(shown):
         with cols[i % len(cols)]:
             st.markdown(f"**{_ui.literal(name)}** at step {step:,}")  # not a Vega title: "fit" sizing clips those
-            histograms(runs, name, step, edges, layout, f"Input to the {nonlinearity}", memo)
+            x_title = f"Input to the {nonlinearity}"
+            histograms(inputs[name], step, layout, (*memo, "hist", name, step, layout), x_title=x_title)
             share = saturated.get(name, {})
             st.caption(
                 f"{what}: "
@@ -148,8 +150,15 @@ def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, mem
                     if arm in share
                 )
             )
-            x_title = "log10 |∂loss/∂W|, one value per weight"
-            histograms(runs, name, step, grad_edges, layout, x_title, memo, "grad_hist")
+            options = dict(x_title="log10 |∂loss/∂W| per weight", x_domain=grad_x)
+            options["y_title"] = "Density (per decade)"
+            histograms(grads[name], step, layout, (*memo, "grad_hist", name, step, layout, str(grad_x)), **options)
+            zeros = activations.first_bin_share(grads[name])
+            if any(zeros.values()):
+                st.caption(
+                    f"Zero or under 10^{probes.GRAD_LOG10_RANGE[0]:g}, not drawn: "
+                    + " · ".join(f"{_ui.literal(arm)} {z:.1%}" for arm, z in zeros.items())
+                )
 
 
 def x_hat_view(runs, last: str, unit: int, nonlinearity: str, x_domain, log: bool, key: str, memo) -> None:
@@ -169,7 +178,7 @@ def x_hat_view(runs, last: str, unit: int, nonlinearity: str, x_domain, log: boo
             f"Input to the {nonlinearity}",
             color=norm_color(*styles[arm]),
         )
-        return charts.fit_width(probe_charts.step_axis(chart, x_domain, log)).configure_legend(orient="bottom")
+        return charts.legend_below(charts.fit_width(probe_charts.step_axis(chart, x_domain, log)))
 
     _ui.chart(st, (*memo, "x_hat", last, arm, log), build)
     st.caption(
@@ -231,8 +240,8 @@ def draw(
         f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}); values beyond "
         f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bin holds everything past it. "
         "Each gradient histogram counts log10 |∂loss/∂W| of every weight feeding the layer's nonlinearity, on the "
-        f"mini-batch trained at that step; zeros and values under 10^{probes.GRAD_LOG10_RANGE[0]:g} count in the "
-        "first bin."
+        "mini-batch trained at that step, all layers on one x-range where the gradients are; the share of "
+        f"exact zeros and values under 10^{probes.GRAD_LOG10_RANGE[0]:g} (left out) is under each chart."
     )
     histograms_csv = lambda: activations.histograms_at(runs, layers, step, edges)
     csv(histograms_csv, f"histograms_step{step}.csv", "CSV: these histograms")
@@ -244,10 +253,12 @@ def draw(
     domain = activations.percentile_domain(pct)
     x_domain = [0, max(r["config"]["steps"] for r in runs)]  # the planned steps: the arms line up while training
     arms = list(arm_norms(pct)) or list(dict.fromkeys(run["arm"] for run in runs))  # legend order, by norm
-    for col, arm in zip(st.columns(max(1, len(arms))), arms):
+    per_row = 3 if len(arms) == 3 else 2  # four panels in two rows of two: their axis titles fit
+    columns = [col for i in range(0, len(arms), per_row) for col in st.columns(min(per_row, len(arms) - i))]
+    for col, arm in zip(columns, arms):
 
         def bands(arm=arm):
-            chart = charts.percentile_bands(pct, arm, domain, f"{arm}: 15th, 50th and 85th percentiles")
+            chart = charts.percentile_bands(pct, arm, domain, arm, subtitle="percentiles 15, 50 and 85")
             chart = charts.retitle_y(chart, f"Input to the {nonlinearity}")
             return charts.fit_width(probe_charts.step_axis(chart, x_domain, log))
 
@@ -270,7 +281,10 @@ def draw(
     drawn = stats[stats["layer"].isin(shown)]
 
     def chart(col, name: str, build) -> None:
-        _ui.chart(col, (*grown, name), lambda: charts.fit_width(probe_charts.step_axis(build(), x_domain, log)))
+        chart = lambda: charts.fit_width(probe_charts.step_axis(build(), x_domain, log)).configure_legend(
+            symbolOpacity=1
+        )
+        _ui.chart(col, (*grown, name), chart)
 
     rows = [st.columns(2) for _ in range(3)]
     title = f"Test accuracy {accuracy_note}".strip()

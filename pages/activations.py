@@ -1,5 +1,6 @@
 """Activations while training: every layer's input distribution and gradients, in up to four arms (Figure 1(b,c))."""
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -15,7 +16,10 @@ LIVE = "act_live"  # session_state key of the LiveComparison (a generator: never
 LIVE_COUNT = "act_live_count"  # live runs started in this session: a new one resets the step slider
 PAPER_RUN = "mnist-fig1"  # the cached result the page opens on: the paper's Figure 1 setting
 TICK = 1.0  # seconds between two fragment reruns while training
-BUDGET = 0.4  # seconds of training per rerun, so buttons and the slider stay responsive
+# Seconds of training per rerun: at least BUDGET and at least as long as drawing took (four arms' charts
+# can take longer than their training), so training gets at least half the time; at most MAX_BUDGET, so
+# buttons and the slider answer within about a second.
+BUDGET, MAX_BUDGET = 0.4, 1.0
 SOURCES = ("Train live", "Open a cached run")
 
 _ui.require_router()
@@ -44,6 +48,7 @@ def start_live(configs: list, model: str) -> None:
 def live_panel() -> None:
     """Draw the live run, then train it a little (a fragment: reruns every TICK seconds while training)."""
     lc: live.LiveComparison = st.session_state[LIVE]
+    started = time.perf_counter()
     bar, pause, stop = st.columns([5, 1.3, 1.3], vertical_alignment="bottom")
     if lc.state in ("running", "paused") and pause.button(
         "Pause" if lc.running else "Resume",
@@ -82,7 +87,7 @@ def live_panel() -> None:
     )
     # Train after drawing: Streamlit greys out what a run has not redrawn yet, so this keeps the page crisp.
     was_running = lc.running
-    lc.advance(BUDGET)
+    lc.advance(min(MAX_BUDGET, max(BUDGET, time.perf_counter() - started)))
     if was_running and not lc.running:
         st.rerun()  # finished: draw the end state and turn the timer off
 

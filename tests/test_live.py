@@ -348,3 +348,24 @@ def test_live_configs_build_each_arm_from_the_page_settings():
     cnn = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 100, lr=1e-3, optimizer="adam", channels=(8, 16))
     assert all(c.momentum == 0.0 and c.channels == (8, 16) for c in cnn)  # the CNN's SGD momentum is dropped
     assert len(live.arm_choices()) == 2 * len(live.NORMS) - 1  # every kind before, every normalization after too
+
+
+def test_spread_picks_the_first_last_and_evenly_spaced_layers():
+    layers = [f"layer{i}" for i in range(1, 21)]
+    assert activations.spread(layers, 4) == ["layer1", "layer7", "layer14", "layer20"]
+    assert activations.spread(layers[:3], 4) == layers[:3]
+
+
+def test_gradient_histograms_zoom_to_filled_bins_and_report_the_first_bin_apart():
+    import pandas as pd
+
+    edges = [-12.0, -11.0, -10.0, -9.0, -8.0, -7.0, -6.0]
+    rows = []
+    for arm, counts in (("no BN", [5, 0, 0, 3, 2, 0]), ("BN", [0, 0, 0, 0, 4, 1])):
+        rows += [
+            {"arm": arm, "bin_left": a, "bin_right": b, "count": c} for a, b, c in zip(edges[:-1], edges[1:], counts)
+        ]
+    df = pd.DataFrame(rows)
+    assert activations.occupied_domain(df, pad_bins=1) == [-10.0, -6.0]  # bins -9..-7 filled, the first left out
+    assert activations.first_bin_share(df) == {"no BN": 0.5, "BN": 0.0}
+    assert activations.occupied_domain(df[df["bin_left"] == -12.0]) is None

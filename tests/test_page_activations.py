@@ -341,7 +341,7 @@ def test_live_panels_of_both_arms_span_the_planned_steps(folders):
     at = open_page()
     start(at, 100)
     at.run()
-    panels = titled(at, "15th, 50th and 85th percentiles")
+    panels = titled(at, "percentiles 15, 50 and 85")
     assert len(panels) == 2
     for p in panels:
         assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 100] for layer in p["layer"])
@@ -386,7 +386,7 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
     assert "**layer4** at step 100" in [m.value for m in at.markdown]
     assert len(charts(at)) == 4 * 2 + 3 + 1 + 5
     hist = colour_scale(spec(charts(at)[0]))
-    assert hist == {"no BN": "#1f77b4", "BN": "#d62728", "BN after tanh": "#ff9896"}  # by config, a lighter BN
+    assert hist == {"no BN": "#1f77b4", "BN": "#d62728", "BN after tanh": "#801718"}  # by config, a darker BN
     assert any("BN after tanh" in c.value and "Saturated" in c.value for c in at.caption)
     assert titled(at, "BN: unit 0 before and after γ, β")  # x̂ is the BN arm's: after tanh, x̂ is not its input
     (ratio,) = titled(at, "Update:data ratio per layer")
@@ -416,7 +416,7 @@ def test_view_options_side_by_side_histograms_and_a_log_step_axis(folders):
     assert not at.exception, [e.value for e in at.exception]
     (ratio,) = titled(at, "Update:data ratio per layer")
     assert ratio["layer"][0]["encoding"]["x"]["scale"] == {"domain": [0, 100], "type": "symlog"}
-    for panel in titled(at, "15th, 50th and 85th percentiles"):
+    for panel in titled(at, "percentiles 15, 50 and 85"):
         assert all(layer["encoding"]["x"]["scale"]["type"] == "symlog" for layer in panel["layer"])
     x_hat = at.selectbox(key="act_xhat_live")  # both arms normalize with batch statistics: x̂ of either
     assert x_hat.options == ["BN", "BRN"] and titled(at, "BN: unit 0 before and after γ, β")

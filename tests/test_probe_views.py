@@ -190,7 +190,7 @@ def test_step_axis_is_linear_or_symlog_on_every_layer_with_an_x():
     assert linear["scale"]["type"] == "linear" and chart.to_dict()["layer"][0]["encoding"]["x"].get("scale") is None
 
 
-def test_an_arm_normalized_after_the_nonlinearity_takes_its_kinds_lighter_colour():
+def test_an_arm_normalized_after_the_nonlinearity_takes_a_darker_shade_of_its_kinds_colour():
     from bnviz.views.style import arm_colors, arm_styles
 
     df = pd.DataFrame(
@@ -200,7 +200,7 @@ def test_an_arm_normalized_after_the_nonlinearity_takes_its_kinds_lighter_colour
             "position": ["after", "before", "before", "before"],
         }
     )
-    assert arm_colors(df) == (["no BN", "BN", "BN after sigmoid", "LN"], ["#1f77b4", "#d62728", "#ff9896", "#2ca02c"])
+    assert arm_colors(df) == (["no BN", "BN", "BN after sigmoid", "LN"], ["#1f77b4", "#d62728", "#801718", "#2ca02c"])
     assert arm_styles(df.drop(columns="position"))["BN after sigmoid"] == ("bnviz", "before")  # cached runs
 
 

@@ -14,6 +14,11 @@ from bnviz.norms import NORMS
 from bnviz.views.style import arm_colors, norm_color, norm_rank
 
 STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
+# lines told apart by dash (one per layer): the legend draws each dash, not a dot
+LAYER_DASH = dict(
+    title="Layer",
+    legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#444444", symbolStrokeWidth=2, symbolSize=400),
+)
 
 
 def arm_scale(df: pd.DataFrame) -> alt.Scale:
@@ -58,7 +63,7 @@ def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
 
 
 def percentile_bands(
-    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None
+    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None, subtitle: str = ""
 ) -> alt.Chart:
     """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
     d = df[(df["arm"] == arm)]
@@ -79,31 +84,39 @@ def percentile_bands(
         base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
         for p in ("p15", "p85")
     ]
-    return alt.layer(area, mid, *edges).properties(title=title or f"{arm}: 15th, 50th, 85th percentiles", height=260)
+    title = alt.TitleParams(title or f"{arm}: 15th, 50th, 85th percentiles", subtitle=subtitle or alt.Undefined)
+    return alt.layer(area, mid, *edges).properties(title=title, height=260)
 
 
 def histogram(
-    df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity", y_max: float | None = None
+    df: pd.DataFrame,
+    title: str = "",
+    x_title: str = "Input to the nonlinearity",
+    y_max: float | None = None,
+    x_domain: list[float] | None = None,
+    y_title: str = "Density (per unit)",
 ) -> alt.LayerChart:
     """Per-arm histograms (density) of a layer's input at one step, on the shared fixed bins.
 
     Each arm is an outline over a light fill, so up to four arms overlaid on one chart stay readable;
     a single arm's ``df`` gives one panel of a side-by-side row, whose panels share ``y_max``.
+    ``x_domain`` zooms in (bins outside it are clipped), e.g. to where gradients are.
     """
     lo, hi = (float(df["bin_left"].min()), float(df["bin_right"].max())) if len(df) else (0.0, 1.0)
+    lo, hi = x_domain or (lo, hi)
     # the outline steps at each bin's left edge; one more point per arm closes its last bin
     last = df.sort_values("bin_left").groupby("arm", sort=False).tail(1).assign(bin_left=lambda d: d["bin_right"])
     outline = pd.concat([df, last], ignore_index=True) if len(df) else df
     x = alt.X("bin_left:Q", title=x_title, scale=alt.Scale(domain=[lo, hi]))
-    y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Scale()
-    y = alt.Y("density:Q", title="Density (fraction per unit)", stack=None, scale=y_scale)
+    y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Scale(domainMin=0)
+    y = alt.Y("density:Q", title=y_title, stack=None, scale=y_scale)
     color = alt.Color("arm:N", scale=arm_scale(df), title=None)
     base = alt.Chart(outline).encode(x=x, y=y, color=color)
-    fill = base.mark_area(interpolate="step-after", opacity=0.12)
-    line = base.mark_line(interpolate="step-after", strokeWidth=1.6)
+    fill = base.mark_area(interpolate="step-after", opacity=0.12, clip=True)
+    line = base.mark_line(interpolate="step-after", strokeWidth=1.6, clip=True)
     hover = (
         alt.Chart(df)
-        .mark_bar(opacity=0)
+        .mark_bar(opacity=0, clip=True)
         .encode(
             x=x,
             x2="bin_right:Q",
@@ -137,7 +150,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
                 "saturation:Q", title=f"Fraction of {what}", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")
             ),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-            strokeDash=alt.StrokeDash("layer:N", title="Layer"),
+            strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
         )
         .properties(title="Saturation per layer", height=260)
@@ -186,6 +199,11 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
         .properties(width=260, height=180)
         .facet(column=alt.Column("arm:N", title=None, sort=[NORMS[n].label if n in NORMS else n for n in panels]))
     )
+
+
+def legend_below(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The legend under the plot, two entries a row: four arms' names fit a narrow chart."""
+    return chart.configure_legend(orient="bottom", columns=2, labelLimit=220, columnPadding=12, symbolOpacity=1)
 
 
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from bnviz.views.charts import STEP_AXIS, arm_scale
+from bnviz.views.charts import LAYER_DASH, STEP_AXIS, arm_scale
 from bnviz.views.style import norm_color
 
 BN_COLOR = norm_color("bnviz")
@@ -26,7 +26,7 @@ def grad_norms(stats: pd.DataFrame) -> alt.Chart:
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("grad_norm:Q", title="Weight-gradient norm (last mini-batch)", scale=alt.Scale(type="log")),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-            strokeDash=alt.StrokeDash("layer:N", title="Layer"),
+            strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("grad_norm:Q", format=".4g")],
         )
         .properties(title="Gradient norm per layer", height=260)
@@ -48,7 +48,7 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("update_ratio:Q", title="log10(std of the update / std of the weights)"),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-            strokeDash=alt.StrokeDash("layer:N", title="Layer"),
+            strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=[
                 "arm:N",
                 "layer:N",

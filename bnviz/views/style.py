@@ -3,8 +3,8 @@
 An arm is known by its config's ``norm`` (see :data:`bnviz.norms.NORMS`), never by its label
 text: a new normalization gets its own colour on every chart without touching chart code.
 BN red and no BN blue, as the app has always drawn them. A normalization placed after the
-nonlinearity (``norm_position="after"``) takes the lighter shade of its kind's colour, so "BN"
-and "BN after sigmoid" are told apart on one chart and still read as the same kind.
+nonlinearity (``norm_position="after"``) takes a darker shade of its kind's colour, so "BN" and
+"BN after sigmoid" are told apart on one chart and still read as the same kind.
 """
 
 from __future__ import annotations
@@ -35,23 +35,23 @@ NORM_TEXT_COLORS = {
     "ghost": "violet",
     "noisy": "green",
 }
-# The same kind after the nonlinearity: the lighter partner of its colour in Tableau 20
+# The same kind after the nonlinearity: its colour at 60% brightness (a lighter shade would fade on white)
 AFTER_COLORS = {
-    "bnviz": "#ff9896",
-    "torch": "#ffbb78",
-    "layer": "#98df8a",
-    "group": "#c5b0d5",
-    "instance": "#9edae5",
-    "renorm": "#c49c94",
-    "ghost": "#f7b6d2",
-    "noisy": "#dbdb8d",
+    "bnviz": "#801718",
+    "torch": "#994c08",
+    "layer": "#1a601a",
+    "group": "#593e71",
+    "instance": "#0e727c",
+    "renorm": "#54342d",
+    "ghost": "#884774",
+    "noisy": "#717114",
 }
 SPARE_COLORS = ("#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5")
 NORM_ORDER = tuple(NORM_COLORS)  # legends list arms in this order: baseline first, then BN, then the family
 
 
 def norm_color(norm: str, position: str = "before") -> str:
-    """The colour of a normalization kind (its lighter shade after the nonlinearity); an unknown kind
+    """The colour of a normalization kind (its darker shade after the nonlinearity); an unknown kind
     gets a spare colour of its own."""
     if position == "after" and norm in AFTER_COLORS:
         return AFTER_COLORS[norm]
