@@ -16,6 +16,7 @@ from bnviz.runs.payload import data_fields as _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
 from bnviz.views import activations, probe_modes
+from pages import _ui
 
 ROOT = Path(__file__).resolve().parent.parent
 # per hidden layer an input and a gradient histogram, Figure 1(b,c)'s panel per arm, x̂ beside y, and over the
@@ -449,3 +450,31 @@ def test_adam_replaces_momentum_and_offers_its_own_learning_rates(folders):
     start(at, 100)
     configs = at.session_state["act_live"].configs
     assert all(c.optimizer == "adam" and c.lr == 1e-3 and c.momentum == 0.0 and not c.affine for c in configs)
+
+
+def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
+    import altair as alt
+    import pandas as pd
+
+    a, b = pd.DataFrame({"x": [1, 2], "y": [3, 4]}), pd.DataFrame({"y": [0.5]})
+    chart = alt.layer(alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q"), alt.Chart(b).mark_rule().encode(y="y:Q"))
+    spec = _ui.vega_spec(chart)
+    names = [layer["data"]["name"] for layer in spec["layer"]]
+    assert sorted(names) == sorted(spec["datasets"]) and len(set(names)) == 2
+    assert all(isinstance(table, bytes) for table in spec["datasets"].values())
+
+
+def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_histograms(folders):
+    at = open_page()
+    start(at, 100)
+    lc = at.session_state["act_live"]
+    while not lc.done:
+        at.run()
+    at.run()
+    specs = at.session_state[_ui.CHART_SPECS]
+    kept = list(specs)
+    at.slider(key="act_depth").set_value(5).run()  # a setting for the next run: nothing drawn changes
+    assert not at.exception and list(at.session_state[_ui.CHART_SPECS]) == kept
+    at.select_slider(key="act_step_live").set_value(50).run()
+    new = [k for k in at.session_state[_ui.CHART_SPECS] if k not in kept]
+    assert len(new) == 3 * 2 and all(50 in k for k in new)  # each layer's input and gradient histogram
