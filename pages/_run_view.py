@@ -118,13 +118,18 @@ def histograms(df, step: int, layout: str, memo: tuple, **options) -> None:
         st.caption("Not recorded at this step" + (" (step 0 has no gradient yet)." if step == 0 else "."))
         return
     if layout == "overlay":
-        _ui.chart(st, memo, lambda: charts.legend_below(charts.fit_width(charts.histogram(df, **options))))
+        _ui.chart(st, memo, lambda: charts.histogram_spec(df, framed, **options))
         return
     y_max = 1.05 * float(df["density"].max())
     arms = list(arm_norms(df))
     for col, arm in zip(st.columns(len(arms)), arms):
-        panel = lambda arm=arm: charts.histogram(df[df["arm"] == arm], y_max=y_max, **options).properties(height=180)
-        _ui.chart(col, (*memo, arm), lambda p=panel: charts.legend_below(charts.fit_width(p())))
+        panel = lambda arm=arm: charts.histogram_spec(df[df["arm"] == arm], framed, y_max=y_max, height=180, **options)
+        _ui.chart(col, (*memo, arm), panel)
+
+
+def framed(chart):
+    """A histogram across its column, its legend under it."""
+    return charts.legend_below(charts.fit_width(chart))
 
 
 def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo) -> None:

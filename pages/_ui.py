@@ -146,12 +146,16 @@ CHART_SPECS_KEPT = 96
 
 
 def vega_spec(chart) -> dict:
-    """An Altair chart as the Vega-Lite spec ``st.vega_lite_chart`` takes, its data as Arrow tables.
+    """An Altair chart, or a Vega-Lite dict whose ``datasets`` hold DataFrames, as the spec
+    ``st.vega_lite_chart`` takes, its data as Arrow tables.
 
-    Each DataFrame is swapped for a named dataset before ``to_dict``, so no Altair data transformer
-    (global, shared by every session's thread) runs, and the spec is not validated again: the chart
-    functions' JSON is tested in tests/. About a tenth of what ``st.altair_chart`` spends on a chart.
+    Each DataFrame of an Altair chart is swapped for a named dataset before ``to_dict`` (the chart is
+    changed), so no Altair data transformer (global, shared by every session's thread) runs, and the
+    spec is not validated again: the chart functions' JSON is tested in tests/.
     """
+    if isinstance(chart, dict):
+        tables = {name: dataframe_util.convert_anything_to_arrow_bytes(d) for name, d in chart["datasets"].items()}
+        return {**chart, "datasets": tables}
     datasets = {}
     parts = [chart]
     while parts:
@@ -167,8 +171,8 @@ def vega_spec(chart) -> dict:
     return spec
 
 
-def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin]) -> None:
-    """Draw the Altair chart ``build()`` returns, across ``where``'s width, converting it only when ``key``
+def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict]) -> None:
+    """Draw the chart ``build()`` returns (see :func:`vega_spec`), across ``where``'s width, converting it only when ``key``
     is new.
 
     ``key`` must name everything the chart shows (the run, its records so far, the step, the options):

@@ -221,3 +221,27 @@ def test_histogram_outline_closes_each_arms_last_bin_and_shares_a_y_range():
     assert sorted((r["arm"], r["density"]) for r in closing) == [("BN", 0.0), ("no BN", 0.5)]
     assert line["mark"]["interpolate"] == "step-after" and line["encoding"]["y"]["scale"]["domain"] == [0, 0.6]
     assert hover["encoding"]["x2"]["field"] == "bin_right" and len(spec["datasets"][hover["data"]["name"]]) == 6
+
+
+def test_histogram_spec_is_the_histogram_chart_with_its_data_put_in():
+    from bnviz.views import charts
+
+    df = pd.DataFrame(
+        [
+            {"arm": arm, "norm": norm, "bin_left": b, "bin_right": b + 1, "count": c, "density": c / 10}
+            for arm, norm, counts in (("no BN", "none", (1, 4)), ("BN", "bnviz", (5, 0)))
+            for b, c in zip(range(2), counts)
+        ]
+    )
+    for options in ({}, {"y_max": 0.6, "x_domain": [0.5, 2.0], "x_title": "g", "height": 180}):
+        altair = charts.histogram(df, **options).to_dict()
+        spec = charts.histogram_spec(df, **options)
+        for ours, theirs in zip(spec["layer"], altair["layer"]):
+            rows = spec["datasets"][ours["data"]["name"]].to_dict("records")
+            assert rows == altair["datasets"][theirs["data"]["name"]]
+            assert {k: v for k, v in ours.items() if k != "data"} == {k: v for k, v in theirs.items() if k != "data"}
+        assert {k: v for k, v in spec.items() if k not in ("layer", "datasets")} == {
+            k: v for k, v in altair.items() if k not in ("layer", "datasets")
+        }
+    other = df.assign(density=df["density"] * 2)
+    assert charts.histogram_spec(other)["datasets"]["bins"]["density"].tolist() == other["density"].tolist()

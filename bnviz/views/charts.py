@@ -7,11 +7,14 @@ their units, the paper's axis ranges where we reproduce a paper figure.
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import altair as alt
 import pandas as pd
 
 from bnviz.norms import NORMS
-from bnviz.views.style import arm_colors, norm_color, norm_rank
+from bnviz.views.style import arm_colors, arm_styles, norm_color, norm_rank
 
 STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
 # lines told apart by dash (one per layer): the legend draws each dash, not a dot
@@ -95,6 +98,7 @@ def histogram(
     y_max: float | None = None,
     x_domain: list[float] | None = None,
     y_title: str = "Density (per unit)",
+    height: int = 220,
 ) -> alt.LayerChart:
     """Per-arm histograms (density) of a layer's input at one step, on the shared fixed bins.
 
@@ -102,20 +106,66 @@ def histogram(
     a single arm's ``df`` gives one panel of a side-by-side row, whose panels share ``y_max``.
     ``x_domain`` zooms in (bins outside it are clipped), e.g. to where gradients are.
     """
-    lo, hi = (float(df["bin_left"].min()), float(df["bin_right"].max())) if len(df) else (0.0, 1.0)
-    lo, hi = x_domain or (lo, hi)
-    # the outline steps at each bin's left edge; one more point per arm closes its last bin
+    x_range = tuple(x_domain) if x_domain else _bin_range(df)
+    return _histogram(outline(df), df, arm_scale(df), x_range, title, x_title, y_max, y_title, height)
+
+
+def histogram_spec(df: pd.DataFrame, wrap=None, **options) -> dict:
+    """:func:`histogram` (then ``wrap``, e.g. :func:`fit_width`) as a Vega-Lite dict whose ``datasets``
+    hold DataFrames, for a page that redraws histograms at every step: the spec of a chart with these
+    arms and options is built once and kept, and each call puts in the data and the axes' ranges."""
+    x_domain, y_max = options.pop("x_domain", None), options.pop("y_max", None)
+    styles = tuple((arm, *style) for arm, style in arm_styles(df).items())
+    spec = copy.deepcopy(_histogram_template(styles, wrap, tuple(sorted(options.items()))))
+    for layer in spec["layer"]:
+        layer["encoding"]["x"]["scale"]["domain"] = list(x_domain) if x_domain else list(_bin_range(df))
+        layer["encoding"]["y"]["scale"] = {"domain": [0, y_max]} if y_max else {"domainMin": 0}
+    spec["datasets"] = {"outline": outline(df), "bins": df}
+    return spec
+
+
+@functools.lru_cache(maxsize=64)
+def _histogram_template(styles: tuple, wrap, options: tuple) -> dict:
+    domain = [arm for arm, _, _ in styles]
+    scale = alt.Scale(domain=domain, range=[norm_color(n, p) for _, n, p in styles]) if domain else alt.Scale()
+    data = alt.NamedData(name="outline"), alt.NamedData(name="bins")
+    chart = _histogram(*data, scale, (0.0, 1.0), **dict(options))  # the axes' ranges are put in per call
+    return (wrap(chart) if wrap else chart).to_dict(validate=False)
+
+
+def _bin_range(df: pd.DataFrame) -> tuple[float, float]:
+    return (float(df["bin_left"].min()), float(df["bin_right"].max())) if len(df) else (0.0, 1.0)
+
+
+def outline(df: pd.DataFrame) -> pd.DataFrame:
+    """Histogram rows plus one per arm at its last bin's right edge: a step line through the bins' left
+    edges then closes the last bin."""
+    if not len(df):
+        return df
     last = df.sort_values("bin_left").groupby("arm", sort=False).tail(1).assign(bin_left=lambda d: d["bin_right"])
-    outline = pd.concat([df, last], ignore_index=True) if len(df) else df
-    x = alt.X("bin_left:Q", title=x_title, scale=alt.Scale(domain=[lo, hi]))
+    return pd.concat([df, last], ignore_index=True)
+
+
+def _histogram(
+    outline_data,
+    bins_data,
+    color_scale: alt.Scale,
+    x_range: tuple[float, float],
+    title: str = "",
+    x_title: str = "Input to the nonlinearity",
+    y_max: float | None = None,
+    y_title: str = "Density (per unit)",
+    height: int = 220,
+) -> alt.LayerChart:
+    x = alt.X("bin_left:Q", title=x_title, scale=alt.Scale(domain=list(x_range)))
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Scale(domainMin=0)
     y = alt.Y("density:Q", title=y_title, stack=None, scale=y_scale)
-    color = alt.Color("arm:N", scale=arm_scale(df), title=None)
-    base = alt.Chart(outline).encode(x=x, y=y, color=color)
+    color = alt.Color("arm:N", scale=color_scale, title=None)
+    base = alt.Chart(outline_data).encode(x=x, y=y, color=color)
     fill = base.mark_area(interpolate="step-after", opacity=0.12, clip=True)
     line = base.mark_line(interpolate="step-after", strokeWidth=1.6, clip=True)
     hover = (
-        alt.Chart(df)
+        alt.Chart(bins_data)
         .mark_bar(opacity=0, clip=True)
         .encode(
             x=x,
@@ -131,7 +181,7 @@ def histogram(
             ],
         )
     )
-    return alt.layer(fill, line, hover).properties(title=title, height=220)
+    return alt.layer(fill, line, hover).properties(title=title, height=height)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
