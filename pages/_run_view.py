@@ -155,7 +155,7 @@ def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, mem
                     if arm in share
                 )
             )
-            options = dict(x_title="log10 |∂loss/∂W| per weight", x_domain=grad_x)
+            options = dict(x_title="log10 |∂loss/∂W|", x_domain=grad_x)
             options["y_title"] = "Density (per decade)"
             histograms(grads[name], step, layout, (*memo, "grad_hist", name, step, layout, str(grad_x)), **options)
             zeros = activations.first_bin_share(grads[name])

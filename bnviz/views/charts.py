@@ -20,7 +20,14 @@ STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
 # lines told apart by dash (one per layer): the legend draws each dash, not a dot
 LAYER_DASH = dict(
     title="Layer",
-    legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#444444", symbolStrokeWidth=2, symbolSize=400),
+    # a line with points gets filled legend symbols, which hide a dash: no fill
+    legend=alt.Legend(
+        symbolType="stroke",
+        symbolStrokeColor="#444444",
+        symbolFillColor="transparent",
+        symbolStrokeWidth=2,
+        symbolSize=300,
+    ),
 )
 
 

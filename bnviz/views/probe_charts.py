@@ -46,7 +46,9 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
         .mark_line(point=alt.OverlayMarkDef(size=14))
         .encode(
             x=alt.X("step:Q", axis=STEP_AXIS),
-            y=alt.Y("update_ratio:Q", title="log10(std of the update / std of the weights)"),
+            y=alt.Y(
+                "update_ratio:Q", title="log10(std of the update / std of the weights)", scale=alt.Scale(zero=False)
+            ),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
             strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=[
