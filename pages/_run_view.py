@@ -132,8 +132,9 @@ def framed(chart):
     return charts.legend_below(charts.fit_width(chart))
 
 
-def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo) -> None:
-    """Each shown layer's input and its weights' gradients at ``step``, with its saturation per arm."""
+def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo, with_grads: bool) -> None:
+    """Each shown layer's input and (``with_grads``) its weights' gradients at ``step``, with its saturation
+    per arm."""
     saturated = activations.saturation_at(stats, step)
     norms = {arm: norm for arm, (norm, _) in activations.arm_styles(runs).items()}
     inputs = {name: records.histogram(runs, name, step, edges) for name in shown}
@@ -155,6 +156,8 @@ def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, mem
                     if arm in share
                 )
             )
+            if not with_grads:
+                continue
             options = dict(x_title="log10 |∂loss/∂W|", x_domain=grad_x)
             options["y_title"] = "Density (per decade)"
             histograms(grads[name], step, layout, (*memo, "grad_hist", name, step, layout, str(grad_x)), **options)
@@ -228,7 +231,13 @@ def draw(
     st.subheader("Each layer's input and weight gradients at one step")
     step = step_slider(steps, f"act_step_{key}", running, run_id)
     what = {"sigmoid": "Saturated", "tanh": "Saturated"}.get(activation, "Inactive (≤ 0)")
-    layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo)
+    with_grads = records.recorded(runs, "grad_hist")
+    layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo, with_grads)
+    if not with_grads:
+        st.caption(
+            "This result was recorded before bnviz kept gradient histograms and update:data ratios: train it "
+            "again, or live, to see them."
+        )
     gap = {m: activations.saturation_at(d, step) for m, d in both_modes.items()}
     for arm in probe_modes.eval_arms(runs) if len(gap) == 2 else []:
         pairs = [
@@ -243,10 +252,14 @@ def draw(
     st.caption(
         f"Each input histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
         f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}); values beyond "
-        f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bin holds everything past it. "
-        "Each gradient histogram counts log10 |∂loss/∂W| of every weight feeding the layer's nonlinearity, on the "
-        "mini-batch trained at that step, all layers on one x-range where the gradients are; the share of "
-        f"exact zeros and values under 10^{probes.GRAD_LOG10_RANGE[0]:g} (left out) is under each chart."
+        f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bin holds everything past it."
+        + (
+            " Each gradient histogram counts log10 |∂loss/∂W| of every weight feeding the layer's nonlinearity, on "
+            "the mini-batch trained at that step, all layers on one x-range where the gradients are; the share of "
+            f"exact zeros and values under 10^{probes.GRAD_LOG10_RANGE[0]:g} (left out) is under each chart."
+            if with_grads
+            else ""
+        )
     )
     histograms_csv = lambda: activations.histograms_at(runs, layers, step, edges)
     csv(histograms_csv, f"histograms_step{step}.csv", "CSV: these histograms")
@@ -297,7 +310,10 @@ def draw(
     chart(rows[0][1], "loss", lambda: charts.loss(records.band(curves, "train_loss")))
     chart(rows[1][0], "saturation", lambda: charts.saturation(drawn, activation))
     chart(rows[1][1], "grad_norms", lambda: probe_charts.grad_norms(drawn))
-    chart(rows[2][0], "update_ratios", lambda: probe_charts.update_ratios(drawn))
+    if with_grads:
+        chart(rows[2][0], "update_ratios", lambda: probe_charts.update_ratios(drawn))
+    else:
+        rows[2][0].caption("Update:data ratios were not recorded for this result.")
     rows[2][1].markdown(
         "**Update:data ratio**: how far one optimizer step moves a layer's weights relative to their spread, "
         "log10(std(W after − W before) / std(W before)), measured on the step itself, so SGD, momentum and Adam "

@@ -110,10 +110,11 @@ def two_results(tmp_path_factory, mnist_result):
 
 def legacy_records(run: dict) -> list[dict]:
     """A run's records as the trainer wrote them before it probed in training mode: a BN run's eval-mode
-    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂."""
-    if not probe_modes.has_bn(run):
-        return run["records"]
-    return [{k: v for k, v in probe_modes.eval_record(r).items() if "x_hat" not in k} for r in run["records"]]
+    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂, gradient histograms
+    or update ratios (they came later still)."""
+    later = ("x_hat", "/grad_hist", "/update_ratio")
+    records = run["records"] if not probe_modes.has_bn(run) else [probe_modes.eval_record(r) for r in run["records"]]
+    return [{k: v for k, v in r.items() if not any(f in k for f in later)} for r in records]
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +326,9 @@ def test_result_cached_before_training_mode_probes_opens_in_eval_mode_with_a_not
     assert any("recorded before bnviz probed the BN network in training mode" in i.value for i in at.info)
     assert all(b.key != "act_mode_cached" for b in at.button_group)
     assert any("x̂, the BN unit before γ and β, was not recorded" in c.value for c in at.caption)
-    assert len(charts(at)) == CHARTS_MLP - 1
+    assert any("recorded before bnviz kept gradient histograms" in c.value for c in at.caption)
+    assert any("Update:data ratios were not recorded" in c.value for c in at.caption)
+    assert len(charts(at)) == CHARTS_MLP - 1 - NO_GRADIENT_YET - 1  # no x̂, no gradient histograms, no ratios
 
 
 def titled(at: AppTest, text: str) -> list[dict]:

@@ -178,3 +178,10 @@ def sweep_table(result: dict) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def recorded(runs: list[dict], field: str) -> bool:
+    """Whether any run holds a value for ``<layer>/<field>`` (e.g. ``grad_hist``, absent from results
+    cached before the trainer recorded it)."""
+    suffix = f"/{field}"
+    return any(v is not None and k.endswith(suffix) for run in runs for r in run["records"] for k, v in r.items())
