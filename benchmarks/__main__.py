@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app,probes] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app,probes,live] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -12,7 +12,7 @@ import torch
 
 from benchmarks import harness
 
-SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app", "probes")
+SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app", "probes", "live")
 
 
 def main(argv=None) -> int:
@@ -46,7 +46,19 @@ def main(argv=None) -> int:
         from benchmarks import probes
 
         probes.run(table, args.quick)
+    notes = []
+    if "live" in only:
+        from benchmarks import live
+        from bnviz import data
+
+        try:
+            mnist = data.load("mnist", args.data_dir)
+        except data.DataError:  # no MNIST files: the page's synthetic stand-in
+            mnist = data.load("synthetic-mnist")
+        notes = live.run_speed(table, mnist, args.quick)
     print(table.markdown())
+    if notes:
+        print("\n" + "\n".join(notes))
     if "memory" in only:
         print()
         print("\n".join(training.run_memory(args.data_dir)))
@@ -55,6 +67,9 @@ def main(argv=None) -> int:
 
         print()
         print("\n".join(app.run(args.quick)))
+    if "live" in only:
+        print()
+        print("\n".join(live.run_control_change(args.quick)))
     print(f"\n(all sections: {time.time() - t0:,.0f} s)")
     return 0
 

@@ -1,12 +1,18 @@
-"""How the Activations page draws one comparison, live or cached: the step slider, the probe mode,
-Figure 1(b,c) per model, histograms, saturation, gradient norms, x̂ beside y and the curves."""
+"""How the Activations page draws one comparison, live or cached: the step slider, the probe mode, the
+view options, each layer's input and gradients at one step, Figure 1(b,c) per arm, x̂ beside y, and the
+curves (saturation, accuracy, loss, gradient norms, update:data ratios)."""
 
 import streamlit as st
 
 from bnviz.train import probes
 from bnviz.views import activations, charts, drift, probe_charts, probe_modes, records
-from bnviz.views.style import arm_norms, norm_text_color
+from bnviz.views.style import arm_norms, norm_color
 from pages import _ui
+from pages._layer_view import layer_views
+
+LAYOUTS = {"overlay": "Overlaid", "side": "Side by side"}
+AXES = {"linear": "Linear", "log": "Log (early steps)"}
+MAX_LAYERS = 4  # per-layer charts drawn at once; a deeper network picks which
 
 
 def step_slider(steps: list[int], key: str, running: bool, run_id: str) -> int:
@@ -64,6 +70,34 @@ def mode_control(runs: list[dict], key: str) -> str:
     return mode
 
 
+def view_controls(layers: list[str], key: str) -> tuple[str, bool, list[str]]:
+    """(histogram layout, whether the step axes are logarithmic, the layers whose charts are drawn)."""
+    left, middle, right = st.columns([1.8, 2, 3], vertical_alignment="bottom")
+    layout = left.segmented_control(
+        "Histograms", list(LAYOUTS), format_func=LAYOUTS.get, default="overlay", required=True, key=f"act_layout_{key}"
+    )
+    axis = middle.segmented_control(
+        "Step axis",
+        list(AXES),
+        format_func=AXES.get,
+        default="linear",
+        required=True,
+        key=f"act_axis_{key}",
+        help="Log spreads out the early probes (steps 1, 2, 5, 10, ...), where most of the change happens.",
+    )
+    shown = layers
+    if len(layers) > MAX_LAYERS:
+        picked = right.multiselect(
+            f"Layers drawn (up to {MAX_LAYERS})",
+            layers,
+            default=activations.spread(layers, MAX_LAYERS),
+            max_selections=MAX_LAYERS,
+            key=f"act_layers_{key}_{len(layers)}",
+        )
+        shown = [name for name in layers if name in picked] or activations.spread(layers, MAX_LAYERS)
+    return layout, axis == "log", shown
+
+
 def figure_title(model: str, last: str, nonlinearity: str) -> tuple[str, str]:
     """The Figure 1(b,c) section's heading, and how this model relates to the paper's figure."""
     if model == "mlp":
@@ -74,6 +108,33 @@ def figure_title(model: str, last: str, nonlinearity: str) -> tuple[str, str]:
     return (
         f"Figure 1(b,c)'s measurement on the CNN: one {nonlinearity}'s input in {last}",
         "The paper's Figure 1 is the MNIST network only; this applies its measurement to the CNN.",
+    )
+
+
+def x_hat_view(runs, last: str, unit: int, nonlinearity: str, x_domain, log: bool, key: str, memo) -> None:
+    """x̂ beside y for one arm with BN-like statistics (a choice when several have them)."""
+    x_hat = probe_modes.x_hat_percentiles(runs, last)
+    if x_hat.empty:
+        st.caption("x̂, the BN unit before γ and β, was not recorded for this result.")
+        return
+    styles = activations.arm_styles(runs)
+    arms = [a for a in styles if a in set(x_hat["arm"])]
+    arm = arms[0] if len(arms) == 1 else st.selectbox("x̂ of the arm", arms, key=f"act_xhat_{key}")
+
+    def build():
+        chart = probe_charts.x_hat_bands(
+            x_hat[x_hat["arm"] == arm],
+            f"{arm}: unit {unit} before and after γ, β",
+            f"Input to the {nonlinearity}",
+            color=norm_color(*styles[arm]),
+        )
+        return charts.legend_below(charts.fit_width(probe_charts.step_axis(chart, x_domain, log)))
+
+    _ui.chart(st, (*memo, "x_hat", last, arm, log), build)
+    st.caption(
+        "x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
+        "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
+        "median ≈ 0 and its band ≈ ±1 by construction; y moves only as γ and β learn."
     )
 
 
@@ -99,99 +160,109 @@ def draw(
         if running
         else (lambda df, name, label: _ui.csv_download(df, name, label, key=f"{key}-{name}"))
     )
-    nonlinearity = "sigmoid" if activation == "sigmoid" else "ReLU"
+    nonlinearity = {"sigmoid": "sigmoid", "tanh": "tanh"}.get(activation, "ReLU")
     config = runs[0]["config"]
     mode = mode_control(runs, key)
     both_modes = {m: records.layer_stats(probe_modes.view(runs, m)) for m in probe_modes.recorded_modes(runs)}
     runs, stats = probe_modes.view(runs, mode), both_modes[mode]
+    layout, log, shown = view_controls(layers, key)
+    # what the charts show, for reusing their specs: the runs (and their records so far), the probe mode
+    memo = (run_id, key, mode, tuple((r["arm"], r["seed"]) for r in runs))
+    grown = (*memo, tuple(len(r["records"]) for r in curve_runs), log, tuple(shown))
 
-    st.subheader("Each layer's input at one step")
+    st.subheader("Each layer's input and weight gradients at one step")
     step = step_slider(steps, f"act_step_{key}", running, run_id)
-    saturated = activations.saturation_at(stats, step)
-    norms = {run["arm"]: records.norm_of(run) for run in runs}  # each arm's colour follows its config's norm
-    what = "Saturated" if activation == "sigmoid" else "Inactive (≤ 0)"
-    cols = st.columns(len(layers) if len(layers) <= 3 else 2)
-    for i, name in enumerate(layers):
-        with cols[i % len(cols)]:
-            st.markdown(
-                f"**{_ui.literal(name)}** at step {step:,}"
-            )  # not a Vega title: Streamlit's "fit" sizing clips those
-            chart = charts.histogram(records.histogram(runs, name, step, edges), x_title=f"Input to the {nonlinearity}")
-            st.altair_chart(charts.fit_width(chart).configure_legend(orient="bottom"), width="stretch")
-            share = saturated.get(name, {})
-            st.caption(
-                f"{what}: "
-                + " · ".join(
-                    f":{norm_text_color(norms.get(arm, ''))}[{_ui.literal(arm)} {share[arm]:.0%}]"
-                    for arm in norms
-                    if arm in share
-                )
-            )
+    what = {"sigmoid": "Saturated", "tanh": "Saturated"}.get(activation, "Inactive (≤ 0)")
+    with_grads = records.recorded(runs, "grad_hist")
+    layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo, with_grads)
+    if not with_grads:
+        st.caption(
+            "This result was recorded before bnviz kept gradient histograms and update:data ratios: train it "
+            "again, or live, to see them."
+        )
     gap = {m: activations.saturation_at(d, step) for m, d in both_modes.items()}
-    gaps = [
-        f"{name} {gap['train'][name]['BN']:.0%} / {gap['eval'][name]['BN']:.0%}"
-        for name in layers
-        if len(gap) == 2 and all("BN" in g.get(name, {}) for g in gap.values())
-    ]
-    if gaps:
-        st.caption(f"BN {what.lower()} at step {step:,}, training mode / eval mode: " + " · ".join(gaps))
+    for arm in probe_modes.eval_arms(runs) if len(gap) == 2 else []:
+        pairs = [
+            f"{name} {gap['train'][name][arm]:.0%} / {gap['eval'][name][arm]:.0%}"
+            for name in shown
+            if all(arm in g.get(name, {}) for g in gap.values())
+        ]
+        if pairs:
+            st.caption(
+                f"{_ui.literal(arm)} {what.lower()} at step {step:,}, training mode / eval mode: " + " · ".join(pairs)
+            )
     st.caption(
-        f"Each histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
-        f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}). Values beyond "
-        f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bar holds everything past it."
+        f"Each input histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
+        f"(one value per unit and example{'' if config['model'] == 'mlp' else ' and position'}); values beyond "
+        f"±{probes.HIST_RANGE:g} are counted in the end bins, so a tall first or last bin holds everything past it."
+        + (
+            " Each gradient histogram counts log10 |∂loss/∂W| of every weight feeding the layer's nonlinearity, on "
+            "the mini-batch trained at that step, all layers on one x-range where the gradients are; the share of "
+            f"exact zeros and values under 10^{probes.GRAD_LOG10_RANGE[0]:g} (left out) is under each chart."
+            if with_grads
+            else ""
+        )
     )
-    csv(activations.histograms_at(runs, layers, step, edges), f"histograms_step{step}.csv", "CSV: these histograms")
+    histograms_csv = lambda: activations.histograms_at(runs, layers, step, edges)
+    csv(histograms_csv, f"histograms_step{step}.csv", "CSV: these histograms")
 
     last = layers[-1]
     title, relation = figure_title(config["model"], last, nonlinearity)
     st.subheader(title)
     pct = records.percentiles(runs, last)
     domain = activations.percentile_domain(pct)
-    x_domain = [0, max(r["config"]["steps"] for r in runs)]  # the planned steps: both arms line up while training
+    x_domain = [0, max(r["config"]["steps"] for r in runs)]  # the planned steps: the arms line up while training
     arms = list(arm_norms(pct)) or list(dict.fromkeys(run["arm"] for run in runs))  # legend order, by norm
-    for col, arm in zip(st.columns(max(1, len(arms))), arms):
-        chart = charts.percentile_bands(pct, arm, domain, f"{arm}: 15th, 50th and 85th percentiles")
-        chart = probe_charts.with_x_domain(charts.retitle_y(chart, f"Input to the {nonlinearity}"), x_domain)
-        col.altair_chart(charts.fit_width(chart), width="stretch")
-    st.caption(f"Unit {config['probe_unit']} of {last} on the fixed probe batch, both panels on one y-axis. {relation}")
+    per_row = 3 if len(arms) == 3 else 2  # four panels in two rows of two: their axis titles fit
+    columns = [col for i in range(0, len(arms), per_row) for col in st.columns(min(per_row, len(arms) - i))]
+    for col, arm in zip(columns, arms):
+
+        def bands(arm=arm):
+            chart = charts.percentile_bands(pct, arm, domain, arm, subtitle="percentiles 15, 50 and 85")
+            chart = charts.retitle_y(chart, f"Input to the {nonlinearity}")
+            return charts.fit_width(probe_charts.step_axis(chart, x_domain, log))
+
+        _ui.chart(col, (*grown, "percentiles", arm), bands)
+    st.caption(f"Unit {config['probe_unit']} of {last} on the fixed probe batch, all panels on one y-axis. {relation}")
     left, right = st.columns(2)
     with left:
-        x_hat = probe_modes.x_hat_percentiles(runs, last)
-        if x_hat.empty:
-            st.caption("x̂, the BN unit before γ and β, was not recorded for this result.")
-        else:
-            chart = probe_charts.x_hat_bands(
-                x_hat, f"BN: unit {config['probe_unit']} before and after γ, β", f"Input to the {nonlinearity}"
-            )
-            chart = charts.fit_width(probe_charts.with_x_domain(chart, x_domain)).configure_legend(orient="bottom")
-            st.altair_chart(chart, width="stretch")
-            st.caption(
-                "x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
-                "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
-                "median ≈ 0 and its band ≈ ±1 by construction; y moves only as γ and β learn."
-            )
+        x_hat_view(runs, last, config["probe_unit"], nonlinearity, x_domain, log, key, grown)
     with right:
         st.markdown(
             f"**How far it moved**: the median and the 15–85th percentile band over the first "
             f"{drift.EARLY_FRACTION:.0%} of the steps {'so far ' if running else ''}and after"
         )
-        both = pct[pct["step"] <= steps[-1]]  # a live arm one probe ahead would not compare with the other
+        both = pct[pct["step"] <= steps[-1]]  # a live arm one probe ahead would not compare with the others
         st.markdown("\n".join(f"- {sentence}" for sentence in drift.sentences(both)))
     csv(pct, f"percentiles_{last}.csv", "CSV: percentiles")
 
     st.subheader("Over the whole run")
     curves = records.curves(curve_runs)
-    top, bottom = st.columns(2), st.columns(2)
-    top[0].altair_chart(charts.fit_width(charts.saturation(stats, activation)), width="stretch")
+    drawn = stats[stats["layer"].isin(shown)]
+
+    def chart(col, name: str, build) -> None:
+        chart = lambda: charts.fit_width(probe_charts.step_axis(build(), x_domain, log)).configure_legend(
+            symbolOpacity=1
+        )
+        _ui.chart(col, (*grown, name), chart)
+
+    rows = [st.columns(2) for _ in range(3)]
     title = f"Test accuracy {accuracy_note}".strip()
-    top[1].altair_chart(
-        charts.fit_width(charts.accuracy(records.band(curves, "test_acc"), title=title)), width="stretch"
-    )
-    bottom[0].altair_chart(charts.fit_width(charts.loss(records.band(curves, "train_loss"))), width="stretch")
-    bottom[1].altair_chart(charts.fit_width(probe_charts.grad_norms(stats)), width="stretch")
-    st.caption(
-        "Gradient norm: of each layer's weights (the layer before its nonlinearity), on the mini-batch trained "
-        "at that step, on a log scale."
+    chart(rows[0][0], "accuracy", lambda: charts.accuracy(records.band(curves, "test_acc"), title=title))
+    chart(rows[0][1], "loss", lambda: charts.loss(records.band(curves, "train_loss")))
+    chart(rows[1][0], "saturation", lambda: charts.saturation(drawn, activation))
+    chart(rows[1][1], "grad_norms", lambda: probe_charts.grad_norms(drawn))
+    if with_grads:
+        chart(rows[2][0], "update_ratios", lambda: probe_charts.update_ratios(drawn))
+    else:
+        rows[2][0].caption("Update:data ratios were not recorded for this result.")
+    rows[2][1].markdown(
+        "**Update:data ratio**: how far one optimizer step moves a layer's weights relative to their spread, "
+        "log10(std(W after − W before) / std(W before)), measured on the step itself, so SGD, momentum and Adam "
+        "compare; for plain SGD it is log10(lr · std(∂loss/∂W) / std(W)). Around −3 (the dashed line, a rule "
+        "of thumb from Karpathy's makemore) each step moves the weights by about a thousandth: far below, the "
+        "layer barely learns; far above, it is thrown around. Gradient norm: of each layer's weights, on the "
+        "mini-batch trained at that step, on a log scale."
     )
     seeds = len({r["seed"] for r in curve_runs})
     if seeds > 1:
@@ -199,7 +270,7 @@ def draw(
             f"Accuracy and loss: mean over {seeds} seeds, the band spans the lowest and highest seed. "
             "The other charts show the chosen seed."
         )
-    csv(stats, "layer_stats.csv", "CSV: saturation, mean, std and gradient norm per layer")
+    csv(stats, "layer_stats.csv", "CSV: saturation, mean, std, gradient norm and update ratio per layer")
     csv(curves, "curves.csv", "CSV: accuracy and loss")
     if running:
         st.caption("CSV downloads appear when training is paused, stopped or finished.")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from bnviz import data
 from bnviz.runs import cache
@@ -112,10 +116,13 @@ def data_badge(label: str, source: str) -> None:
         st.caption(f"Data: {literal(label)}")
 
 
-def csv_download(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+def csv_download(
+    df: pd.DataFrame | Callable[[], pd.DataFrame], filename: str, label: str = "Download CSV", key: str | None = None
+) -> None:
+    """A CSV download of ``df`` (or of what ``df()`` returns), written only when the button is clicked."""
     st.download_button(
         label,
-        df.to_csv(index=False).encode(),
+        lambda: (df() if callable(df) else df).to_csv(index=False).encode(),
         file_name=filename,
         mime="text/csv",
         key=key or f"csv-{filename}",
@@ -133,3 +140,51 @@ def sidebar_settings() -> None:
         help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
         f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.",
     )
+
+
+CHART_SPECS = "_chart_specs"  # session_state: recently drawn charts' Vega-Lite specs, by what they show
+CHART_SPECS_KEPT = 96
+
+
+def vega_spec(chart) -> dict:
+    """An Altair chart, or a Vega-Lite dict whose ``datasets`` hold DataFrames, as the spec
+    ``st.vega_lite_chart`` takes, its data as Arrow tables.
+
+    Each DataFrame of an Altair chart is swapped for a named dataset before ``to_dict`` (the chart is
+    changed), so no Altair data transformer (global, shared by every session's thread) runs, and the
+    spec is not validated again: the chart functions' JSON is tested in tests/.
+    """
+    if isinstance(chart, dict):
+        tables = {name: dataframe_util.convert_anything_to_arrow_bytes(d) for name, d in chart["datasets"].items()}
+        return {**chart, "datasets": tables}
+    datasets = {}
+    parts = [chart]
+    while parts:
+        part = parts.pop()
+        parts.extend(getattr(part, "layer", None) or [])
+        if isinstance(part.data, pd.DataFrame):
+            table = dataframe_util.convert_anything_to_arrow_bytes(part.data)
+            name = f"data-{hashlib.sha1(table).hexdigest()[:16]}"
+            datasets[name] = table
+            part.data = alt.NamedData(name=name)
+    spec = chart.to_dict(validate=False)
+    spec["datasets"] = datasets
+    return spec
+
+
+def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict]) -> None:
+    """Draw the chart ``build()`` returns (see :func:`vega_spec`), across ``where``'s width, converting it only when ``key``
+    is new.
+
+    ``key`` must name everything the chart shows (the run, its records so far, the step, the options):
+    a rerun that changes none of that draws the spec kept from last time. Kept per session, the newest
+    :data:`CHART_SPECS_KEPT`.
+    """
+    specs: dict = st.session_state.setdefault(CHART_SPECS, {})
+    spec = specs.pop(key, None)  # popped and put back: the dict's order is the order of last use
+    if spec is None:
+        spec = vega_spec(build())
+    specs[key] = spec
+    while len(specs) > CHART_SPECS_KEPT:
+        del specs[next(iter(specs))]
+    where.vega_lite_chart(spec, width="stretch")

@@ -1,5 +1,6 @@
-"""Activations while training: every layer's input distribution, with and without BN (Figure 1(b,c))."""
+"""Activations while training: every layer's input distribution and gradients, in up to four arms (Figure 1(b,c))."""
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -8,106 +9,46 @@ from bnviz.runs import cache, live
 from bnviz.train import probes
 from bnviz.views import activations
 from pages import _ui
+from pages._live_controls import live_controls
 from pages._run_view import draw
 
 LIVE = "act_live"  # session_state key of the LiveComparison (a generator: never st.cache_* it)
 LIVE_COUNT = "act_live_count"  # live runs started in this session: a new one resets the step slider
 PAPER_RUN = "mnist-fig1"  # the cached result the page opens on: the paper's Figure 1 setting
 TICK = 1.0  # seconds between two fragment reruns while training
-BUDGET = 0.4  # seconds of training per rerun, so buttons and the slider stay responsive
+# Seconds of training per rerun: at least BUDGET and at least as long as drawing took (four arms' charts
+# can take longer than their training), so training gets at least half the time; at most MAX_BUDGET, so
+# buttons and the slider answer within about a second.
+BUDGET, MAX_BUDGET = 0.4, 1.0
 SOURCES = ("Train live", "Open a cached run")
 
 _ui.require_router()
 st.title("Activations while training")
 st.markdown(
-    "Train the same network with and without Batch Normalization side by side and watch the input of every "
-    "hidden layer's nonlinearity change, step by step, as the layers below it learn. The paper calls this "
-    "change *internal covariate shift* and, in its Figure 1(b,c), shows one sigmoid's input moving less with "
-    "BN than without; under the charts, the numbers say how far it moves in the run shown."
+    "Train up to four versions of one network side by side on the same batches (without normalization, with BN "
+    "before or after the nonlinearity, or with another normalizer) and watch the input of every hidden layer's "
+    "nonlinearity, and the gradients of its weights, change step by step as the layers below it learn. The paper "
+    "calls this change *internal covariate shift* and, in its Figure 1(b,c), shows one sigmoid's input moving "
+    "less with BN than without; under the charts, the numbers say how far it moves in the run shown."
 )
 
 
-def live_controls() -> tuple[dict, bool]:
-    """The live run's settings, and whether Start was pressed."""
-    keep = dict(persist_state="session")  # survive a switch to the cached source or to another page
-    with st.container(border=True):
-        top, middle = st.columns([2.4, 0.8, 1.1]), st.columns([1.4, 2.1])
-        model = top[0].selectbox(
-            "Model", list(live.CHOICES), format_func=lambda m: live.CHOICES[m].label, key="act_model", **keep
-        )
-        choice = live.CHOICES[model]
-        seed = top[1].number_input("Seed", 0, 9999, 0, key="act_seed", **keep)
-        steps = top[2].number_input(
-            "Steps",
-            choice.min_steps,
-            choice.max_steps,
-            choice.steps,
-            step=choice.min_steps,
-            key=f"act_steps_{model}",
-            help=f"{choice.min_steps:,} to {choice.max_steps:,}",
-            **keep,
-        )
-        init_std = None
-        if model == "mlp":
-            init_std = middle[0].segmented_control(
-                "Init std",
-                live.INIT_STDS,
-                default=choice.base.init_std,
-                required=True,
-                key="act_std",
-                **keep,
-                help="Std of the Gaussian initial weights. With 0.01 the network without BN sits on a plateau "
-                "near chance for thousands of steps; with BN it does not.",
-            )
-        else:
-            middle[0].caption("Init: torch's default (Kaiming-uniform)")
-        lr = middle[1].select_slider("Learning rate", choice.lrs, value=choice.base.lr, key=f"act_lr_{model}", **keep)
-        real = _ui.real_data_available(choice.dataset)
-        synthetic = st.toggle(
-            "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **keep
-        )
-        if model == "cnn":
-            st.warning(
-                f"The CNN is slow on a CPU: expect minutes per 100 steps, and Pause or Stop to answer only after "
-                f"the current {live.probe_interval(model, int(steps))} steps. Test accuracy uses the first "
-                f"{choice.test_size:,} test images."
-            )
-        if not (synthetic or real):
-            st.info(
-                f"No {choice.dataset.upper()} files in {_ui.data_dir()}: download them with "
-                f"`python -m bnviz download {choice.dataset} --data-dir {_ui.data_dir()}`, set the data folder "
-                "in the sidebar, or switch on synthetic data to train on a stand-in."
-            )
-        start = st.button(
-            "Start training",
-            type="primary",
-            icon=":material/play_arrow:",
-            key="act_start",
-            disabled=not (synthetic or real),
-        )
-    return dict(model=model, seed=int(seed), steps=int(steps), lr=lr, init_std=init_std, synthetic=synthetic), start
-
-
-def start_live(settings: dict) -> None:
-    """Build the two generators; problems become messages, never tracebacks."""
-    try:
-        config = live.live_config(**settings)
-    except ValueError as e:
-        st.error(f"These settings cannot train: {e}.")
-        return
-    data, problem = _ui.load_dataset(config.dataset)
+def start_live(configs: list, model: str) -> None:
+    """Build one generator per arm; a missing dataset becomes a message, never a traceback."""
+    data, problem = _ui.load_dataset(configs[0].dataset)
     if data is None:
         st.info(f"{problem}\n\nOr switch on synthetic data above to train on a stand-in.")
         return
     if LIVE in st.session_state:
         st.session_state[LIVE].stop()  # release the previous run's generators and models
-    st.session_state[LIVE] = live.LiveComparison(config, data, test_size=live.CHOICES[settings["model"]].test_size)
+    st.session_state[LIVE] = live.LiveComparison(configs, data, test_size=live.CHOICES[model].test_size)
     st.session_state[LIVE_COUNT] = st.session_state.get(LIVE_COUNT, 0) + 1
 
 
 def live_panel() -> None:
     """Draw the live run, then train it a little (a fragment: reruns every TICK seconds while training)."""
     lc: live.LiveComparison = st.session_state[LIVE]
+    started = time.perf_counter()
     bar, pause, stop = st.columns([5, 1.3, 1.3], vertical_alignment="bottom")
     if lc.state in ("running", "paused") and pause.button(
         "Pause" if lc.running else "Resume",
@@ -146,7 +87,7 @@ def live_panel() -> None:
     )
     # Train after drawing: Streamlit greys out what a run has not redrawn yet, so this keeps the page crisp.
     was_running = lc.running
-    lc.advance(BUDGET)
+    lc.advance(min(MAX_BUDGET, max(BUDGET, time.perf_counter() - started)))
     if was_running and not lc.running:
         st.rerun()  # finished: draw the end state and turn the timer off
 
@@ -223,13 +164,13 @@ source = st.segmented_control(
     label_visibility="collapsed",
 )
 if source == SOURCES[0]:
-    settings, start = live_controls()
-    if start:
-        start_live(settings)
+    configs, model, start = live_controls()
+    if start and configs:
+        start_live(configs, model)
     lc = st.session_state.get(LIVE)
     if lc is not None:
         st.fragment(run_every=TICK if lc.running else None)(live_panel)()
     else:
-        st.caption("Press **Start training** to train both networks; the charts fill in as they learn.")
+        st.caption("Press **Start training** to train every arm; the charts fill in as they learn.")
 else:
     show_cached(entries, problems)

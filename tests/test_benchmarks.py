@@ -24,3 +24,75 @@ def test_ratio_is_of_medians_and_the_spread_is_of_per_round_ratios():
 
 def test_no_spread_without_enough_rounds():
     assert ratio_spread({"ref": 1.0, "x": 2.0}, "x", "ref") == ""
+
+
+def small_arms(steps=300):
+    from benchmarks import live as bench
+    from bnviz.runs import live
+
+    return live.live_configs("mlp", bench.ARMS, seed=1, steps=steps, lr=0.3, synthetic=True)
+
+
+def test_the_bare_torch_networks_have_each_arms_layers_and_parameter_count():
+    from torch import nn
+
+    from benchmarks import live as bench
+    from bnviz.train.models import model_for
+
+    kinds = []
+    for config in small_arms():
+        torch_net = bench.torch_mlp(config)
+        kinds.append([type(m).__name__ for m in torch_net][:3])
+        count = lambda m: sum(p.numel() for p in m.parameters())
+        assert count(torch_net) == count(model_for(config)), config.norm
+        assert isinstance(torch_net[-1], nn.Linear) and torch_net[-1].out_features == 10
+    assert kinds == [
+        ["Linear", "Sigmoid", "Linear"],
+        ["Linear", "BatchNorm1d", "Sigmoid"],
+        ["Linear", "Sigmoid", "BatchNorm1d"],
+        ["Linear", "LayerNorm", "Sigmoid"],
+    ]
+
+
+def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatch):
+    from benchmarks import live as bench
+    from bnviz import data
+    from bnviz.runs import live
+    from bnviz.train import trainer
+
+    seen = {"bare": [], "live": []}
+    real = trainer.training_batch
+
+    def spy(who):
+        return lambda config, d, idx, generator=None: seen[who].append(idx.tolist()) or real(config, d, idx, generator)
+
+    monkeypatch.setattr(bench, "training_batch", spy("bare"))
+    monkeypatch.setattr(trainer, "training_batch", spy("live"))
+    mnist = data.synthetic("mnist", n_train=600, n_test=100)
+    config = small_arms()[1]
+    bench.BareLoop(config, mnist).steps(3)
+    lc = live.LiveComparison([config], mnist)
+    while lc.runs[0]["step"] < 3:
+        lc.advance(0.0)
+    assert seen["bare"] == seen["live"][:3] and len(seen["bare"][0]) == config.batch_size
+
+
+def test_one_probe_interval_moves_every_arm_one_record_past_the_early_probes():
+    from benchmarks import live as bench
+    from bnviz import data
+    from bnviz.runs import live
+
+    configs = small_arms(steps=300)  # probes every 100 steps, early ones at 1, 2, 5, 10, 20, 50
+    lc = bench.past_early_probes(live.LiveComparison(configs, data.synthetic("mnist", n_train=600, n_test=100)))
+    assert [r["step"] for r in lc.runs] == [100] * 4
+    assert bench.one_probe_interval(lc) == 4 * 100 and [r["step"] for r in lc.runs] == [200] * 4
+
+
+def test_subset_keeps_each_contenders_rounds_for_the_spread():
+    from benchmarks import live as bench
+
+    times = Times({"a": 1.0, "b": 2.0, "c": 3.0})
+    times.samples = {"a": [1.0] * 4, "b": [2.0, 2.0, 4.0, 2.0], "c": [3.0] * 4}
+    part = bench.subset(times, ["b", "a"])
+    assert dict(part) == {"b": 2.0, "a": 1.0} and part.samples == {"b": times.samples["b"], "a": times.samples["a"]}
+    assert ratio_spread(part, "b", "a") == " (2.00-3.50)"

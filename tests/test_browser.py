@@ -328,5 +328,47 @@ def test_the_quoted_imagenet_tab_in_chromium(browser, app_url):
         assert page.get_by_text("The ensemble: 4.9% top-5 validation error (Figure 4)").is_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "experiments-imagenet.png"))
+
+
+def test_a_three_arm_live_run_trains_and_draws_its_charts_in_chromium(browser, app_url):
+    """Train live: no BN and BN (the default arms) and LayerNorm, 100 steps on synthetic data, to the end."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/activations", wait_until="domcontentloaded")
+        settle(page)
+        page.get_by_text("Train live").first.click()
+        settle(page)
+        arms = page.locator('[data-testid="stMultiSelect"]').first
+        arms.locator("input").click()
+        arms.locator("input").fill("LN")
+        page.get_by_role("option", name="LN", exact=True).click()
+        settle(page)
+        page.keyboard.press("Escape")
+        steps = page.get_by_label("Steps", exact=True)
+        steps.fill("100")
+        steps.press("Enter")
+        settle(page)
+        assert_no_error(page, "activations (three arms chosen)")
+        page.get_by_role("button", name="Start training").click()
+        page.get_by_text("LN: step 100 of 100").wait_for(timeout=240_000)  # the progress line, once trained
+        page.get_by_text("Done", exact=True).wait_for(timeout=60_000)
+        settle(page)
+        assert_no_error(page, "activations (after a three-arm live run)")
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        # per layer an input and a gradient histogram, a Figure 1(b,c) panel per arm, x̂, and five over the run
+        expected = 3 * 2 + 3 + 1 + 5
+        deadline = time.time() + 30
+        while time.time() < deadline and charts.count() < expected:
+            time.sleep(0.5)
+        assert charts.count() == expected
+        for i in range(expected):  # each one drawn by Vega, not an empty box
+            chart = charts.nth(i)
+            chart.scroll_into_view_if_needed()
+            chart.locator("canvas, svg").first.wait_for(timeout=20_000)
+            box = chart.bounding_box()
+            assert box and box["height"] > 150 and box["width"] > 150, f"chart {i} is {box}"
+        assert page.get_by_text("Update:data ratio", exact=False).count() >= 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "activations_live_3_arms.png"), full_page=True)
     finally:
         page.close()

@@ -1,4 +1,4 @@
-"""bnviz.live: two arms trained in step, pause / resume / stop, and the helpers the Activations page draws with."""
+"""bnviz.live: one to four arms trained in step, pause / resume / stop, and the helpers the Activations page draws with."""
 
 import math
 
@@ -32,6 +32,12 @@ def small(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
+def arms(config: TrainConfig, *kinds) -> list[TrainConfig]:
+    """One config per arm: ``"none"``, ``"bnviz"``, ``("bnviz", "after")``, ... (default: no BN and BN)."""
+    kinds = kinds or ("none", "bnviz")
+    return [live.arm_config(config, live.arm_of_choice(k)) for k in kinds]
+
+
 def without_time(records):
     return [{k: v for k, v in r.items() if not k.startswith("time/")} for r in records]
 
@@ -45,7 +51,7 @@ def run_to_end(lc, budget=0.0, limit=200):
 
 
 def test_arms_differ_only_in_norm_and_are_labelled_like_the_cache(mnist_like):
-    lc = live.LiveComparison(small(), mnist_like)
+    lc = live.LiveComparison(arms(small()), mnist_like)
     assert [r["arm"] for r in lc.runs] == ["no BN", "BN"]
     assert [r["config"]["norm"] for r in lc.runs] == ["none", "bnviz"]
     a, b = (dict(r["config"], norm=None) for r in lc.runs)
@@ -54,7 +60,7 @@ def test_arms_differ_only_in_norm_and_are_labelled_like_the_cache(mnist_like):
 
 def test_interleaved_records_equal_sequential_training(mnist_like):
     """Alternating two generators must not change either run (each seeds its own model and batches)."""
-    lc = live.LiveComparison(small(), mnist_like)
+    lc = live.LiveComparison(arms(small()), mnist_like)
     run_to_end(lc)
     previous = torch.get_num_threads()
     torch.set_num_threads(1)  # LiveComparison trains with one thread
@@ -67,7 +73,7 @@ def test_interleaved_records_equal_sequential_training(mnist_like):
 
 
 def test_advance_pulls_from_the_arm_that_is_behind(mnist_like):
-    lc = live.LiveComparison(small(), mnist_like)
+    lc = live.LiveComparison(arms(small()), mnist_like)
     while not lc.done:
         assert lc.advance(0.0) == 1  # a zero budget still makes progress: exactly one record
         counts = [len(r["records"]) for r in lc.runs]
@@ -76,7 +82,7 @@ def test_advance_pulls_from_the_arm_that_is_behind(mnist_like):
 
 
 def test_finished_run_is_done_with_full_progress(mnist_like):
-    lc = live.LiveComparison(small(), mnist_like)
+    lc = live.LiveComparison(arms(small()), mnist_like)
     assert lc.fraction == 0.0 and lc.running and not lc.done
     run_to_end(lc, budget=10.0)
     assert lc.state == "done" and lc.done and lc.fraction == 1.0
@@ -85,7 +91,7 @@ def test_finished_run_is_done_with_full_progress(mnist_like):
 
 
 def test_pause_keeps_state_and_resume_continues(mnist_like):
-    lc = live.LiveComparison(small(), mnist_like)
+    lc = live.LiveComparison(arms(small()), mnist_like)
     lc.advance(0.0)
     lc.advance(0.0)
     lc.pause()
@@ -99,7 +105,7 @@ def test_pause_keeps_state_and_resume_continues(mnist_like):
 
 
 def test_stop_keeps_what_was_trained_and_labels_it_stopped(mnist_like):
-    lc = live.LiveComparison(small(steps=200), mnist_like)
+    lc = live.LiveComparison(arms(small(steps=200)), mnist_like)
     for _ in range(4):
         lc.advance(0.0)
     kept = [len(r["records"]) for r in lc.runs]
@@ -112,7 +118,7 @@ def test_stop_keeps_what_was_trained_and_labels_it_stopped(mnist_like):
 
 
 def test_a_crash_becomes_a_message_not_an_exception(mnist_like):
-    lc = live.LiveComparison(small(batch_size=1000), mnist_like)  # more than the 600 training examples
+    lc = live.LiveComparison(arms(small(batch_size=1000)), mnist_like)  # more than the 600 training examples
     lc.advance(1.0)
     assert lc.state == "failed" and lc.done
     assert "batch_size 1000" in lc.error and lc.error.startswith("no BN")
@@ -120,18 +126,18 @@ def test_a_crash_becomes_a_message_not_an_exception(mnist_like):
 
 def test_advance_restores_the_thread_count(mnist_like):
     previous = torch.get_num_threads()
-    lc = live.LiveComparison(small(), mnist_like, threads=1)
+    lc = live.LiveComparison(arms(small()), mnist_like, threads=1)
     lc.advance(0.0)
     assert torch.get_num_threads() == previous
 
 
 def test_test_size_evaluates_on_the_first_examples(mnist_like):
-    lc = live.LiveComparison(small(), mnist_like, test_size=50)
+    lc = live.LiveComparison(arms(small()), mnist_like, test_size=50)
     assert lc.test_examples == 50
     lc.advance(0.0)
     acc = lc.runs[0]["records"][0]["test/acc"]
     assert acc * 50 == pytest.approx(round(acc * 50))  # a multiple of 1/50
-    assert live.LiveComparison(small(), mnist_like, test_size=10_000).test_examples == 200
+    assert live.LiveComparison(arms(small()), mnist_like, test_size=10_000).test_examples == 200
 
 
 def test_live_config_takes_the_experiments_defaults_and_scales_probes():
@@ -212,3 +218,154 @@ def test_cached_choices_keep_only_results_with_histograms(tmp_path):
     assert choice["experiment"] == "mnist-fig1" and choice["seeds"] == [0, 1] and choice["activation"] == "sigmoid"
     assert choice["path"] == str(with_hist) and choice["steps"] == 10
     assert choice["label"] == "mnist-fig1: 10 steps, seeds 0, 1, official data (2026-01-02 03:04)"
+
+
+FOUR = ("none", "bnviz", ("bnviz", "after"), "layer")
+
+
+def test_four_arms_are_labelled_by_their_configs_and_share_the_first_batch(mnist_like, monkeypatch):
+    from bnviz.train import trainer
+
+    first_batches = {}
+    real = trainer.training_batch
+
+    def spy(config, data, idx, generator=None):
+        first_batches.setdefault((config.norm, config.norm_position), idx.tolist())
+        return real(config, data, idx, generator)
+
+    monkeypatch.setattr(trainer, "training_batch", spy)
+    lc = live.LiveComparison(arms(small(), *FOUR), mnist_like)
+    assert [r["arm"] for r in lc.runs] == ["no BN", "BN", "BN after sigmoid", "LN"]
+    assert [(r["config"]["norm"], r["config"]["norm_position"]) for r in lc.runs] == [
+        ("none", "before"),
+        ("bnviz", "before"),
+        ("bnviz", "after"),
+        ("layer", "before"),
+    ]
+    for _ in range(8):  # step 0, then step 1 of each arm
+        lc.advance(0.0)
+    assert len(first_batches) == 4
+    batches = list(first_batches.values())
+    assert all(b == batches[0] for b in batches) and len(batches[0]) == 30  # the same 30 examples, in order
+    other = live.LiveComparison(arms(small(seed=4), "none"), mnist_like)
+    first_batches.clear()
+    other.advance(0.0), other.advance(0.0)
+    assert first_batches[("none", "before")] != batches[0], "another seed draws another batch"
+
+
+def test_four_interleaved_arms_train_exactly_as_each_alone(mnist_like):
+    lc = live.LiveComparison(arms(small(), *FOUR), mnist_like)
+    while not lc.done:
+        assert lc.advance(0.0) == 1
+        counts = [len(r["records"]) for r in lc.runs]
+        assert max(counts) - min(counts) <= 1 and counts == sorted(counts, reverse=True)
+    assert lc.state == "done" and lc.fraction == 1.0
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for run in lc.runs:
+            expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+            assert without_time(run["records"]) == without_time(expected)
+    finally:
+        torch.set_num_threads(previous)
+    probe = [[r["layer1/hist"] for r in run["records"] if r["step"] == 0] for run in lc.runs]
+    # with BN after the sigmoid, layer1's sigmoid input is W u + b with the same initial W as without BN:
+    # at step 0 the two arms' first histograms agree only if both probed the same examples
+    assert probe[0] == probe[2] and probe[0] != probe[1]
+
+
+def test_a_one_arm_comparison_trains_to_the_end(mnist_like):
+    lc = live.LiveComparison([small(norm="layer")], mnist_like)
+    run_to_end(lc)
+    (run,) = lc.runs
+    assert run["arm"] == "LN" and run["status"] == "done" and lc.state == "done" and lc.fraction == 1.0
+    assert run["records"][-1]["step"] == 40 and "layer1/update_ratio" in run["records"][-1]
+
+
+def test_an_arm_that_diverges_ends_alone_and_the_others_go_on(mnist_like):
+    configs = [small(norm="bnviz"), small(norm="none", lr=1e38, init_std=5.0), small(norm="layer")]
+    lc = live.LiveComparison(configs, mnist_like)
+    run_to_end(lc)
+    assert [r["status"] for r in lc.runs] == ["done", "diverged", "done"] and lc.state == "done"
+    diverged = lc.runs[1]["records"][-1]
+    assert diverged["status"] == "diverged" and diverged["step"] < 40
+    assert [r["records"][-1]["step"] for r in (lc.runs[0], lc.runs[2])] == [40, 40]
+    assert activations.slider_steps(lc.runs)[-1] == 40 and lc.error is None
+
+
+def test_arms_that_do_not_share_the_data_order_or_repeat_are_refused(mnist_like):
+    with pytest.raises(ValueError, match="same seed"):
+        live.LiveComparison([small(norm="none"), small(norm="bnviz", seed=4)], mnist_like)
+    with pytest.raises(ValueError, match="same batch_size"):
+        live.LiveComparison([small(norm="none"), small(norm="bnviz", batch_size=20)], mnist_like)
+    with pytest.raises(ValueError, match="same config"):
+        live.LiveComparison([small(), small()], mnist_like)
+    with pytest.raises(ValueError, match="1 to 4 arms"):
+        live.LiveComparison(arms(small(), *FOUR, "group"), mnist_like)
+    two = live.LiveComparison([small(norm="bnviz"), small(norm="bnviz", lr=3.0)], mnist_like)
+    assert [r["arm"] for r in two.runs] == ["BN (1)", "BN (2)"]  # names stay apart; colours follow the configs
+
+
+def test_a_bad_combination_is_a_sentence_that_names_the_setting_to_change():
+    with pytest.raises(live.SettingsError) as caught:
+        live.live_configs("mlp", live.DEFAULT_ARMS, seed=0, steps=100, lr=0.3, batch_size=1, synthetic=True)
+    (problem,) = caught.value.problems  # the no-BN arm trains on batches of one; BN cannot
+    assert problem.arm == "BN" and "batch_size must be at least 2" in problem.sentence
+    assert problem.culprits == ("batch_size",)
+    assert "BN: batch_size must be at least 2" in str(caught.value)
+    with pytest.raises(live.SettingsError) as caught:
+        live.live_configs("mlp", [("layer", "after"), "none"], 0, 100, lr=0.3, norm_eps=0.0, dropout=1.5)
+    assert {p.culprits for p in caught.value.problems} == {("norm_eps",), ("dropout",)}
+    assert {p.arm for p in caught.value.problems} == {"LN after sigmoid", "no BN"}
+    with pytest.raises(live.SettingsError, match="the same network"):
+        live.live_configs("mlp", ["bnviz", ("bnviz", "before")], 0, 100, lr=0.3)
+    with pytest.raises(live.SettingsError, match="1 to 4 arms"):
+        live.live_configs("mlp", [], 0, 100, lr=0.3)
+
+
+def test_live_configs_build_each_arm_from_the_page_settings():
+    cfgs = live.live_configs(
+        "mlp",
+        [("none", "after"), ("bnviz", "after"), "renorm"],
+        seed=2,
+        steps=500,
+        lr=1e-3,
+        synthetic=True,
+        depth=6,
+        width=32,
+        activation="tanh",
+        optimizer="adam",
+        norm_momentum=0.3,
+        norm_eps=1e-3,
+        affine=False,
+        dropout=0.1,
+    )
+    assert [(c.norm, c.norm_position) for c in cfgs] == [("none", "before"), ("bnviz", "after"), ("renorm", "before")]
+    assert [live.arm_label(c) for c in cfgs] == ["no BN", "BN after tanh", "BRN"]
+    for c in cfgs:
+        assert (c.depth, c.width, c.activation, c.optimizer, c.momentum, c.lr) == (6, 32, "tanh", "adam", 0.0, 1e-3)
+        assert (c.norm_momentum, c.norm_eps, c.affine, c.dropout, c.seed) == (0.3, 1e-3, False, 0.1, 2)
+    cnn = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 100, lr=1e-3, optimizer="adam", channels=(8, 16))
+    assert all(c.momentum == 0.0 and c.channels == (8, 16) for c in cnn)  # the CNN's SGD momentum is dropped
+    assert len(live.arm_choices()) == 2 * len(live.NORMS) - 1  # every kind before, every normalization after too
+
+
+def test_spread_picks_the_first_last_and_evenly_spaced_layers():
+    layers = [f"layer{i}" for i in range(1, 21)]
+    assert activations.spread(layers, 4) == ["layer1", "layer7", "layer14", "layer20"]
+    assert activations.spread(layers[:3], 4) == layers[:3]
+
+
+def test_gradient_histograms_zoom_to_filled_bins_and_report_the_first_bin_apart():
+    import pandas as pd
+
+    edges = [-12.0, -11.0, -10.0, -9.0, -8.0, -7.0, -6.0]
+    rows = []
+    for arm, counts in (("no BN", [5, 0, 0, 3, 2, 0]), ("BN", [0, 0, 0, 0, 4, 1])):
+        rows += [
+            {"arm": arm, "bin_left": a, "bin_right": b, "count": c} for a, b, c in zip(edges[:-1], edges[1:], counts)
+        ]
+    df = pd.DataFrame(rows)
+    assert activations.occupied_domain(df, pad_bins=1) == [-10.0, -6.0]  # bins -9..-7 filled, the first left out
+    assert activations.first_bin_share(df) == {"no BN": 0.5, "BN": 0.0}
+    assert activations.occupied_domain(df[df["bin_left"] == -12.0]) is None

@@ -1,5 +1,6 @@
-"""The Activations page in AppTest: it renders, trains live on synthetic data, pauses, resumes and stops,
-and opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
+"""The Activations page in AppTest: it renders, trains one to four arms live on synthetic data with the
+network and training chosen on the page, pauses, resumes and stops, shows bad settings as errors, and
+opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
 
 import json
 from pathlib import Path
@@ -10,15 +11,18 @@ from streamlit.testing.v1 import AppTest
 
 from bnviz import data, experiments
 from bnviz.experiments import spec as exp_spec
-from bnviz.runs import cache
+from bnviz.runs import cache, live
 from bnviz.runs.payload import data_fields as _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
 from bnviz.views import activations, probe_modes
+from pages import _ui
 
 ROOT = Path(__file__).resolve().parent.parent
-# a histogram per hidden layer, Figure 1(b,c)'s two panels, x̂ beside y, saturation, accuracy, loss, gradient norms
-CHARTS_MLP = 3 + 2 + 1 + 4
+# per hidden layer an input and a gradient histogram, Figure 1(b,c)'s panel per arm, x̂ beside y, and over the
+# run accuracy, loss, saturation, gradient norms and update:data ratios
+CHARTS_MLP = 3 * 2 + 2 + 1 + 5
+NO_GRADIENT_YET = 3  # at step 0 each layer's gradient histogram is a caption
 
 
 @pytest.fixture
@@ -106,10 +110,11 @@ def two_results(tmp_path_factory, mnist_result):
 
 def legacy_records(run: dict) -> list[dict]:
     """A run's records as the trainer wrote them before it probed in training mode: a BN run's eval-mode
-    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂."""
-    if not probe_modes.has_bn(run):
-        return run["records"]
-    return [{k: v for k, v in probe_modes.eval_record(r).items() if "x_hat" not in k} for r in run["records"]]
+    fields under <layer>/... (tests/test_probe_views.py checks eval_record), and no x̂, gradient histograms
+    or update ratios (they came later still)."""
+    later = ("x_hat", "/grad_hist", "/update_ratio")
+    records = run["records"] if not probe_modes.has_bn(run) else [probe_modes.eval_record(r) for r in run["records"]]
+    return [{k: v for k, v in r.items() if not any(f in k for f in later)} for r in records]
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +314,7 @@ def test_training_and_eval_mode_probes_and_the_views_beside_them(cached_result, 
     assert not any("stays put" in m.value or "stay put" in m.value for m in at.markdown)
     at.button_group(key="act_mode_cached").set_value("eval").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(charts(at)) == CHARTS_MLP
+    assert len(charts(at)) == CHARTS_MLP - NO_GRADIENT_YET
     assert charts(at)[0].proto.datasets[0].data.data != train_hist, "the BN histogram differs in eval mode"
 
 
@@ -321,13 +326,158 @@ def test_result_cached_before_training_mode_probes_opens_in_eval_mode_with_a_not
     assert any("recorded before bnviz probed the BN network in training mode" in i.value for i in at.info)
     assert all(b.key != "act_mode_cached" for b in at.button_group)
     assert any("x̂, the BN unit before γ and β, was not recorded" in c.value for c in at.caption)
-    assert len(charts(at)) == CHARTS_MLP - 1
+    assert any("recorded before bnviz kept gradient histograms" in c.value for c in at.caption)
+    assert any("Update:data ratios were not recorded" in c.value for c in at.caption)
+    assert len(charts(at)) == CHARTS_MLP - 1 - NO_GRADIENT_YET - 1  # no x̂, no gradient histograms, no ratios
+
+
+def titled(at: AppTest, text: str) -> list[dict]:
+    """The specs of the charts whose title contains ``text``."""
+    specs = [spec(c) for c in charts(at)]
+    return [
+        s
+        for s in specs
+        if text in str(s.get("title", "")) or any(text in str(x.get("title", "")) for x in s.get("layer", []))
+    ]
 
 
 def test_live_panels_of_both_arms_span_the_planned_steps(folders):
     at = open_page()
     start(at, 100)
     at.run()
-    panels = [spec(c) for c in charts(at)[3:5]]
+    panels = titled(at, "percentiles 15, 50 and 85")
+    assert len(panels) == 2
     for p in panels:
         assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 100] for layer in p["layer"])
+
+
+def choose_arms(at: AppTest, *arms: live.ArmChoice) -> None:
+    at.multiselect(key="act_arms").set_value(list(arms)).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def colour_scale(chart_spec: dict) -> dict:
+    """The arm -> colour mapping of a chart (from its first layer that encodes colour)."""
+    for layer in [chart_spec, *chart_spec.get("layer", [])]:
+        scale = layer.get("encoding", {}).get("color", {}).get("scale")
+        if scale and "domain" in scale:
+            return dict(zip(scale["domain"], scale["range"]))
+    return {}
+
+
+def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(folders):
+    at = open_page()
+    assert at.multiselect(key="act_arms").value == list(live.DEFAULT_ARMS)  # the paper's no BN vs BN
+    choose_arms(at, live.ArmChoice("none"), live.ArmChoice("bnviz"), live.ArmChoice("bnviz", "after"))
+    at.slider(key="act_depth").set_value(5).run()
+    at.button_group(key="act_activation_mlp").set_value("tanh").run()
+    start(at, 100)
+    lc = at.session_state["act_live"]
+    assert [(c.norm, c.norm_position, c.depth, c.activation) for c in lc.configs] == [
+        ("none", "before", 5, "tanh"),
+        ("bnviz", "before", 5, "tanh"),
+        ("bnviz", "after", 5, "tanh"),
+    ]
+    for _ in range(40):
+        if lc.done:
+            break
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert lc.state == "done" and [r["status"] for r in lc.runs] == ["done"] * 3
+    # five layers: four drawn (first, last and two between), each with its input and gradient histogram
+    layers = at.multiselect(key="act_layers_live_5")
+    assert layers.value == ["layer1", "layer2", "layer4", "layer5"]
+    assert "**layer4** at step 100" in [m.value for m in at.markdown]
+    assert len(charts(at)) == 4 * 2 + 3 + 1 + 5
+    hist = colour_scale(spec(charts(at)[0]))
+    assert hist == {"no BN": "#1f77b4", "BN": "#d62728", "BN after tanh": "#801718"}  # by config, a darker BN
+    assert any("BN after tanh" in c.value and "Saturated" in c.value for c in at.caption)
+    assert titled(at, "BN: unit 0 before and after γ, β")  # x̂ is the BN arm's: after tanh, x̂ is not its input
+    (ratio,) = titled(at, "Update:data ratio per layer")
+    rule = next(layer for layer in ratio["layer"] if layer["mark"]["type"] == "rule")
+    assert rule["mark"]["strokeDash"] and ratio["layer"][0]["encoding"]["y"]["field"] == "update_ratio"
+    accuracy = titled(at, "Test accuracy")[0]
+    assert set(colour_scale(accuracy)) == {"no BN", "BN", "BN after tanh"}
+
+
+def test_view_options_side_by_side_histograms_and_a_log_step_axis(folders):
+    at = open_page()
+    choose_arms(at, live.ArmChoice("bnviz"), live.ArmChoice("renorm"))
+    start(at, 100)
+    lc = at.session_state["act_live"]
+    while not lc.done:
+        at.run()
+    at.run()
+    assert len(charts(at)) == CHARTS_MLP
+    at.button_group(key="act_layout_live").set_value("side").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(charts(at)) == CHARTS_MLP + 3 * 2  # one panel per arm: two per histogram instead of one
+    panels = [spec(c) for c in charts(at)[:2]]
+    assert [list(colour_scale(p)) for p in panels] == [["BN"], ["BRN"]]
+    y_max = [p["layer"][0]["encoding"]["y"]["scale"]["domain"] for p in panels]
+    assert y_max[0] == y_max[1], "side-by-side panels share their y-axis"
+    at.button_group(key="act_axis_live").set_value("log").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (ratio,) = titled(at, "Update:data ratio per layer")
+    assert ratio["layer"][0]["encoding"]["x"]["scale"] == {"domain": [0, 100], "type": "symlog"}
+    for panel in titled(at, "percentiles 15, 50 and 85"):
+        assert all(layer["encoding"]["x"]["scale"]["type"] == "symlog" for layer in panel["layer"])
+    x_hat = at.selectbox(key="act_xhat_live")  # both arms normalize with batch statistics: x̂ of either
+    assert x_hat.options == ["BN", "BRN"] and titled(at, "BN: unit 0 before and after γ, β")
+    x_hat.set_value("BRN").run()
+    assert titled(at, "BRN: unit 0 before and after γ, β") and not titled(at, "BN: unit 0 before")
+
+
+def test_a_bad_combination_is_an_error_with_a_hint_and_start_waits(folders):
+    at = open_page()
+    at.number_input(key="act_batch_mlp").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = at.error
+    text = error.value.replace("\\", "")  # the sentence is shown literally (Markdown escaped)
+    assert "batch_size must be at least 2 with BN" in text and "**BN**" in text
+    assert "Change **Batch size** (at its default, 60, this trains)" in text
+    assert at.button(key="act_start").disabled
+    choose_arms(at, live.ArmChoice("none"), live.ArmChoice("layer"))  # neither needs a batch of two
+    assert not at.error and not at.button(key="act_start").disabled
+
+
+def test_adam_replaces_momentum_and_offers_its_own_learning_rates(folders):
+    at = open_page()
+    assert at.select_slider(key="act_momentum_mlp").value == 0.0
+    at.button_group(key="act_opt_mlp").set_value("adam").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert all(s.key != "act_momentum_mlp" for s in at.select_slider)
+    lr = at.select_slider(key="act_lr_mlp_adam")
+    assert lr.value == 1e-3 and 0.3 not in lr.options
+    at.toggle(key="act_affine").set_value(False).run()
+    start(at, 100)
+    configs = at.session_state["act_live"].configs
+    assert all(c.optimizer == "adam" and c.lr == 1e-3 and c.momentum == 0.0 and not c.affine for c in configs)
+
+
+def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
+    import altair as alt
+    import pandas as pd
+
+    a, b = pd.DataFrame({"x": [1, 2], "y": [3, 4]}), pd.DataFrame({"y": [0.5]})
+    chart = alt.layer(alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q"), alt.Chart(b).mark_rule().encode(y="y:Q"))
+    spec = _ui.vega_spec(chart)
+    names = [layer["data"]["name"] for layer in spec["layer"]]
+    assert sorted(names) == sorted(spec["datasets"]) and len(set(names)) == 2
+    assert all(isinstance(table, bytes) for table in spec["datasets"].values())
+
+
+def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_histograms(folders):
+    at = open_page()
+    start(at, 100)
+    lc = at.session_state["act_live"]
+    while not lc.done:
+        at.run()
+    at.run()
+    specs = at.session_state[_ui.CHART_SPECS]
+    kept = list(specs)
+    at.slider(key="act_depth").set_value(5).run()  # a setting for the next run: nothing drawn changes
+    assert not at.exception and list(at.session_state[_ui.CHART_SPECS]) == kept
+    at.select_slider(key="act_step_live").set_value(50).run()
+    new = [k for k in at.session_state[_ui.CHART_SPECS] if k not in kept]
+    assert len(new) == 3 * 2 and all(50 in k for k in new)  # each layer's input and gradient histogram

@@ -157,3 +157,91 @@ def test_with_x_domain_sets_every_layer_of_a_copy():
     wide = probe_charts.with_x_domain(chart, [0, 500])
     assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 500] for layer in wide.to_dict()["layer"])
     assert "scale" not in chart.to_dict()["layer"][0]["encoding"]["x"], "the original is unchanged"
+
+
+def test_update_ratio_chart_has_a_line_per_arm_and_layer_and_a_dashed_rule_at_minus_3():
+    stats = pd.DataFrame(
+        [
+            {"arm": arm, "norm": norm, "seed": 0, "step": s, "layer": layer, "update_ratio": r}
+            for arm, norm in (("no BN", "none"), ("BN", "bnviz"))
+            for layer in ("layer1", "layer2")
+            for s, r in ((0, None), (10, -2.5), (20, -3.1))
+        ]
+    )
+    spec = probe_charts.update_ratios(stats).to_dict()
+    lines, rule = spec["layer"]
+    assert lines["encoding"]["strokeDash"]["field"] == "layer" and lines["encoding"]["color"]["field"] == "arm"
+    assert len(spec["datasets"][lines["data"]["name"]]) == 8, "step 0 (no update yet) is left out"
+    assert rule["mark"]["type"] == "rule" and rule["mark"]["strokeDash"]
+    assert (
+        spec["datasets"][rule["data"]["name"]] == [{"y": probe_charts.UPDATE_RATIO_RULE}]
+        and probe_charts.UPDATE_RATIO_RULE == -3
+    )
+
+
+def test_step_axis_is_linear_or_symlog_on_every_layer_with_an_x():
+    stats = pd.DataFrame([{"arm": "BN", "norm": "bnviz", "seed": 0, "step": 5, "layer": "l", "update_ratio": -3.0}])
+    chart = probe_charts.update_ratios(stats)
+    log = probe_charts.step_axis(chart, [0, 2000], log=True).to_dict()
+    x = log["layer"][0]["encoding"]["x"]
+    assert x["scale"] == {"domain": [0, 2000], "type": "symlog"} and x["axis"]["values"] == [0, 1, 10, 100, 1000]
+    assert "x" not in log["layer"][1]["encoding"], "the rule keeps no x"
+    linear = probe_charts.step_axis(chart, [0, 2000]).to_dict()["layer"][0]["encoding"]["x"]
+    assert linear["scale"]["type"] == "linear" and chart.to_dict()["layer"][0]["encoding"]["x"].get("scale") is None
+
+
+def test_an_arm_normalized_after_the_nonlinearity_takes_a_darker_shade_of_its_kinds_colour():
+    from bnviz.views.style import arm_colors, arm_styles
+
+    df = pd.DataFrame(
+        {
+            "arm": ["BN after sigmoid", "LN", "BN", "no BN"],
+            "norm": ["bnviz", "layer", "bnviz", "none"],
+            "position": ["after", "before", "before", "before"],
+        }
+    )
+    assert arm_colors(df) == (["no BN", "BN", "BN after sigmoid", "LN"], ["#1f77b4", "#d62728", "#801718", "#2ca02c"])
+    assert arm_styles(df.drop(columns="position"))["BN after sigmoid"] == ("bnviz", "before")  # cached runs
+
+
+def test_histogram_outline_closes_each_arms_last_bin_and_shares_a_y_range():
+    from bnviz.views import charts
+
+    df = pd.DataFrame(
+        [
+            {"arm": arm, "norm": norm, "bin_left": b, "bin_right": b + 1, "count": c, "density": c / 10}
+            for arm, norm, counts in (("no BN", "none", (1, 4, 5)), ("BN", "bnviz", (5, 5, 0)))
+            for b, c in zip(range(3), counts)
+        ]
+    )
+    spec = charts.histogram(df, y_max=0.6).to_dict()
+    fill, line, hover = spec["layer"]
+    outline = spec["datasets"][fill["data"]["name"]]
+    closing = [r for r in outline if r["bin_left"] == 3]
+    assert sorted((r["arm"], r["density"]) for r in closing) == [("BN", 0.0), ("no BN", 0.5)]
+    assert line["mark"]["interpolate"] == "step-after" and line["encoding"]["y"]["scale"]["domain"] == [0, 0.6]
+    assert hover["encoding"]["x2"]["field"] == "bin_right" and len(spec["datasets"][hover["data"]["name"]]) == 6
+
+
+def test_histogram_spec_is_the_histogram_chart_with_its_data_put_in():
+    from bnviz.views import charts
+
+    df = pd.DataFrame(
+        [
+            {"arm": arm, "norm": norm, "bin_left": b, "bin_right": b + 1, "count": c, "density": c / 10}
+            for arm, norm, counts in (("no BN", "none", (1, 4)), ("BN", "bnviz", (5, 0)))
+            for b, c in zip(range(2), counts)
+        ]
+    )
+    for options in ({}, {"y_max": 0.6, "x_domain": [0.5, 2.0], "x_title": "g", "height": 180}):
+        altair = charts.histogram(df, **options).to_dict()
+        spec = charts.histogram_spec(df, **options)
+        for ours, theirs in zip(spec["layer"], altair["layer"]):
+            rows = spec["datasets"][ours["data"]["name"]].to_dict("records")
+            assert rows == altair["datasets"][theirs["data"]["name"]]
+            assert {k: v for k, v in ours.items() if k != "data"} == {k: v for k, v in theirs.items() if k != "data"}
+        assert {k: v for k, v in spec.items() if k not in ("layer", "datasets")} == {
+            k: v for k, v in altair.items() if k not in ("layer", "datasets")
+        }
+    other = df.assign(density=df["density"] * 2)
+    assert charts.histogram_spec(other)["datasets"]["bins"]["density"].tolist() == other["density"].tolist()

@@ -5,14 +5,14 @@ import math
 
 import pytest
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from bnviz import data as datasets
 from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.train import probes
 from bnviz.train.config import TrainConfig
-from bnviz.train.models import CifarCNN, MnistMLP, build_model
-from bnviz.train.trainer import evaluate, probe, record_steps, train
+from bnviz.train.models import CifarCNN, MnistMLP, build_model, model_for
+from bnviz.train.trainer import Batches, evaluate, probe, record_steps, train, training_batch
 
 
 @pytest.fixture(scope="module")
@@ -380,3 +380,47 @@ def test_a_probe_puts_back_a_noisy_layer_s_own_generator(mnist_like):
     states = [n.generator.get_state() for n in model.norms]
     probe(model, cfg, probe_inputs(mnist_like, cfg))
     assert all(torch.equal(n.generator.get_state(), s) for n, s in zip(model.norms, states))
+
+
+def first_step_by_hand(config: TrainConfig, data) -> tuple[Tensor, Tensor]:
+    """layer1's weights and weight gradient at the first step, computed outside the trainer."""
+    torch.manual_seed(config.seed)
+    model = model_for(config)
+    batches = Batches(len(data.train_y), config.batch_size, torch.Generator().manual_seed(config.seed))
+    x, y = training_batch(config, data, batches.next())
+    nn.functional.cross_entropy(model(x), y).backward()
+    return model.linears[0].weight.detach().double(), model.linears[0].weight.grad.double()
+
+
+@pytest.mark.parametrize("norm", ["none", "bnviz"])
+def test_update_ratio_of_plain_sgd_is_lr_times_grad_std_over_weight_std(mnist_like, norm):
+    config = small(norm=norm, depth=1, width=4, steps=1, lr=0.7)
+    first, second = list(train(config, mnist_like))
+    w, g = first_step_by_hand(config, mnist_like)
+    # log10(η · std(g) / std(W)): the textbook form, which plain SGD's actual update equals
+    assert second["layer1/update_ratio"] == pytest.approx(math.log10(0.7 * g.std() / w.std()), abs=1e-6)
+    assert first["layer1/update_ratio"] is None and first["layer1/grad_hist"] is None  # no step yet
+
+
+def test_update_ratio_of_adam_measures_the_actual_step_not_lr_times_grad(mnist_like):
+    config = small(optimizer="adam", lr=1e-3, depth=1, width=4, steps=1)
+    record = list(train(config, mnist_like))[-1]
+    w, g = first_step_by_hand(config, mnist_like)
+    # Adam's first step: m̂ = g, √v̂ = |g|, so W moves by η · g / (|g| + ε), about η per weight whatever |g| is
+    step = 1e-3 * g / (g.abs() + 1e-8)
+    assert record["layer1/update_ratio"] == pytest.approx(math.log10(step.std() / w.std()), abs=1e-5)
+    assert abs(record["layer1/update_ratio"] - math.log10(1e-3 * g.std() / w.std())) > 0.5
+
+
+def test_grad_hist_counts_log10_of_each_weight_gradient_in_quarter_decades(mnist_like):
+    config = small(depth=1, width=4, steps=1, batch_size=2)  # pixels off in both images: zero gradients
+    record = list(train(config, mnist_like))[-1]
+    _, g = first_step_by_hand(config, mnist_like)
+    lo, hi = probes.GRAD_LOG10_RANGE
+    width = (hi - lo) / probes.GRAD_HIST_BINS
+    expected = [0] * probes.GRAD_HIST_BINS
+    for value in g.flatten().tolist():  # a plain loop as the oracle; zeros and tiny values in the first bin
+        b = 0 if value == 0 else math.floor((math.log10(abs(value)) - lo) / width)
+        expected[min(max(b, 0), probes.GRAD_HIST_BINS - 1)] += 1
+    assert record["layer1/grad_hist"] == expected and sum(expected) == 4 * 784
+    assert expected[0] > 0 and len(probes.grad_hist_edges()) == probes.GRAD_HIST_BINS + 1

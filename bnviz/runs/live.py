@@ -1,116 +1,96 @@
-"""Train the same network without and with BN side by side, a little at a time, for the Activations page.
+"""Train up to four networks side by side, a little at a time, for the Activations page.
 
-A :class:`LiveComparison` holds two :func:`bnviz.trainer.train` generators (``norm="none"`` and
-``norm="bnviz"``, everything else equal) and their records as "runs" in the shape of a cache
-payload's, so :mod:`bnviz.results` and :mod:`bnviz.charts` draw a live run exactly as they draw a
-cached one. ``advance(budget_seconds)`` trains whichever arm is behind until the budget is used, so
-the page can call it from a timer and stay responsive. Pure Python and torch: no Streamlit here.
+A :class:`LiveComparison` holds one :func:`bnviz.trainer.train` generator per arm, each arm a full
+:class:`~bnviz.train.config.TrainConfig` (its normalization, where it sits, its training settings),
+and their records as "runs" in the shape of a cache payload's, so :mod:`bnviz.results` and
+:mod:`bnviz.charts` draw a live run exactly as they draw a cached one. The arms share what makes
+them comparable (:data:`SHARED`): the data, the seed and so the mini-batches in the same order, the
+probe batch and the steps at which they are recorded. ``advance(budget_seconds)`` trains whichever
+arm is behind until the budget is used, so the page can call it from a timer and stay responsive.
+Pure Python and torch: no Streamlit here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import torch
 
 from bnviz.data import Dataset
-from bnviz.experiments import lr_sweep, spec
+
+# The page's settings and arms (bnviz.runs.live_arms), imported here so that a page reads one API: live.*
+from bnviz.runs.live_arms import (  # noqa: F401
+    CHOICES,
+    DEFAULT_ARMS,
+    INIT_STDS,
+    KNOBS,
+    MAX_ARMS,
+    NONLINEARITY,
+    NORMS,
+    PROBES_PER_RUN,
+    ArmChoice,
+    ModelChoice,
+    Problem,
+    SettingsError,
+    arm_choices,
+    arm_config,
+    arm_label,
+    arm_of,
+    arm_of_choice,
+    defaults,
+    live_config,
+    live_configs,
+    nice_ceil,
+    probe_interval,
+)
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import RunInfo, run_info, train
 
-ARMS = (("no BN", "none"), ("BN", "bnviz"))  # (arm label used across bnviz, TrainConfig.norm)
+# What every arm of one comparison shares: the same mini-batches in the same order (dataset, seed,
+# batch size), the same probe batch, records at the same steps, and the same layers to compare.
+SHARED = (
+    "model",
+    "dataset",
+    "seed",
+    "steps",
+    "batch_size",
+    "binarize",
+    "augment",
+    "eval_every",
+    "probe_every",
+    "early_probes",
+    "probe_size",
+    "probe_unit",
+    "depth",
+    "channels",
+    "activation",
+)
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """What the page offers for one model: its base config (bnviz.experiments) and live-run sizes."""
-
-    label: str
-    base: TrainConfig  # lr, batch size, momentum, ... as in the named experiment
-    dataset: str  # "mnist" | "cifar10"
-    steps: int  # default length of a live run
-    min_steps: int
-    max_steps: int
-    probe_size: int  # examples in the fixed probe batch
-    min_probe_every: int  # probe (and evaluate) at least this often: the step slider's resolution
-    test_size: int | None  # evaluate on the first this many test examples (None: the whole test set)
-    lrs: tuple[float, ...]  # learning rates offered, the base config's among them
-
-
-CHOICES = {
-    "mlp": ModelChoice(
-        "MNIST MLP (3×100 sigmoid)",
-        spec.MNIST,
-        "mnist",
-        steps=3000,
-        min_steps=100,
-        max_steps=20_000,
-        probe_size=500,
-        min_probe_every=100,
-        test_size=None,
-        lrs=(0.03, 0.1, spec.MNIST_LR, 1.0, 3.0, 9.0),
-    ),
-    # The CNN evaluates on 1,000 test images: the whole CIFAR-10 test set costs more CPU time
-    # than the ten training steps between two probes.
-    "cnn": ModelChoice(
-        "CIFAR-10 CNN (ReLU)",
-        spec.CIFAR,
-        "cifar10",
-        steps=300,
-        min_steps=20,
-        max_steps=3000,
-        probe_size=128,
-        min_probe_every=10,
-        test_size=1000,
-        lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2),
-    ),
-}
-INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
-PROBES_PER_RUN = 40  # about this many slider stops after the early ones, whatever the run length
+def check_arms(configs: Sequence[TrainConfig]) -> None:
+    """``ValueError`` unless there are 1 to :data:`MAX_ARMS` distinct configs agreeing on :data:`SHARED`."""
+    if not 1 <= len(configs) <= MAX_ARMS:
+        raise ValueError(f"a live comparison trains 1 to {MAX_ARMS} arms (got {len(configs)})")
+    if len(set(configs)) < len(configs):
+        raise ValueError("two arms have the same config: each arm must differ from the others")
+    for name in SHARED:
+        values = {getattr(c, name) for c in configs}
+        if len(values) > 1:
+            raise ValueError(
+                f"every arm must have the same {name} (got {', '.join(map(repr, sorted(values, key=repr)))}): "
+                "the arms are compared on the same batches, probes and layers"
+            )
 
 
-def nice_ceil(x: float) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``x``."""
-    k = 1
-    while True:
-        for f in (1, 2, 5):
-            if f * k >= x:
-                return f * k
-        k *= 10
-
-
-def probe_interval(model: str, steps: int) -> int:
-    """Probe often enough for a smooth step slider, but not so often that probing dominates the time."""
-    return max(CHOICES[model].min_probe_every, nice_ceil(steps / PROBES_PER_RUN))
-
-
-def live_config(
-    model: str, seed: int, steps: int, lr: float, init_std: float | None = None, synthetic: bool = False
-) -> TrainConfig:
-    """The BN arm's config of a live run (the no-BN arm differs only in ``norm``).
-
-    Raises ``ValueError`` with sentences a user can act on when a value is unusable.
-    """
-    if model not in CHOICES:
-        raise ValueError(f"model must be one of {', '.join(CHOICES)} (got {model!r})")
-    choice = CHOICES[model]
-    every = probe_interval(model, steps)
-    changes = dict(
-        dataset=("synthetic-" if synthetic else "") + choice.dataset,
-        norm="bnviz",
-        seed=seed,
-        steps=steps,
-        lr=lr,
-        probe_every=every,
-        eval_every=every,
-        early_probes=True,
-        probe_size=choice.probe_size,
-    )
-    if model == "mlp":
-        changes["init_std"] = init_std if init_std is not None else choice.base.init_std
-    return choice.base.replace(**changes)
+def arm_labels(configs: Sequence[TrainConfig]) -> list[str]:
+    """Each arm's :func:`arm_label`, numbered where two would read the same ("BN", "BN (2)")."""
+    labels = [arm_label(c) for c in configs]
+    return [
+        label if labels.count(label) == 1 else f"{label} ({labels[:i].count(label) + 1})"
+        for i, label in enumerate(labels)
+    ]
 
 
 def first_test_examples(data: Dataset, n: int | None) -> Dataset:
@@ -121,10 +101,15 @@ def first_test_examples(data: Dataset, n: int | None) -> Dataset:
 
 
 class LiveComparison:
-    """Two runs, no BN and BN, of one config on one dataset, trained in step with each other.
+    """One to four runs of one comparison on one dataset, trained in step with each other.
+
+    ``configs``: one :class:`~bnviz.train.config.TrainConfig` per arm, equal in every :data:`SHARED`
+    field (else ``ValueError``, with a sentence); each run's ``arm`` is its label (:func:`arm_label`),
+    a name for people: charts colour it by its ``config``.
 
     ``state`` is "running", "paused", "stopped" (by the user; records so far are kept), "done"
-    (every arm finished or diverged) or "failed" (``error`` says why).
+    (every arm finished or diverged) or "failed" (``error`` says why). One arm diverging ends
+    that arm only; the others go on.
 
     Training uses ``threads`` torch threads (default 1, like :mod:`bnviz.runner`'s workers): a live
     run shares the CPU with the app and often with a background experiment, and torch's thread
@@ -132,19 +117,23 @@ class LiveComparison:
     gives the same numbers as the runner's one-thread runs.
     """
 
-    def __init__(self, config: TrainConfig, data: Dataset, test_size: int | None = None, threads: int | None = 1):
+    def __init__(
+        self, configs: Sequence[TrainConfig], data: Dataset, test_size: int | None = None, threads: int | None = 1
+    ):
+        configs = list(configs)
+        check_arms(configs)
         data = first_test_examples(data, test_size)
-        self.config = config
+        self.configs = configs
+        self.config = configs[0]  # what the arms share (SHARED) is read from here
         self.threads = threads
-        self.info: RunInfo = run_info(config, data)
+        self.info: RunInfo = run_info(self.config, data)
         self.test_examples = len(data.test_y)
         self.runs: list[dict] = []
         self._generators = []
-        for arm, norm in ARMS:
-            cfg = config.replace(norm=norm)
+        for label, cfg in zip(arm_labels(configs), configs):
             self.runs.append(
                 {
-                    "arm": arm,
+                    "arm": label,
                     "seed": cfg.seed,
                     "config": cfg.to_dict(),
                     "status": "running",
@@ -213,7 +202,7 @@ class LiveComparison:
             self._close()
 
     def _behind(self) -> int:
-        # Both arms record at the same steps, so the one with fewer records is behind (ties: "no BN" first).
+        # The arms record at the same steps, so the one with fewer records is behind (ties: the first arm).
         active = [i for i, r in enumerate(self.runs) if r["status"] == "running"]
         return min(active, key=lambda i: len(self.runs[i]["records"]))
 

@@ -22,6 +22,13 @@ TANH_SATURATION = math.atanh(0.9)
 
 PERCENTILES = (15, 50, 85)  # Figure 1(b,c)
 
+# Weight gradients span many decades, and vanish or explode with depth: their histograms count
+# log10 |g| of every weight over fixed bins shared by all layers, steps and arms. Zeros (an MNIST
+# pixel off in the whole mini-batch gives its column a zero gradient) and anything below 10^-12
+# count in the first bin, anything above 10^4 in the last.
+GRAD_LOG10_RANGE = (-12.0, 4.0)
+GRAD_HIST_BINS = 64  # a quarter of a decade each
+
 
 def hist_edges(bins: int = HIST_BINS, limit: float = HIST_RANGE) -> list[float]:
     return torch.linspace(-limit, limit, bins + 1, dtype=torch.float64).tolist()
@@ -31,6 +38,33 @@ def histogram(values: Tensor, bins: int = HIST_BINS, limit: float = HIST_RANGE) 
     """Counts over :func:`hist_edges`; out-of-range values are clamped into the end bins."""
     v = values.detach().float().flatten().clamp(-limit, limit)
     return [int(c) for c in torch.histc(v, bins=bins, min=-limit, max=limit).tolist()]
+
+
+def grad_hist_edges(bins: int = GRAD_HIST_BINS) -> list[float]:
+    """The bin edges of :func:`grad_histogram`, in log10 |g|."""
+    lo, hi = GRAD_LOG10_RANGE
+    return torch.linspace(lo, hi, bins + 1, dtype=torch.float64).tolist()
+
+
+def grad_histogram(grad: Tensor, bins: int = GRAD_HIST_BINS) -> list[int]:
+    """Counts of log10 |g| over :func:`grad_hist_edges`; out-of-range values (zeros too) in the end bins."""
+    lo, hi = GRAD_LOG10_RANGE
+    # log10 0 = −inf and NaN both land in the first bin
+    v = grad.detach().float().abs().log10().nan_to_num(nan=lo, neginf=lo, posinf=hi).flatten().clamp(lo, hi)
+    return [int(c) for c in torch.histc(v, bins=bins, min=lo, max=hi).tolist()]
+
+
+def update_ratio(before: Tensor, after: Tensor) -> float | None:
+    """log10 of one optimizer step's size relative to the weights it changed (Karpathy's update:data ratio).
+
+    The actual update is measured, not η·g, so SGD, SGD with momentum and Adam compare on one scale;
+    for plain SGD it equals log10(η · std(g) / std(θ_{t−1})). None where it is undefined (no change,
+    constant weights, non-finite values).
+    """
+    before, after = before.detach().double(), after.detach().double()  # exact differences of float32 values
+    # log10( std(θ_t − θ_{t−1}) / std(θ_{t−1}) )   (std with Bessel's correction, as torch's default)
+    ratio = float((after - before).std() / before.std())
+    return math.log10(ratio) if math.isfinite(ratio) and ratio > 0 else None
 
 
 def saturation(values: Tensor, activation: str) -> float:

@@ -16,6 +16,12 @@ Keys of a record (present at the steps they are measured):
   input, Figure 1(b,c)), ``/mean``, ``/std``, ``/saturation``, ``/hist`` (counts over
   :func:`bnviz.probes.hist_edges`), and ``/grad_norm`` (of the layer's weight gradient at
   the last step)
+- per hidden layer at the same steps, of the weights feeding its nonlinearity (None at step 0, before
+  any gradient): ``<layer>/grad_hist``, counts of log10 |∂loss/∂W| of the last step's gradient over
+  the fixed bins of :func:`bnviz.probes.grad_hist_edges`, and ``<layer>/update_ratio``, the
+  update:data ratio log10(std(W_t − W_{t−1}) / std(W_{t−1})) of the last step's actual change
+  (:func:`bnviz.probes.update_ratio`: the optimizer's own step, so SGD, momentum and Adam compare;
+  for plain SGD it is log10(lr · std(g) / std(W)); around −3 is the usual rule of thumb)
 - for a BN layer before the nonlinearity also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
   normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
 - for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
@@ -245,6 +251,21 @@ def grad_norms(model: nn.Module) -> dict:
     }
 
 
+def weights_now(model: nn.Module) -> list[Tensor]:
+    """A copy of each probed layer's weights, taken before an optimizer step to measure its update."""
+    return [layer.weight.detach().clone() for layer in model.weight_layers()]
+
+
+def gradient_fields(model: nn.Module, before: list[Tensor] | None) -> dict:
+    """``<layer>/grad_hist`` and ``<layer>/update_ratio`` of the step just taken (None before any step)."""
+    out = {}
+    for i, (name, layer) in enumerate(zip(model.layer_names(), model.weight_layers())):
+        grad = layer.weight.grad
+        out[f"{name}/grad_hist"] = probes.grad_histogram(grad) if grad is not None else None
+        out[f"{name}/update_ratio"] = probes.update_ratio(before[i], layer.weight) if before is not None else None
+    return out
+
+
 def run_info(config: TrainConfig, data: datasets.Dataset) -> RunInfo:
     model = model_for(config)
     p = data.provenance
@@ -295,12 +316,14 @@ def train(
 
     start = time.perf_counter()
     loss_sum, loss_count = 0.0, 0
+    before = None  # the probed weights before the last step, kept only at probe steps (update:data ratio)
     for step in range(config.steps + 1):
         if step > 0:
             x, y = training_batch(config, data, batches.next(), augment)
             loss = step_loss(x, y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            before = weights_now(model) if step in probe_steps else None
             optimizer.step()
             value = loss.item()
             if not math.isfinite(value):
@@ -323,6 +346,7 @@ def train(
         if step in probe_steps:
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
+            record.update(gradient_fields(model, before))
         if config.final_eval_modes and step == config.steps:
             record.update(final_eval_fields(model, config, data, test_x))
         record["time/elapsed"] = time.perf_counter() - start

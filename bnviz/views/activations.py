@@ -21,10 +21,10 @@ def slider_steps(runs: list[dict]) -> list[int]:
 
 def saturation_at(stats: pd.DataFrame, step: int) -> dict[str, dict[str, float]]:
     """{layer: {arm: fraction saturated}} at one step, first seed of each arm."""
-    d = stats[stats["step"] == step]
+    d = stats[stats["step"] == step].sort_values("seed", kind="stable").drop_duplicates(["layer", "arm"])
     out: dict[str, dict[str, float]] = {}
-    for (layer, arm), g in d.groupby(["layer", "arm"], sort=False):
-        out.setdefault(layer, {})[arm] = float(g.sort_values("seed")["saturation"].iloc[0])
+    for layer, arm, share in zip(d["layer"], d["arm"], d["saturation"]):
+        out.setdefault(layer, {})[arm] = float(share)
     return out
 
 
@@ -78,3 +78,40 @@ def cached_choices(scan: Scan) -> list[dict]:
                 }
             )
     return sorted(out, key=lambda e: e["created"], reverse=True)
+
+
+def spread(layers: list[str], n: int) -> list[str]:
+    """``n`` layers spread evenly from the first to the last (all of them when there are ``n`` or fewer)."""
+    if len(layers) <= n:
+        return list(layers)
+    picks = sorted({round(i * (len(layers) - 1) / (n - 1)) for i in range(n)})
+    return [layers[i] for i in picks]
+
+
+def arm_styles(runs: list[dict]) -> dict[str, tuple[str, str]]:
+    """arm -> (norm kind, position) of each run's config, in run order."""
+    return {run["arm"]: (records.norm_of(run), records.position_of(run)) for run in runs}
+
+
+def occupied_domain(df: pd.DataFrame, pad_bins: int = 2) -> list[float] | None:
+    """The x-range of the bins any arm fills, padded by ``pad_bins`` bins, leaving out the first bin
+    (for gradients: values under 10^-12 and exact zeros, far to the left of the rest); None if empty."""
+    if df.empty:
+        return None
+    first, last = float(df["bin_left"].min()), float(df["bin_right"].max())
+    filled = df[(df["count"] > 0) & (df["bin_left"] > first)]
+    if filled.empty:
+        return None
+    width = float((filled["bin_right"] - filled["bin_left"]).iloc[0])
+    lo, hi = float(filled["bin_left"].min()) - pad_bins * width, float(filled["bin_right"].max()) + pad_bins * width
+    return [max(first, lo), min(last, hi)]
+
+
+def first_bin_share(df: pd.DataFrame) -> dict[str, float]:
+    """arm -> the fraction of its values in the first bin (for gradients: exact zeros and |g| < 10^-12)."""
+    first = df["bin_left"].min() if len(df) else None
+    out = {}
+    for arm, d in df.groupby("arm", sort=False):
+        total = d["count"].sum()
+        out[arm] = float(d.loc[d["bin_left"] == first, "count"].sum() / total) if total else 0.0
+    return out

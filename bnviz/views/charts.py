@@ -7,13 +7,28 @@ their units, the paper's axis ranges where we reproduce a paper figure.
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import altair as alt
 import pandas as pd
 
 from bnviz.norms import NORMS
-from bnviz.views.style import arm_colors, norm_color, norm_rank
+from bnviz.views.style import arm_colors, arm_styles, norm_color, norm_rank
 
 STEP_AXIS = alt.Axis(title="Training steps (mini-batches)", format=",d")
+# lines told apart by dash (one per layer): the legend draws each dash, not a dot
+LAYER_DASH = dict(
+    title="Layer",
+    # a line with points gets filled legend symbols, which hide a dash: no fill
+    legend=alt.Legend(
+        symbolType="stroke",
+        symbolStrokeColor="#444444",
+        symbolFillColor="transparent",
+        symbolStrokeWidth=2,
+        symbolSize=300,
+    ),
+)
 
 
 def arm_scale(df: pd.DataFrame) -> alt.Scale:
@@ -58,12 +73,13 @@ def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
 
 
 def percentile_bands(
-    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None
+    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None, subtitle: str = ""
 ) -> alt.Chart:
     """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
     d = df[(df["arm"] == arm)]
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
-    color = norm_color(d["norm"].iloc[0]) if len(d) else norm_color("none")
+    position = d["position"].iloc[0] if len(d) and "position" in d else "before"
+    color = norm_color(d["norm"].iloc[0], position) if len(d) else norm_color("none")
     y = alt.Scale(domain=y_domain) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS))
     tips = [
@@ -78,24 +94,91 @@ def percentile_bands(
         base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
         for p in ("p15", "p85")
     ]
-    return alt.layer(area, mid, *edges).properties(title=title or f"{arm}: 15th, 50th, 85th percentiles", height=260)
+    title = alt.TitleParams(title or f"{arm}: 15th, 50th, 85th percentiles", subtitle=subtitle or alt.Undefined)
+    return alt.layer(area, mid, *edges).properties(title=title, height=260)
 
 
-def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the nonlinearity") -> alt.Chart:
-    """Overlaid per-arm histograms (density) of a layer's input at one step, on the shared fixed bins."""
-    return (
-        alt.Chart(df)
-        .mark_bar(opacity=0.55, binSpacing=0)
+def histogram(
+    df: pd.DataFrame,
+    title: str = "",
+    x_title: str = "Input to the nonlinearity",
+    y_max: float | None = None,
+    x_domain: list[float] | None = None,
+    y_title: str = "Density (per unit)",
+    height: int = 220,
+) -> alt.LayerChart:
+    """Per-arm histograms (density) of a layer's input at one step, on the shared fixed bins.
+
+    Each arm is an outline over a light fill, so up to four arms overlaid on one chart stay readable;
+    a single arm's ``df`` gives one panel of a side-by-side row, whose panels share ``y_max``.
+    ``x_domain`` zooms in (bins outside it are clipped), e.g. to where gradients are.
+    """
+    x_range = tuple(x_domain) if x_domain else _bin_range(df)
+    return _histogram(outline(df), df, arm_scale(df), x_range, title, x_title, y_max, y_title, height)
+
+
+def histogram_spec(df: pd.DataFrame, wrap=None, **options) -> dict:
+    """:func:`histogram` (then ``wrap``, e.g. :func:`fit_width`) as a Vega-Lite dict whose ``datasets``
+    hold DataFrames, for a page that redraws histograms at every step: the spec of a chart with these
+    arms and options is built once and kept, and each call puts in the data and the axes' ranges."""
+    x_domain, y_max = options.pop("x_domain", None), options.pop("y_max", None)
+    styles = tuple((arm, *style) for arm, style in arm_styles(df).items())
+    spec = copy.deepcopy(_histogram_template(styles, wrap, tuple(sorted(options.items()))))
+    for layer in spec["layer"]:
+        layer["encoding"]["x"]["scale"]["domain"] = list(x_domain) if x_domain else list(_bin_range(df))
+        layer["encoding"]["y"]["scale"] = {"domain": [0, y_max]} if y_max else {"domainMin": 0}
+    spec["datasets"] = {"outline": outline(df), "bins": df}
+    return spec
+
+
+@functools.lru_cache(maxsize=64)
+def _histogram_template(styles: tuple, wrap, options: tuple) -> dict:
+    domain = [arm for arm, _, _ in styles]
+    scale = alt.Scale(domain=domain, range=[norm_color(n, p) for _, n, p in styles]) if domain else alt.Scale()
+    data = alt.NamedData(name="outline"), alt.NamedData(name="bins")
+    chart = _histogram(*data, scale, (0.0, 1.0), **dict(options))  # the axes' ranges are put in per call
+    return (wrap(chart) if wrap else chart).to_dict(validate=False)
+
+
+def _bin_range(df: pd.DataFrame) -> tuple[float, float]:
+    return (float(df["bin_left"].min()), float(df["bin_right"].max())) if len(df) else (0.0, 1.0)
+
+
+def outline(df: pd.DataFrame) -> pd.DataFrame:
+    """Histogram rows plus one per arm at its last bin's right edge: a step line through the bins' left
+    edges then closes the last bin."""
+    if not len(df):
+        return df
+    last = df.sort_values("bin_left").groupby("arm", sort=False).tail(1).assign(bin_left=lambda d: d["bin_right"])
+    return pd.concat([df, last], ignore_index=True)
+
+
+def _histogram(
+    outline_data,
+    bins_data,
+    color_scale: alt.Scale,
+    x_range: tuple[float, float],
+    title: str = "",
+    x_title: str = "Input to the nonlinearity",
+    y_max: float | None = None,
+    y_title: str = "Density (per unit)",
+    height: int = 220,
+) -> alt.LayerChart:
+    x = alt.X("bin_left:Q", title=x_title, scale=alt.Scale(domain=list(x_range)))
+    y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Scale(domainMin=0)
+    y = alt.Y("density:Q", title=y_title, stack=None, scale=y_scale)
+    color = alt.Color("arm:N", scale=color_scale, title=None)
+    base = alt.Chart(outline_data).encode(x=x, y=y, color=color)
+    fill = base.mark_area(interpolate="step-after", opacity=0.12, clip=True)
+    line = base.mark_line(interpolate="step-after", strokeWidth=1.6, clip=True)
+    hover = (
+        alt.Chart(bins_data)
+        .mark_bar(opacity=0, clip=True)
         .encode(
-            x=alt.X(
-                "bin_left:Q",
-                bin="binned",
-                title=x_title,
-                scale=alt.Scale(domain=[df["bin_left"].min(), df["bin_right"].max()]) if len(df) else alt.Undefined,
-            ),
+            x=x,
             x2="bin_right:Q",
-            y=alt.Y("density:Q", title="Density (fraction per unit)", stack=None),
-            color=alt.Color("arm:N", scale=arm_scale(df), title=None),
+            y=y,
+            color=color,
             tooltip=[
                 "arm:N",
                 alt.Tooltip("bin_left:Q", title="from", format=".2f"),
@@ -104,16 +187,17 @@ def histogram(df: pd.DataFrame, title: str = "", x_title: str = "Input to the no
                 alt.Tooltip("density:Q", format=".3f"),
             ],
         )
-        .properties(title=title, height=220)
     )
+    return alt.layer(fill, line, hover).properties(title=title, height=height)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     """Fraction of saturated units per layer over training, one line per arm (first seed)."""
     d = stats[stats["seed"] == stats["seed"].min()] if len(stats) else stats
-    what = (
-        "saturated sigmoids (output within 0.05 of 0 or 1)" if activation == "sigmoid" else "inactive ReLUs (input ≤ 0)"
-    )
+    what = {
+        "sigmoid": "saturated sigmoids (output within 0.05 of 0 or 1)",
+        "tanh": "saturated tanh units (output within 0.1 of ±1)",
+    }.get(activation, "inactive ReLUs (input ≤ 0)")
     return (
         alt.Chart(d)
         .mark_line(point=alt.OverlayMarkDef(size=14))
@@ -123,7 +207,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
                 "saturation:Q", title=f"Fraction of {what}", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")
             ),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-            strokeDash=alt.StrokeDash("layer:N", title="Layer"),
+            strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
         )
         .properties(title="Saturation per layer", height=260)
@@ -198,6 +282,11 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
         .properties(width=260, height=180)
         .facet(column=alt.Column("arm:N", title=None, sort=[NORMS[n].label if n in NORMS else n for n in panels]))
     )
+
+
+def legend_below(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The legend under the plot, two entries a row: four arms' names fit a narrow chart."""
+    return chart.configure_legend(orient="bottom", columns=2, labelLimit=220, columnPadding=12, symbolOpacity=1)
 
 
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -85,3 +85,9 @@ def x_hat_percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows, columns=["arm", "seed", "step", "value", *(f"p{p}" for p in PERCENTILES)])
+
+
+def eval_arms(runs: list[dict]) -> list[str]:
+    """The arms whose records hold eval-mode probes (``<layer>/eval/...``): those with a BN-like layer
+    that keeps running averages, known by what the trainer recorded, not by a label."""
+    return list(dict.fromkeys(run["arm"] for run in runs if any(EVAL_PART in k for r in run["records"] for k in r)))

@@ -19,6 +19,13 @@ def norm_of(run: dict) -> str:
     return (run.get("config") or {}).get("norm", "unknown")
 
 
+def position_of(run: dict) -> str:
+    """Where the run's normalization sits: "before" the nonlinearity (the paper's, and every run
+    cached before there was a choice) or "after" it. Colours key on it beside the norm."""
+    config = run.get("config") or {}
+    return "before" if config.get("norm", "none") == "none" else config.get("norm_position", "before")
+
+
 def layer_names(records: list[dict]) -> list[str]:
     """Layers that have probe fields, in network order (``layer1``, ... or ``conv1``, ..., ``fc1``)."""
     names = []
@@ -40,17 +47,18 @@ def curves(runs: list[dict]) -> pd.DataFrame:
         for r in run["records"]:
             if not any(k in r for k in CURVE_FIELDS):
                 continue
-            row = {"arm": run["arm"], "norm": norm_of(run), "seed": run["seed"], "step": r["step"]}
+            row = {"arm": run["arm"], "norm": norm_of(run), "position": position_of(run), "seed": run["seed"]}
+            row["step"] = r["step"]
             row.update({name: r.get(key) for key, name in CURVE_FIELDS.items()})
             rows.append(row)
-    df = pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", *CURVE_FIELDS.values()])
+    df = pd.DataFrame(rows, columns=["arm", "norm", "position", "seed", "step", *CURVE_FIELDS.values()])
     return df.astype({name: "float64" for name in CURVE_FIELDS.values()})
 
 
 def band(df: pd.DataFrame, value: str) -> pd.DataFrame:
     """Mean, min and max of ``value`` over seeds, per arm and step (the band drawn around the mean)."""
     d = df.dropna(subset=[value])
-    g = d.groupby(["arm", "norm", "step"])[value]
+    g = d.groupby([k for k in ("arm", "norm", "position") if k in d] + ["step"])[value]
     out = pd.DataFrame({"mean": g.mean(), "lo": g.min(), "hi": g.max(), "seeds": g.count()}).reset_index()
     return out
 
@@ -65,16 +73,18 @@ def percentiles(runs: list[dict], layer: str) -> pd.DataFrame:
                     {
                         "arm": run["arm"],
                         "norm": norm_of(run),
+                        "position": position_of(run),
                         "seed": run["seed"],
                         "step": r["step"],
                         **{f"p{p}": r[f"{layer}/p{p}"] for p in PERCENTILES},
                     }
                 )
-    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
+    return pd.DataFrame(rows, columns=["arm", "norm", "position", "seed", "step", *(f"p{p}" for p in PERCENTILES)])
 
 
 def layer_stats(runs: list[dict]) -> pd.DataFrame:
-    """Per arm, seed, step and layer: mean, std, saturation and weight-gradient norm of the layer's input."""
+    """Per arm, seed, step and layer: mean, std and saturation of the layer's input, and its weights'
+    gradient norm and update:data ratio (None where not recorded: step 0, results cached before)."""
     rows = []
     for run in runs:
         names = layer_names(run["records"])
@@ -85,6 +95,7 @@ def layer_stats(runs: list[dict]) -> pd.DataFrame:
                         {
                             "arm": run["arm"],
                             "norm": norm_of(run),
+                            "position": position_of(run),
                             "seed": run["seed"],
                             "step": r["step"],
                             "layer": name,
@@ -92,10 +103,12 @@ def layer_stats(runs: list[dict]) -> pd.DataFrame:
                             "std": r[f"{name}/std"],
                             "saturation": r[f"{name}/saturation"],
                             "grad_norm": r.get(f"{name}/grad_norm"),
+                            "update_ratio": r.get(f"{name}/update_ratio"),
                         }
                     )
-    return pd.DataFrame(
-        rows, columns=["arm", "norm", "seed", "step", "layer", "mean", "std", "saturation", "grad_norm"]
+    columns = ["arm", "norm", "position", "seed", "step", "layer", "mean", "std", "saturation"]
+    return pd.DataFrame(rows, columns=[*columns, "grad_norm", "update_ratio"]).astype(
+        {"grad_norm": "float64", "update_ratio": "float64"}
     )
 
 
@@ -105,30 +118,34 @@ def probe_steps(runs: list[dict]) -> list[int]:
     return sorted(set.intersection(*sets)) if sets else []
 
 
-def histogram(runs: list[dict], layer: str, step: int, edges: list[float]) -> pd.DataFrame:
-    """Histogram of a layer's input at one step, per arm (first seed of each arm), as densities."""
+def histogram(runs: list[dict], layer: str, step: int, edges: list[float], field: str = "hist") -> pd.DataFrame:
+    """Histogram of a layer's input at one step, per arm (first seed of each arm), as densities.
+
+    ``field="grad_hist"``: of its weights' gradient instead, over :func:`bnviz.train.probes.grad_hist_edges`.
+    """
     rows, seen = [], set()
     for run in runs:
         if run["arm"] in seen:
             continue
-        r = next((r for r in run["records"] if r["step"] == step and f"{layer}/hist" in r), None)
+        r = next((r for r in run["records"] if r["step"] == step and r.get(f"{layer}/{field}")), None)
         if r is None:
             continue
         seen.add(run["arm"])
-        counts = r[f"{layer}/hist"]
+        counts = r[f"{layer}/{field}"]
         total = sum(counts) or 1
         for left, right, c in zip(edges[:-1], edges[1:], counts):
             rows.append(
                 {
                     "arm": run["arm"],
                     "norm": norm_of(run),
+                    "position": position_of(run),
                     "bin_left": left,
                     "bin_right": right,
                     "count": c,
                     "density": c / total / (right - left),
                 }
             )
-    return pd.DataFrame(rows, columns=["arm", "norm", "bin_left", "bin_right", "count", "density"])
+    return pd.DataFrame(rows, columns=["arm", "norm", "position", "bin_left", "bin_right", "count", "density"])
 
 
 def sweep_table(result: dict) -> pd.DataFrame:
@@ -161,3 +178,10 @@ def sweep_table(result: dict) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def recorded(runs: list[dict], field: str) -> bool:
+    """Whether any run holds a value for ``<layer>/<field>`` (e.g. ``grad_hist``, absent from results
+    cached before the trainer recorded it)."""
+    suffix = f"/{field}"
+    return any(v is not None and k.endswith(suffix) for run in runs for r in run["records"] for k, v in r.items())

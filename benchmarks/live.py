@@ -1,0 +1,201 @@
+"""Benchmark 6: four live arms against bare torch loops of their networks, and a control change's server time
+on the Activations page while a four-arm live run exists.
+
+The issue's targets: the four arms, advanced by :class:`bnviz.runs.live.LiveComparison` as the page does
+(probes and test-set evaluations included), train at no less than 70% of the steps per second of bare
+torch loops of the same networks (``torch.nn`` layers, ``torch.optim.SGD``, no probes), and a control
+change answers in under 200 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from benchmarks.harness import Table, Times, compare
+from bnviz.runs import live
+from bnviz.train.config import TrainConfig
+from bnviz.train.trainer import Batches, training_batch
+from bnviz.views import activations
+
+ARMS = (live.ArmChoice("none"), live.ArmChoice("bnviz"), live.ArmChoice("bnviz", "after"), live.ArmChoice("layer"))
+STEPS = 3000  # the page's default run: a probe and a test-set evaluation every 100 steps
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+TORCH_NORMS = {"none": None, "bnviz": nn.BatchNorm1d, "torch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+
+
+def torch_mlp(config: TrainConfig) -> nn.Sequential:
+    """The arm's MLP from ``torch.nn`` layers: each hidden layer Linear, then the norm before or after g."""
+    norm = TORCH_NORMS[config.norm]
+    layers, width_in = [], 784
+    for _ in range(config.depth):
+        layers.append(nn.Linear(width_in, config.width, bias=norm is None or config.norm_position == "after"))
+        g = TORCH_ACTIVATIONS[config.activation or "sigmoid"]()
+        block = (
+            [g]
+            if norm is None
+            else [norm(config.width), g]
+            if config.norm_position == "before"
+            else [g, norm(config.width)]
+        )
+        layers.extend(block)
+        width_in = config.width
+    return nn.Sequential(*layers, nn.Linear(width_in, 10))
+
+
+class BareLoop:
+    """A bare training loop of one arm's network: torch.nn layers, torch.optim.SGD, the same batches, no probes."""
+
+    def __init__(self, config: TrainConfig, data):
+        torch.manual_seed(config.seed)
+        self.config, self.data = config, data
+        self.model = torch_mlp(config)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum)
+        self.batches = Batches(len(data.train_y), config.batch_size, torch.Generator().manual_seed(config.seed))
+
+    def steps(self, n: int) -> None:
+        for _ in range(n):
+            x, y = training_batch(self.config, self.data, self.batches.next())
+            loss = nn.functional.cross_entropy(self.model(x), y)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            loss.item()
+
+
+def one_probe_interval(lc: live.LiveComparison) -> int:
+    """Advance every arm by one record (``probe_every`` steps past the early probes); the steps trained."""
+    before = sum(r["step"] for r in lc.runs)
+    for _ in lc.runs:
+        lc.advance(0.0)  # a zero budget pulls exactly one record, from the arm that is behind
+    return sum(r["step"] for r in lc.runs) - before
+
+
+def past_early_probes(lc: live.LiveComparison) -> live.LiveComparison:
+    """Pull records until every arm has passed its log-spaced early probes (1, 2, 5, ...), so each later
+    record is ``probe_every`` steps: the steady state a long live run spends its time in."""
+    while min(r["step"] for r in lc.runs) < lc.config.probe_every:
+        lc.advance(0.0)
+    return lc
+
+
+def four_arms(data) -> list[TrainConfig]:
+    """The page's four-arm comparison at its default settings, on ``data``."""
+    return live.live_configs("mlp", ARMS, 0, STEPS, lr=live.CHOICES["mlp"].base.lr, synthetic=data.synthetic)
+
+
+def run_speed(table: Table, data, quick: bool) -> list[str]:
+    """Steps per second of the four arms in a LiveComparison against bare torch loops, interleaved."""
+    configs = four_arms(data)
+    lc = past_early_probes(live.LiveComparison(configs, data, test_size=live.CHOICES["mlp"].test_size))
+    every, steps = lc.config.probe_every, lc.config.probe_every * len(configs)
+    bare = [BareLoop(c, data) for c in configs]
+    plain = BareLoop(configs[0], data)  # the paper's MLP without normalization
+    names = (
+        f"bare torch loops of the 4 arms' networks, {every} steps each",
+        f"LiveComparison, 4 arms, {every} steps each (probes, evals)",
+        f"bare torch loop of the plain MLP (no norm), {steps} steps",
+    )
+    times = compare(
+        {
+            names[0]: lambda: [b.steps(every) for b in bare],
+            names[1]: lambda: one_probe_interval(lc),
+            names[2]: lambda: plain.steps(steps),
+        },
+        inner=1,
+        repeats=9 if quick else 21,  # a round is about half a second: many rounds, as the shared machine drifts
+        warmup=1,
+    )
+    target = "<= 1.43x (>= 0.70 of the steps/s)"
+    table.add(f"Live training, {steps} steps over 4 MLP arms", subset(times, names[:2]), names[0], "ms", target)
+    table.add(f"Live training, {steps} steps over 4 MLP arms", subset(times, names[2:0:-1]), names[2], "ms")
+    live_rate = steps / times[names[1]]
+    return [
+        f"- four live arms ({', '.join(r['arm'] for r in lc.runs)}; {lc.info.data_label}, evaluated on "
+        f"{lc.test_examples:,} test images every {every} steps): {live_rate:,.0f} steps/s in all, "
+        f"**{times[names[0]] / times[names[1]]:.2f}** of the steps/s of bare torch loops of the same four networks "
+        f"(target >= 0.70), {times[names[2]] / times[names[1]]:.2f} of one bare torch loop of the plain MLP"
+    ]
+
+
+CHANGES = ("step slider (new histograms)", "depth (a setting of the next run)", "histogram layout")
+
+
+def change(at, name: str, i: int, probe_steps: list[int]):
+    """The ``i``-th change of one control of the Activations page (not yet run)."""
+    if name == CHANGES[0]:
+        return at.select_slider(key="act_step_live").set_value(probe_steps[-1 - (i + 1) % len(probe_steps)])
+    if name == CHANGES[1]:
+        return at.slider(key="act_depth").set_value(2 + i % 3)
+    return at.button_group(key="act_layout_live").set_value(("side", "overlay")[i % 2])
+
+
+def subset(times: Times, names) -> Times:
+    """The contenders ``names`` of ``times``, with their per-round samples (for the ratios' spread)."""
+    out = Times({n: times[n] for n in names})
+    out.samples = {n: times.samples[n] for n in names}
+    return out
+
+
+def run_control_change(quick: bool) -> list[str]:
+    """Server time of one control change on the Activations page while a four-arm live run exists (AppTest)."""
+    from streamlit.testing.v1 import AppTest
+
+    repeats = 3 if quick else 7
+    saved = {k: os.environ.get(k) for k in ("BNVIZ_DATA_DIR", "BNVIZ_CACHE_DIR")}
+    with tempfile.TemporaryDirectory() as empty:
+        # no MNIST files and no cached results there: the page opens on a live run on synthetic data
+        os.environ.update(BNVIZ_DATA_DIR=empty, BNVIZ_CACHE_DIR=empty)
+        try:
+            return control_change_lines(AppTest.from_file(APP, default_timeout=300), repeats)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+
+def control_change_lines(at, repeats: int) -> list[str]:
+    """Start a four-arm live run in ``at``, time ``repeats`` timer ticks, pause, then time control changes."""
+    at.run()
+    at.switch_page("pages/activations.py").run()
+    at.multiselect(key="act_arms").set_value(list(ARMS)).run()
+    at.button(key="act_start").click().run()
+    lc = at.session_state["act_live"]
+    running = []
+    for _ in range(repeats):  # a timer tick while training: drawing, then 0.4 to 1 s of training
+        trained, t0 = lc.train_seconds, time.perf_counter()
+        at.run()
+        running.append((time.perf_counter() - t0, lc.train_seconds - trained))
+    at.button(key="act_pause").click().run()
+    at.run()  # the click's handler ends in st.rerun() (see tests/test_page_activations.py's click())
+    probe_steps = activations.slider_steps(lc.runs)
+    samples = {name: [] for name in CHANGES}
+    for i in range(repeats):
+        for name in CHANGES:
+            widget = change(at, name, i, probe_steps)
+            t0 = time.perf_counter()
+            widget.run()
+            samples[name].append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+    lc.stop()
+    lines = [
+        f"| control change on Activations, 4-arm run paused: {name} | {statistics.median(s) * 1e3:,.0f} ms | < 200 ms |"
+        for name, s in samples.items()
+    ]
+    draw = statistics.median(total - trained for total, trained in running)
+    total = statistics.median(total for total, _ in running)
+    lines.append(
+        f"| timer tick while 4 arms train: drawing (tick minus training) / whole tick | {draw * 1e3:,.0f} ms / "
+        f"{total * 1e3:,.0f} ms | |"
+    )
+    return ["| app | median server time | target |", "|---|---:|---|", *lines]

@@ -1,0 +1,268 @@
+"""What the Activations page offers for a live comparison, and how its settings become one config per arm.
+
+The models (:data:`CHOICES`, each from its named experiment's config), the arms (:class:`ArmChoice`:
+a normalization kind and whether it sits before or after the nonlinearity), the network and
+training knobs (:data:`KNOBS`, at the paper's values by :func:`defaults`), and every setting that
+cannot train as a sentence with the settings to blame (:class:`SettingsError`). Pure Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from bnviz.experiments import lr_sweep, spec
+from bnviz.norms import NORMS
+from bnviz.train.config import TrainConfig, validate
+from bnviz.train.models import MODELS
+
+MAX_ARMS = 4
+NONLINEARITY = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
+
+
+@dataclass(frozen=True)
+class ArmChoice:
+    """One arm as the page offers it: a normalization kind and where it sits."""
+
+    norm: str  # a kind of bnviz.norms.NORMS
+    position: str = "before"  # "before" the nonlinearity (the paper's) or "after" it; ignored for "none"
+
+    def label(self, activation: str | None = None) -> str:
+        """The arm's name on charts: "no BN", "BN", "BN after sigmoid" (a name, never parsed)."""
+        name = NORMS[self.norm].label if self.norm in NORMS else self.norm
+        if self.norm == "none" or self.position == "before":
+            return name
+        return f"{name} after {NONLINEARITY.get(activation, activation) if activation else 'the nonlinearity'}"
+
+
+DEFAULT_ARMS = (ArmChoice("none"), ArmChoice("bnviz"))  # the paper's comparison: without and with BN
+
+
+def arm_choices() -> list[ArmChoice]:
+    """Every arm the page offers: each kind before the nonlinearity, each normalization also after it."""
+    before = [ArmChoice(kind) for kind in NORMS]
+    return before + [ArmChoice(kind, "after") for kind in NORMS if kind != "none"]
+
+
+def arm_of(config: TrainConfig) -> ArmChoice:
+    return ArmChoice(config.norm, "before" if config.norm == "none" else config.norm_position)
+
+
+def arm_config(config: TrainConfig, arm: ArmChoice) -> TrainConfig:
+    """``config`` with the arm's normalization in its place."""
+    return config.replace(norm=arm.norm, norm_position="before" if arm.norm == "none" else arm.position)
+
+
+def arm_label(config: TrainConfig) -> str:
+    activation = config.activation or MODELS[config.model].default_activation
+    return arm_of(config).label(activation)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one arm (or the set of arms) cannot train, and which settings, set back alone, would fix it."""
+
+    arm: str | None  # the arm's label; None for a problem of the arms together
+    sentence: str
+    culprits: tuple[str, ...] = ()  # TrainConfig field names, e.g. ("batch_size",)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot train, each problem a sentence (see :class:`Problem`)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.arm}: {p.sentence}" if p.arm else p.sentence for p in problems))
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the page offers for one model: its base config (bnviz.experiments) and live-run sizes."""
+
+    label: str
+    base: TrainConfig  # lr, batch size, momentum, ... as in the named experiment
+    dataset: str  # "mnist" | "cifar10"
+    steps: int  # default length of a live run
+    min_steps: int
+    max_steps: int
+    probe_size: int  # examples in the fixed probe batch
+    min_probe_every: int  # probe (and evaluate) at least this often: the step slider's resolution
+    test_size: int | None  # evaluate on the first this many test examples (None: the whole test set)
+    lrs: tuple[float, ...]  # SGD learning rates offered, the base config's among them
+    adam_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03)  # Adam's, torch's default 1e-3 among them
+
+
+CHOICES = {
+    # The MLP evaluates on the first 2,000 MNIST test images (accuracy to about ±0.4 points at 97%): the
+    # whole test set, four arms at every probe, cost a fifth of the live run's time (benchmarks/live.py).
+    "mlp": ModelChoice(
+        "MNIST MLP (the paper's: 3×100 sigmoid)",
+        spec.MNIST,
+        "mnist",
+        steps=3000,
+        min_steps=100,
+        max_steps=20_000,
+        probe_size=500,
+        min_probe_every=100,
+        test_size=2000,
+        lrs=(0.03, 0.1, spec.MNIST_LR, 1.0, 3.0, 9.0),
+    ),
+    # The CNN evaluates on 1,000 test images: the whole CIFAR-10 test set costs more CPU time
+    # than the ten training steps between two probes.
+    "cnn": ModelChoice(
+        "CIFAR-10 CNN (ReLU, 3 conv blocks)",
+        spec.CIFAR,
+        "cifar10",
+        steps=300,
+        min_steps=20,
+        max_steps=3000,
+        probe_size=128,
+        min_probe_every=10,
+        test_size=1000,
+        lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2),
+    ),
+}
+INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
+PROBES_PER_RUN = 40  # about this many slider stops after the early ones, whatever the run length
+
+
+def nice_ceil(x: float) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is at least ``x``."""
+    k = 1
+    while True:
+        for f in (1, 2, 5):
+            if f * k >= x:
+                return f * k
+        k *= 10
+
+
+def probe_interval(model: str, steps: int) -> int:
+    """Probe often enough for a smooth step slider, but not so often that probing dominates the time."""
+    return max(CHOICES[model].min_probe_every, nice_ceil(steps / PROBES_PER_RUN))
+
+
+KNOBS = (  # the network and training settings the page offers, each a TrainConfig field
+    "depth",
+    "width",
+    "channels",
+    "activation",
+    "init_std",
+    "batch_size",
+    "optimizer",
+    "lr",
+    "momentum",
+    "dropout",
+    "norm_momentum",
+    "norm_eps",
+    "affine",
+)
+
+
+def defaults(model: str) -> dict:
+    """The page's knobs at the named experiment's values (the paper's network and training)."""
+    base = CHOICES[model].base
+    d = {k: getattr(base, k) for k in KNOBS}
+    d["activation"] = base.activation or MODELS[model].default_activation
+    return d
+
+
+def live_config(
+    model: str,
+    seed: int,
+    steps: int,
+    lr: float,
+    init_std: float | None = None,
+    synthetic: bool = False,
+    arm: ArmChoice = ArmChoice("bnviz"),
+    **knobs,
+) -> TrainConfig:
+    """One arm's config of a live run: the experiment's base config with the page's settings.
+
+    ``knobs``: any of :data:`KNOBS` (depth, width, activation, batch_size, optimizer, ...). Raises
+    ``ValueError`` with sentences a user can act on when a value is unusable.
+    """
+    return TrainConfig(**_fields(model, seed, steps, lr, init_std, synthetic, arm, knobs))
+
+
+def _fields(model, seed, steps, lr, init_std, synthetic, arm: ArmChoice, knobs: dict) -> dict:
+    if model not in CHOICES:
+        raise ValueError(f"model must be one of {', '.join(CHOICES)} (got {model!r})")
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise ValueError(f"unknown live settings: {', '.join(sorted(unknown))}")
+    choice = CHOICES[model]
+    every = probe_interval(model, steps) if isinstance(steps, int) and steps > 0 else choice.min_probe_every
+    fields = choice.base.to_dict()
+    fields.update(
+        dataset=("synthetic-" if synthetic else "") + choice.dataset,
+        norm=arm.norm,
+        norm_position="before" if arm.norm == "none" else arm.position,
+        seed=seed,
+        steps=steps,
+        lr=lr,
+        probe_every=every,
+        eval_every=every,
+        early_probes=True,
+        probe_size=choice.probe_size,
+    )
+    if model == "mlp":
+        fields["init_std"] = init_std if init_std is not None else choice.base.init_std
+    if knobs.get("optimizer") == "adam" and "momentum" not in knobs:
+        fields["momentum"] = 0.0  # Adam keeps its own averages; the CNN's SGD momentum does not apply
+    fields.update(knobs)
+    return fields
+
+
+def live_configs(
+    model: str,
+    arms: Sequence[ArmChoice],
+    seed: int,
+    steps: int,
+    lr: float,
+    init_std: float | None = None,
+    synthetic: bool = False,
+    **knobs,
+) -> list[TrainConfig]:
+    """Every arm's config, or one :class:`SettingsError` with every problem of every arm.
+
+    A problem's ``culprits`` are the settings among ``knobs``, ``lr`` and ``init_std`` that, each set
+    back to :func:`defaults` alone, make it go away: the page points at them.
+    """
+    if model not in CHOICES:
+        raise SettingsError([Problem(None, f"model must be one of {', '.join(CHOICES)} (got {model!r})")])
+    arms = [arm_of_choice(a) for a in arms]
+    activation = knobs.get("activation") or defaults(model)["activation"]
+    problems = []
+    if not 1 <= len(arms) <= MAX_ARMS:
+        problems.append(Problem(None, f"choose 1 to {MAX_ARMS} arms (got {len(arms)})"))
+    if len(set(arms)) < len(arms):
+        problems.append(Problem(None, "two arms are the same network: choose each arm once"))
+    given = {**knobs, "lr": lr, "init_std": init_std if model == "mlp" else None}
+    back = defaults(model)
+    configs = []
+    for arm in dict.fromkeys(arms):
+        fields = _fields(model, seed, steps, lr, init_std, synthetic, arm, knobs)
+        sentences = validate(SimpleNamespace(**fields))
+        if not sentences:
+            configs.append(TrainConfig(**fields))
+            continue
+        for sentence in sentences:
+            culprits = tuple(
+                k
+                for k, v in given.items()
+                if v != back[k] and sentence not in validate(SimpleNamespace(**{**fields, k: back[k]}))
+            )
+            problems.append(Problem(arm.label(activation), sentence, culprits))
+    if problems:
+        raise SettingsError(problems)
+    return configs
+
+
+def arm_of_choice(arm: ArmChoice | tuple[str, str] | str) -> ArmChoice:
+    """An ArmChoice from itself, ``(norm, position)`` or a norm kind; "none" is always "before"."""
+    if isinstance(arm, str):
+        arm = ArmChoice(arm)
+    elif not isinstance(arm, ArmChoice):
+        arm = ArmChoice(*arm)
+    return ArmChoice(arm.norm, "before") if arm.norm == "none" else arm

@@ -1,0 +1,68 @@
+"""The Activations page's per-layer views at one step: each layer's input and its weights' gradients,
+overlaid or side by side, with the share of units each arm saturates."""
+
+import pandas as pd
+import streamlit as st
+
+from bnviz.train import probes
+from bnviz.views import activations, charts, records
+from bnviz.views.style import arm_norms, norm_text_color
+from pages import _ui
+
+
+def histograms(df, step: int, layout: str, memo: tuple, **options) -> None:
+    """One layer's histograms at ``step`` (``df`` from records.histogram): all arms on one chart, or one
+    panel per arm on shared axes. ``memo`` names what is shown (a recorded step's histograms never change)."""
+    if df.empty:
+        st.caption("Not recorded at this step" + (" (step 0 has no gradient yet)." if step == 0 else "."))
+        return
+    if layout == "overlay":
+        _ui.chart(st, memo, lambda: charts.histogram_spec(df, framed, **options))
+        return
+    y_max = 1.05 * float(df["density"].max())
+    arms = list(arm_norms(df))
+    for col, arm in zip(st.columns(len(arms)), arms):
+        panel = lambda arm=arm: charts.histogram_spec(df[df["arm"] == arm], framed, y_max=y_max, height=180, **options)
+        _ui.chart(col, (*memo, arm), panel)
+
+
+def framed(chart):
+    """A histogram across its column, its legend under it."""
+    return charts.legend_below(charts.fit_width(chart))
+
+
+def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, memo, with_grads: bool) -> None:
+    """Each shown layer's input and (``with_grads``) its weights' gradients at ``step``, with its saturation
+    per arm."""
+    saturated = activations.saturation_at(stats, step)
+    norms = {arm: norm for arm, (norm, _) in activations.arm_styles(runs).items()}
+    inputs = {name: records.histogram(runs, name, step, edges) for name in shown}
+    grads = {name: records.histogram(runs, name, step, probes.grad_hist_edges(), "grad_hist") for name in shown}
+    # every layer's gradients on one x-range: where any of them are, zeros and |g| < 1e-12 aside
+    grad_x = activations.occupied_domain(pd.concat(grads.values())) if any(len(g) for g in grads.values()) else None
+    cols = st.columns(min(len(shown), 3)) if layout == "overlay" else [st.container()]
+    for i, name in enumerate(shown):
+        with cols[i % len(cols)]:
+            st.markdown(f"**{_ui.literal(name)}** at step {step:,}")  # not a Vega title: "fit" sizing clips those
+            x_title = f"Input to the {nonlinearity}"
+            histograms(inputs[name], step, layout, (*memo, "hist", name, step, layout), x_title=x_title)
+            share = saturated.get(name, {})
+            st.caption(
+                f"{what}: "
+                + " · ".join(
+                    f":{norm_text_color(norm)}[{_ui.literal(arm)} {share[arm]:.0%}]"
+                    for arm, norm in norms.items()
+                    if arm in share
+                )
+            )
+            if not with_grads:
+                continue
+            options = dict(x_title="log10 |∂loss/∂W|", x_domain=grad_x)
+            options["y_title"] = "Density (per decade)"
+            histograms(grads[name], step, layout, (*memo, "grad_hist", name, step, layout, str(grad_x)), **options)
+            zeros = activations.first_bin_share(grads[name])
+            if any(zeros.values()):
+                st.caption(
+                    f"Zero or under 10^{probes.GRAD_LOG10_RANGE[0]:g}, not drawn: "
+                    + " · ".join(f"{_ui.literal(arm)} {z:.1%}" for arm, z in zeros.items())
+                )
