@@ -328,6 +328,8 @@ def test_the_quoted_imagenet_tab_in_chromium(browser, app_url):
         assert page.get_by_text("The ensemble: 4.9% top-5 validation error (Figure 4)").is_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "experiments-imagenet.png"))
+    finally:
+        page.close()
 
 
 def test_a_three_arm_live_run_trains_and_draws_its_charts_in_chromium(browser, app_url):
