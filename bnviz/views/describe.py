@@ -31,11 +31,15 @@ def describe(path, result: dict, exp=None) -> dict:
         if code.get("git")
         else ""
     )
-    cores = (result.get("machine") or {}).get("cores")
+    machine = result.get("machine") or {}
+    cores, workers = machine.get("cores"), machine.get("workers")
+    where = f" on {cores} cores" if cores else ""
+    if cores and workers and workers < cores:  # a run given fewer processes than cores took longer than it had to
+        where += f", {workers} worker{'s' if workers != 1 else ''}"
     default = exp is not None and result["key"] == exp.key()
     line = (
         f"{length} · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
-        f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
+        f"{where} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
     )
     if exp is not None and not default:
         line += (
