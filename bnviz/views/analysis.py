@@ -46,10 +46,12 @@ def by_norm(band: pd.DataFrame, col: str, norms: tuple[str, ...]) -> pd.DataFram
     return w.loc[w.index > 0]
 
 
-def final_accuracy(result: dict) -> pd.DataFrame:
-    """One row per run: arm, norm, seed, status and final test accuracy (NaN for a diverged run)."""
+def final_accuracy(result: dict, fields: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per run: arm, norm, seed, steps, the config ``fields`` (lists as tuples, so they group),
+    status and final test accuracy (NaN for a diverged run)."""
     rows = []
     for run in result["runs"]:
+        config = run.get("config") or {}
         acc = [r["test/acc"] for r in run["records"] if r.get("test/acc") is not None]
         final = acc[-1] if acc and run["status"] != "diverged" else float("nan")
         rows.append(
@@ -58,11 +60,16 @@ def final_accuracy(result: dict) -> pd.DataFrame:
                 "norm": records.norm_of(run),
                 "seed": run["seed"],
                 "steps": run["steps"],
+                **{f: _hashable(config.get(f)) for f in fields},
                 "status": run["status"],
                 "final_test_acc": final,
             }
         )
-    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "steps", "status", "final_test_acc"])
+    return pd.DataFrame(rows, columns=["arm", "norm", "seed", "steps", *fields, "status", "final_test_acc"])
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def finals(result: dict) -> Metrics:

@@ -11,32 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from bnviz.norms import NORMS
-from bnviz.views import records
+from bnviz.views import analysis
 from bnviz.views.analysis import pct
 
 
 def finals(result: dict, fields: tuple[str, ...]) -> pd.DataFrame:
     """One row per run: arm, norm, seed, the config ``fields``, status and final test accuracy (NaN if diverged)."""
-    rows = []
-    for run in result["runs"]:
-        config = run.get("config") or {}
-        acc = [r["test/acc"] for r in run["records"] if r.get("test/acc") is not None]
-        final = acc[-1] if acc and run["status"] != "diverged" else float("nan")
-        rows.append(
-            {
-                "arm": run["arm"],
-                "norm": records.norm_of(run),
-                "seed": run["seed"],
-                **{f: _hashable(config.get(f)) for f in fields},
-                "status": run["status"],
-                "final_test_acc": final,
-            }
-        )
-    return pd.DataFrame(rows, columns=["arm", "norm", "seed", *fields, "status", "final_test_acc"])
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
+    return analysis.final_accuracy(result, fields).drop(columns="steps")
 
 
 def cells(df: pd.DataFrame, by: list[str], value: str = "final_test_acc") -> pd.DataFrame:
