@@ -240,7 +240,8 @@ def train(
     """Train ``config`` and yield a flat record at every probe or eval step (see module docstring).
 
     Deterministic: one config gives the same records (but ``time/*``) on one machine and thread count.
-    A non-finite loss ends the run with a record whose ``status`` is ``"diverged"``.
+    A non-finite loss, or a record with a non-finite number (weights that overflowed at that step), ends
+    the run with a record whose ``status`` is ``"diverged"``.
     """
     if data is None:
         data = datasets.load(config.dataset, data_dir)
@@ -296,7 +297,15 @@ def train(
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
         record["time/elapsed"] = time.perf_counter() - start
+        if not all_finite(record):  # this step's update overflowed the weights: the next loss would be NaN
+            yield {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": record["time/elapsed"]}
+            return
         yield record
+
+
+def all_finite(record: dict) -> bool:
+    """No NaN or infinity among a record's numbers (JSON has no way to write them)."""
+    return all(math.isfinite(v) for v in record.values() if isinstance(v, float))
 
 
 def compiled(fn):
