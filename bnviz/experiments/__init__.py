@@ -3,7 +3,8 @@
 A module of this package that defines ``EXPERIMENT`` (an :class:`~bnviz.experiments.spec.Experiment`),
 ``TAB`` (its short name on the page), ``ORDER`` (its place) and ``analyze(result) -> [Section]`` is
 an experiment: the CLI lists and runs it, the Experiments page draws it, with no other edit. It
-may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``.
+may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``, and
+``PAGE``, the page that shows it (default ``"experiments"``; ``"why"``: the "Why does BN work?" page).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def get(name: str) -> Experiment:
 def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None, synthetic: bool = False) -> Experiment:
     """Experiment ``name`` at another length, seed list or on synthetic data (the CLI's and the run form's choices)."""
     return get(name).resolve(steps, seeds, synthetic)
+
+
+def on_page(page: str) -> list[str]:
+    """The experiments the page ``page`` shows (a module's ``PAGE``, ``"experiments"`` unless set), in order."""
+    return [name for name, m in REGISTRY.items() if getattr(m, "PAGE", "experiments") == page]
 
 
 def tab(name: str) -> str:
