@@ -17,6 +17,7 @@ PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's rou
     ("pages/norm_sets.py", "What each normalizer averages over", ":material/grid_view:"),
     ("pages/activations.py", "Activations while training", ":material/monitoring:"),
     ("pages/experiments.py", "The paper's experiments", ":material/science:"),
+    ("pages/why.py", "Why does BN work?", ":material/psychology:"),
     ("pages/code.py", "The code", ":material/code:"),
 ]
 

@@ -1,0 +1,35 @@
+"""Why does BN work? The paper's explanation, and the papers that questioned it, put to the test on real runs.
+
+Thin: each experiment of :data:`bnviz.experiments.REGISTRY` whose module says ``PAGE = "why"`` is a
+section with the claim it tests (its module's ``CLAIM``), its setup, and its run panel
+(``pages/_experiment_runs.py``): the charts, verdicts and "what this means" its ``analyze`` returns,
+the data source and the command that made the result.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bnviz import experiments
+from pages._experiment_runs import cache_problems, panel, show_toast
+from pages._ui import require_router
+
+require_router()
+
+st.title("Why does BN work?")
+st.markdown(
+    "Ioffe and Szegedy explain BN's speed-up by *internal covariate shift*: each layer's input distribution "
+    "keeps changing as the layers below it learn, and BN holds it still. Later papers tested that explanation "
+    "and proposed others; here each claim is run on real MNIST on this computer, and every verdict is computed "
+    "from those runs, including where they disagree with the papers."
+)
+cache_problems()
+names = experiments.on_page("why")
+st.markdown("\n".join(f"{i}. {experiments.tab(n)}" for i, n in enumerate(names, 1)))
+for i, name in enumerate(names, 1):
+    module = experiments.REGISTRY[name]
+    st.header(f"{i}. {experiments.tab(name)}", divider="gray")
+    st.markdown(f"**The claim.** {module.CLAIM}")
+    st.markdown(f"**The setup.** {experiments.get(name).about}")
+    panel(name)
+show_toast()
