@@ -40,7 +40,8 @@ def result(name, runs):
 
 
 def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
-    assert list(experiments.REGISTRY) == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
+    assert list(experiments.REGISTRY)[:3] == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
+    assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
     for name, module in experiments.REGISTRY.items():
         assert module.EXPERIMENT.name == name and experiments.get(name) is module.EXPERIMENT
         assert isinstance(module.TAB, str) and callable(module.analyze)
@@ -51,7 +52,7 @@ def test_a_new_experiment_module_is_found_without_editing_anything_else(tmp_path
         textwrap.dedent("""
         from bnviz.experiments.spec import MNIST, Experiment, arm
         from bnviz.views.sections import Section, Text
-        ORDER = 99
+        ORDER = 999
         TAB = "Toy"
         EXPERIMENT = Experiment("toy-norms", "Toy", "A toy.", (arm(MNIST, "none"), arm(MNIST, "torch")), (0,))
         def analyze(result):

@@ -109,7 +109,7 @@ def test_cli_run_then_cached_then_summary_and_list(tmp_path):
     listing = cli("list", "--cache-dir", str(tmp_path))
     assert listing.returncode == 0
     lines = listing.stdout.splitlines()
-    assert len(lines) == 3 and "mnist-fig1" in lines[0] and "+1 other config" in lines[0]
+    assert len(lines) == len(experiments.EXPERIMENTS) and "mnist-fig1" in lines[0] and "+1 other config" in lines[0]
 
 
 @pytest.mark.parametrize(

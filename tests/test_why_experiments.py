@@ -1,0 +1,141 @@
+"""The "Why does BN work?" experiments: each analysis on hand-made results whose verdicts must come out
+yes in one and no in the other, and one short synthetic run through the real runner."""
+
+import json
+
+import pytest
+from why_results import depth_result, lr_result, noisy_result
+
+from bnviz import experiments
+from bnviz.experiments import depth_sigmoid, lr_depth, noisy_bn
+from bnviz.runs.runner import run_experiment
+from bnviz.views.sections import Section, verdicts_of
+
+
+def by_question(sections, start):
+    return next(v for v in verdicts_of(sections) if v.text.startswith(start))
+
+
+# ----------------------------------------------------------------------------- noisy BN
+def test_noisy_bn_that_moves_more_and_keeps_bns_lead_agrees_with_santurkar():
+    sections = noisy_bn.analyze(noisy_result(noisy_keeps_lead=True, noisy_moves=True))
+    assert all(isinstance(s, Section) for s in sections)
+    kept = by_question(sections, "Does noisy BN train about as well as BN")
+    assert kept.holds is True and "at step 100 (where BN's lead is largest)" in kept.text and "keeps 100%" in kept.text
+    assert by_question(sections, "Does the noise make noisy BN's input").holds is True
+    assert by_question(sections, "From one probe to the next").holds is True
+    assert by_question(sections, "Does BN keep the distribution stiller").holds is True
+    assert sections[-1].title == "What this means"
+    assert sections[-1].blocks[0].body.startswith("As Santurkar et al. report")
+
+
+def test_noisy_bn_that_loses_bns_lead_disagrees_with_santurkar():
+    sections = noisy_bn.analyze(noisy_result(noisy_keeps_lead=False, noisy_moves=True))
+    kept = by_question(sections, "Does noisy BN train about as well as BN")
+    assert kept.holds is False and "keeps 3% of BN's lead" in kept.text  # (0.51 - 0.5) / (0.9 - 0.5)
+    assert sections[-1].blocks[0].body.startswith("Unlike Santurkar et al.")
+
+
+def test_noise_that_does_not_move_the_distribution_cannot_test_the_argument():
+    sections = noisy_bn.analyze(noisy_result(noisy_keeps_lead=True, noisy_moves=False))
+    assert by_question(sections, "Does the noise make noisy BN's input").holds is False
+    assert "cannot test Santurkar et al.'s argument" in sections[-1].blocks[0].body
+
+
+def test_a_bn_lead_inside_its_seed_spread_is_not_a_test():
+    k = noisy_bn.Kept(step=500, none=0.90, bn=0.91, noisy=0.85, bn_spread=0.02)
+    assert not k.testable and k.holds is None
+    assert "no larger than the spread of its own seeds" in noisy_bn.kept_verdict(k, "x").text
+    assert noisy_bn.Kept(500, 0.90, 0.95, 0.93, 0.01).holds is True  # keeps 60%
+    assert noisy_bn.Kept(500, 0.90, 0.95, 0.91, 0.01).holds is False  # keeps 20%
+
+
+def test_step_changes_use_the_regular_probe_interval_only():
+    import pandas as pd
+
+    d = pd.DataFrame({"step": [0, 1, 2, 5, 100, 200, 300], "p50": [0, 5, -5, 5, 1, 2, 4]})
+    assert noisy_bn.step_changes(d) == pytest.approx((1 + 2) / 2)  # 100->200 and 200->300; 5->100 is shorter
+
+
+# ----------------------------------------------------------------------------- learning rate, deeper network
+def test_bn_tolerating_rates_where_no_bn_diverges_agrees_with_bjorck():
+    sections = lr_depth.analyze(lr_result(no_bn_diverges_from=1.0, bn_at_small=0.955))
+    small = by_question(sections, "At small rates")
+    assert small.holds is True and "up to no BN's best, lr 0.003" in small.text
+    larger = by_question(sections, "Does BN train at larger rates")
+    assert larger.holds is True and "is 3 with BN and 0.3 without" in larger.text
+    assert "without BN a run first diverges at lr 1, with BN at lr none" in by_question(sections, "Divergence").text
+    assert by_question(sections, "Is BN's best result at a larger rate").holds is True
+    assert "here BN's advantage is the larger rates it tolerates" in sections[-1].blocks[0].body
+    cells = lr_depth.cells(lr_result(1.0, 0.955))
+    assert cells.set_index(["norm", "lr"]).loc[("none", 10.0), "diverged"] == 3
+
+
+def test_bn_far_ahead_at_small_rates_and_no_larger_rate_disagrees_with_bjorck():
+    result = lr_result(no_bn_diverges_from=None, bn_at_small=0.70)
+    for r in result["runs"]:  # without BN it also trains at 1 and 3
+        if r["config"]["norm"] == "none" and r["config"]["lr"] in (1.0, 3.0):
+            r["records"][-1]["test/acc"] = 0.97
+    sections = lr_depth.analyze(result)
+    assert by_question(sections, "At small rates").holds is False
+    assert by_question(sections, "Does BN train at larger rates").holds is False
+    meaning = sections[-1].blocks[0].body
+    assert meaning.startswith("Unlike Bjorck et al.'s report") and "does not support their claim" in meaning
+
+
+def test_lr_depth_chart_marks_every_rate_where_a_seed_diverged():
+    spec = lr_depth.analyze(lr_result(1.0, 0.955))[0].blocks[0].chart.to_dict()
+    crosses = next(layer for layer in spec["layer"] if layer["mark"].get("shape") == "cross")
+    data = spec["datasets"][crosses["data"]["name"]]
+    assert sorted(d["lr"] for d in data) == [1.0, 3.0, 10.0, 30.0]
+
+
+# ----------------------------------------------------------------------------- depth, sigmoids
+def test_deep_sigmoids_learning_only_with_bn_agrees_with_the_paper():
+    sections = depth_sigmoid.analyze(depth_result(no_bn_fails_from=6))
+    head = by_question(sections, "As in the paper's sigmoid Inception")
+    assert head.holds is True and "without BN it stops learning at depth 6" in head.text
+    assert "BN before the sigmoid learns (mean final accuracy 90% or more) at every depth up to 20" in [
+        v.text.split(":")[0] for v in verdicts_of(sections)
+    ]
+    assert sections[-1].blocks[0].body.startswith("As the paper reports")
+    assert "placement of BN did not matter" in sections[-1].blocks[0].body
+
+
+def test_deep_sigmoids_learning_without_bn_disagrees_with_the_paper():
+    sections = depth_sigmoid.analyze(depth_result(no_bn_fails_from=None, after_fails_from=10))
+    assert by_question(sections, "As in the paper's sigmoid Inception").holds is False
+    meaning = sections[-1].blocks[0].body
+    assert meaning.startswith("Not as the paper's sigmoid Inception") and "from depth 10" in meaning
+    assert depth_sigmoid.stops(
+        depth_sigmoid.cells(depth_sigmoid.final_table(depth_result(None, 10))), "BN after the sigmoid"
+    ) == (10, 10)
+
+
+# ----------------------------------------------------------------------------- the registry and a real run
+def test_why_experiments_are_on_the_why_page_only():
+    why = experiments.on_page("why")
+    assert why[:1] == ["noisy-bn"] and {"lr-depth", "depth-sigmoid"} <= set(why)
+    assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
+    for name in why:
+        module = experiments.REGISTRY[name]
+        assert "arXiv" in module.CLAIM and module.EXPERIMENT.seeds == (0, 1, 2)
+
+
+def test_why_experiments_keep_their_shipped_sets_small():
+    """Minutes of one core and files well under 2 MB: curves only where no probe is drawn."""
+    assert experiments.get("lr-depth").keep == experiments.get("depth-sigmoid").keep
+    assert all(not k.endswith("/") or k in ("test/", "time/") for k in experiments.get("noisy-bn").keep)
+    assert len(experiments.get("lr-depth").runs()) == 54 and len(experiments.get("depth-sigmoid").runs()) == 36
+
+
+def test_a_short_synthetic_noisy_bn_run_stores_the_probes_it_draws(tmp_path):
+    exp = experiments.resolve("noisy-bn", steps=20, seeds=[0], synthetic=True)
+    result = run_experiment(exp, cache_dir=tmp_path, command="test")
+    fields = set().union(*(r.keys() for run in result["runs"] for r in run["records"]))
+    assert {"layer3/p50", "layer3/hist", "test/acc"} <= fields
+    assert not [f for f in fields if "/eval/" in f or "x_hat" in f or f.endswith("/mean")]
+    sections = experiments.analyze(result)
+    assert [s.title for s in sections][-1] == "What this means"
+    assert any(v.text.startswith("These runs used synthetic data") for v in verdicts_of(sections))
+    json.dumps(experiments.summary(result), allow_nan=False)
