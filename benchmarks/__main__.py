@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app,probes] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -12,7 +12,7 @@ import torch
 
 from benchmarks import harness
 
-SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app")
+SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app", "probes")
 
 
 def main(argv=None) -> int:
@@ -42,6 +42,10 @@ def main(argv=None) -> int:
             training.run_trainer(table, data.load("mnist", args.data_dir), args.quick)
         if "fig1" in only:
             training.run_fig1(table, args.data_dir, args.quick)
+    if "probes" in only:
+        from benchmarks import probes
+
+        probes.run(table, args.quick)
     print(table.markdown())
     if "memory" in only:
         print()

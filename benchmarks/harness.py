@@ -16,12 +16,12 @@ from collections.abc import Callable
 import torch
 
 
-def time_once(fn: Callable[[], object], inner: int) -> float:
-    """Seconds per call of ``fn`` over ``inner`` back-to-back calls."""
-    start = time.perf_counter()
+def time_once(fn: Callable[[], object], inner: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Seconds per call of ``fn`` over ``inner`` back-to-back calls (``time.process_time``: CPU seconds)."""
+    start = clock()
     for _ in range(inner):
         fn()
-    return (time.perf_counter() - start) / inner
+    return (clock() - start) / inner
 
 
 class Times(dict):
@@ -30,8 +30,14 @@ class Times(dict):
     samples: dict[str, list[float]]
 
 
-def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: int = 15, warmup: int = 3) -> Times:
-    """Median seconds per call of each contender, measured interleaved."""
+def compare(
+    contenders: dict[str, Callable[[], object]],
+    inner: int,
+    repeats: int = 15,
+    warmup: int = 3,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Times:
+    """Median seconds per call of each contender, measured interleaved (on ``clock``: wall time by default)."""
     for fn in contenders.values():
         for _ in range(warmup):
             time_once(fn, inner)
@@ -40,7 +46,7 @@ def compare(contenders: dict[str, Callable[[], object]], inner: int, repeats: in
     try:
         for _ in range(repeats):
             for name, fn in contenders.items():
-                samples[name].append(time_once(fn, inner))
+                samples[name].append(time_once(fn, inner, clock))
     finally:
         gc.enable()
     times = Times({name: statistics.median(s) for name, s in samples.items()})
