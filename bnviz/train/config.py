@@ -48,6 +48,9 @@ class TrainConfig:
     norm_eps: float = DEFAULT_EPS  # ε in √(σ² + ε)
     norm_momentum: float | None = DEFAULT_MOMENTUM  # running averages' weight on the new batch; None = cumulative
     affine: bool = True  # learn γ and β (False: the output is x̂ itself)
+    # Santurkar et al.'s probes at every probe step, off unless asked (bnviz.train.optimization_probes):
+    probe_ics: bool = False  # internal covariate shift per layer (Section 2.2); each costs about 3 training steps
+    probe_landscape: bool = False  # the loss and gradient along the gradient (Section 3.1); about 11 steps each
 
     def __post_init__(self) -> None:
         if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)
@@ -80,7 +83,7 @@ class TrainConfig:
         return d
 
 
-# Fields added after the first cached results (issue #13); key_dict leaves them out at these values.
+# Fields added after the first cached results (issues #13, #15); key_dict leaves them out at these values.
 LATER_DEFAULTS = {
     f.name: f.default
     for f in dataclasses.fields(TrainConfig)
@@ -96,6 +99,8 @@ LATER_DEFAULTS = {
         "norm_eps",
         "norm_momentum",
         "affine",
+        "probe_ics",
+        "probe_landscape",
     )
 }
 
@@ -136,6 +141,9 @@ def validate(c: TrainConfig) -> list[str]:
         p.append(f"momentum must be in [0, 1) (got {c.momentum!r})")
     if c.optimizer == "adam" and c.momentum:
         p.append("momentum is SGD's; Adam keeps its own averages (betas 0.9, 0.999): set momentum to 0")
+    for name in ("probe_ics", "probe_landscape"):
+        if not isinstance(getattr(c, name), bool):
+            p.append(f"{name} must be true or false (got {getattr(c, name)!r})")
     p.extend(validate_shape(c))
     return p
 

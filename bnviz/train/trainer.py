@@ -18,6 +18,9 @@ Keys of a record (present at the steps they are measured):
   the last step)
 - for a BN layer before the nonlinearity also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
   normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
+- only where the config asks (``probe_ics``, ``probe_landscape``), Santurkar et al.'s internal covariate
+  shift and loss landscape fields (``<layer>/ics_l2``, ``landscape/effective_beta``, ...; see
+  :mod:`bnviz.train.optimization_probes`)
 - for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
   under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
   Results cached before these existed hold only eval-mode probes, under ``<layer>/...``.
@@ -39,6 +42,7 @@ from bnviz.train import probes
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import model_for
 from bnviz.train.optim import make_optimizer
+from bnviz.train.optimization_probes import optimization_probes
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
 EVAL_SUFFIX = "/eval"  # "<layer>/eval/p50": the probe in eval mode (BN's running averages)
@@ -266,6 +270,9 @@ def train(
     else:  # the test set stays uint8 (the CIFAR-10 test set is 123 MB as floats)
         probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
     probe_steps, eval_steps = record_steps(config)
+    # Santurkar et al.'s probes, only where the config asks: one fixed mini-batch of the probe images
+    asks = config.probe_ics or config.probe_landscape
+    probe_batch = training_batch(config, data, probe_idx[: config.batch_size]) if asks else None
 
     start = time.perf_counter()
     loss_sum, loss_count = 0.0, 0
@@ -296,6 +303,8 @@ def train(
         if step in probe_steps:
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
+            if probe_batch is not None:
+                record.update(optimization_probes(model, config, *probe_batch))
         record["time/elapsed"] = time.perf_counter() - start
         if not all_finite(record):  # this step's update overflowed the weights: the next loss would be NaN
             yield {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": record["time/elapsed"]}
