@@ -5,7 +5,7 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from why_results import depth_result, lr_result, noisy_result
+from why_results import depth_result, ics_result, landscape_result, lr_result, noisy_result
 
 from bnviz import experiments
 from bnviz.runs import cache
@@ -42,6 +42,8 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     store(folder, noisy_result(True, True), "hand000000000001")
     store(folder, lr_result(1.0, 0.955), "hand000000000002")
     store(folder, depth_result(6), "hand000000000003")
+    store(folder, ics_result(False), "hand000000000004")
+    store(folder, landscape_result(False), "hand000000000005")
     at = open_page()
     assert at.title[0].value == "Why does BN work?"
     names = experiments.on_page("why")
@@ -51,14 +53,20 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
         assert experiments.REGISTRY[name].CLAIM in markdown.replace("**The claim.** ", "")
     assert "Santurkar" in markdown and "Bjorck" in markdown and "arXiv:1806.02375" in markdown
     assert markdown.count("**The setup.**") == len(names)
-    assert text_of(at.subheader).count("What this means") == 3
+    assert text_of(at.subheader).count("What this means") == len(names) == 5
     assert (
         "As Santurkar et al. report" in markdown and "here BN's advantage is the larger rates it tolerates" in markdown
     )
     assert "without BN it stops learning at depth 6" in markdown
-    assert len(at.get("vega_lite_chart")) >= 3 + 2 + 2  # accuracy, 3 percentile panels, histograms; by rate; depth x2
-    assert text_of(at.warning).count("Synthetic data") == 3  # every result says where its data came from
-    assert [c.value for c in at.code].count("by hand") == 3  # and the command that made it
+    assert (
+        len(at.get("vega_lite_chart")) >= 5 + 1 + 2 + 3 + 2
+    )  # noisy; by rate; depth x2; ICS x2 + acc; landscape + acc
+    assert (
+        "BN did not reduce internal covariate shift" in markdown
+        and "loss landscape along the gradient was smoother" in markdown
+    )
+    assert text_of(at.warning).count("Synthetic data") == 5  # every result says where its data came from
+    assert [c.value for c in at.code].count("by hand") == 5  # and the command that made it
 
 
 def test_an_empty_cache_offers_each_experiments_command_and_run_form(folder):

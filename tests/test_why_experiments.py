@@ -4,10 +4,10 @@ yes in one and no in the other, and one short synthetic run through the real run
 import json
 
 import pytest
-from why_results import depth_result, lr_result, noisy_result
+from why_results import depth_result, ics_result, landscape_result, lr_result, noisy_result
 
 from bnviz import experiments
-from bnviz.experiments import depth_sigmoid, lr_depth, noisy_bn
+from bnviz.experiments import depth_sigmoid, ics_measured, loss_landscape, lr_depth, noisy_bn
 from bnviz.runs.runner import run_experiment
 from bnviz.views.sections import Section, verdicts_of
 
@@ -139,3 +139,53 @@ def test_a_short_synthetic_noisy_bn_run_stores_the_probes_it_draws(tmp_path):
     assert [s.title for s in sections][-1] == "What this means"
     assert any(v.text.startswith("These runs used synthetic data") for v in verdicts_of(sections))
     json.dumps(experiments.summary(result), allow_nan=False)
+
+
+# ----------------------------------------------------------------------------- ICS and the landscape
+def test_ics_smaller_with_bn_in_every_layer_disagrees_with_santurkar():
+    sections = ics_measured.analyze(ics_result(bn_less=True))
+    found = [v for v in verdicts_of(sections) if "does BN reduce ICS here" in v.text]
+    assert [v.holds for v in found] == [True, True] and found[0].text.startswith("layer2")
+    assert "0.333x" not in found[0].text and "(0.33x)" in found[0].text
+    assert sections[-1].blocks[0].body.startswith("Unlike Santurkar et al.'s VGG")
+    cost = ics_measured.summarize(ics_result(True))
+    assert cost["ics_probe_seconds"] == 0.4  # 44 records x 0.01 s
+    assert cost["ics_probe_share_of_run_time"] == 0.011  # of 4 runs x 10 s
+
+
+def test_ics_larger_with_bn_agrees_with_santurkar():
+    sections = ics_measured.analyze(ics_result(bn_less=False))
+    assert [v.holds for v in verdicts_of(sections) if "does BN reduce ICS" in v.text] == [False, False]
+    assert sections[-1].blocks[0].body.startswith("As Santurkar et al. report")
+
+
+def test_a_landscape_smoother_with_bn_throughout_agrees_with_santurkar():
+    sections = loss_landscape.analyze(landscape_result(bn_smoother_late_only=False))
+    found = [v for v in verdicts_of(sections) if "is the BN network smoother?" in v.text]
+    assert len(found) == 6 and all(v.holds for v in found) and "no BN / BN = 2.00x" in found[0].text
+    assert "2 without BN, 0 with BN" in by_question(sections, "Probes where the loss blew up").text
+    assert sections[-1].blocks[0].body.startswith("As Santurkar et al. report for VGG")
+
+
+def test_a_landscape_rougher_with_bn_early_is_only_partly_as_reported():
+    sections = loss_landscape.analyze(landscape_result(bn_smoother_late_only=True))
+    found = {v.text.split(":")[0]: v.holds for v in verdicts_of(sections) if "is the BN network smoother?" in v.text}
+    assert [h for k, h in found.items() if ", early" in k] == [False] * 3
+    assert [h for k, h in found.items() if ", late" in k] == [True] * 3
+    assert (
+        sections[-1]
+        .blocks[0]
+        .body.startswith("Partly as Santurkar et al. report: the BN network was smoother in 3 of 6")
+    )
+
+
+@pytest.mark.parametrize("name", ["ics", "landscape"])
+def test_a_short_synthetic_probe_run_lands_in_the_cache_and_reads_back(tmp_path, name):
+    """Through the real runner and the cache's schema check: every field the probes add is a number."""
+    from bnviz.runs import cache
+
+    exp = experiments.resolve(name, steps=20, seeds=[0], synthetic=True)
+    run_experiment(exp, cache_dir=tmp_path, command="test")
+    result = cache.load_result(cache.result_path(tmp_path, name, exp.key()))
+    tested = [v for v in verdicts_of(experiments.analyze(result)) if v.holds is not None]
+    assert tested and experiments.summary(result)[f"{name}_probe_seconds"] > 0

@@ -81,3 +81,38 @@ def depth_result(no_bn_fails_from: int | None, after_fails_from: int | None = No
             for seed in (0, 1, 2):
                 runs.append(run(f"{name}, depth {depth}", cfg, [0.1] + [final] * 10, seed))
     return payload("depth-sigmoid", runs)
+
+
+def ics_result(bn_less: bool):
+    """ICS fields at every step: BN's ‖G − G'‖ a third of no BN's (``bn_less``) or three times it."""
+    runs = []
+    for norm in ("none", "bnviz"):
+        scale = 1.0 if norm == "none" else (1 / 3 if bn_less else 3.0)
+        for seed in (0, 1):
+            r = run("BN" if norm == "bnviz" else "no BN", {"norm": norm}, [0.1] + [0.9] * 10, seed)
+            for rec in r["records"]:
+                rec.update({"layer1/ics_l2": 0.0, "layer1/ics_cos": 1.0, "layer1/ics_grad_norm": 1.0})
+                for layer in ("layer2", "layer3"):
+                    rec.update(
+                        {f"{layer}/ics_l2": 0.1 * scale, f"{layer}/ics_cos": 0.99, f"{layer}/ics_grad_norm": 1.0}
+                    )
+                rec["time/ics"] = 0.01
+                rec["time/elapsed"] = rec["step"] / 100
+            runs.append(r)
+    return payload("ics", runs)
+
+
+def landscape_result(bn_smoother_late_only: bool):
+    """Landscape fields: BN half of no BN everywhere, or (``bn_smoother_late_only``) twice it early."""
+    runs = []
+    for norm in ("none", "bnviz"):
+        for seed in (0, 1):
+            r = run("BN" if norm == "bnviz" else "no BN", {"norm": norm}, [0.1] + [0.9] * 10, seed)
+            for rec in r["records"]:
+                early = rec["step"] <= 100
+                factor = 1.0 if norm == "none" else (2.0 if early and bn_smoother_late_only else 0.5)
+                for field in ("loss_range", "grad_predictiveness", "effective_beta"):
+                    rec[f"landscape/{field}"] = factor
+                rec["landscape/blew_up"] = int(norm == "none" and rec["step"] == 1000)
+            runs.append(r)
+    return payload("landscape", runs)

@@ -115,3 +115,44 @@ def curves_by_depth(band: pd.DataFrame, colours: dict[str, str]) -> alt.FacetCha
         .properties(width=190, height=160)
         .facet(column=alt.Column("depth:O", title="Hidden layers"))
     )
+
+
+def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> alt.FacetChart:
+    """One probe value over training, one panel per layer, one line per arm (mean over seeds).
+    ``band``: ``arm``, ``norm``, ``layer``, ``step``, ``value``."""
+    d = band.dropna(subset=[value])
+    if log:
+        d = d[d[value] > 0]
+    y = alt.Y(f"{value}:Q", title=title, scale=alt.Scale(type="log") if log else alt.Scale(zero=False))
+    return (
+        alt.Chart(d)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("step:Q", axis=STEP_AXIS),
+            y=y,
+            color=alt.Color("arm:N", scale=arm_scale(d), title=None),
+            tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip(f"{value}:Q", format=".4g")],
+        )
+        .properties(width=300, height=200)
+        .facet(column=alt.Column("layer:N", title=None))
+    )
+
+
+def metric_over_steps(band: pd.DataFrame, title: str) -> alt.FacetChart:
+    """Several probe values over training, one panel each (own log y-axis), one line per arm.
+    ``band``: ``arm``, ``norm``, ``metric``, ``step``, ``value``."""
+    d = band[band["value"] > 0]
+    return (
+        alt.Chart(d)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("step:Q", axis=STEP_AXIS),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(type="log")),
+            color=alt.Color("arm:N", scale=arm_scale(d), title=None),
+            tooltip=["arm:N", "metric:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".4g")],
+        )
+        .properties(width=260, height=200)
+        .facet(column=alt.Column("metric:N", title=None))
+        .resolve_scale(y="independent")
+        .properties(title=title)
+    )
