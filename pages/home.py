@@ -43,6 +43,11 @@ with cols[1]:
         "MNIST Figure 1(a), a CIFAR-10 CNN and a learning-rate by init-scale grid, from "
         "recorded runs or trained live on this computer, beside the paper's numbers."
     )
+    st.page_link("pages/why.py", label="**Why does BN work?**", icon=":material/psychology:")
+    st.caption(
+        "The paper's explanation, internal covariate shift, put to the test: noisy BN, ICS measured directly, "
+        "the loss landscape, learning rates on a deeper network and deep sigmoid networks, on real MNIST runs."
+    )
     st.page_link("pages/code.py", label="**The code**", icon=":material/code:")
     st.caption("The real source of bnviz's BN forward and backward, next to the equations it implements.")
 
