@@ -53,3 +53,15 @@ def test_probe_flags_stay_out_of_cache_keys_at_their_defaults():
     assert small(probe_ics=True).key_dict()["probe_ics"] is True
     with pytest.raises(ValueError, match="probe_ics must be true or false"):
         small(probe_ics="yes")
+
+
+def test_a_run_that_does_not_ask_never_calls_the_probes(mnist_like, monkeypatch):
+    from bnviz.train import trainer
+
+    def refuse(*args):
+        raise AssertionError("probed a run that did not ask")
+
+    monkeypatch.setattr(trainer, "optimization_probes", refuse)
+    assert list(train(small(), mnist_like))[-1]["status"] == "done"
+    with pytest.raises(AssertionError, match="did not ask"):
+        list(train(small(probe_ics=True), mnist_like))
