@@ -2,7 +2,7 @@
 
 Thin: each experiment of :data:`bnviz.experiments.REGISTRY` whose module says ``PAGE = "why"`` is a
 section with the claim it tests (its module's ``CLAIM``), its setup, and its run panel
-(``pages/_experiment_runs.py``): the charts, verdicts and "what this means" its ``analyze`` returns,
+(``pages/_experiment_tab.py``): the charts, verdicts and "what this means" its ``analyze`` returns,
 the data source and the command that made the result.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from bnviz import experiments
-from pages._experiment_runs import cache_problems, panel, show_toast
-from pages._ui import require_router
+from pages import _experiment_tab as panel
+from pages._ui import literal, require_router
 
 require_router()
 
@@ -23,13 +23,14 @@ st.markdown(
     "and proposed others; here each claim is run on real MNIST on this computer, and every verdict is computed "
     "from those runs, including where they disagree with the papers."
 )
-cache_problems()
+for problem in panel.cache_problems():
+    st.warning(f"Ignored a cache file: {literal(problem)}")
 names = experiments.on_page("why")
 st.markdown("\n".join(f"{i}. {experiments.tab(n)}" for i, n in enumerate(names, 1)))
 for i, name in enumerate(names, 1):
     module = experiments.REGISTRY[name]
     st.header(f"{i}. {experiments.tab(name)}", divider="gray")
     st.markdown(f"**The claim.** {module.CLAIM}")
-    st.markdown(f"**The setup.** {experiments.get(name).about}")
-    panel(name)
-show_toast()
+    st.markdown("**The setup**, and the runs behind this section:")
+    panel.show(name)
+panel.toast()

@@ -52,7 +52,9 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     for name in names:
         assert experiments.REGISTRY[name].CLAIM in markdown.replace("**The claim.** ", "")
     assert "Santurkar" in markdown and "Bjorck" in markdown and "arXiv:1806.02375" in markdown
-    assert markdown.count("**The setup.**") == len(names)
+    captions = text_of(at.caption)
+    assert markdown.count("**The setup**") == len(names)
+    assert all(experiments.get(n).about in captions for n in names)
     assert text_of(at.subheader).count("What this means") == len(names) == 5
     assert (
         "As Santurkar et al. report" in markdown and "here BN's advantage is the larger rates it tolerates" in markdown

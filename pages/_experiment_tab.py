@@ -1,8 +1,9 @@
-"""An experiment's run panel, shared by the pages that show experiments (not a page: app.py does not list it).
+"""One experiment's panel, shared by the pages that show experiments: its runs in flight, the run
+form, and its cached results drawn through the sections its module's ``analyze`` returns.
 
-For one experiment of :data:`bnviz.experiments.REGISTRY`: runs in flight and why unfinished ones
-ended, the form that trains another configuration in the background, and the chosen cached result,
-drawn from the sections its module's ``analyze`` returns, with its data source and command.
+``show(name)`` draws it; ``cache_problems()`` are the cache files that were ignored; ``toast()`` shows
+a message a run left for the next rerun. Widget keys carry the experiment's name, so any number
+of panels can share a page.
 """
 
 from __future__ import annotations
@@ -235,8 +236,9 @@ def _run_form(name: str) -> None:
             _launch(name, target.key(), jobs.args_for(target, str(data_dir().resolve())))
 
 
-def panel(name: str) -> None:
-    """Everything about experiment ``name`` but its description: runs in flight, the run form, the cached result."""
+def show(name: str) -> None:
+    """The experiment's setup line, its runs in flight, and its cached result or the form to train it."""
+    st.caption(experiments.get(name).about)
     _job_panel(name)
     entries = _cached()[0].get(name, [])
     if entries:
@@ -251,14 +253,13 @@ def panel(name: str) -> None:
         _run_form(name)
 
 
-def cache_problems() -> None:
-    """A warning for each cache file that was ignored, once per page."""
-    for problem in _cached()[1]:
-        st.warning(f"Ignored a cache file: {literal(problem)}")
+def cache_problems() -> list[str]:
+    """The cache files that were ignored, each as ``<file>: <reason>``."""
+    return _cached()[1]
 
 
-def show_toast() -> None:
-    """The message a launch or a finished run left for this rerun, if any."""
+def toast() -> None:
+    """The message a finished launch left for this rerun, if any."""
     if "toast" in st.session_state:
         text, icon = st.session_state.pop("toast")
         st.toast(text, icon=icon)
