@@ -19,7 +19,7 @@ require_router()
 st.title("Why does BN work?")
 st.markdown(
     "Ioffe and Szegedy explain BN's speed-up by *internal covariate shift*: each layer's input distribution "
-    "keeps changing as the layers below it learn, and BN holds it still. Later papers tested that explanation "
+    "keeps changing as the layers below it learn, and BN reduces that shift. Later papers tested that explanation "
     "and proposed others; here each claim is run on real MNIST on this computer, and every verdict is computed "
     "from those runs, including where they disagree with the papers."
 )
