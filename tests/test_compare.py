@@ -311,3 +311,29 @@ def test_the_heat_map_colours_resolve_the_range_where_trained_runs_differ():
     spec = charts.sweep_heatmap(grid(plain_high=TRAINS, bn_high=TRAINS)).to_dict()
     scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == [0.85, 0.98] and scale["clamp"] is True
+
+
+def test_heat_map_cells_are_the_mean_over_seeds_with_their_range():
+    from bnviz.views import charts
+
+    a = grid(plain_high=TRAINS, bn_high=TRAINS)
+    b = a.assign(seed=1, final_test_acc=[None if f is None else f - 0.02 for f in a["final_test_acc"]])
+    c = a.assign(
+        seed=2, outcome=["diverged" if lr == 9.0 and not bn else o for lr, bn, o in zip(a["lr"], a["BN"], a["outcome"])]
+    )
+    c.loc[c["outcome"] == "diverged", "final_test_acc"] = None
+    cells = charts.sweep_cells(pd.concat([a, b, c])).set_index(["norm", "lr", "init_std"])
+    assert len(cells) == 18 and set(cells["seeds"]) == {3}
+    cell = cells.loc[("bnviz", 3.0, 0.1)]
+    assert cell["acc"] == pytest.approx((0.97 + 0.95 + 0.97) / 3) and cell["acc_min"] == pytest.approx(0.95)
+    assert cells.loc[("none", 9.0, 0.1), "outcome"] == "mixed (2/3 train)"
+    assert cells.loc[("none", 9.0, 0.1), "acc_min"] == 0.0  # a diverged seed counts as 0
+
+
+def test_seed_caption_names_the_seeds_and_the_widest_spread():
+    a = grid(plain_high=TRAINS, bn_high=TRAINS)
+    b = a.assign(seed=1, final_test_acc=[None if f is None else f - 0.02 for f in a["final_test_acc"]])
+    b.loc[(b["lr"] == 3.0) & (b["init_std"] == 1.0) & b["BN"], "final_test_acc"] = 0.90
+    text = lr_sweep.seeds_caption(pd.concat([a, b]))
+    assert text.startswith("Each cell is the mean of 2 seeds (0, 1)") and "7.0 points (BN, lr 3, std 1)" in text
+    assert lr_sweep.seeds_caption(a).startswith("One seed per cell (0)")

@@ -177,6 +177,19 @@ def divergence_findings(table: pd.DataFrame) -> list[Verdict]:
     ]
 
 
+def seeds_caption(table: pd.DataFrame) -> str:
+    seeds = sorted(table["seed"].unique())
+    if len(seeds) == 1:
+        return f"One seed per cell ({seeds[0]}): a single cell is one run."
+    spread = charts.sweep_cells(table)
+    widest = spread.assign(gap=spread["acc_max"] - spread["acc_min"]).sort_values("gap").iloc[-1]
+    return (
+        f"Each cell is the mean of {len(seeds)} seeds ({', '.join(map(str, seeds))}); hover for the lowest and "
+        f"highest seed. The widest spread between seeds is {100 * widest['gap']:.1f} points "
+        f"({NORMS[widest['norm']].label}, lr {widest['lr']:g}, std {widest['init_std']:g})."
+    )
+
+
 def analyze(result: dict) -> list[Section]:
     name = f"{result['experiment']}-{result['key']}"
     table = sweep_table(result)
@@ -192,7 +205,7 @@ def analyze(result: dict) -> list[Section]:
                 Text(
                     f"Colours span {charts.SWEEP_COLOR_RANGE[0]:.0%} to {charts.SWEEP_COLOR_RANGE[1]:.0%}, where the "
                     "runs that trained differ; a run below that (one that did not learn) takes the darkest colour. "
-                    f"One seed per cell ({', '.join(map(str, sorted(table['seed'].unique())))}): a single cell is one run.",
+                    + seeds_caption(table),
                     "caption",
                 ),
             ),

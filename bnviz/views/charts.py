@@ -133,14 +133,37 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
 SWEEP_COLOR_RANGE = (0.85, 0.98)  # where the sweep's trained runs differ; lower cells share the darkest colour
 
 
+def sweep_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (norm, lr, init std) over its seeds: mean, lowest and highest final accuracy (a diverged run
+    counts as 0), median steps to 90%, and the outcome ("mixed (k/n train)" when the seeds disagree)."""
+
+    def outcome(s: pd.Series) -> str:
+        return s.iloc[0] if s.nunique() == 1 else f"mixed ({int((s == 'trains').sum())}/{len(s)} train)"
+
+    d = table.assign(
+        acc=pd.to_numeric(table["final_test_acc"], errors="coerce").fillna(0.0),
+        steps_to_90=pd.to_numeric(table["steps_to_90"], errors="coerce"),
+    )
+    g = d.groupby(["norm", "lr", "init_std"])
+    return pd.DataFrame(
+        {
+            "acc": g["acc"].mean(),
+            "acc_min": g["acc"].min(),
+            "acc_max": g["acc"].max(),
+            "seeds": g["acc"].size(),
+            "steps_to_90": g["steps_to_90"].median(),
+            "outcome": g["outcome"].agg(outcome),
+        }
+    ).reset_index()
+
+
 def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
     """Final test accuracy by learning rate and init std, side by side without and with BN.
 
     The colours span :data:`SWEEP_COLOR_RANGE`, so 90% and 97% look different; a run below it (one that
-    did not learn) takes the darkest colour, and every cell prints its number."""
-    d = table.copy()
+    did not learn) takes the darkest colour, and every cell prints its mean over seeds."""
+    d = sweep_cells(table)
     d["arm"] = [NORMS[n].label if n in NORMS else n for n in d["norm"]]  # one panel per norm kind
-    d["acc"] = d["final_test_acc"].fillna(0.0)
     d["label"] = [("diverged" if o == "diverged" else f"{a:.1%}") for o, a in zip(d["outcome"], d["acc"])]
     base = alt.Chart(d).encode(
         x=alt.X("lr:O", title="Learning rate"),
@@ -157,8 +180,11 @@ def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
             "arm:N",
             "lr:Q",
             "init_std:Q",
-            alt.Tooltip("final_test_acc:Q", format=".2%"),
-            "steps_to_90:Q",
+            alt.Tooltip("acc:Q", title="mean final acc.", format=".2%"),
+            alt.Tooltip("acc_min:Q", title="lowest seed", format=".2%"),
+            alt.Tooltip("acc_max:Q", title="highest seed", format=".2%"),
+            alt.Tooltip("seeds:Q", title="seeds"),
+            alt.Tooltip("steps_to_90:Q", title="median steps to 90%"),
             "outcome:N",
         ],
     )
