@@ -288,33 +288,46 @@ def distribution_section(result: dict, name: str) -> tuple[Section, list[Verdict
 
 # ------------------------------------------------------------------ what it means
 def meaning(ks: list[Kept], moved: list[Verdict]) -> str:
-    """Only what the verdicts say: whether the noise moved the distributions, and whether BN's lead survived it."""
+    """Only what the verdicts say: whether the noise moved the distributions (by each of the two measures),
+    and whether BN's lead survived it."""
     peak = ks[0] if ks else None
-    more = moved[0].holds if moved else None
-    if peak is None or more is None:
+    if peak is None or len(moved) < 2:
         return "This result lacks the arms or probes to say anything about Santurkar et al.'s argument."
-    if not more:
+    far, jumpy = moved[0].holds, moved[1].holds
+    if not far and not jumpy:
         return (
             "On this network the noise did not make noisy BN's input distribution move more than the network "
-            "without BN by Figure 1(b,c)'s measure, so this run cannot test Santurkar et al.'s argument; it only "
-            f"shows that noisy BN kept {peak.share:.0%} of BN's lead at step {steps_text(peak.step)}."
+            "without BN, by either measure, so this run cannot test Santurkar et al.'s argument; it only shows that "
+            f"noisy BN kept {peak.share:.0%} of BN's lead at step {steps_text(peak.step)}."
         )
+    if far and jumpy:
+        how = "by both measures"
+    elif jumpy:
+        how = (
+            "from one probe to the next, though not by Figure 1(b,c)'s measure (how far the median got from its "
+            "start), by which the network without BN, whose distribution drifts steadily, moved more"
+        )
+    else:
+        how = (
+            "by Figure 1(b,c)'s measure (how far the median got from its start), though not from one probe to the next"
+        )
+    moved_text = f"the noise made noisy BN's input distribution less stable than without BN {how}"
     if peak.holds is None:
         return (
-            "The noise made noisy BN's inputs move more than without BN, but BN was not clearly ahead of no BN "
-            f"(at step {steps_text(peak.step)}, {points(peak.lead)}), so there was no advantage for the noise to "
-            "take away: this run neither supports nor contradicts Santurkar et al."
+            f"On this network {moved_text}; but BN was not clearly ahead of no BN (at step {steps_text(peak.step)}, "
+            f"{points(peak.lead)}), so there was no advantage for the noise to take away: this run neither supports "
+            "nor contradicts Santurkar et al."
         )
     if peak.holds:
         return (
-            "As Santurkar et al. report: noisy BN's input distribution moved more than that of the network without "
-            f"BN, yet it kept {peak.share:.0%} of BN's lead at step {steps_text(peak.step)}. On this network, how "
-            "still each layer's input distribution stays is not what gives BN its head start."
+            f"{'As' if far and jumpy else 'Partly as'} Santurkar et al. report: on this network {moved_text}, and "
+            f"yet noisy BN kept {peak.share:.0%} of BN's lead at step {steps_text(peak.step)}, where that lead was "
+            "largest. Here, a steadier input distribution in that sense is not what gives BN its head start."
         )
     return (
-        "Unlike Santurkar et al.'s VGG: noisy BN's input distribution moved more than without BN, and it kept only "
-        f"{peak.share:.0%} of BN's lead at step {steps_text(peak.step)}. On this network the added instability "
-        "did cost most of BN's advantage, which is what the covariate-shift explanation predicts."
+        f"Unlike Santurkar et al.'s VGG: on this network {moved_text}, and noisy BN kept only {peak.share:.0%} of "
+        f"BN's lead at step {steps_text(peak.step)}: here the added instability did cost most of BN's advantage, "
+        "as the covariate-shift explanation predicts."
     )
 
 
