@@ -56,9 +56,7 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     assert markdown.count("**The setup**") == len(names)
     assert all(experiments.get(n).about in captions for n in names)
     assert text_of(at.subheader).count("What this means") == len(names) == 5
-    assert (
-        "As Santurkar et al. report" in markdown and "here BN's advantage is the larger rates it tolerates" in markdown
-    )
+    assert "As Santurkar et al. report" in markdown and "most of its advantage came from those larger rates" in markdown
     assert "without BN it stops learning at depth 6" in markdown
     assert (
         len(at.get("vega_lite_chart")) >= 5 + 1 + 2 + 3 + 2

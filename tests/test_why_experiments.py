@@ -81,8 +81,14 @@ def test_bn_tolerating_rates_where_no_bn_diverges_agrees_with_bjorck():
     larger = by_question(sections, "Does BN train at larger rates")
     assert larger.holds is True and "is 3 with BN and 0.3 without" in larger.text
     assert "without BN a run first diverges at lr 1, with BN at lr none" in by_question(sections, "Divergence").text
-    assert by_question(sections, "Is BN's best result at a larger rate").holds is True
-    assert "here BN's advantage is the larger rates it tolerates" in sections[-1].blocks[0].body
+    advantage = by_question(sections, "Does BN's advantage come from the larger rates")
+    assert (
+        advantage.holds is True
+        and "BN is +0.50 points ahead" in advantage.text
+        and "adds +2.50 points" in advantage.text
+    )
+    assert "most of its advantage came from those larger rates" in sections[-1].blocks[0].body
+    assert "BN ends below 20% without diverging at lr 10, 30" in by_question(sections, "Divergence").text
     cells = lr_depth.cells(lr_result(1.0, 0.955))
     assert cells.set_index(["norm", "lr"]).loc[("none", 10.0), "diverged"] == 3
 
@@ -95,8 +101,17 @@ def test_bn_far_ahead_at_small_rates_and_no_larger_rate_disagrees_with_bjorck():
     sections = lr_depth.analyze(result)
     assert by_question(sections, "At small rates").holds is False
     assert by_question(sections, "Does BN train at larger rates").holds is False
+    assert by_question(sections, "Does BN's advantage come from the larger rates").holds is False
     meaning = sections[-1].blocks[0].body
-    assert meaning.startswith("Unlike Bjorck et al.'s report") and "does not support their claim" in meaning
+    assert meaning.startswith("Unlike Bjorck et al.'s report") and "BN did not train at larger rates" in meaning
+
+
+def test_bn_that_tolerates_larger_rates_but_gains_nothing_from_them_says_so():
+    result = lr_result(no_bn_diverges_from=1.0, bn_at_small=0.98)  # BN at 0.98 from the smallest rate on
+    sections = lr_depth.analyze(result)
+    assert by_question(sections, "Does BN train at larger rates").holds is True
+    assert by_question(sections, "Does BN's advantage come from the larger rates").holds is False
+    assert "but its advantage did not come from those larger rates" in sections[-1].blocks[0].body
 
 
 def test_lr_depth_chart_marks_every_rate_where_a_seed_diverged():

@@ -39,6 +39,7 @@ DEPTH, ACTIVATION, INIT_STD, STEPS = 10, "relu", 0.14, 2_000
 NORMS = ("none", "bnviz")
 CLOSE = 0.02  # "about equally well": mean final accuracies within 2 points
 TRAINS = 0.9  # a cell "trains" when every seed ends at 90% or more without diverging
+FAILS = 0.2  # a cell "does not learn" when its seeds that did not diverge end below 20% on average (chance: 10%)
 
 
 def _arms():
@@ -116,7 +117,17 @@ def findings(c: pd.DataFrame) -> dict:
         bad = d.index[d["diverged"] > 0]
         return float(bad.min()) if len(bad) else None
 
+    at_best = bn["mean"].get(best_plain, float("nan"))
+    best_bn = float(bn["mean"].fillna(0).max())
+
+    def fails(d):  # trained to near chance without diverging
+        return [float(lr) for lr in d.index[(d["diverged"] < d["seeds"]) & (d["mean"] < FAILS)]]
+
     return {
+        # BN − no BN at no BN's best rate, and what BN's best adds beyond its own result at that rate
+        "same_rate": at_best - plain.at[best_plain, "mean"],
+        "from_larger": best_bn - at_best,
+        "fails": {"none": fails(plain), "bnviz": fails(bn)},
         "small": small,
         "gaps": gaps,
         "close": {lr: bool(abs(g) <= CLOSE) if not math.isnan(g) else False for lr, g in gaps.items()},
@@ -124,7 +135,7 @@ def findings(c: pd.DataFrame) -> dict:
         "diverges": {"none": first_diverged(plain), "bnviz": first_diverged(bn)},
         "best": {
             "none": (float(best_plain), float(plain.at[best_plain, "mean"])),
-            "bnviz": (float(bn["mean"].fillna(0).idxmax()), float(bn["mean"].fillna(0).max())),
+            "bnviz": (float(bn["mean"].fillna(0).idxmax()), best_bn),
         },
     }
 
@@ -165,18 +176,27 @@ def verdicts(c: pd.DataFrame) -> list[Verdict]:
             f"Divergence: without BN a run first diverges at lr {_rate(d_plain)}, with BN at lr {_rate(d_bn)}"
             + (
                 f" ({int(plain['diverged'].sum())} of {int(plain['seeds'].sum())} runs without BN and "
-                f"{int(bn['diverged'].sum())} of {int(bn['seeds'].sum())} with BN diverged)."
-            ),
+                f"{int(bn['diverged'].sum())} of {int(bn['seeds'].sum())} with BN diverged)"
+            )
+            + "".join(
+                f"; {name} ends below {FAILS:.0%} without diverging at lr {', '.join(f'{lr:g}' for lr in f['fails'][n])}"
+                for n, name in (("none", "no BN"), ("bnviz", "BN"))
+                if f["fails"][n]
+            )
+            + ".",
             None,
         )
     )
     (lr_b, acc_b), (lr_p, acc_p) = f["best"]["bnviz"], f["best"]["none"]
-    advantage = bool(acc_b > acc_p and lr_b > lr_p)
+    same, extra = f["same_rate"], f["from_larger"]
+    from_larger = bool(lr_b > lr_p and not math.isnan(same) and extra > same)
     out.append(
         Verdict(
-            f"Is BN's best result at a larger rate than no BN's, and better? {'yes' if advantage else 'no'}: BN "
-            f"{pct(acc_b)} at lr {lr_b:g}, no BN {pct(acc_p)} at lr {lr_p:g} ({points(acc_b - acc_p)}).",
-            advantage,
+            f"Does BN's advantage come from the larger rates it tolerates (its best result gains more over its own "
+            f"result at no BN's best rate than BN leads by at that rate)? {'yes' if from_larger else 'no'}: at no "
+            f"BN's best rate (lr {lr_p:g}, {pct(acc_p)}) BN is {points(same)} ahead; BN's best, {pct(acc_b)} at lr "
+            f"{lr_b:g}, adds {points(extra)} to that ({points(acc_b - acc_p)} over no BN's best in all).",
+            from_larger,
         )
     )
     return out
@@ -185,34 +205,34 @@ def verdicts(c: pd.DataFrame) -> list[Verdict]:
 def meaning(c: pd.DataFrame, found: list[Verdict]) -> str:
     if len(found) < 4:
         return "This result lacks runs with and without BN; it says nothing about Bjorck et al.'s claim."
-    close, larger, advantage = found[0].holds, found[1].holds, found[3].holds
+    close, larger, from_larger = found[0].holds, found[1].holds, found[3].holds
     f = findings(c)
-    parts = []
     if close:
-        parts.append(
-            "At the small rates the two networks ended within a couple of points of each other, as Bjorck et al. report"
-        )
+        parts = [
+            f"At the small rates the two networks ended within {100 * CLOSE:.0f} points of each other, as Bjorck et al. report"
+        ]
     else:
         apart = ", ".join(f"{points(g)} at lr {lr:g}" for lr, g in f["gaps"].items() if not f["close"][lr])
-        parts.append(
+        parts = [
             f"Unlike Bjorck et al.'s report, the two networks were not within {100 * CLOSE:.0f} points at every small "
             f"rate (BN − no BN: {apart})"
-        )
-    if larger and advantage:
-        parts.append(
-            f"BN trained at rates up to {_rate(f['largest']['bnviz'])} where the network without BN trained only up "
-            f"to {_rate(f['largest']['none'])}, and its best result came at a larger rate: here BN's advantage is "
-            "the larger rates it tolerates"
-        )
-    elif larger:
-        parts.append(
-            "BN trained at larger rates than the network without BN, but its best result did not come from them"
-        )
+        ]
+    if not larger:
+        parts.append("BN did not train at larger rates than the network without BN here")
+        return "; ".join(parts) + "."
+    tolerates = (
+        f"BN trained at rates up to {_rate(f['largest']['bnviz'])}, where the network without BN trained only up to "
+        f"{_rate(f['largest']['none'])}"
+        + (f" and diverged from lr {_rate(f['diverges']['none'])} on" if f["diverges"]["none"] is not None else "")
+    )
+    if from_larger:
+        parts.append(f"{tolerates}, and most of its advantage came from those larger rates, as Bjorck et al. find")
     else:
         parts.append(
-            "BN did not train at larger rates than the network without BN here, so this run does not support their claim"
+            f"{tolerates}; but its advantage did not come from those larger rates: at no BN's best rate BN was already "
+            f"{points(f['same_rate'])} ahead, and its best result at a larger rate added {points(f['from_larger'])}"
         )
-    return "; ".join(parts) + "."
+    return "; ".join(parts) + f" (after {STEPS:,} steps)."
 
 
 def analyze(result: dict) -> list[Section]:
