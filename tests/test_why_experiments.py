@@ -130,7 +130,19 @@ def test_deep_sigmoids_learning_only_with_bn_agrees_with_the_paper():
         v.text.split(":")[0] for v in verdicts_of(sections)
     ]
     assert sections[-1].blocks[0].body.startswith("As the paper reports")
-    assert "placement of BN did not matter" in sections[-1].blocks[0].body
+    assert sections[-1].blocks[0].body.endswith("BN after the sigmoid learned at every depth too.")
+    assert by_question(sections, "Is the paper's placement").holds is True  # both at 96%
+
+
+def test_bn_after_the_sigmoid_ahead_at_every_depth_is_said_plainly():
+    result = depth_result(no_bn_fails_from=6)
+    for r in result["runs"]:
+        if r["config"]["norm_position"] == "after":
+            r["records"][-1]["test/acc"] = 0.98
+    sections = depth_sigmoid.analyze(result)
+    placement = by_question(sections, "Is the paper's placement")
+    assert placement.holds is False and "depth 3: +2.00 points" in placement.text
+    assert "the placement Section 3.2 argues for was not the better one" in sections[-1].blocks[0].body
 
 
 def test_deep_sigmoids_learning_without_bn_disagrees_with_the_paper():
