@@ -42,7 +42,7 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     store(folder, noisy_result(True, True), "hand000000000001")
     store(folder, lr_result(1.0, 0.955), "hand000000000002")
     store(folder, depth_result(6), "hand000000000003")
-    store(folder, ics_result(False), "hand000000000004")
+    store(folder, ics_result(False), "hand000000000004")  # cos equal: neither measure favours BN
     store(folder, landscape_result(False), "hand000000000005")
     at = open_page()
     assert at.title[0].value == "Why does BN work?"

@@ -186,7 +186,7 @@ def test_a_short_synthetic_noisy_bn_run_stores_the_probes_it_draws(tmp_path):
 
 # ----------------------------------------------------------------------------- ICS and the landscape
 def test_ics_smaller_with_bn_in_every_layer_disagrees_with_santurkar():
-    sections = ics_measured.analyze(ics_result(bn_less=True))
+    sections = ics_measured.analyze(ics_result(bn_less=True, bn_cos=0.995))
     found = [v for v in verdicts_of(sections) if "does BN reduce ICS here" in v.text]
     assert [v.holds for v in found] == [True, True] and found[0].text.startswith("layer2")
     assert "0.333x" not in found[0].text and "(0.33x)" in found[0].text
@@ -200,6 +200,19 @@ def test_ics_larger_with_bn_agrees_with_santurkar():
     sections = ics_measured.analyze(ics_result(bn_less=False))
     assert [v.holds for v in verdicts_of(sections) if "does BN reduce ICS" in v.text] == [False, False]
     assert sections[-1].blocks[0].body.startswith("As Santurkar et al. report")
+
+
+def test_ics_larger_with_bn_but_better_aligned_says_it_depends_on_the_measure():
+    result = ics_result(bn_less=False)
+    for r in result["runs"]:
+        if r["config"]["norm"] == "bnviz":
+            for rec in r["records"]:
+                rec["layer2/ics_cos"] = rec["layer3/ics_cos"] = 0.999
+    sections = ics_measured.analyze(result)
+    assert [v.holds for v in verdicts_of(sections) if "direction change less" in v.text] == [True, True]
+    meaning = sections[-1].blocks[0].body
+    assert meaning.startswith("The answer depends on the measure") and "in 0 of the 2 layers" in meaning
+    assert "here that holds for ‖G − G'‖₂ but not for the direction" in meaning
 
 
 def test_a_landscape_smoother_with_bn_throughout_agrees_with_santurkar():

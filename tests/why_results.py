@@ -83,8 +83,8 @@ def depth_result(no_bn_fails_from: int | None, after_fails_from: int | None = No
     return payload("depth-sigmoid", runs)
 
 
-def ics_result(bn_less: bool):
-    """ICS fields at every step: BN's ‖G − G'‖ a third of no BN's (``bn_less``) or three times it."""
+def ics_result(bn_less: bool, bn_cos: float = 0.99):
+    """ICS fields at every step: BN's ‖G − G'‖ a third of no BN's (``bn_less``) or three times it; no BN's cos 0.99."""
     runs = []
     for norm in ("none", "bnviz"):
         scale = 1.0 if norm == "none" else (1 / 3 if bn_less else 3.0)
@@ -93,9 +93,8 @@ def ics_result(bn_less: bool):
             for rec in r["records"]:
                 rec.update({"layer1/ics_l2": 0.0, "layer1/ics_cos": 1.0, "layer1/ics_grad_norm": 1.0})
                 for layer in ("layer2", "layer3"):
-                    rec.update(
-                        {f"{layer}/ics_l2": 0.1 * scale, f"{layer}/ics_cos": 0.99, f"{layer}/ics_grad_norm": 1.0}
-                    )
+                    cos = 0.99 if norm == "none" else bn_cos
+                    rec.update({f"{layer}/ics_l2": 0.1 * scale, f"{layer}/ics_cos": cos, f"{layer}/ics_grad_norm": 1.0})
                 rec["time/ics"] = 0.01
                 rec["time/elapsed"] = rec["step"] / 100
             runs.append(r)

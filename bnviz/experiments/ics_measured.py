@@ -85,6 +85,8 @@ def layer_means(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdicts(t: pd.DataFrame) -> list[Verdict]:
+    """Per layer above the first, two questions: a smaller ‖G − G'‖₂ with BN (Definition 2.1), and a higher
+    cos ∠(G, G') with BN (the gradient's direction changes less); means over the run and the seeds."""
     m = layer_means(t)
     layers = sorted(m["layer"].unique(), key=lambda s: int(s.removeprefix("layer")) if s[5:].isdigit() else 0)
     out = []
@@ -93,14 +95,20 @@ def verdicts(t: pd.DataFrame) -> list[Verdict]:
         if not all(n in d.index for n in NORMS):
             continue
         bn, plain = d.loc["bnviz"], d.loc["none"]
-        smaller = bool(bn["l2"] < plain["l2"])
+        smaller, aligned = bool(bn["l2"] < plain["l2"]), bool(bn["cos"] > plain["cos"])
         out.append(
             Verdict(
                 f"{layer}: does BN reduce ICS here (a smaller ‖G − G'‖₂, mean over the run)? {'yes' if smaller else 'no'}: "
-                f"{bn['l2']:.3g} with BN, {plain['l2']:.3g} without ({bn['l2'] / plain['l2']:.2f}x). Relative to ‖G‖: "
-                f"{bn['relative']:.3f} with BN, {plain['relative']:.3f} without; cos ∠(G, G'): {bn['cos']:.3f} with BN, "
-                f"{plain['cos']:.3f} without (1 is no change of direction).",
+                f"{bn['l2']:.3g} with BN, {plain['l2']:.3g} without ({bn['l2'] / plain['l2']:.2f}x); relative to ‖G‖, "
+                f"{bn['relative']:.3f} with BN and {plain['relative']:.3f} without.",
                 smaller,
+            )
+        )
+        out.append(
+            Verdict(
+                f"{layer}: does the gradient's direction change less with BN (a higher cos ∠(G, G'); 1 is no change)? "
+                f"{'yes' if aligned else 'no'}: {bn['cos']:.3f} with BN, {plain['cos']:.3f} without.",
+                aligned,
             )
         )
     if not out:
@@ -109,25 +117,32 @@ def verdicts(t: pd.DataFrame) -> list[Verdict]:
 
 
 def meaning(found: list[Verdict]) -> str:
-    tested = [v for v in found if v.holds is not None]
-    if not tested:
+    l2 = [v.holds for v in found if "does BN reduce ICS here" in v.text]
+    cos = [v.holds for v in found if "does the gradient's direction change less" in v.text]
+    if not l2:
         return "This result has no ICS probes to say anything about."
-    less = sum(bool(v.holds) for v in tested)
+    n, less, aligned = len(l2), sum(l2), sum(cos)
+    if less == 0 and aligned == 0:
+        return (
+            f"As Santurkar et al. report: by both of their measures, ‖G − G'‖₂ and cos ∠(G, G'), BN did not reduce "
+            f"internal covariate shift in any of the {n} layers measured on this network."
+        )
+    if less == n and aligned == n:
+        return (
+            "Unlike Santurkar et al.'s VGG and linear networks: by both of their measures BN reduced internal "
+            f"covariate shift in all {n} layers measured on this network."
+        )
     if less == 0:
-        return (
-            "As Santurkar et al. report: by their Definition 2.1, BN did not reduce internal covariate shift in "
-            f"any of the {len(tested)} layers measured; on this network the covariate-shift explanation is not borne "
-            "out by this measure."
-        )
-    if less == len(tested):
-        return (
-            f"Unlike Santurkar et al.'s VGG and linear networks: by their Definition 2.1, BN reduced internal covariate "
-            f"shift in all {len(tested)} layers measured on this network (see the verdicts for how much, and for the "
-            "same relative to the gradient's size)."
-        )
+        where = "here that holds for ‖G − G'‖₂ but not for the direction"
+    elif aligned == 0:
+        where = "here that holds for the direction but not for ‖G − G'‖₂"
+    else:
+        where = "here it holds in some layers and not in others"
     return (
-        f"Mixed: BN reduced ‖G − G'‖₂ in {less} of the {len(tested)} layers measured and not in the others; this "
-        "network neither clearly supports nor contradicts Santurkar et al."
+        f"The answer depends on the measure. By their Definition 2.1, ‖G − G'‖₂, BN reduced internal covariate shift "
+        f"in {less} of the {n} layers measured; by the direction of the gradient, cos ∠(G, G'), BN's changed less in "
+        f"{aligned} of {n}. Santurkar et al. report as much shift with BN as without, or more: {where}. The verdicts "
+        "give the numbers, and ‖G − G'‖₂ relative to ‖G‖."
     )
 
 
