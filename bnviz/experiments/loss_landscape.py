@@ -141,11 +141,18 @@ def meaning(found: list[Verdict]) -> str:
             "Unlike Santurkar et al.'s VGG: on none of the three measures, early or late, was the BN network's loss "
             "landscape smoother along the gradient here."
         )
-    smoother = "; ".join(v.text.split(": is the")[0] for v in tested if v.holds)
-    rougher = "; ".join(v.text.split(": is the")[0] for v in tested if not v.holds)
+    per_metric = []
+    for metric in METRICS.values():
+        phases_held = [
+            p
+            for p in ("early", "late")
+            for v in tested
+            if v.holds and v.text.startswith(f"{metric[0].upper() + metric[1:]}, {p}")
+        ]
+        per_metric.append(f"{metric}: {' and '.join(phases_held) if phases_held else 'neither early nor late'}")
     return (
-        f"Partly as Santurkar et al. report: the BN network was smoother in {yes} of {len(tested)} comparisons "
-        f"({smoother}) and not in the others ({rougher})."
+        f"Partly as Santurkar et al. report: the BN network was smoother in {yes} of {len(tested)} comparisons. "
+        f"Where it was smoother, by measure: {'; '.join(per_metric)}."
     )
 
 
