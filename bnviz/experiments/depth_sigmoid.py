@@ -250,7 +250,17 @@ def analyze(result: dict) -> list[Section]:
                 ),
             ),
         ),
-        Section("Every depth", (Table(c, csv_name=f"{name}-cells", percent=("mean", "lo", "hi")),)),
+        Section(
+            "Every depth",
+            (
+                Table(
+                    c.rename(columns={"mean": "mean final acc.", "lo": "lowest seed", "hi": "highest seed"}),
+                    csv=c,
+                    csv_name=f"{name}-cells",
+                    percent=("mean final acc.", "lowest seed", "highest seed"),
+                ),
+            ),
+        ),
         Section("What this means", (Text(meaning(c, found, steps)),)),
     ]
 

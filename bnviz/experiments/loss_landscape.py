@@ -166,7 +166,9 @@ def analyze(result: dict) -> list[Section]:
             "Along the gradient, over training (their Figure 4)",
             (
                 Chart(
-                    why_charts.metric_over_steps(band, "Smaller is smoother (log scale, mean over seeds)"),
+                    why_charts.metric_over_steps(
+                        band, "Smaller is smoother (log scale, mean over seeds)", list(METRICS.values())
+                    ),
                     band,
                     f"{name}-landscape",
                     stretch=False,

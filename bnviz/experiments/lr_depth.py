@@ -140,6 +140,10 @@ def findings(c: pd.DataFrame) -> dict:
     }
 
 
+def _first(lr: float | None) -> str:
+    return "no run diverged" if lr is None else f"a run first diverges at lr {lr:g}"
+
+
 def _rate(lr: float | None) -> str:
     return "none" if lr is None else f"{lr:g}"
 
@@ -173,7 +177,7 @@ def verdicts(c: pd.DataFrame) -> list[Verdict]:
     d_plain, d_bn = f["diverges"]["none"], f["diverges"]["bnviz"]
     out.append(
         Verdict(
-            f"Divergence: without BN a run first diverges at lr {_rate(d_plain)}, with BN at lr {_rate(d_bn)}"
+            f"Divergence: without BN {_first(d_plain)}, with BN {_first(d_bn)}"
             + (
                 f" ({int(plain['diverged'].sum())} of {int(plain['seeds'].sum())} runs without BN and "
                 f"{int(bn['diverged'].sum())} of {int(bn['seeds'].sum())} with BN diverged)"

@@ -33,7 +33,7 @@ def histogram_grid(df: pd.DataFrame, x_title: str) -> alt.Chart:
                 alt.Tooltip("density:Q", format=".3f"),
             ],
         )
-        .properties(width=230, height=70)
+        .properties(width=180, height=70)
         .facet(
             row=alt.Row("step:O", title="Training step", header=alt.Header(labelAngle=0, format=",")),
             column=alt.Column("arm:N", title=None, sort=list(dict.fromkeys(df["arm"]))),
@@ -84,6 +84,7 @@ def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) 
     x = alt.X("depth:Q", title="Hidden layers", scale=alt.Scale(type="log"), axis=alt.Axis(values=[3, 6, 10, 20]))
     y_scale = alt.Scale(domain=[0, 1])
     color = alt.Color("variant:N", scale=variant_scale(cells, colours), title=None)
+    dash = alt.StrokeDash("variant:N", scale=dash_scale(cells, colours), title=None)
     tips = [
         "variant:N",
         "depth:Q",
@@ -95,13 +96,13 @@ def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) 
     base = alt.Chart(cells).encode(x=x, color=color)
     rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
-        y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS), tooltip=tips
+        y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS), strokeDash=dash, tooltip=tips
     )
     return alt.layer(rule, line).properties(title=title, height=300)
 
 
 def curves_by_depth(band: pd.DataFrame, colours: dict[str, str]) -> alt.FacetChart:
-    """Mean test accuracy over steps, one panel per depth, one line per variant.
+    """Mean test accuracy over steps, one panel per depth (two to a row), one line per variant.
     ``band``: ``variant``, ``depth``, ``step``, ``mean``."""
     return (
         alt.Chart(band)
@@ -109,12 +110,21 @@ def curves_by_depth(band: pd.DataFrame, colours: dict[str, str]) -> alt.FacetCha
         .encode(
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("mean:Q", title="Test accuracy", scale=alt.Scale(domain=[0, 1]), axis=ACC_AXIS),
-            color=alt.Color("variant:N", scale=variant_scale(band, colours), title=None),
+            color=alt.Color(
+                "variant:N", scale=variant_scale(band, colours), title=None, legend=alt.Legend(orient="bottom")
+            ),
+            strokeDash=alt.StrokeDash("variant:N", scale=dash_scale(band, colours), title=None),
             tooltip=["variant:N", "depth:Q", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", format=".2%")],
         )
-        .properties(width=190, height=160)
-        .facet(column=alt.Column("depth:O", title="Hidden layers"))
+        .properties(width=300, height=150)
+        .facet(facet=alt.Facet("depth:O", title="Hidden layers"), columns=2)
     )
+
+
+def dash_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
+    """Solid lines, but the last variant (BN after the nonlinearity) dashed: it shares BN's red."""
+    present = [v for v in colours if v in set(df["variant"])]
+    return alt.Scale(domain=present, range=[[1, 0]] * (len(present) - 1) + [[6, 3]] if present else [])
 
 
 def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> alt.FacetChart:
@@ -138,9 +148,9 @@ def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> al
     )
 
 
-def metric_over_steps(band: pd.DataFrame, title: str) -> alt.FacetChart:
+def metric_over_steps(band: pd.DataFrame, title: str, order: list[str] | None = None) -> alt.FacetChart:
     """Several probe values over training, one panel each (own log y-axis), one line per arm.
-    ``band``: ``arm``, ``norm``, ``metric``, ``step``, ``value``."""
+    ``band``: ``arm``, ``norm``, ``metric``, ``step``, ``value``; ``order``: the panels' order."""
     d = band[band["value"] > 0]
     return (
         alt.Chart(d)
@@ -148,11 +158,11 @@ def metric_over_steps(band: pd.DataFrame, title: str) -> alt.FacetChart:
         .encode(
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("value:Q", title=None, scale=alt.Scale(type="log")),
-            color=alt.Color("arm:N", scale=arm_scale(d), title=None),
+            color=alt.Color("arm:N", scale=arm_scale(d), title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["arm:N", "metric:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".4g")],
         )
-        .properties(width=260, height=200)
-        .facet(column=alt.Column("metric:N", title=None))
+        .properties(width=200, height=200)
+        .facet(column=alt.Column("metric:N", title=None, sort=order or "ascending"))
         .resolve_scale(y="independent")
         .properties(title=title)
     )
