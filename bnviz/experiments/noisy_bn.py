@@ -10,8 +10,8 @@ Here: the paper's MNIST MLP (3x100 sigmoids, batch 60, plain SGD, lr 0.3), no BN
 three seeds. Sizes: 5,000 steps, because that is where BN's lead on this network lives (Figure 1(a)
 here: +6.1 points at 1,000 steps, +0.4 at 5,000; see docs/results.md), so there is an advantage for
 the noise to take away; eval and probe every 250 steps (and the early steps 1, 2, 5, ...) to see
-distributions move; only the training-mode percentiles and histograms are stored (well under 1 MB).
-Nine runs take a few minutes of one core.
+distributions move; only the training-mode percentiles and histograms are stored (301 KB). The nine
+runs took 78 s on one worker here.
 """
 
 from __future__ import annotations

@@ -29,11 +29,14 @@ def describe(path, result: dict, exp=None) -> dict:
         if code.get("git")
         else ""
     )
-    cores = (result.get("machine") or {}).get("cores")
+    machine = result.get("machine") or {}
+    cores, workers = machine.get("cores"), machine.get("workers")
+    # "on 2 cores" alone would say both trained it when one worker did
+    one_by_one = f", {workers} worker{'s' if workers > 1 else ''}" if cores and workers and workers < cores else ""
     default = exp is not None and result["key"] == exp.key()
     line = (
         f"{steps:,} steps · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
-        f"{f' on {cores} cores' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
+        f"{f' on {cores} cores{one_by_one}' if cores else ''} · code {code.get('bnviz_sha256', 'unknown')}{git} · created {created} UTC"
     )
     if exp is not None and not default:
         line += (
