@@ -26,10 +26,10 @@ st.markdown(
 for problem in panel.cache_problems():
     st.warning(f"Ignored a cache file: {literal(problem)}")
 names = experiments.on_page("why")
-st.markdown("\n".join(f"{i}. {experiments.tab(n)}" for i, n in enumerate(names, 1)))
+st.markdown("\n".join(f"{i}. [{experiments.tab(n)}](#{n})" for i, n in enumerate(names, 1)))
 for i, name in enumerate(names, 1):
     module = experiments.REGISTRY[name]
-    st.header(f"{i}. {experiments.tab(name)}", divider="gray")
+    st.header(f"{i}. {experiments.tab(name)}", anchor=name, divider="gray")
     st.markdown(f"**The claim.** {module.CLAIM}")
     st.markdown("**The setup**, and the runs behind this section:")
     panel.show(name)

@@ -48,6 +48,7 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     assert at.title[0].value == "Why does BN work?"
     names = experiments.on_page("why")
     assert [h.value for h in at.header] == [f"{i}. {experiments.tab(n)}" for i, n in enumerate(names, 1)]
+    assert f"1. [{experiments.tab(names[0])}](#{names[0]})" in text_of(at.markdown)  # the contents link to them
     markdown = text_of(at.markdown)
     for name in names:
         assert experiments.REGISTRY[name].CLAIM in markdown.replace("**The claim.** ", "")
