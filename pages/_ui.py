@@ -22,6 +22,7 @@ PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's rou
     ("pages/activations.py", "Activations while training", ":material/monitoring:"),
     ("pages/experiments.py", "The paper's experiments", ":material/science:"),
     ("pages/practice.py", "BN in practice", ":material/build:"),
+    ("pages/why.py", "Why does BN work?", ":material/psychology:"),
     ("pages/code.py", "The code", ":material/code:"),
 ]
 

@@ -48,6 +48,11 @@ with cols[1]:
         "Beyond the paper, on real MNIST: BN and its alternatives from batch 2 to 128, momentum conventions of "
         "the running averages, and BN before or after the nonlinearity, each with verdicts from the runs."
     )
+    st.page_link("pages/why.py", label="**Why does BN work?**", icon=":material/psychology:")
+    st.caption(
+        "The paper's explanation, internal covariate shift, put to the test: noisy BN, ICS measured directly, "
+        "the loss landscape, learning rates on a deeper network and deep sigmoid networks, on real MNIST runs."
+    )
     st.page_link("pages/code.py", label="**The code**", icon=":material/code:")
     st.caption("The real source of bnviz's BN forward and backward, next to the equations it implements.")
 

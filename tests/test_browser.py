@@ -153,6 +153,14 @@ def change_k(page) -> None:
     )
 
 
+def open_a_run_form(page) -> None:
+    """The first experiment's run form on the Why page: behind its expander once a result is cached."""
+    expander = page.get_by_text("Train another configuration")
+    if expander.count():
+        expander.first.click()
+    page.get_by_text("Training steps").first.wait_for(state="visible", timeout=20_000)
+
+
 PAGES = {
     "algorithm": change_k,
     "home": lambda page: page.locator('[data-testid="stPageLink"]').filter(has_text="The code").first.click(),
@@ -161,6 +169,7 @@ PAGES = {
     "activations": lambda page: page.get_by_text("Train live").first.click(),
     "code": lambda page: page.get_by_role("button", name="The fast path that trains the networks").click(),
     "norm_sets": lambda page: page.get_by_text("Layer Normalization", exact=True).first.click(),
+    "why": open_a_run_form,
 }
 
 

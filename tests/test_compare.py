@@ -236,7 +236,9 @@ def test_describe_marks_the_default_config_and_says_what_differs():
         == "50,000 steps · seeds 0, 1 · wall time 4 min 41 s on 2 cores · code abc, git 9df202a · created 2026-11-23 20:56 UTC"
     )
     one_worker = describe.describe("/nowhere.json", p | {"machine": {"cores": 2, "workers": 1}}, exp)
-    assert "wall time 4 min 41 s on 2 cores, 1 worker · code abc" in one_worker["line"]
+    assert "wall time 4 min 41 s on 2 cores, 1 worker · code" in one_worker["line"]
+    both = describe.describe("/nowhere.json", p | {"machine": {"cores": 2, "workers": 2}}, exp)
+    assert "on 2 cores · code" in both["line"]
     other = describe.describe("/nowhere.json", p | {"key": "other"}, exp)
     assert (
         not other["default"]

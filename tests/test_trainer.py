@@ -261,6 +261,17 @@ def test_diverging_run_ends_with_a_diverged_record(mnist_like):
     assert records[-1]["step"] < 200
 
 
+def test_a_run_whose_weights_overflow_between_losses_ends_diverged_and_stays_json(mnist_like):
+    """The update of step 1 overflows the weights; step 1's finite loss was taken before it. The eval and
+    probe of step 1 would hold NaN, which a result file cannot store: the run ends there, diverged."""
+    import json
+
+    cfg = small(norm="none", depth=10, activation="relu", lr=1e30, init_std=1.0, steps=20, eval_every=1, probe_every=1)
+    records = list(train(cfg, mnist_like))
+    assert records[-1]["status"] == "diverged" and records[-1]["step"] < 20
+    json.dumps(records, allow_nan=False)
+
+
 def test_cnn_trains_with_augmentation(cifar_like):
     cfg = TrainConfig(
         model="cnn",

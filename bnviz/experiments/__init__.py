@@ -5,7 +5,8 @@ A module of this package that defines ``EXPERIMENT`` (an :class:`~bnviz.experime
 an experiment: the CLI lists and runs it, the Experiments page draws it, with no other edit. It
 may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``;
 ``PAGE``, the page that draws it (``"experiments"``, the paper's, unless it says ``"practice"``:
-"BN in practice"); and ``QUESTION``, the practical question it answers, in one sentence.
+"BN in practice", or ``"why"``: "Why does BN work?"); and ``QUESTION``, the practical question it
+answers, in one sentence.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None,
 
 
 def on_page(page: str) -> list[str]:
-    """The experiments a page draws, in order: ``"experiments"`` (the paper's) or ``"practice"``."""
+    """The experiments a page draws, in order: ``"experiments"`` (the paper's), ``"practice"`` or ``"why"``."""
     return [name for name, m in REGISTRY.items() if getattr(m, "PAGE", "experiments") == page]
 
 

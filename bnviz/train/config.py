@@ -51,6 +51,9 @@ class TrainConfig:
     # Training batches and a last look at the trained network (issue #16, experiment 2):
     batches: str = "random"  # "random": shuffled (the paper's); "one-class": every mini-batch one class (non-i.i.d.)
     final_eval_modes: bool = False  # at the last step also test the network four ways (bnviz.train.final_eval)
+    # Santurkar et al.'s probes at every probe step, off unless asked (bnviz.train.optimization_probes):
+    probe_ics: bool = False  # internal covariate shift per layer (Section 2.2); each costs about 3 training steps
+    probe_landscape: bool = False  # the loss and gradient along the gradient (Section 3.1); about 11 steps each
 
     def __post_init__(self) -> None:
         if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)
@@ -83,7 +86,7 @@ class TrainConfig:
         return d
 
 
-# Fields added after the first cached results (issue #13); key_dict leaves them out at these values.
+# Fields added after the first cached results (issues #13, #15); key_dict leaves them out at these values.
 LATER_DEFAULTS = {
     f.name: f.default
     for f in dataclasses.fields(TrainConfig)
@@ -101,6 +104,8 @@ LATER_DEFAULTS = {
         "affine",
         "batches",
         "final_eval_modes",
+        "probe_ics",
+        "probe_landscape",
     )
 }
 BATCHES = ("random", "one-class")
@@ -142,6 +147,9 @@ def validate(c: TrainConfig) -> list[str]:
         p.append(f"momentum must be in [0, 1) (got {c.momentum!r})")
     if c.optimizer == "adam" and c.momentum:
         p.append("momentum is SGD's; Adam keeps its own averages (betas 0.9, 0.999): set momentum to 0")
+    for name in ("probe_ics", "probe_landscape"):
+        if not isinstance(getattr(c, name), bool):
+            p.append(f"{name} must be true or false (got {getattr(c, name)!r})")
     p.extend(validate_shape(c))
     return p
 

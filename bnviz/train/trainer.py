@@ -24,6 +24,9 @@ Keys of a record (present at the steps they are measured):
   for plain SGD it is log10(lr · std(g) / std(W)); around −3 is the usual rule of thumb)
 - for a BN layer before the nonlinearity also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
   normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
+- only where the config asks (``probe_ics``, ``probe_landscape``), Santurkar et al.'s internal covariate
+  shift and loss landscape fields (``<layer>/ics_l2``, ``landscape/effective_beta``, ...; see
+  :mod:`bnviz.train.optimization_probes`)
 - for a model with BN, the same probe in eval mode (BN's running averages, as at inference)
   under ``<layer>/eval/``: ``<layer>/eval/p50``, ``<layer>/eval/hist``, ``<layer>/eval/x_hat_p50``, ...
   Results cached before these existed hold only eval-mode probes, under ``<layer>/...``.
@@ -54,6 +57,7 @@ from bnviz.train import probes
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import model_for
 from bnviz.train.optim import make_optimizer
+from bnviz.train.optimization_probes import optimization_probes
 from bnviz.train.running_lag import layer_lag
 
 EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
@@ -288,7 +292,8 @@ def train(
     """Train ``config`` and yield a flat record at every probe or eval step (see module docstring).
 
     Deterministic: one config gives the same records (but ``time/*``) on one machine and thread count.
-    A non-finite loss ends the run with a record whose ``status`` is ``"diverged"``.
+    A non-finite loss, or a record with a non-finite number (weights that overflowed at that step), ends
+    the run with a record whose ``status`` is ``"diverged"``.
     """
     if data is None:
         data = datasets.load(config.dataset, data_dir)
@@ -313,6 +318,9 @@ def train(
     else:  # the test set stays uint8 (the CIFAR-10 test set is 123 MB as floats)
         probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
     probe_steps, eval_steps = record_steps(config)
+    # Santurkar et al.'s probes, only where the config asks: one fixed mini-batch of the probe images
+    asks = config.probe_ics or config.probe_landscape
+    probe_batch = training_batch(config, data, probe_idx[: config.batch_size]) if asks else None
 
     start = time.perf_counter()
     loss_sum, loss_count = 0.0, 0
@@ -347,9 +355,14 @@ def train(
             record.update(probe(model, config, probe_x))
             record.update(grad_norms(model))
             record.update(gradient_fields(model, before))
+            if probe_batch is not None:
+                record.update(optimization_probes(model, config, *probe_batch))
         if config.final_eval_modes and step == config.steps:
             record.update(final_eval_fields(model, config, data, test_x))
         record["time/elapsed"] = time.perf_counter() - start
+        if not all_finite(record):  # this step's update overflowed the weights: the next loss would be NaN
+            yield {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": record["time/elapsed"]}
+            return
         yield record
 
 
@@ -367,6 +380,11 @@ def final_eval_fields(model: nn.Module, config: TrainConfig, data: datasets.Data
     from bnviz.train.final_eval import final_fields
 
     return final_fields(model, config, data, test_x)
+
+
+def all_finite(record: dict) -> bool:
+    """No NaN or infinity among a record's numbers (JSON has no way to write them)."""
+    return all(math.isfinite(v) for v in record.values() if isinstance(v, float))
 
 
 def compiled(fn):

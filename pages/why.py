@@ -1,0 +1,36 @@
+"""Why does BN work? The paper's explanation, and the papers that questioned it, put to the test on real runs.
+
+Thin: each experiment of :data:`bnviz.experiments.REGISTRY` whose module says ``PAGE = "why"`` is a
+section with the claim it tests (its module's ``CLAIM``), its setup, and its run panel
+(``pages/_experiment_tab.py``): the charts, verdicts and "what this means" its ``analyze`` returns,
+the data source and the command that made the result.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bnviz import experiments
+from pages import _experiment_tab as panel
+from pages._ui import literal, require_router
+
+require_router()
+
+st.title("Why does BN work?")
+st.markdown(
+    "Ioffe and Szegedy explain BN's speed-up by *internal covariate shift*: each layer's input distribution "
+    "keeps changing as the layers below it learn, and BN reduces that shift. Later papers tested that explanation "
+    "and proposed others; here each claim is run on real MNIST on this computer, and every verdict is computed "
+    "from those runs, including where they disagree with the papers."
+)
+for problem in panel.cache_problems():
+    st.warning(f"Ignored a cache file: {literal(problem)}")
+names = experiments.on_page("why")
+st.markdown("\n".join(f"{i}. [{experiments.tab(n)}](#{n})" for i, n in enumerate(names, 1)))
+for i, name in enumerate(names, 1):
+    module = experiments.REGISTRY[name]
+    st.header(f"{i}. {experiments.tab(name)}", anchor=name, divider="gray")
+    st.markdown(f"**The claim.** {module.CLAIM}")
+    st.markdown("**The setup**, and the runs behind this section:")
+    panel.show(name)
+panel.toast()
