@@ -1,13 +1,14 @@
 """The Experiments page in AppTest: cached results, broken cache files, and runs in every state."""
 
 import json
-import re
 import shutil
 import subprocess
 import sys
 
+import experiment_pages
 import pandas as pd
 import pytest
+from experiment_pages import text_of
 from streamlit.testing.v1 import AppTest
 
 from bnviz import experiments
@@ -27,16 +28,6 @@ def recorded(tmp_path_factory):
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """An empty cache folder for this test, and a data folder without real datasets."""
-    (tmp_path / "cache").mkdir()
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "cache"
-
-
-@pytest.fixture
 def sleeper():
     """A live process standing in for a training run's pid."""
     p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -45,19 +36,8 @@ def sleeper():
     p.wait()
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
-    at.switch_page("pages/experiments.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def text_of(elements, raw: bool = False) -> str:
-    """The elements' Markdown as a reader sees it (backslash escapes resolved), or as sent (``raw``)."""
-    text = "\n".join(str(e.value) for e in elements)
-    return text if raw else re.sub(r"\\(.)", r"\1", text)
+def open_page(page: str = "pages/experiments.py") -> AppTest:
+    return experiment_pages.open_page(page, timeout=60)
 
 
 def dead_pid() -> int:

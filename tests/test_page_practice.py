@@ -1,8 +1,7 @@
 """The "BN in practice" page in AppTest: one section per practice experiment, drawn from cached results."""
 
-import re
-
-import pytest
+import experiment_pages
+from experiment_pages import text_of
 from practice_results import (
     batch_result,
     eval_result,
@@ -19,26 +18,8 @@ from bnviz import experiments
 from bnviz.runs import cache, jobs
 
 
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    (tmp_path / "cache").mkdir()
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "cache"
-
-
-def open_page(page="pages/practice.py") -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=90)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def text_of(elements) -> str:
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(e.value) for e in elements))
+def open_page(page: str = "pages/practice.py") -> AppTest:
+    return experiment_pages.open_page(page, timeout=90)
 
 
 def write(folder, payload, key):

@@ -1,9 +1,8 @@
 """The "Why does BN work?" page in AppTest: each experiment a section with its claim, setup, charts,
 verdicts, data source, command and what it means; an empty cache offers the run form."""
 
-import re
-
-import pytest
+import experiment_pages
+from experiment_pages import text_of
 from streamlit.testing.v1 import AppTest
 from why_results import depth_result, ics_result, landscape_result, lr_result, noisy_result
 
@@ -11,26 +10,8 @@ from bnviz import experiments
 from bnviz.runs import cache
 
 
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    (tmp_path / "cache").mkdir()
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "cache"
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=90)
-    at.run()
-    at.switch_page("pages/why.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def text_of(elements) -> str:
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(e.value) for e in elements))
+def open_page(page: str = "pages/why.py") -> AppTest:
+    return experiment_pages.open_page(page, timeout=90)
 
 
 def store(folder, result, key):
