@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,memory,fig1,app,probes,live] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -12,7 +12,7 @@ import torch
 
 from benchmarks import harness
 
-SECTIONS = ("layers", "mlp", "trainer", "memory", "fig1", "app", "probes", "live")
+SECTIONS = ("layers", "mlp", "trainer", "seeds", "memory", "fig1", "app", "probes", "live")
 
 
 def main(argv=None) -> int:
@@ -32,16 +32,19 @@ def main(argv=None) -> int:
         from benchmarks import layers
 
         layers.run(table, args.quick)
-    if only & {"mlp", "trainer", "memory", "fig1"}:
+    if only & {"mlp", "trainer", "seeds", "memory", "fig1"}:
         from benchmarks import training
         from bnviz import data
 
         if "mlp" in only:
             training.run_mlp(table, args.quick)
+        mnist = data.load("mnist", args.data_dir) if only & {"trainer", "seeds", "fig1"} else None
         if "trainer" in only:
-            training.run_trainer(table, data.load("mnist", args.data_dir), args.quick)
+            training.run_trainer(table, mnist, args.quick)
+        if "seeds" in only:
+            training.run_seeds(table, mnist, args.quick)
         if "fig1" in only:
-            training.run_fig1(table, args.data_dir, args.quick)
+            training.run_fig1(table, mnist, args.data_dir, args.quick)
     if "probes" in only:
         from benchmarks import probes
 

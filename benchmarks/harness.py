@@ -78,7 +78,10 @@ class Table:
     def __init__(self):
         self.rows: list[tuple[str, str, str, str, str]] = []
 
-    def add(self, bench: str, times: dict[str, float], reference: str, unit: str = "us", target: str = "") -> None:
+    def add(
+        self, bench: str, times: dict[str, float], reference: str, unit: str = "us", target: str | dict[str, str] = ""
+    ) -> None:
+        """One row per contender; ``target`` is every other contender's, or a dict of targets by contender."""
         scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
         for name, t in times.items():
             ratio = (
@@ -86,7 +89,8 @@ class Table:
                 if name == reference
                 else f"{t / times[reference]:.2f}x{ratio_spread(times, name, reference)}"
             )
-            self.rows.append((bench, name, f"{t * scale:,.1f} {unit}", ratio, target if name != reference else ""))
+            goal = target.get(name, "") if isinstance(target, dict) else target if name != reference else ""
+            self.rows.append((bench, name, f"{t * scale:,.1f} {unit}", ratio, goal))
 
     def markdown(self) -> str:
         head = (

@@ -129,19 +129,57 @@ def run_memory(data_dir: str | None) -> list[str]:
     ]
 
 
-def run_fig1(table: Table, data_dir: str | None, quick: bool) -> None:
+def run_seeds(table: Table, data, quick: bool) -> None:
+    """Issue #14, target 1: an arm's 3 seeds as one stacked model against one seed alone (the BN arm of
+    mnist-fig1 as it trains, compiled, with its probes and evaluations), and against 3 seeds one by one."""
+    from bnviz.train.seed_stack import train_seeds
+
+    steps = 2000 if quick else 5000
+    arm = experiments.get("mnist-fig1").arms[1].config.replace(steps=steps)
+    configs = [arm.replace(seed=s) for s in (0, 1, 2)]
+    times = compare(
+        {
+            "1 seed alone": lambda: list(train(configs[0], data)),
+            "3 seeds as one stacked model": lambda: list(train_seeds(configs, data)),
+            "3 seeds one after another": lambda: [list(train(c, data)) for c in configs],
+        },
+        inner=1,
+        repeats=3 if quick else 5,
+        warmup=1,
+    )
+    table.add(
+        f"3 seeds of mnist-fig1's BN arm, {steps:,} steps each, one process (wall time)",
+        times,
+        "1 seed alone",
+        "s",
+        {"3 seeds as one stacked model": "<= 1.40x"},
+    )
+
+
+def run_fig1(table: Table, data, data_dir: str | None, quick: bool) -> None:
+    """Issue #14, target 2: mnist-fig1 (both arms, probes, evaluations, process start and compiling, as
+    ``python -m bnviz run mnist-fig1`` trains it on this machine's cores) with 1 and with 3 seeds, against
+    the same number of steps of a bare single-thread loop of the BN network in ``torch.nn`` layers."""
+    from benchmarks.live import BareLoop
+
     steps = 5000 if quick else 50_000
-    exp = experiments.get("mnist-fig1").with_overrides(steps=steps, seeds=[0])
+    exp = experiments.get("mnist-fig1").with_overrides(steps=steps)
+    bare = BareLoop(exp.arms[1].config.replace(norm="torch"), data)  # nn.Linear, nn.BatchNorm1d, torch.optim.SGD
     times = {}
-    for label, workers in (("arms one after the other", 1), ("arms in parallel processes", 2)):
+    t0 = time.perf_counter()
+    bare.steps(steps)
+    times[f"bare torch loop, nn.BatchNorm1d, {steps:,} steps, 1 thread"] = time.perf_counter() - t0
+    for seeds in ([0], [0, 1, 2]):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            run_experiment(exp, data_dir=data_dir, cache_dir=tmp, workers=workers)
-            times[label] = time.perf_counter() - t0
+            run_experiment(exp.with_overrides(seeds=seeds), data_dir=data_dir, cache_dir=tmp)
+            times[f"mnist-fig1, both arms, {len(seeds)} seed{'s' * (len(seeds) > 1)}"] = time.perf_counter() - t0
+    names = list(times)
+    scaled = " (scaled down: --quick)" if quick else ""
     table.add(
-        f"mnist-fig1, both arms, 1 seed, {steps:,} steps each (wall time)",
+        f"mnist-fig1, {steps:,} steps per run, {os.cpu_count()} cores (wall time, one run each)",
         times,
-        "arms one after the other",
+        names[0],
         "s",
-        "< 60 s" if not quick else "(scaled down: --quick)",
+        {names[1]: "<= 1.00x" + scaled, names[2]: "<= 1.50x" + scaled},
     )

@@ -239,6 +239,11 @@ def test_describe_marks_the_default_config_and_says_what_differs():
     assert "wall time 4 min 41 s on 2 cores, 1 worker · code" in one_worker["line"]
     both = describe.describe("/nowhere.json", p | {"machine": {"cores": 2, "workers": 2}}, exp)
     assert "on 2 cores · code" in both["line"]
+    stacked = [{**r, "trained_with": 2} for r in p["runs"]]
+    assert (
+        "on 2 cores, up to 2 seeds trained as one model · code"
+        in describe.describe("/x", p | {"runs": stacked})["line"]
+    )
     other = describe.describe("/nowhere.json", p | {"key": "other"}, exp)
     assert (
         not other["default"]

@@ -1,7 +1,8 @@
 """Train every run of an experiment in parallel processes and land the result in the cache.
 
-Each run (arm x seed) trains in its own process with one torch thread, ``workers`` at a time
-(default: one per core), so a two-arm comparison keeps both cores busy. Records come back over
+Each job trains in its own process with one torch thread, ``workers`` at a time (default: one per
+core), so a two-arm comparison keeps both cores busy. A job is one run, or an arm's seeds trained as
+one stacked model (:mod:`bnviz.train.seed_stack`; each run's ``trained_with`` says how many). Records come back over
 a queue. While it runs, a progress file beside the result says how far each run is (the app
 reads it, so a browser refresh loses nothing); the result file is written once, atomically,
 when every run has finished. A stop (SIGINT/SIGTERM, at any point after the progress file
@@ -29,6 +30,8 @@ from bnviz.experiments import Experiment
 from bnviz.runs import cache, owner, worker
 from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
 from bnviz.runs.version import code_version
+from bnviz.train.config import TrainConfig
+from bnviz.train.seed_stack import why_not_stacked
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
 # A run's batch order and records grow with its length: 10 million steps is 200 times the
@@ -254,36 +257,71 @@ def _spawn(ctx, target, args: tuple) -> mp.Process:
     return p
 
 
+def seed_jobs(configs: list[TrainConfig], workers: int) -> list[list[int]]:
+    """The runs (indices into ``configs``) grouped into jobs, one process each. An arm's seeds are
+    one job, trained as one stacked model (:mod:`bnviz.train.seed_stack`) where the arm allows it;
+    while there are fewer jobs than ``workers``, the largest is halved, so no core waits."""
+    arms: dict[TrainConfig, list[int]] = {}
+    for i, c in enumerate(configs):
+        arms.setdefault(c.replace(seed=0), []).append(i)
+    jobs = []
+    for runs in arms.values():
+        if why_not_stacked([configs[i] for i in runs]) is None:
+            jobs.append(runs)
+        else:
+            jobs.extend([i] for i in runs)
+    while len(jobs) < workers and any(len(j) > 1 for j in jobs):
+        largest = max(jobs, key=len)
+        half = (len(largest) + 1) // 2
+        jobs[jobs.index(largest) : jobs.index(largest) + 1] = [largest[:half], largest[half:]]
+    return jobs
+
+
+def _runs_named(state: list[dict], runs: list[int]) -> str:
+    """ "run no BN seed 0", or "runs no BN seeds 0, 1, 2" for a job of several."""
+    if len(runs) == 1:
+        return f"run {state[runs[0]]['arm']} seed {state[runs[0]]['seed']}"
+    return f"runs {state[runs[0]]['arm']} seeds {', '.join(str(state[i]['seed']) for i in runs)}"
+
+
 def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stopped, write_progress, on_progress):
     """Train every run in ``state`` (updated in place), ``workers`` processes at a time, until all
     have ended or one fails or a stop is asked. Returns None or ``(status, message)`` of the failure."""
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     configs = [s["config"] for s in state]
-    pending, active, failure = list(range(len(state))), {}, None
+    jobs = seed_jobs([TrainConfig.from_dict(c) for c in configs], workers)
+    pending, active, failure = list(range(len(jobs))), {}, None
     last_write = 0.0
     try:
         while (pending or active) and failure is None:
             if stopped():
                 return ("stopped", "stopped before every run finished")
             while pending and len(active) < workers:
-                i = pending.pop(0)
+                j = pending.pop(0)
                 p = _spawn(
                     ctx,
                     worker.train_and_send,
-                    (i, configs[i], str(data_dir) if data_dir else None, THREADS, out, os.getpid()),
+                    (
+                        j,
+                        jobs[j],
+                        [configs[i] for i in jobs[j]],
+                        str(data_dir) if data_dir else None,
+                        THREADS,
+                        out,
+                        os.getpid(),
+                    ),
                 )
-                active[i] = (p, time.perf_counter())
-                state[i]["status"] = "running"
+                active[j] = (p, time.perf_counter())
+                for i in jobs[j]:
+                    state[i]["status"] = "running"
+                    state[i]["trained_with"] = len(jobs[j])  # 1: alone; more: seeds stacked as one model
             try:
                 kind, i, payload = out.get(timeout=0.2)
             except queue.Empty:
-                for i, (p, _) in list(active.items()):
+                for j, (p, _) in list(active.items()):
                     if not p.is_alive() and out.empty():
-                        failure = (
-                            "failed",
-                            f"run {state[i]['arm']} seed {state[i]['seed']} died (exit code {p.exitcode})",
-                        )
+                        failure = ("failed", f"{_runs_named(state, jobs[j])} died (exit code {p.exitcode})")
                 kind = None
             if kind == "record":
                 state[i]["records"].append(_keep(payload, exp.keep))
@@ -293,11 +331,12 @@ def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stoppe
             elif kind == "done":
                 p, t_start = active.pop(i)
                 p.join()
-                state[i]["wall_time"] = time.perf_counter() - t_start
-                if state[i]["status"] != "diverged":
-                    state[i]["status"] = "done"
+                for r in jobs[i]:
+                    state[r]["wall_time"] = time.perf_counter() - t_start
+                    if state[r]["status"] != "diverged":
+                        state[r]["status"] = "done"
             elif kind == "error":
-                failure = ("failed", f"run {state[i]['arm']} seed {state[i]['seed']} crashed: {payload}")
+                failure = ("failed", f"{_runs_named(state, jobs[i])} crashed: {payload}")
             if time.perf_counter() - last_write > PROGRESS_EVERY:
                 write_progress()
                 last_write = time.perf_counter()

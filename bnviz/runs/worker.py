@@ -1,4 +1,4 @@
-"""The child process of one run: train a config and send every record home over a queue.
+"""The child process of one job (a run, or an arm's seeds trained as one model): train it and send every record home over a queue.
 
 Kept apart from :mod:`bnviz.runner` so that a spawned child imports only torch and the
 training modules, not pandas and the rest that the parent needs.
@@ -45,9 +45,16 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def train_and_send(
-    index: int, config_dict: dict, data_dir: str | None, threads: int, out: mp.Queue, parent_pid: int | None = None
+    job: int,
+    indices: list[int],
+    config_dicts: list[dict],
+    data_dir: str | None,
+    threads: int,
+    out: mp.Queue,
+    parent_pid: int | None = None,
 ) -> None:
-    """Child process: train one config, send every record home."""
+    """Child process: train the runs ``indices`` (one, or an arm's seeds as one stacked model:
+    :mod:`bnviz.train.seed_stack`) and send every record home, tagged with its run's index."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (on Ctrl-C too)
     if hasattr(signal, "pthread_sigmask"):  # the parent blocked it while starting us (runner._spawn)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -55,11 +62,17 @@ def train_and_send(
         die_with_parent(parent_pid)
     torch.set_num_threads(threads)
     from bnviz.train.config import TrainConfig
+    from bnviz.train.seed_stack import train_seeds
     from bnviz.train.trainer import train
 
     try:
-        for record in train(TrainConfig.from_dict(config_dict), data_dir=data_dir):
-            out.put(("record", index, record))
-        out.put(("done", index, None))
+        configs = [TrainConfig.from_dict(d) for d in config_dicts]
+        if len(configs) == 1:
+            for record in train(configs[0], data_dir=data_dir):
+                out.put(("record", indices[0], record))
+        else:
+            for i, record in train_seeds(configs, data_dir=data_dir):
+                out.put(("record", indices[i], record))
+        out.put(("done", job, None))
     except BaseException as e:  # reported to the parent, which fails the experiment cleanly
-        out.put(("error", index, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))
+        out.put(("error", job, f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"))

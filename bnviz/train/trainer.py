@@ -311,16 +311,8 @@ def train(
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
     batches = training_batches(config, data, order)
-    # The probe batch is the same for every seed and arm, so arms are compared on the same inputs.
-    probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
-    if takes_lit_pixels(config):
-        probe_x, test_x = datasets.lit_pixels(data.train_x[probe_idx]), datasets.lit_pixels(data.test_x)
-    else:  # the test set stays uint8 (the CIFAR-10 test set is 123 MB as floats)
-        probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
-    probe_steps, eval_steps = record_steps(config)
-    # Santurkar et al.'s probes, only where the config asks: one fixed mini-batch of the probe images
-    asks = config.probe_ics or config.probe_landscape
-    probe_batch = training_batch(config, data, probe_idx[: config.batch_size]) if asks else None
+    views = record_views(config, data)
+    probe_steps = views.probe_steps
 
     start = time.perf_counter()
     loss_sum, loss_count = 0.0, 0
@@ -335,35 +327,80 @@ def train(
             optimizer.step()
             value = loss.item()
             if not math.isfinite(value):
-                yield {
-                    "step": step,
-                    "status": "diverged",
-                    "train/loss": None,
-                    "time/elapsed": time.perf_counter() - start,
-                }
+                yield diverged(step, start)
                 return
             loss_sum, loss_count = loss_sum + value, loss_count + 1
-        if step not in probe_steps and step not in eval_steps:
+        if step not in probe_steps and step not in views.eval_steps:
             continue
-        record = {"step": step, "status": "done" if step == config.steps else "running"}
-        record["train/loss"] = loss_sum / loss_count if loss_count else None
+        record = make_record(step, model, config, views, loss_sum / loss_count if loss_count else None, before, start)
         loss_sum, loss_count = 0.0, 0
-        if step in eval_steps:
-            record["test/acc"], record["test/loss"] = evaluate(model, config, test_x, data.test_y)
-            record.update(running_stats_lag(model, probe_x))
-        if step in probe_steps:
-            record.update(probe(model, config, probe_x))
-            record.update(grad_norms(model))
-            record.update(gradient_fields(model, before))
-            if probe_batch is not None:
-                record.update(optimization_probes(model, config, *probe_batch))
-        if config.final_eval_modes and step == config.steps:
-            record.update(final_eval_fields(model, config, data, test_x))
-        record["time/elapsed"] = time.perf_counter() - start
-        if not all_finite(record):  # this step's update overflowed the weights: the next loss would be NaN
-            yield {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": record["time/elapsed"]}
-            return
         yield record
+        if record["status"] == "diverged":
+            return
+
+
+@dataclass
+class RecordViews:
+    """What a record is measured on, fixed for a run: the data, the probe batch and the test set as the
+    model takes them, Santurkar et al.'s mini-batch (or None), and the steps that probe and evaluate."""
+
+    data: datasets.Dataset
+    probe_x: Tensor | datasets.LitPixels
+    test_x: Tensor | datasets.LitPixels
+    probe_batch: tuple[Tensor, Tensor] | None
+    probe_steps: set[int]
+    eval_steps: set[int]
+
+
+def record_views(config: TrainConfig, data: datasets.Dataset) -> RecordViews:
+    """The fixed probe batch (the same for every seed and arm, so arms are compared on the same inputs),
+    the test set as the model takes it, and the probe and eval steps of ``config``."""
+    probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
+    if takes_lit_pixels(config):
+        probe_x, test_x = datasets.lit_pixels(data.train_x[probe_idx]), datasets.lit_pixels(data.test_x)
+    else:  # the test set stays uint8 (the CIFAR-10 test set is 123 MB as floats)
+        probe_x, test_x = model_inputs(config, data.train_x[probe_idx]), data.test_x
+    # Santurkar et al.'s probes, only where the config asks: one fixed mini-batch of the probe images
+    asks = config.probe_ics or config.probe_landscape
+    probe_batch = training_batch(config, data, probe_idx[: config.batch_size]) if asks else None
+    return RecordViews(data, probe_x, test_x, probe_batch, *record_steps(config))
+
+
+def make_record(
+    step: int,
+    model: nn.Module,
+    config: TrainConfig,
+    views: RecordViews,
+    train_loss: float | None,
+    before: list[Tensor] | None,
+    start: float,
+) -> dict:
+    """The record of ``step`` (see the module docstring), or a "diverged" one if a number in it is not finite.
+
+    ``train_loss`` is the mean mini-batch loss since the last record, ``before`` the probed weights before
+    this step's update (None unless it is a probe step), ``start`` the run's ``time.perf_counter()`` at step 0.
+    """
+    record = {"step": step, "status": "done" if step == config.steps else "running", "train/loss": train_loss}
+    if step in views.eval_steps:
+        record["test/acc"], record["test/loss"] = evaluate(model, config, views.test_x, views.data.test_y)
+        record.update(running_stats_lag(model, views.probe_x))
+    if step in views.probe_steps:
+        record.update(probe(model, config, views.probe_x))
+        record.update(grad_norms(model))
+        record.update(gradient_fields(model, before))
+        if views.probe_batch is not None:
+            record.update(optimization_probes(model, config, *views.probe_batch))
+    if config.final_eval_modes and step == config.steps:
+        record.update(final_eval_fields(model, config, views.data, views.test_x))
+    record["time/elapsed"] = time.perf_counter() - start
+    if not all_finite(record):  # this step's update overflowed the weights: the next loss would be NaN
+        return diverged(step, start)
+    return record
+
+
+def diverged(step: int, start: float) -> dict:
+    """The last record of a run whose loss or weights stopped being finite at ``step``."""
+    return {"step": step, "status": "diverged", "train/loss": None, "time/elapsed": time.perf_counter() - start}
 
 
 def training_batches(config: TrainConfig, data: datasets.Dataset, order: torch.Generator):

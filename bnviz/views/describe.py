@@ -36,6 +36,9 @@ def describe(path, result: dict, exp=None) -> dict:
     where = f" on {cores} cores" if cores else ""
     if cores and workers and workers < cores:  # a run given fewer processes than cores took longer than it had to
         where += f", {workers} worker{'s' if workers != 1 else ''}"
+    stacked = max((r.get("trained_with") or 1 for r in runs), default=1)
+    if stacked > 1:  # bnviz.train.seed_stack: records equal to seed-by-seed runs up to float32 rounding
+        where += f", up to {stacked} seeds trained as one model"
     default = exp is not None and result["key"] == exp.key()
     line = (
         f"{length} · seeds {_seeds(seeds)} · wall time {_duration(result.get('wall_time'))}"
