@@ -1,4 +1,9 @@
-"""Streamlit helpers shared by the pages (not a page: app.py does not list it)."""
+"""Streamlit helpers shared by the pages (not a page: app.py does not list it).
+
+The router runs before every page, so this module imports neither torch (through bnviz.data) nor
+pandas and Altair: a page that needs them imports them, and Home and the first page open without
+them (benchmarks/app.py, tests/test_page_imports.py).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,18 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
-import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 
-from bnviz import data
+from bnviz.folders import DATA_DIR_ENV, default_data_dir
 from bnviz.runs import cache
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+    from bnviz import data
 
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
     ("pages/home.py", "Home", ":material/home:"),
@@ -68,7 +77,7 @@ def require_router() -> None:
 
 def data_dir() -> Path:
     """The data folder chosen in the sidebar (default: $BNVIZ_DATA_DIR or ./data)."""
-    return Path(st.session_state.get("data_dir") or data.default_data_dir())
+    return Path(st.session_state.get("data_dir") or default_data_dir())
 
 
 def cache_dir() -> Path:
@@ -77,11 +86,15 @@ def cache_dir() -> Path:
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
 def _load(name: str, folder: str) -> data.Dataset:
+    from bnviz import data
+
     return data.load(name, folder)
 
 
 def load_dataset(name: str) -> tuple[data.Dataset | None, str | None]:
     """(dataset, None), or (None, a message saying what is missing and what to do)."""
+    from bnviz import data
+
     try:
         return _load(name, str(data_dir())), None
     except data.DataError as e:
@@ -90,6 +103,8 @@ def load_dataset(name: str) -> tuple[data.Dataset | None, str | None]:
 
 def real_data_available(name: str) -> bool:
     """Whether the sidebar's data folder holds the files of ``name`` (bnviz.data knows the layout)."""
+    from bnviz import data
+
     return data.available(name, data_dir())
 
 
@@ -133,13 +148,13 @@ def csv_download(
 
 def sidebar_settings() -> None:
     """The data folder, set once for every page."""
-    default = str(data.default_data_dir().resolve())
+    default = str(default_data_dir().resolve())
     st.sidebar.text_input(
         "Data folder",
         value=default,
         key="data_dir",
         help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
-        f"Set it for every session with the {data.DATA_DIR_ENV} environment variable.",
+        f"Set it for every session with the {DATA_DIR_ENV} environment variable.",
     )
 
 
@@ -155,6 +170,10 @@ def vega_spec(chart) -> dict:
     changed), so no Altair data transformer (global, shared by every session's thread) runs, and the
     spec is not validated again: the chart functions' JSON is tested in tests/.
     """
+    import altair as alt
+    import pandas as pd
+    from streamlit import dataframe_util
+
     if isinstance(chart, dict):
         tables = {name: dataframe_util.convert_anything_to_arrow_bytes(d) for name, d in chart["datasets"].items()}
         return {**chart, "datasets": tables}

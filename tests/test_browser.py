@@ -9,30 +9,16 @@ or the playwright package is missing; `.ci/run` installs chromium.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_serving
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -40,54 +26,21 @@ pytestmark = pytest.mark.skipif(
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(tmp_path_factory):
     """A real `streamlit run app.py` on a free localhost port, with an empty data folder (synthetic data)."""
     port = free_port()
     data_dir = tmp_path_factory.mktemp("data")
-    env = {**os.environ, "BNVIZ_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_streamlit("app.py", port, env={"BNVIZ_DATA_DIR": str(data_dir)}, log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not wait_until_serving(url, timeout=60):
         proc.kill()
         pytest.fail("streamlit did not start within 60 s")
     try:
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

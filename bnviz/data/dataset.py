@@ -6,7 +6,6 @@ training set is 47 MB as uint8 but 188 MB as float32.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,17 +13,11 @@ from pathlib import Path
 import torch
 
 from bnviz.data.provenance import Provenance
+from bnviz.folders import DATA_DIR_ENV, default_data_dir
 
-DATA_DIR_ENV = "BNVIZ_DATA_DIR"
 # The trainer's test accuracy and loss are averages over the test set: an empty one divides by zero.
 MIN_TEST = 1
 Progress = Callable[[int, int | None, str], None]  # (done_bytes, total_bytes_or_None, filename)
-
-
-def default_data_dir() -> Path:
-    """$BNVIZ_DATA_DIR if set, else ./data (relative to the working directory)."""
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env).expanduser() if env else Path("data")
 
 
 class DataError(Exception):
