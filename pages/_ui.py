@@ -8,7 +8,10 @@ them (benchmarks/app.py, tests/test_page_imports.py).
 from __future__ import annotations
 
 import hashlib
+import importlib
+import os
 import re
+import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +76,34 @@ def require_router() -> None:
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
             router()
+
+
+# What the other pages import, about 1.5 s on a 2-core machine (torch alone about 1 s): Home draws without
+# them, then warm_up() imports them in the background, so the first click to a training page need not wait.
+WARM_UP = ("torch", "pandas", "altair", "bnviz.data", "bnviz.views.records", "bnviz.train.trainer")
+WARM_UP_OFF_ENV = "BNVIZ_NO_WARM_UP"  # set (to anything) to measure what a page imports by itself
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Import :data:`WARM_UP` in a daemon thread, once per server process, after the calling page has drawn."""
+    global _warmed
+    if os.environ.get(WARM_UP_OFF_ENV):
+        return
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_import_all, args=(WARM_UP,), name="bnviz-warm-up", daemon=True).start()
+
+
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:  # a page importing one of these meanwhile waits for this import, then shares it
+        try:
+            importlib.import_module(name)
+        except Exception:  # a page that needs it will report the failure itself
+            return
 
 
 def data_dir() -> Path:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._ui import require_router
+from pages._ui import require_router, warm_up
 
 require_router()
 
@@ -61,3 +61,4 @@ st.markdown(
     "Sergey Ioffe and Christian Szegedy. *Batch Normalization: Accelerating Deep Network Training by "
     "Reducing Internal Covariate Shift.* ICML 2015. [arXiv:1502.03167](https://arxiv.org/abs/1502.03167)"
 )
+warm_up()  # last: Home is drawn; the other pages' imports load in the background

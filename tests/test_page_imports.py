@@ -45,10 +45,37 @@ def imported():
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BNVIZ_NO_WARM_UP": "1"},  # what Home needs itself
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+WARMED = """
+import sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("app.py", default_timeout=120)
+at.run()
+assert not at.exception, at.exception
+deadline = time.monotonic() + 120
+while "bnviz.train.trainer" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(sorted(m for m in ("torch", "pandas", "altair", "bnviz.train.trainer") if m in sys.modules))
+"""
+
+
+def test_after_home_is_drawn_the_other_pages_imports_load_in_the_background():
+    env = {k: v for k, v in os.environ.items() if k != "BNVIZ_NO_WARM_UP"}
+    out = subprocess.run(
+        [sys.executable, "-c", WARMED],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == str(["altair", "bnviz.train.trainer", "pandas", "torch"])
 
 
 def test_home_and_the_router_import_no_torch_pandas_or_altair(imported):
