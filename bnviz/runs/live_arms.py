@@ -118,7 +118,7 @@ CHOICES = {
     # on the same images) at every other probe, 128 at a time, and probes 64 training images. At the page's
     # first settings (1,000 images at every probe, all at once; 128 probe images) evaluations and probes
     # took half the live run's time, so it trained at 0.50 of a bare torch loop's steps/s; now at 0.80 to
-    # 0.93 (benchmarks/live.py, four runs on the shared 2-core machine). An evaluation of 1,000 images at
+    # 0.93 (benchmarks/live.py, five runs on the shared 2-core machine). An evaluation of 1,000 images at
     # once costs twice as much as 128 at a time: the activations of 1,000 images do not fit in the caches.
     "cnn": ModelChoice(
         "CIFAR-10 CNN (ReLU, 3 conv blocks)",
