@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live,live-cnn] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -12,14 +12,14 @@ import torch
 
 from benchmarks import harness
 
-SECTIONS = ("layers", "mlp", "trainer", "seeds", "memory", "fig1", "app", "probes", "live")
+SECTIONS = ("layers", "mlp", "trainer", "seeds", "memory", "fig1", "app", "probes", "live", "live-cnn")
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--quick", action="store_true", help="fewer repeats; mnist-fig1 scaled to 5,000 steps")
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
-    p.add_argument("--data-dir", help="folder with MNIST/raw (default: $BNVIZ_DATA_DIR or ./data)")
+    p.add_argument("--data-dir", help="folder with MNIST/raw, cifar-10-batches-py (default: $BNVIZ_DATA_DIR or ./data)")
     args = p.parse_args(argv)
     only = set(args.only.split(","))
     if only - set(SECTIONS):
@@ -50,15 +50,20 @@ def main(argv=None) -> int:
 
         probes.run(table, args.quick)
     notes = []
-    if "live" in only:
+    if only & {"live", "live-cnn"}:
         from benchmarks import live
         from bnviz import data
 
-        try:
-            mnist = data.load("mnist", args.data_dir)
-        except data.DataError:  # no MNIST files: the page's synthetic stand-in
-            mnist = data.load("synthetic-mnist")
-        notes = live.run_speed(table, mnist, args.quick)
+        def dataset(name: str):
+            try:
+                return data.load(name, args.data_dir)
+            except data.DataError:  # no files: the page's synthetic stand-in
+                return data.load(f"synthetic-{name}")
+
+        if "live" in only:
+            notes += live.run_speed(table, dataset("mnist"), args.quick)
+        if "live-cnn" in only:
+            notes += live.run_cnn_speed(table, dataset("cifar10"), args.quick)
     print(table.markdown())
     if notes:
         print("\n" + "\n".join(notes))

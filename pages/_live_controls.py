@@ -152,6 +152,26 @@ def summary(model: str, k: dict) -> str:
     )
 
 
+def live_note(choice: live.ModelChoice, configs: list) -> str:
+    """What a live run of ``configs`` evaluates and probes on, and, where measured, how long it takes."""
+    c, n = configs[0], len(configs)
+    test = f"the first {choice.test_size:,} test images" if choice.test_size else "the whole test set"
+    note = (
+        f"Test accuracy on {test} every {c.eval_every:,} steps; histograms on {c.probe_size:,} training images "
+        f"every {c.probe_every:,} steps. Pause and Stop answer after the current {c.probe_every:,} steps of one arm."
+    )
+    if not choice.steps_per_second:
+        return note
+    seconds = c.steps * n / choice.steps_per_second
+    took = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} minutes"
+    return (
+        f"{note} On this project's 2-core CPU the default two arms train {choice.steps_per_second:g} steps per "
+        f"second together, probes and evaluations included (`python -m benchmarks --only live-cnn`), so "
+        f"{c.steps:,} steps of {n} arm{'s' * (n > 1)} take about {took}; the bar above the charts shows the "
+        "speed here."
+    )
+
+
 def show_problems(error: live.SettingsError, d: dict) -> None:
     """Each problem as a sentence, and the setting to change where one is to blame."""
     lines = []
@@ -211,12 +231,8 @@ def live_controls() -> tuple[list | None, str, bool]:
             configs = live.live_configs(model, arms, int(seed), int(steps), synthetic=synthetic, **knobs)
         except live.SettingsError as e:
             show_problems(e, d)
-        if model == "cnn":
-            st.warning(
-                f"The CNN is slow on a CPU: expect minutes per 100 steps per arm, and Pause or Stop to answer only "
-                f"after the current {live.probe_interval(model, int(steps))} steps. Test accuracy uses the first "
-                f"{choice.test_size:,} test images."
-            )
+        if configs:
+            st.caption(live_note(choice, configs))
         if not (synthetic or real):
             st.info(
                 f"No {choice.dataset.upper()} files in {_ui.data_dir()}: download them with "

@@ -64,7 +64,10 @@ def live_panel() -> None:
         lc.stop()
         st.rerun()
     steps = " · ".join(f"{r['arm']}: step {r['step']:,} of {r['steps']:,}" for r in lc.runs)
-    bar.progress(lc.fraction, text=f"**{lc.state.capitalize()}** · {steps} · {lc.train_seconds:.0f} s of training")
+    rate = f" ({lc.steps_per_second:,.1f} steps/s, probes and evaluations included)" if lc.steps_per_second else ""
+    bar.progress(
+        lc.fraction, text=f"**{lc.state.capitalize()}** · {steps} · {lc.train_seconds:.0f} s of training{rate}"
+    )
     if lc.error:
         st.error(f"{lc.error}. Change the settings above and start again.")
     elif lc.state == "stopped":
@@ -82,7 +85,7 @@ def live_panel() -> None:
         lc.info.hist_edges,
         "live",
         running=lc.running,
-        accuracy_note=f"on {lc.test_examples:,} test examples",
+        accuracy_note=f"on the first {lc.test_examples:,} test images, every {lc.config.eval_every:,} steps",
         run_id=f"live-{st.session_state.get(LIVE_COUNT, 0)}",
     )
     # Train after drawing: Streamlit greys out what a run has not redrawn yet, so this keeps the page crisp.

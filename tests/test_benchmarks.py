@@ -54,6 +54,23 @@ def test_the_bare_torch_networks_have_each_arms_layers_and_parameter_count():
     ]
 
 
+def test_the_bare_torch_cnns_have_each_live_arms_layers_and_parameter_count():
+    from torch import nn
+
+    from benchmarks import live as bench
+    from bnviz import data
+    from bnviz.train.models import model_for
+
+    configs = bench.cnn_arms(data.synthetic("cifar10", n_train=16, n_test=10))
+    assert [c.norm for c in configs] == ["none", "bnviz"] and configs[0].eval_every == 2 * configs[0].probe_every
+    for config, norm in zip(configs, (None, nn.BatchNorm2d)):
+        torch_net = bench.torch_network(config)
+        count = lambda m: sum(p.numel() for p in m.parameters())
+        assert count(torch_net) == count(model_for(config)), config.norm
+        block = [nn.Conv2d, nn.ReLU, nn.MaxPool2d] if norm is None else [nn.Conv2d, norm, nn.ReLU, nn.MaxPool2d]
+        assert [type(m) for m in torch_net][: len(block)] == block
+
+
 def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatch):
     from benchmarks import live as bench
     from bnviz import data
@@ -77,7 +94,7 @@ def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatc
     assert seen["bare"] == seen["live"][:3] and len(seen["bare"][0]) == config.batch_size
 
 
-def test_one_probe_interval_moves_every_arm_one_record_past_the_early_probes():
+def test_one_eval_interval_moves_every_arm_one_record_past_the_early_probes():
     from benchmarks import live as bench
     from bnviz import data
     from bnviz.runs import live
@@ -85,7 +102,7 @@ def test_one_probe_interval_moves_every_arm_one_record_past_the_early_probes():
     configs = small_arms(steps=300)  # probes every 100 steps, early ones at 1, 2, 5, 10, 20, 50
     lc = bench.past_early_probes(live.LiveComparison(configs, data.synthetic("mnist", n_train=600, n_test=100)))
     assert [r["step"] for r in lc.runs] == [100] * 4
-    assert bench.one_probe_interval(lc) == 4 * 100 and [r["step"] for r in lc.runs] == [200] * 4
+    assert bench.one_eval_interval(lc) == 4 * 100 and [r["step"] for r in lc.runs] == [200] * 4
 
 
 def test_subset_keeps_each_contenders_rounds_for_the_spread():

@@ -140,6 +140,37 @@ def test_test_size_evaluates_on_the_first_examples(mnist_like):
     assert live.LiveComparison(arms(small()), mnist_like, test_size=10_000).test_examples == 200
 
 
+def test_a_live_cnn_evaluates_the_first_test_images_in_chunks_at_every_other_probe(monkeypatch):
+    from bnviz.train import trainer
+
+    chunks = []
+    real = trainer.evaluate
+
+    def spy(model, config, x, y, chunk=trainer.EVAL_CHUNK):
+        chunks.append((len(y), chunk))
+        return real(model, config, x, y, chunk)
+
+    monkeypatch.setattr(trainer, "evaluate", spy)
+    cifar = data.synthetic("cifar10", n_train=64, n_test=300, seed=0)
+    configs = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 40, lr=0.05, synthetic=True, channels=(4,), batch_size=8)
+    choice = live.CHOICES["cnn"]
+    lc = live.LiveComparison(configs, cifar, test_size=200)
+    run_to_end(lc)
+    evaluated = [r["step"] for r in lc.runs[1]["records"] if "test/acc" in r]
+    assert evaluated == [0, 20, 40] and lc.config.probe_every == 10  # steps 10 and 30 are probed only
+    assert "conv1/running_mean_lag" in lc.runs[1]["records"][-1]
+    assert set(chunks) == {(200, choice.eval_chunk)} and choice.eval_chunk < trainer.EVAL_CHUNK
+    assert live.CHOICES["mlp"].eval_chunk == trainer.EVAL_CHUNK  # the MLP's whole subset in one pass
+
+
+def test_steps_per_second_counts_every_arm_over_the_training_time(mnist_like):
+    lc = live.LiveComparison(arms(small()), mnist_like)
+    assert lc.steps_per_second is None
+    run_to_end(lc)
+    assert sum(r["step"] for r in lc.runs) == 2 * 40
+    assert lc.steps_per_second == pytest.approx(2 * 40 / lc.train_seconds)
+
+
 def test_live_config_takes_the_experiments_defaults_and_scales_probes():
     mlp = live.live_config("mlp", seed=1, steps=3000, lr=spec.MNIST_LR, init_std=0.01, synthetic=True)
     assert mlp.dataset == "synthetic-mnist" and mlp.init_std == 0.01 and mlp.batch_size == spec.MNIST.batch_size
@@ -147,7 +178,8 @@ def test_live_config_takes_the_experiments_defaults_and_scales_probes():
     assert live.live_config("mlp", 0, 20_000, 0.3).probe_every == 500  # about 40 stops, not 200
     cnn = live.live_config("cnn", seed=0, steps=300, lr=spec.CIFAR.lr, init_std=0.01)
     assert cnn.dataset == "cifar10" and cnn.init_std is None and cnn.momentum == spec.CIFAR.momentum
-    assert cnn.probe_every == 10 and cnn.probe_size == 128
+    # a test-set evaluation at every other probe
+    assert cnn.probe_every == 10 and cnn.eval_every == 20 and cnn.probe_size == 64
     with pytest.raises(ValueError, match="steps must be a positive"):
         live.live_config("mlp", 0, 0, 0.3)
     with pytest.raises(ValueError, match="model must be one of"):

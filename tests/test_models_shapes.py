@@ -7,7 +7,7 @@ from torch import nn
 from bnviz.norms import BatchNorm1d, GroupNorm
 from bnviz.train import probes
 from bnviz.train.config import TrainConfig
-from bnviz.train.models import CifarCNN, MnistMLP, block, model_for
+from bnviz.train.models import CifarCNN, MnistMLP, block, max_pool_2x2, model_for
 
 
 def mlp(**kw):
@@ -157,3 +157,17 @@ def test_shipped_cache_files_keep_their_keys():
     for f in files:
         result = cache.load_result(f)
         assert EXPERIMENTS[result["experiment"]].key() == result["key"], f.name
+
+
+def test_max_pool_without_gradients_gives_torchs_values_exactly_and_trains_with_torchs_backward():
+    g = torch.Generator().manual_seed(0)
+    x = torch.relu(torch.randn(3, 2, 7, 6, generator=g)).round(decimals=1)  # ties (zeros, equal values), odd height
+    x[0, 0, 0, 0], x[1, 1, 2, 3] = float("nan"), float("-inf")
+    with torch.no_grad():
+        torch.testing.assert_close(max_pool_2x2(x), nn.functional.max_pool2d(x, 2), equal_nan=True, rtol=0, atol=0)
+    leaf = x.nan_to_num(0.0).requires_grad_()
+    max_pool_2x2(leaf).sum().backward()
+    ours = leaf.grad.clone()
+    leaf.grad = None
+    nn.functional.max_pool2d(leaf, 2).sum().backward()
+    assert torch.equal(ours, leaf.grad)  # one window's gradient goes to one of its tied maxima, as torch's

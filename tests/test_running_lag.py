@@ -7,7 +7,7 @@ from bnviz import data as datasets
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import build_model
 from bnviz.train.running_lag import layer_lag
-from bnviz.train.trainer import running_stats_lag, train
+from bnviz.train.trainer import probe, running_stats_lag, train
 
 
 def hand_lag(x, running_mean, running_var, eps):
@@ -70,6 +70,23 @@ def test_the_network_lag_follows_each_layer_s_training_mode_input_by_hand():
     assert got == pytest.approx(want, rel=1e-4)
     for k, t in model.state_dict().items():  # the pass moved nothing
         assert torch.equal(t, before[k]), k
+
+
+def test_a_probe_takes_the_lag_from_its_own_training_mode_pass():
+    """The same numbers as running_stats_lag's pass, with the probe batch through the network once per mode."""
+    torch.manual_seed(0)
+    model = build_model("mlp", "bnviz", hidden=(6, 4))
+    x = (torch.rand(30, 784, generator=torch.Generator().manual_seed(2)) > 0.8).float()
+    for norm in model.norms:
+        norm.running_mean.fill_(0.3)
+    model.train()
+    alone = running_stats_lag(model, x)
+    passes, forward_probed = [], model.forward_probed
+    model.forward_probed = lambda h: passes.append(model.training) or forward_probed(h)
+    fields = probe(model, TrainConfig(), x, lag=True)
+    assert passes == [True, False]  # training mode (the histograms and the lag), then eval mode
+    assert len(alone) == 4 and {k: fields[k] for k in alone} == alone
+    assert not [k for k in probe(model, TrainConfig(), x) if k.endswith("_lag")]
 
 
 def test_records_carry_the_lag_at_eval_steps_for_models_with_running_averages_only():

@@ -78,6 +78,17 @@ def test_evaluate_gives_the_same_numbers_on_lit_pixels_and_on_images(mnist_like)
     assert lit[0] == dense[0] and lit[1] == pytest.approx(dense[1], rel=1e-6)
 
 
+def test_evaluation_in_smaller_chunks_changes_only_the_rounding_of_the_loss():
+    cifar = datasets.synthetic("cifar10", n_train=16, n_test=50, seed=0)
+    cfg = TrainConfig(model="cnn", dataset="synthetic-cifar10", channels=(4, 8))
+    torch.manual_seed(0)
+    model = model_for(cfg)
+    whole = evaluate(model, cfg, cifar.test_x, cifar.test_y)
+    for chunk in (1, 7, 50):
+        acc, loss = evaluate(model, cfg, cifar.test_x, cifar.test_y, chunk=chunk)
+        assert acc == whole[0] and loss == pytest.approx(whole[1], rel=1e-6)
+
+
 def test_mlp_gaussian_init_std_is_reachable():
     torch.manual_seed(0)
     w = build_model("mlp", "none", 0.01).linears[0].weight

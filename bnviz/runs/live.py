@@ -142,7 +142,7 @@ class LiveComparison:
                     "records": [],
                 }
             )
-            self._generators.append(train(cfg, data))
+            self._generators.append(train(cfg, data, eval_chunk=CHOICES[cfg.model].eval_chunk))
         self.state = "running"
         self.error: str | None = None
         self.train_seconds = 0.0  # time spent inside advance(), pauses and page drawing excluded
@@ -160,6 +160,13 @@ class LiveComparison:
     def fraction(self) -> float:
         """Progress 0..1: recorded steps over planned steps, both arms together."""
         return sum(min(r["step"], r["steps"]) for r in self.runs) / sum(r["steps"] for r in self.runs)
+
+    @property
+    def steps_per_second(self) -> float | None:
+        """Training steps of all arms together per second of :attr:`train_seconds` (probes and evaluations
+        included); None before any training."""
+        steps = sum(r["step"] for r in self.runs)
+        return steps / self.train_seconds if steps and self.train_seconds > 0 else None
 
     def advance(self, budget_seconds: float) -> int:
         """Pull records, always from the arm that is behind, until ``budget_seconds`` are used.

@@ -45,6 +45,20 @@ def linear_lit(linear: nn.Linear, x: LitPixels) -> Tensor:
     return out if linear.bias is None else out + linear.bias
 
 
+def max_pool_2x2(h: Tensor) -> Tensor:
+    """``nn.functional.max_pool2d(h, 2)``: the maximum of each 2x2 window, stride 2 (an odd last row or column dropped).
+
+    Without a gradient to take (evaluations and probes) it is the elementwise maximum of the four strided
+    views: the same values, exactly, and 2 to 10 times faster on a CPU than torch's kernel, which also
+    records where each maximum was for its backward pass. Training keeps torch's kernel and its backward.
+    """
+    if torch.is_grad_enabled() and h.requires_grad:
+        return nn.functional.max_pool2d(h, 2)
+    h = h[..., : h.shape[-2] // 2 * 2, : h.shape[-1] // 2 * 2]  # (B, C, 2·H', 2·W')
+    top = torch.maximum(h[..., 0::2, 0::2], h[..., 0::2, 1::2])
+    return torch.maximum(top, torch.maximum(h[..., 1::2, 0::2], h[..., 1::2, 1::2]))  # (B, C, H', W')
+
+
 def block(h: Tensor | LitPixels, weight: nn.Module, norm: nn.Module, g, position: str) -> tuple[Tensor, Tensor]:
     """One hidden layer: ``(output, the nonlinearity's input)``. ``norm`` is ``nn.Identity`` without one."""
     wu = linear_lit(weight, h) if isinstance(h, LitPixels) else weight(h)  # W u (+ b)
@@ -193,7 +207,7 @@ class CifarCNN(BlockNet):
         for conv, norm in zip(self.convs, self.norms):
             h, z = self.hidden(h, conv, norm)  # (B, C, H, W)
             pre.append(z)
-            h = nn.functional.max_pool2d(h, 2)  # (B, C, H/2, W/2)
+            h = max_pool_2x2(h)  # (B, C, H/2, W/2)
         h, z = self.hidden(h.flatten(1), self.fc, self.fc_norm)  # (B, 128)
         pre.append(z)
         return self.out(h), pre

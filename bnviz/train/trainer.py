@@ -60,7 +60,7 @@ from bnviz.train.optim import make_optimizer
 from bnviz.train.optimization_probes import optimization_probes
 from bnviz.train.running_lag import layer_lag
 
-EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN
+EVAL_CHUNK = 2000  # test examples per forward pass: bounded memory for the CNN (see train's eval_chunk)
 EVAL_SUFFIX = "/eval"  # "<layer>/eval/p50": the probe in eval mode (BN's running averages)
 
 
@@ -119,17 +119,20 @@ def training_batch(
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, config: TrainConfig, x: Tensor | datasets.LitPixels, y: Tensor) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module, config: TrainConfig, x: Tensor | datasets.LitPixels, y: Tensor, chunk: int = EVAL_CHUNK
+) -> tuple[float, float]:
     """Accuracy and mean cross-entropy over a whole split, in eval mode (running statistics).
 
     ``x`` is the split's uint8 images or, for the MLP on binary images, its
-    :class:`~bnviz.data.LitPixels`. Either goes through the model chunk by chunk: bounded memory.
+    :class:`~bnviz.data.LitPixels`. Either goes through the model ``chunk`` examples at a time: bounded
+    memory. The chunk changes only the rounding of the loss's sum, not the accuracy.
     """
     was_training = model.training
     model.eval()
     correct, loss = 0, 0.0
-    for i in range(0, len(y), EVAL_CHUNK):
-        xb, yb = x[i : i + EVAL_CHUNK], y[i : i + EVAL_CHUNK]
+    for i in range(0, len(y), chunk):
+        xb, yb = x[i : i + chunk], y[i : i + chunk]
         logits = model(xb if isinstance(xb, datasets.LitPixels) else model_inputs(config, xb))
         correct += int((logits.argmax(1) == yb).sum())
         loss += float(nn.functional.cross_entropy(logits, yb, reduction="sum"))
@@ -194,9 +197,12 @@ def layer_inputs(layers: list[nn.Module]) -> Iterator[list[Tensor | None]]:
             handle.remove()
 
 
-def probe_pass(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels, suffix: str = "") -> dict:
+def probe_pass(
+    model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels, suffix: str = ""
+) -> tuple[dict, list[Tensor]]:
     """One forward pass over the probe batch in the model's current mode: per layer ``<layer>{suffix}/...``
-    fields, and for a BN layer x̂, the probed unit's value normalized before γ and β (``x_hat_p15``, ...)."""
+    fields, and for a BN layer x̂, the probed unit's value normalized before γ and β (``x_hat_p15``, ...);
+    and the input each normalization layer received."""
     norms = model.norm_layers()
     with layer_inputs(norms) as inputs:
         _, pre = model.forward_probed(probe_x)
@@ -212,22 +218,26 @@ def probe_pass(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets
             else:
                 xh = probes.x_hat(x, norm.running_mean[u], norm.running_var[u], norm.eps)
             out.update(probes.percentile_fields(f"{key}/x_hat_p", xh))
-    return out
+    return out, inputs
 
 
 @torch.no_grad()
-def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels) -> dict:
+def probe(model: nn.Module, config: TrainConfig, probe_x: Tensor | datasets.LitPixels, lag: bool = False) -> dict:
     """Per-layer distribution fields on the fixed probe batch.
 
     ``<layer>/...``: the network as it trains (Section 4.1's N_BN^tr), BN normalizing the probe batch
     with its own statistics; nothing a later step depends on moves. ``<layer>/eval/...`` (models
-    with BN only): the same in eval mode, BN using its running averages, as at inference.
+    with BN only): the same in eval mode, BN using its running averages, as at inference. With ``lag``
+    also :func:`running_stats_lag`'s fields, from the same training-mode pass (the same numbers, one
+    forward pass fewer).
     """
     with batch_statistics(model):
-        out = probe_pass(model, config, probe_x)
+        out, inputs = probe_pass(model, config, probe_x)
+    if lag:  # after batch_statistics has put the running averages back
+        out.update(lag_fields(model, inputs))
     if any(is_batch_norm(norm) for norm in model.norm_layers()):
         with running_statistics(model):
-            out.update(probe_pass(model, config, probe_x, EVAL_SUFFIX))
+            out.update(probe_pass(model, config, probe_x, EVAL_SUFFIX)[0])
     return out
 
 
@@ -240,8 +250,13 @@ def running_stats_lag(model: nn.Module, probe_x: Tensor | datasets.LitPixels) ->
         return {}
     with batch_statistics(model), layer_inputs(norms) as inputs:
         model.forward_probed(probe_x)
+    return lag_fields(model, inputs)
+
+
+def lag_fields(model: nn.Module, inputs: list[Tensor]) -> dict:
+    """:func:`running_stats_lag`'s fields from each normalization's training-mode input ``inputs``."""
     out = {}
-    for name, norm, x in zip(model.layer_names(), norms, inputs):
+    for name, norm, x in zip(model.layer_names(), model.norm_layers(), inputs):
         if is_batch_norm(norm) and norm.running_var is not None:
             mean_lag, std_lag = layer_lag(x, norm.running_mean, norm.running_var, norm.eps)
             out[f"{name}/running_mean_lag"], out[f"{name}/running_std_lag"] = mean_lag, std_lag
@@ -287,9 +302,16 @@ def record_steps(config: TrainConfig) -> tuple[set[int], set[int]]:
 
 
 def train(
-    config: TrainConfig, data: datasets.Dataset | None = None, data_dir=None, model: nn.Module | None = None
+    config: TrainConfig,
+    data: datasets.Dataset | None = None,
+    data_dir=None,
+    model: nn.Module | None = None,
+    eval_chunk: int = EVAL_CHUNK,
 ) -> Iterator[dict]:
     """Train ``config`` and yield a flat record at every probe or eval step (see module docstring).
+
+    ``eval_chunk``: test examples per forward pass of an evaluation (see :func:`evaluate`; live CNN runs
+    take fewer at a time, as the CPU's caches hold their activations).
 
     Deterministic: one config gives the same records (but ``time/*``) on one machine and thread count.
     A non-finite loss, or a record with a non-finite number (weights that overflowed at that step), ends
@@ -311,7 +333,7 @@ def train(
     order = torch.Generator().manual_seed(config.seed)
     augment = torch.Generator().manual_seed(config.seed + 1_000_003)
     batches = training_batches(config, data, order)
-    views = record_views(config, data)
+    views = record_views(config, data, eval_chunk)
     probe_steps = views.probe_steps
 
     start = time.perf_counter()
@@ -350,9 +372,10 @@ class RecordViews:
     probe_batch: tuple[Tensor, Tensor] | None
     probe_steps: set[int]
     eval_steps: set[int]
+    eval_chunk: int = EVAL_CHUNK  # test examples per forward pass of an evaluation
 
 
-def record_views(config: TrainConfig, data: datasets.Dataset) -> RecordViews:
+def record_views(config: TrainConfig, data: datasets.Dataset, eval_chunk: int = EVAL_CHUNK) -> RecordViews:
     """The fixed probe batch (the same for every seed and arm, so arms are compared on the same inputs),
     the test set as the model takes it, and the probe and eval steps of ``config``."""
     probe_idx = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(0))[: config.probe_size]
@@ -363,7 +386,7 @@ def record_views(config: TrainConfig, data: datasets.Dataset) -> RecordViews:
     # Santurkar et al.'s probes, only where the config asks: one fixed mini-batch of the probe images
     asks = config.probe_ics or config.probe_landscape
     probe_batch = training_batch(config, data, probe_idx[: config.batch_size]) if asks else None
-    return RecordViews(data, probe_x, test_x, probe_batch, *record_steps(config))
+    return RecordViews(data, probe_x, test_x, probe_batch, *record_steps(config), eval_chunk)
 
 
 def make_record(
@@ -382,10 +405,13 @@ def make_record(
     """
     record = {"step": step, "status": "done" if step == config.steps else "running", "train/loss": train_loss}
     if step in views.eval_steps:
-        record["test/acc"], record["test/loss"] = evaluate(model, config, views.test_x, views.data.test_y)
-        record.update(running_stats_lag(model, views.probe_x))
+        record["test/acc"], record["test/loss"] = evaluate(
+            model, config, views.test_x, views.data.test_y, views.eval_chunk
+        )
+        if step not in views.probe_steps:  # a probe at this step measures the lag in its own pass
+            record.update(running_stats_lag(model, views.probe_x))
     if step in views.probe_steps:
-        record.update(probe(model, config, views.probe_x))
+        record.update(probe(model, config, views.probe_x, lag=step in views.eval_steps))
         record.update(grad_norms(model))
         record.update(gradient_fields(model, before))
         if views.probe_batch is not None:
