@@ -73,10 +73,12 @@ def wait_until_serving(url: str, timeout: float = 60, poll: float = 0.3) -> bool
     return False
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (so a runner can end its own workers), then SIGKILL after ``timeout`` seconds; waits for it."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import stop
 from bnviz import experiments
 from bnviz.cli import build_parser, main
 from bnviz.runs import cache, jobs, payload, runner
@@ -75,13 +76,7 @@ def workers_of(pid: int) -> list[int]:
 
 def end(proc: subprocess.Popen) -> None:
     """End a run this test started: SIGTERM first, so its runner ends its workers too."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    proc.wait()
+    stop(proc, timeout=30)
 
 
 def wait_for(condition, timeout=60.0, every=0.1):
