@@ -91,3 +91,20 @@ def give_grads_and_mixed_modes(net: nn.Module) -> None:
     params[0].grad = None
     norms = net.norm_layers()
     norms[-1].eval()
+
+
+TRACE_NORMS = ["none", "bnviz", "torch", "noisy", "renorm"]  # norms a probe must leave as it found them
+
+
+def assert_probe_leaves_no_trace(norm: str, probe) -> None:
+    """``probe(net, x, y)`` on a tiny MLP with ``norm`` (with stale grads and one norm layer in eval mode)
+    leaves its parameters, buffers, gradients, random number generators and modes as they were."""
+    net = tiny_model("mlp", norm)
+    if norm == "noisy":  # a layer with its own generator, besides layers drawing from torch's RNG
+        from bnviz.norms import NoisyBatchNorm1d
+
+        net.norms[0] = NoisyBatchNorm1d(6, seed=3).double()
+    give_grads_and_mixed_modes(net)
+    before = Snapshot(net)
+    probe(net, *tiny_batch("mlp"))
+    before.assert_unchanged(net)

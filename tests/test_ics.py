@@ -5,7 +5,7 @@ import math
 
 import pytest
 import torch
-from probe_models import Snapshot, blocks, explicit_gradients, give_grads_and_mixed_modes, tiny_batch, tiny_model
+from probe_models import TRACE_NORMS, assert_probe_leaves_no_trace, blocks, explicit_gradients, tiny_batch, tiny_model
 from torch import nn
 
 from bnviz import data as datasets
@@ -68,17 +68,9 @@ def test_the_first_layer_has_nothing_below_it_so_no_shift(norm):
     assert first["grad_norm"] == first["grad_norm_after"] > 0
 
 
-@pytest.mark.parametrize("norm", ["none", "bnviz", "torch", "noisy", "renorm"])
+@pytest.mark.parametrize("norm", TRACE_NORMS)
 def test_the_probe_leaves_parameters_buffers_grads_rng_and_modes_as_they_were(norm):
-    net = tiny_model("mlp", norm)
-    if norm == "noisy":  # a layer with its own generator, besides layers drawing from torch's RNG
-        from bnviz.norms import NoisyBatchNorm1d
-
-        net.norms[0] = NoisyBatchNorm1d(6, seed=3).double()
-    give_grads_and_mixed_modes(net)
-    before = Snapshot(net)
-    internal_covariate_shift(net, *tiny_batch("mlp"), LR)
-    before.assert_unchanged(net)
+    assert_probe_leaves_no_trace(norm, lambda net, x, y: internal_covariate_shift(net, x, y, LR))
 
 
 def test_bn_normalizes_over_the_batch_even_when_the_model_is_in_eval_mode():

@@ -5,7 +5,7 @@ import math
 
 import pytest
 import torch
-from probe_models import Snapshot, explicit_gradients, give_grads_and_mixed_modes, tiny_batch, tiny_model
+from probe_models import TRACE_NORMS, assert_probe_leaves_no_trace, explicit_gradients, tiny_batch, tiny_model
 from torch import nn
 
 from bnviz.train.landscape import along_gradient, step_sizes
@@ -87,17 +87,9 @@ def test_on_a_quadratic_the_gradient_changes_by_the_hessian_s_action():
     assert got["effective_beta"] <= float(torch.linalg.eigvalsh(H)[-1]), "a Rayleigh quotient of H is at most λ_max"
 
 
-@pytest.mark.parametrize("norm", ["none", "bnviz", "torch", "noisy", "renorm"])
+@pytest.mark.parametrize("norm", TRACE_NORMS)
 def test_the_probe_leaves_parameters_buffers_grads_rng_and_modes_as_they_were(norm):
-    net = tiny_model("mlp", norm)
-    if norm == "noisy":  # a layer with its own generator, besides layers drawing from torch's RNG
-        from bnviz.norms import NoisyBatchNorm1d
-
-        net.norms[0] = NoisyBatchNorm1d(6, seed=3).double()
-    give_grads_and_mixed_modes(net)
-    before = Snapshot(net)
-    along_gradient(net, *tiny_batch("mlp"), ETAS)
-    before.assert_unchanged(net)
+    assert_probe_leaves_no_trace(norm, lambda net, x, y: along_gradient(net, x, y, ETAS))
 
 
 def test_at_a_zero_gradient_there_is_no_direction_and_no_beta():
