@@ -7,6 +7,7 @@ them (benchmarks/app.py, tests/test_page_imports.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import os
@@ -82,19 +83,16 @@ def require_router() -> None:
 # them, then warm_up() imports them in the background, so the first click to a training page need not wait.
 WARM_UP = ("torch", "pandas", "altair", "bnviz.data", "bnviz.views.records", "bnviz.train.trainer")
 WARM_UP_OFF_ENV = "BNVIZ_NO_WARM_UP"  # set (to anything) to measure what a page imports by itself
-_warming = threading.Lock()
-_warmed = False
 
 
 def warm_up() -> None:
     """Import :data:`WARM_UP` in a daemon thread, once per server process, after the calling page has drawn."""
-    global _warmed
-    if os.environ.get(WARM_UP_OFF_ENV):
-        return
-    with _warming:
-        if _warmed:
-            return
-        _warmed = True
+    if not os.environ.get(WARM_UP_OFF_ENV):
+        _start_warm_up()
+
+
+@functools.cache  # once per process (a second thread, should two sessions race here, imports nothing new)
+def _start_warm_up() -> None:
     threading.Thread(target=_import_all, args=(WARM_UP,), name="bnviz-warm-up", daemon=True).start()
 
 

@@ -103,7 +103,7 @@ class SeedStack(nn.Module):
         self.seeds, self.g, self.position = len(models), first.g, first.position
 
         def stacked(tensors) -> nn.Parameter:
-            return nn.Parameter(torch.stack([t.detach() for t in tensors]).clone())
+            return nn.Parameter(torch.stack([t.detach() for t in tensors]))  # a new tensor: the models keep theirs
 
         layers = [*first.linears, first.out]
         self.weights = nn.ParameterList(
