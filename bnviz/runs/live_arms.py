@@ -133,7 +133,9 @@ CHOICES = {
         lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2),
         eval_every_probes=2,
         eval_chunk=128,
-        steps_per_second=7.0,  # 6.9 to 8.9 in the benchmark's runs; the whole default run 6.9, load about 3
+        # steps/s of the two default arms together in the complete `python -m benchmarks` run of 2026-12-02
+        # (docs/performance.md; 6.9 in a whole default run timed on a machine shared with other jobs)
+        steps_per_second=8.9,
     ),
 }
 INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0
