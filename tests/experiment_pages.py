@@ -2,12 +2,13 @@
 
 import re
 
+from harness import APP, scaled
 from streamlit.testing.v1 import AppTest
 
 
 def open_page(page: str, timeout: float = 90) -> AppTest:
     """``page`` reached through the router, as a user reaches it, with no exception on the way."""
-    at = AppTest.from_file("../app.py", default_timeout=timeout)
+    at = AppTest.from_file(APP, default_timeout=scaled(timeout))
     at.run()
     at.switch_page(page)
     at.run()

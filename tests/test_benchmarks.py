@@ -1,5 +1,7 @@
 """The benchmark harness: contenders interleaved round by round, ratios and their spread per round."""
 
+import pytest
+
 from benchmarks.harness import Table, Times, compare, ratio_spread
 
 
@@ -94,6 +96,7 @@ def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatc
     assert seen["bare"] == seen["live"][:3] and len(seen["bare"][0]) == config.batch_size
 
 
+@pytest.mark.slow
 def test_one_eval_interval_moves_every_arm_one_record_past_the_early_probes():
     from benchmarks import live as bench
     from bnviz import data

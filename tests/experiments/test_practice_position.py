@@ -1,5 +1,6 @@
 """BN in practice, where BN goes: arms known by config, verdicts that follow the numbers."""
 
+import pytest
 from practice_results import position_result, result, sigmoid_after_wins
 
 from bnviz import data as datasets
@@ -52,6 +53,7 @@ def test_the_redundant_bias_verdict_can_fail():
     assert "made a difference with relu" in bp.advice(bp.arm_table(position_result(bias_hurts)))
 
 
+@pytest.mark.slow
 def test_analyze_of_a_real_tiny_run():
     data = datasets.synthetic("mnist", n_train=300, n_test=100, seed=0)
     runs = []

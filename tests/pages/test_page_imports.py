@@ -11,19 +11,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import scaled
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # fresh interpreters
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "tests")])  # the scripts below use harness.scaled
 HEAVY = ("torch", "pandas", "pyarrow", "altair", "sympy")
 
 # In a fresh interpreter: Home through app.py, then the step-through page and every one of its steps.
 PROBE = """
 import json, sys
 from streamlit.testing.v1 import AppTest
+from harness import scaled
 
 def heavy():
     return sorted(m for m in HEAVY if m in sys.modules)
 
-at = AppTest.from_file("app.py", default_timeout=120)
+at = AppTest.from_file("app.py", default_timeout=scaled(120))
 at.run()
 assert not at.exception, at.exception
 seen = {"home": heavy()}
@@ -44,8 +49,8 @@ def imported():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "BNVIZ_NO_WARM_UP": "1"},  # what Home needs itself
+        timeout=scaled(300),
+        env={**os.environ, "PYTHONPATH": PYTHONPATH, "BNVIZ_NO_WARM_UP": "1"},  # what Home needs itself
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -54,10 +59,11 @@ def imported():
 WARMED = """
 import sys, time
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("app.py", default_timeout=120)
+from harness import scaled
+at = AppTest.from_file("app.py", default_timeout=scaled(120))
 at.run()
 assert not at.exception, at.exception
-deadline = time.monotonic() + 120
+deadline = time.monotonic() + scaled(120)
 while "bnviz.train.trainer" not in sys.modules and time.monotonic() < deadline:
     time.sleep(0.05)
 print(sorted(m for m in ("torch", "pandas", "altair", "bnviz.train.trainer") if m in sys.modules))
@@ -71,8 +77,8 @@ def test_after_home_is_drawn_the_other_pages_imports_load_in_the_background():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=scaled(300),
+        env={**env, "PYTHONPATH": PYTHONPATH},
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == str(["altair", "bnviz.train.trainer", "pandas", "torch"])

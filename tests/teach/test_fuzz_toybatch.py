@@ -1,15 +1,11 @@
-"""Property: whatever text a student types or pastes, the toy-batch parsers answer quickly, with a
-batch or a ToyBatchError, never another exception (which the page would show as a traceback)."""
-
-import time
+"""Property: whatever text a student types or pastes, the toy-batch parsers answer with a batch or a
+ToyBatchError, never another exception (which the page would show as a traceback)."""
 
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bnviz.teach import toybatch as T
-
-CALL_BOUND = 1.0  # seconds per parse: the page re-parses on every edit
 
 # Characters the parser treats specially, so random text hits its branches (separators, signs,
 # exponents, decimal commas, nan/inf, line breaks of every kind) far more often than uniform text.
@@ -26,19 +22,11 @@ any_text = st.one_of(st.text(max_size=400), st.text(alphabet=SPECIAL, max_size=2
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def timed(fn, *args):
-    start = time.perf_counter()
-    try:
-        return fn(*args)
-    finally:
-        assert time.perf_counter() - start < CALL_BOUND
-
-
 @FUZZ
 @given(any_text)
 def test_parse_batch_returns_a_valid_batch_or_raises_toybatcherror(text):
     try:
-        x = timed(T.parse_batch, text)
+        x = T.parse_batch(text)
     except T.ToyBatchError as e:
         assert str(e)
         return
@@ -52,7 +40,7 @@ def test_parse_batch_returns_a_valid_batch_or_raises_toybatcherror(text):
 @given(any_text, st.integers(2, T.MAX_ROWS), st.integers(1, T.MAX_FEATURES))
 def test_parse_upstream_returns_the_right_shape_or_raises_toybatcherror(text, m, d):
     try:
-        dy = timed(T.parse_upstream, text, m, d)
+        dy = T.parse_upstream(text, m, d)
     except T.ToyBatchError:
         return
     assert dy.shape == (m, d)
@@ -65,7 +53,7 @@ cell = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.i
 @given(st.lists(st.lists(cell, max_size=10), max_size=70))
 def test_batch_from_table_returns_a_batch_or_raises_toybatcherror(rows):
     try:
-        x = timed(T.batch_from_table, rows)
+        x = T.batch_from_table(rows)
     except T.ToyBatchError:
         return
     assert x.shape == (len(rows), len(rows[0]))

@@ -1,10 +1,8 @@
-"""Property: whatever header and body an IDX file has, plain or gzipped, read_idx answers quickly
-with a tensor that matches its header or a DataError naming the file, never another exception
+"""Property: whatever header and body an IDX file has, plain or gzipped, read_idx answers with a tensor that matches its header or a DataError naming the file, never another exception
 and never an allocation the file cannot back."""
 
 import gzip
 import math
-import time
 import tracemalloc
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +11,6 @@ from hypothesis import strategies as st
 from bnviz import data
 from bnviz.data import DataError
 
-CALL_BOUND = 1.0  # seconds per read
 MEMORY_BOUND = 8_000_000  # bytes: the bodies below are at most a few kB, the claims up to 2**96
 
 u32 = st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 28, 255, 2**16, 2**21, 2**31, 2**32 - 1]))
@@ -32,16 +29,13 @@ FUZZ = settings(
 
 
 def read(path, expected_magic):
-    """read_idx's tensor or DataError, timed and with its peak allocation measured."""
+    """read_idx's tensor or DataError, with its peak allocation measured."""
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         return data.read_idx(path, expected_magic)
     finally:
-        elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert elapsed < CALL_BOUND, f"{elapsed:.2f} s"
         assert peak < MEMORY_BOUND, f"{peak:,} bytes for a {path.stat().st_size}-byte file"
 
 

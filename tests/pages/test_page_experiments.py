@@ -79,6 +79,7 @@ def progress_file(folder, exp, status, pid, step=20):
     )
 
 
+@pytest.mark.slow
 def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, recorded):
     shutil.copy(recorded, folder)
     at = open_page()
@@ -161,6 +162,7 @@ def test_cifar_and_sweep_results_draw_with_their_data_notes_and_findings(folder)
     assert len(sweep_tab.get("vega_lite_chart")) == 1 and "Synthetic data" in text_of(sweep_tab.warning)
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_file_is_a_warning_not_a_crash(folder, recorded):
     shutil.copy(recorded, folder)
     (folder / "mnist-fig1-0123456789abcdef.json").write_text('{"schema": 1, "experiment": ')
@@ -200,6 +202,7 @@ def test_a_stopped_run_is_never_shown_as_complete(folder):
     assert "Nothing is cached" in text_of(mnist.info)
 
 
+@pytest.mark.slow
 def test_dismiss_forgets_an_ended_run_and_nothing_else(folder, recorded):
     shutil.copy(recorded, folder)
     exp = resolve("mnist-fig1", 40, [0], synthetic=True)
@@ -272,6 +275,7 @@ def test_text_from_cache_and_progress_files_is_shown_literally_never_as_markdown
     assert "![x](http" not in shown
 
 
+@pytest.mark.slow
 def test_every_chart_offers_png_and_svg_for_a_slide(folder, recorded):
     shutil.copy(recorded, folder)
     at = open_page()

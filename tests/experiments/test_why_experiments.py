@@ -174,6 +174,7 @@ def test_why_experiments_keep_their_shipped_sets_small():
     assert len(experiments.get("lr-depth").runs()) == 54 and len(experiments.get("depth-sigmoid").runs()) == 36
 
 
+@pytest.mark.slow
 def test_a_short_synthetic_noisy_bn_run_stores_the_probes_it_draws(tmp_path):
     exp = experiments.resolve("noisy-bn", steps=20, seeds=[0], synthetic=True)
     result = run_experiment(exp, cache_dir=tmp_path, command="test")
@@ -237,6 +238,7 @@ def test_a_landscape_rougher_with_bn_early_is_only_partly_as_reported():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ics", "landscape"])
 def test_a_short_synthetic_probe_run_lands_in_the_cache_and_reads_back(tmp_path, name):
     """Through the real runner and the cache's schema check: every field the probes add is a number."""

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from harness import scaled
 
 from benchmarks.browser import stop
 from bnviz import experiments
@@ -21,7 +22,9 @@ from bnviz.cli import build_parser, main
 from bnviz.runs import cache, jobs, payload, runner
 from bnviz.runs.runner import RunError, run_experiment
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # subprocesses: runners, workers, signals
+
+ROOT = Path(__file__).resolve().parents[2]
 LINUX = Path("/proc/self/stat").exists()
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -76,11 +79,11 @@ def workers_of(pid: int) -> list[int]:
 
 def end(proc: subprocess.Popen) -> None:
     """End a run this test started: SIGTERM first, so its runner ends its workers too."""
-    stop(proc, timeout=30)
+    stop(proc, timeout=scaled(30))
 
 
 def wait_for(condition, timeout=60.0, every=0.1):
-    deadline = time.time() + timeout
+    deadline = time.time() + scaled(timeout)
     while time.time() < deadline:
         value = condition()
         if value:
@@ -170,7 +173,7 @@ def test_the_runner_records_its_pid_and_start_time_and_stop_reaches_it(tmp_path)
         assert progress["pid_start"] == stat[stat.rfind(")") + 2 :].split()[19]  # field 22
         job = wait_for(lambda: (j := jobs.status(exp.name, exp.key(), tmp_path)).active and j)
         assert jobs.stop(job) is True
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=scaled(60))
     finally:
         end(proc)
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "stopped", err
@@ -228,7 +231,7 @@ def test_two_presses_of_run_start_one_process(tmp_path):
         job = wait_for(lambda: (j := jobs.status(exp.name, exp.key(), tmp_path)).state == "running" and j, 90)
         assert job and job.progress["pid"] == first.pid  # the child adopted the launcher's lock
         assert jobs.stop(job)
-        first.wait(timeout=60)
+        first.wait(timeout=scaled(60))
     finally:
         for p in (first, second):
             if p is not None:
@@ -382,7 +385,7 @@ def test_ctrl_c_while_the_workers_start_prints_no_traceback(tmp_path):
         assert wait_for(lambda: len(workers_of(proc.pid)) == 2, 60, every=0.02), "no workers started"
         time.sleep(0.5)  # the workers are importing torch: before the fix, each printed a KeyboardInterrupt traceback
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=scaled(60))
     finally:
         end(proc)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
@@ -406,7 +409,12 @@ def test_a_stop_while_the_data_loads_is_a_stop_not_a_crash(tmp_path):
         "    print(e)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=scaled(120),
     )
     exp = tiny()
     job = jobs.status(exp.name, exp.key(), tmp_path)

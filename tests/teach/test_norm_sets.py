@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 import torch
+from harness import APP, scaled
 from streamlit.testing.v1 import AppTest
 
 from bnviz.norms import BatchNorm2d, BatchRenorm2d, GroupNorm, LayerNorm
@@ -67,7 +68,7 @@ def test_groups_that_do_not_divide_the_channels_are_refused_with_the_divisors():
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=scaled(60))
     at.run()
     at.switch_page("pages/norm_sets.py")
     at.run()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from harness import scaled
 from streamlit.testing.v1 import AppTest
 
 from bnviz import data, experiments
@@ -18,7 +19,7 @@ from bnviz.train.trainer import train
 from bnviz.views import activations, probe_modes
 from pages import _ui
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # per hidden layer an input and a gradient histogram, Figure 1(b,c)'s panel per arm, x̂ beside y, and over the
 # run accuracy, loss, saturation, gradient norms and update:data ratios
 CHARTS_MLP = 3 * 2 + 2 + 1 + 5
@@ -132,7 +133,7 @@ def legacy_result(tmp_path_factory, mnist_result):
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
     at.run()
     at.switch_page("pages/activations.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -170,6 +171,7 @@ def test_page_opens_on_live_training_when_the_cache_is_empty(folders):
     assert not at.button(key="act_start").disabled and charts(at) == []
 
 
+@pytest.mark.slow
 def test_live_run_advances_on_every_rerun_and_draws_every_view(folders):
     at = open_page()
     start(at, 100)
@@ -197,6 +199,7 @@ def test_live_run_advances_on_every_rerun_and_draws_every_view(folders):
     assert "**layer1** at step 5" in [m.value for m in at.markdown]
 
 
+@pytest.mark.slow
 def test_pause_keeps_state_resume_continues_and_stop_keeps_the_records(folders):
     at = open_page()
     start(at, 3000)
@@ -223,6 +226,7 @@ def test_pause_keeps_state_resume_continues_and_stop_keeps_the_records(folders):
     assert [b.key for b in at.button] == ["act_start"] and len(charts(at)) == CHARTS_MLP
 
 
+@pytest.mark.slow
 def test_cached_run_opens_with_its_seeds_steps_and_data_label(cached_result, monkeypatch, tmp_path):
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cached_result))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
@@ -275,6 +279,7 @@ def spec(chart) -> dict:
     return json.loads(chart.proto.spec)
 
 
+@pytest.mark.slow
 def test_cached_page_opens_on_the_paper_run_and_names_the_figure_per_model(two_results, monkeypatch, tmp_path):
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(two_results))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
@@ -345,6 +350,7 @@ def titled(at: AppTest, text: str) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 def test_live_panels_of_both_arms_span_the_planned_steps(folders):
     at = open_page()
     start(at, 100)
@@ -369,6 +375,7 @@ def colour_scale(chart_spec: dict) -> dict:
     return {}
 
 
+@pytest.mark.slow
 def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(folders):
     at = open_page()
     assert at.multiselect(key="act_arms").value == list(live.DEFAULT_ARMS)  # the paper's no BN vs BN
@@ -404,6 +411,7 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
     assert set(colour_scale(accuracy)) == {"no BN", "BN", "BN after tanh"}
 
 
+@pytest.mark.slow
 def test_view_options_side_by_side_histograms_and_a_log_step_axis(folders):
     at = open_page()
     choose_arms(at, live.ArmChoice("bnviz"), live.ArmChoice("renorm"))
@@ -471,6 +479,7 @@ def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
     assert all(isinstance(table, bytes) for table in spec["datasets"].values())
 
 
+@pytest.mark.slow
 def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_histograms(folders):
     at = open_page()
     start(at, 100)

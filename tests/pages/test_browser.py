@@ -14,15 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
+from harness import scaled, scaled_ms
 
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, free_port, start_streamlit, stop, wait_until_serving
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "screenshots"
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 
@@ -34,7 +36,7 @@ def serve(tmp_path_factory):
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = start_streamlit("app.py", port, env={"BNVIZ_DATA_DIR": str(data_dir)}, log=log)
     url = f"http://127.0.0.1:{port}"
-    if not wait_until_serving(url, timeout=60):
+    if not wait_until_serving(url, timeout=scaled(60)):
         proc.kill()
         pytest.fail("streamlit did not start within 60 s")
     try:
@@ -60,12 +62,28 @@ def fresh_url(tmp_path_factory):
 def browser():
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
+        yield ScaledBrowser(b)
         b.close()
 
 
-def settle(page, timeout_ms: int = 90_000) -> None:
+class ScaledBrowser:
+    """The browser, whose pages wait as long as the suite's timeout scale allows (harness.scaled)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.set_default_timeout(scaled_ms(30_000))
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def settle(page, timeout_ms: float = 90_000) -> None:
     """Wait until the page has a title and the script has stopped running."""
+    timeout_ms = scaled_ms(timeout_ms)
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
     deadline = time.time() + timeout_ms / 1000
     time.sleep(0.5)
@@ -84,7 +102,7 @@ def router_ran(page) -> None:
     """app.py routed this page: the sidebar has its settings and the pages' titles, not file names."""
     sidebar = page.locator('[data-testid="stSidebar"]')
     try:  # once in CI, under load, the title was there and the settings not: wait for them
-        sidebar.get_by_text("Data folder").wait_for(timeout=20_000)
+        sidebar.get_by_text("Data folder").wait_for(timeout=scaled_ms(20_000))
     except playwright_api.TimeoutError:
         pass
     assert sidebar.get_by_text("Data folder").count() == 1, "the sidebar lacks app.py's settings"
@@ -111,7 +129,7 @@ def open_a_run_form(page) -> None:
     expander = page.get_by_text("Train another configuration")
     if expander.count():
         expander.first.click()
-    page.get_by_text("Training steps").first.wait_for(state="visible", timeout=20_000)
+    page.get_by_text("Training steps").first.wait_for(state="visible", timeout=scaled_ms(20_000))
 
 
 PAGES = {
@@ -160,7 +178,7 @@ def href(page) -> str:
 
 def wait_until(condition, timeout: float = 30) -> bool:
     """Poll ``condition`` until it holds: a rerun's result reaches the page a moment after settle() returns."""
-    deadline = time.time() + timeout
+    deadline = time.time() + scaled(timeout)
     while time.time() < deadline:
         if condition():
             return True
@@ -172,8 +190,8 @@ def step_drawn(page) -> None:
     """Wait for the step's chart and its Next button: settle() can return before a slow run has drawn
     them (the status widget appears only after a moment), and a key pressed before the button exists
     presses nothing."""
-    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=90_000)
-    page.get_by_role("button", name="Next").wait_for(timeout=90_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=scaled_ms(90_000))
+    page.get_by_role("button", name="Next").wait_for(timeout=scaled_ms(90_000))
     settle(page)
 
 
@@ -314,21 +332,21 @@ def test_a_three_arm_live_run_trains_and_draws_its_charts_in_chromium(browser, a
         settle(page)
         assert_no_error(page, "activations (three arms chosen)")
         page.get_by_role("button", name="Start training").click()
-        page.get_by_text("LN: step 100 of 100").wait_for(timeout=240_000)  # the progress line, once trained
-        page.get_by_text("Done", exact=True).wait_for(timeout=60_000)
+        page.get_by_text("LN: step 100 of 100").wait_for(timeout=scaled_ms(240_000))  # the progress line, once trained
+        page.get_by_text("Done", exact=True).wait_for(timeout=scaled_ms(60_000))
         settle(page)
         assert_no_error(page, "activations (after a three-arm live run)")
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         # per layer an input and a gradient histogram, a Figure 1(b,c) panel per arm, x̂, and five over the run
         expected = 3 * 2 + 3 + 1 + 5
-        deadline = time.time() + 30
+        deadline = time.time() + scaled(30)
         while time.time() < deadline and charts.count() < expected:
             time.sleep(0.5)
         assert charts.count() == expected
         for i in range(expected):  # each one drawn by Vega, not an empty box
             chart = charts.nth(i)
             chart.scroll_into_view_if_needed()
-            chart.locator("canvas, svg").first.wait_for(timeout=20_000)
+            chart.locator("canvas, svg").first.wait_for(timeout=scaled_ms(20_000))
             box = chart.bounding_box()
             assert box and box["height"] > 150 and box["width"] > 150, f"chart {i} is {box}"
         assert page.get_by_text("Update:data ratio", exact=False).count() >= 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import datagen
 import pytest
+from harness import scaled
 
 from bnviz import experiments
 from bnviz.cli import main
@@ -17,7 +18,9 @@ from bnviz.experiments import spec, summary
 from bnviz.runs import cache, jobs
 from bnviz.runs.runner import run_experiment
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # subprocesses: the CLI and its workers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tiny(name="mnist-fig1", steps=30, seeds=(0,)):
@@ -29,7 +32,7 @@ def cli(*args, cwd=ROOT, env=None):
     """Run the real command line in a subprocess: what a user sees, stdout and stderr."""
     e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bnviz", *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=300
+        [sys.executable, "-m", "bnviz", *args], cwd=cwd, capture_output=True, text=True, env=e, timeout=scaled(300)
     )
 
 
@@ -179,7 +182,7 @@ def test_stopped_run_leaves_no_result_and_says_stopped(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.time() + 60
+    deadline = time.time() + scaled(60)
     while time.time() < deadline:
         progress = cache.read_progress(tmp_path, exp.name, exp.key())
         if progress and progress["status"] == "running" and any(r["step"] > 0 for r in progress["runs"]):
@@ -190,7 +193,7 @@ def test_stopped_run_leaves_no_result_and_says_stopped(tmp_path):
         pytest.fail("the run never reported progress")
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "running"
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=scaled(60))
     assert proc.returncode == 1 and "stopped" in err and "Traceback" not in err
     assert not cache.result_path(tmp_path, exp.name, exp.key()).exists()
     status = jobs.status(exp.name, exp.key(), tmp_path)

@@ -151,7 +151,7 @@ def test_shipped_cache_files_keep_their_keys():
     from bnviz.experiments import EXPERIMENTS
     from bnviz.runs import cache
 
-    files = sorted(Path(__file__).resolve().parent.parent.joinpath("cache").glob("*-*.json"))
+    files = sorted(Path(__file__).resolve().parents[2].joinpath("cache").glob("*-*.json"))
     files = [f for f in files if not f.name.endswith(".progress.json")]
     assert files
     for f in files:

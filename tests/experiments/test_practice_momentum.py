@@ -69,6 +69,7 @@ def tiny():
     return result("bn-momentum", runs)
 
 
+@pytest.mark.slow
 def test_a_real_run_trains_one_network_for_every_convention(tiny):
     v = bm.same_training(bm.lag_frame(tiny))
     assert v.holds is True and "for each of 2 seeds the training loss is identical" in v.text

@@ -67,6 +67,7 @@ def test_sgd_rejects_bad_hyperparameters(kwargs):
         SGD([nn.Parameter(torch.ones(1))], **kwargs)
 
 
+@pytest.mark.slow
 def test_training_does_not_import_dynamo():
     """torch.optim imports torch._dynamo (about 70 MB resident); an eager run must not need it."""
     code = (

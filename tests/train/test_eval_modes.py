@@ -272,6 +272,7 @@ def trained_bnviz_model(model, norm, data):
     "model,norm",
     [("mlp", "torch"), ("mlp", "bnviz"), ("mlp", "renorm"), ("mlp", "ghost"), ("mlp", "noisy"), ("cnn", "bnviz")],
 )
+@pytest.mark.slow
 def test_every_mode_leaves_the_model_and_the_rng_exactly_as_they_were(digits, colours, model, norm):
     data = digits if model == "mlp" else colours
     net, config = trained_bnviz_model(model, norm, data)

@@ -24,6 +24,7 @@ def small(**kw):
 TRAINING = ("train/loss", "test/acc", "test/loss", "layer3/p50", "layer2/hist", "layer1/grad_norm")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("norm", ["none", "bnviz", "noisy"])
 def test_the_probes_change_no_number_of_the_run(mnist_like, norm):
     plain = list(train(small(norm=norm), mnist_like))
@@ -33,6 +34,7 @@ def test_the_probes_change_no_number_of_the_run(mnist_like, norm):
         assert {k: a.get(k) for k in TRAINING} == {k: b.get(k) for k in TRAINING}
 
 
+@pytest.mark.slow
 def test_fields_appear_only_where_asked_and_are_json(mnist_like):
     plain = list(train(small(), mnist_like))
     assert not [

@@ -1,5 +1,6 @@
 """BN in practice, train and eval: the modes read from the last record, verdicts that follow the numbers."""
 
+import pytest
 from practice_results import eval_result, eval_trouble, result
 
 from bnviz import data as datasets
@@ -23,6 +24,7 @@ def test_every_arm_tests_itself_at_the_end_and_the_training_batches_come_from_th
     assert te.EXPERIMENT.keep[-1] == "final/"
 
 
+@pytest.mark.slow
 def test_forgotten_eval_and_one_class_test_batches_cost_accuracy_where_the_numbers_say_so():
     r = eval_result(eval_trouble)
     assert find(r, "eval() forgotten, test batches of 8:").holds is True
@@ -95,6 +97,7 @@ def test_analyze_of_a_real_tiny_run():
     assert experiments.summary(r)["advice"]
 
 
+@pytest.mark.slow
 def test_the_runner_keeps_the_final_modes_in_the_cached_result(tmp_path):
     """Through the runner (worker processes, the experiment's keep= filter, the cache file), on synthetic data."""
     import dataclasses

@@ -15,6 +15,8 @@ from bnviz.train.models import model_for
 from bnviz.train.seed_stack import SeedStack, StackedLinear, train_seeds, why_not_stacked
 from bnviz.train.trainer import train
 
+pytestmark = pytest.mark.slow  # many short training runs, stacked and alone
+
 SEEDS = (0, 1, 2)
 
 

@@ -3,6 +3,7 @@ verdicts, data source, command and what it means; an empty cache offers the run 
 
 import experiment_pages
 from experiment_pages import text_of
+from harness import APP, scaled
 from streamlit.testing.v1 import AppTest
 from why_results import depth_result, ics_result, landscape_result, lr_result, noisy_result
 
@@ -61,7 +62,7 @@ def test_an_empty_cache_offers_each_experiments_command_and_run_form(folder):
 
 
 def test_the_experiments_page_does_not_show_the_why_experiments(folder):
-    at = AppTest.from_file("../app.py", default_timeout=90)
+    at = AppTest.from_file(APP, default_timeout=scaled(90))
     at.run()
     at.switch_page("pages/experiments.py")
     at.run()

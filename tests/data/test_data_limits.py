@@ -6,7 +6,6 @@ allocating what the header merely claims.
 
 import gzip
 import pickle
-import time
 import tracemalloc
 
 import datagen
@@ -60,15 +59,12 @@ def test_tiny_gz_claiming_millions_of_images_is_refused_before_allocating(tmp_pa
     assert path.stat().st_size < 100
     tracemalloc.start()
     try:
-        start = time.perf_counter()
         with pytest.raises(DataError, match=rf"{path.name}.*truncated"):
             data.read_idx(path, data.IDX_IMAGES_MAGIC)
-        elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < 5_000_000, f"{peak:,} bytes allocated for a {path.stat().st_size}-byte file"
-    assert elapsed < 1.0
 
 
 def test_gz_whose_data_stop_short_allocates_only_what_decompresses(tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from harness import scaled
 from streamlit.testing.v1 import AppTest
 
 from bnviz.norms import bn_steps
@@ -17,12 +18,12 @@ from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 STEPS = S.steps()
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=scaled(30))
     at.run()
     at.switch_page(page)
     at.run()
@@ -365,7 +366,7 @@ def test_a_real_mismatch_fails_and_is_explained_in_words(factor):
 
 def open_link(params: dict[str, str]) -> AppTest:
     """The step-through page as a browser opens a bookmark: /algorithm?<params>."""
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=scaled(30))
     at.run()
     at.switch_page("pages/algorithm.py")
     at.query_params.update(params)

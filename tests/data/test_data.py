@@ -15,7 +15,7 @@ import torch
 from bnviz import data
 from bnviz.data import DataError
 
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 # Images per generated CIFAR-10 file: 5 x 26 = 130 training images, one 128-image batch and change
 # (data.cifar10.CIFAR10_MIN_TRAIN). datagen's default of 20 per file is too few to load.
 CIFAR_N = 26

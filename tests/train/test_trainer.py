@@ -106,6 +106,7 @@ def test_cnn_shapes_and_norms():
     assert [tuple(p.shape) for p in pre] == [(2, 32, 32, 32), (2, 64, 16, 16), (2, 128, 8, 8), (2, 128)]
 
 
+@pytest.mark.slow
 def test_bnviz_and_torch_norm_models_train_identically(mnist_like):
     """Same init, same batches: our BN and torch's BN give the same records (float32 rounding aside)."""
     ours = without_time(list(train(small(norm="bnviz"), mnist_like)))
@@ -117,6 +118,7 @@ def test_bnviz_and_torch_norm_models_train_identically(mnist_like):
             assert a["train/loss"] == pytest.approx(b["train/loss"], rel=1e-3)
 
 
+@pytest.mark.slow
 def test_same_config_gives_identical_records(mnist_like):
     a = without_time(list(train(small(), mnist_like)))
     b = without_time(list(train(small(), mnist_like)))
@@ -143,6 +145,7 @@ def test_records_are_flat_and_complete(mnist_like):
     assert all(isinstance(v, (int, float, str, list, type(None))) for r in records for v in r.values())
 
 
+@pytest.mark.slow
 def test_training_learns_the_synthetic_task(mnist_like):
     records = list(train(small(steps=200, eval_every=100), mnist_like))
     assert records[0]["test/acc"] < 0.3 and records[-1]["test/acc"] > 0.8
@@ -233,6 +236,7 @@ def test_a_probe_leaves_buffers_parameters_rng_and_mode_as_they_were(mnist_like)
         assert torch.equal(after[k], v), k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("norm", ["bnviz", "torch", "noisy", "ghost", "renorm"])
 def test_probing_every_step_trains_exactly_as_probing_rarely(mnist_like, norm):
     """Probes in training mode must leave no trace: same test accuracy and loss, same per-step training
@@ -283,6 +287,7 @@ def test_a_run_whose_weights_overflow_between_losses_ends_diverged_and_stays_jso
     json.dumps(records, allow_nan=False)
 
 
+@pytest.mark.slow
 def test_cnn_trains_with_augmentation(cifar_like):
     cfg = TrainConfig(
         model="cnn",
@@ -348,6 +353,7 @@ def test_histogram_clamps_into_end_bins():
     assert math.isclose(probes.hist_edges()[0], -probes.HIST_RANGE)
 
 
+@pytest.mark.slow
 def test_compiled_training_matches_eager(mnist_like):
     """config.compile=True (what mnist-fig1's BN arm uses) trains the same network: same losses
     and running statistics to float32 rounding, and the probes still see the eager model."""
@@ -371,6 +377,7 @@ def test_compiled_training_matches_eager(mnist_like):
     torch.testing.assert_close(bn_c.running_var, bn_e.running_var, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_compile_failure_falls_back_to_eager_with_a_warning(mnist_like, monkeypatch):
     """If inductor fails at the first call (a missing header, an unsupported op), the run goes on eager
     with a warning, and trains exactly as an eager run."""

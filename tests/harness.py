@@ -1,0 +1,34 @@
+"""Where the project is, and how long a test may wait: one scale for every wait in the suite.
+
+No test asserts how fast something is (benchmarks/ measure that, as ratios). A test may only *wait*
+for something to happen (a server to answer, a page to draw, a process to end), and every such wait
+is ``scaled(seconds)``: set ``BNVIZ_TEST_TIMEOUT_SCALE=3`` on a loaded or slow machine and every wait
+grows threefold, so a busy CI box fails only on a real hang.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the folder holding app.py
+APP = str(ROOT / "app.py")
+
+
+def timeout_scale() -> float:
+    """``BNVIZ_TEST_TIMEOUT_SCALE`` (default 1); a value that is not a positive number counts as 1."""
+    try:
+        scale = float(os.environ.get("BNVIZ_TEST_TIMEOUT_SCALE", "1"))
+    except ValueError:
+        return 1.0
+    return scale if scale > 0 else 1.0
+
+
+def scaled(seconds: float) -> float:
+    """``seconds`` of waiting, times the suite's timeout scale."""
+    return seconds * timeout_scale()
+
+
+def scaled_ms(milliseconds: float) -> float:
+    """The same for Playwright, whose timeouts are in milliseconds."""
+    return milliseconds * timeout_scale()
