@@ -37,7 +37,7 @@ def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
 @st.cache_data(show_spinner="Reading the cached result…", max_entries=32)
 def _sections(path: str, mtime_ns: int) -> list:
     """The sections of one cached result, derived once per file version."""
-    return experiments.analyze(cache.load_result(Path(path)))
+    return experiments.sections(experiments.findings(cache.load_result(Path(path))))
 
 
 def _cached() -> tuple[dict, list]:
@@ -259,7 +259,7 @@ def show(name: str) -> None:
         _result(name, entries)
     else:
         st.info(
-            f"Nothing is cached for {experiments.tab(name)} yet. Train it here, or from a terminal: "
+            f"Nothing is cached for {experiments.get(name).tab} yet. Train it here, or from a terminal: "
             f"`python -m bnviz run {name}`."
         )
         _run_form(name)

@@ -27,7 +27,7 @@ st.markdown(
 for problem in panel.cache_problems():
     st.warning(f"Ignored a cache file: {literal(problem)}")
 names = experiments.on_page("experiments")
-*tabs, quoted = st.tabs([experiments.tab(n) for n in names] + [paper_imagenet.TAB])
+*tabs, quoted = st.tabs([experiments.get(n).tab for n in names] + [paper_imagenet.TAB])
 for tab, name in zip(tabs, names):
     with tab:
         panel.show(name)

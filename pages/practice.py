@@ -1,6 +1,6 @@
 """BN in practice: where BN breaks and what fixes it, measured on real data (issue #16).
 
-Thin: each experiment of :mod:`bnviz.experiments` whose module says ``PAGE = "practice"`` is one
+Thin: each experiment of :mod:`bnviz.experiments` whose spec says ``page="practice"`` is one
 section, drawn by ``pages/_experiment_tab.py`` like the paper's experiments.
 """
 
@@ -26,7 +26,8 @@ for problem in panel.cache_problems():
 for i, name in enumerate(experiments.on_page("practice")):
     if i:
         st.divider()
-    st.header(f"{i + 1}. {experiments.tab(name)}")
-    st.markdown(f"**The question:** {experiments.question(name)}")
+    exp = experiments.get(name)
+    st.header(f"{i + 1}. {exp.tab}")
+    st.markdown(f"**The question:** {exp.question}")
     panel.show(name)
 panel.toast()

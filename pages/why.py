@@ -1,8 +1,8 @@
 """Why does BN work? The paper's explanation, and the papers that questioned it, put to the test on real runs.
 
-Thin: each experiment of :data:`bnviz.experiments.REGISTRY` whose module says ``PAGE = "why"`` is a
-section with the claim it tests (its module's ``CLAIM``), its setup, and its run panel
-(``pages/_experiment_tab.py``): the charts, verdicts and "what this means" its ``analyze`` returns,
+Thin: each experiment of :data:`bnviz.experiments.EXPERIMENTS` whose spec says ``page="why"`` is a
+section with the claim it tests (its spec's ``claim``), its setup, and its run panel
+(``pages/_experiment_tab.py``): the charts, verdicts and "what this means" its sections show,
 the data source and the command that made the result.
 """
 
@@ -26,11 +26,11 @@ st.markdown(
 for problem in panel.cache_problems():
     st.warning(f"Ignored a cache file: {literal(problem)}")
 names = experiments.on_page("why")
-st.markdown("\n".join(f"{i}. [{experiments.tab(n)}](#{n})" for i, n in enumerate(names, 1)))
+st.markdown("\n".join(f"{i}. [{experiments.get(n).tab}](#{n})" for i, n in enumerate(names, 1)))
 for i, name in enumerate(names, 1):
-    module = experiments.REGISTRY[name]
-    st.header(f"{i}. {experiments.tab(name)}", anchor=name, divider="gray")
-    st.markdown(f"**The claim.** {module.CLAIM}")
+    exp = experiments.get(name)
+    st.header(f"{i}. {exp.tab}", anchor=name, divider="gray")
+    st.markdown(f"**The claim.** {exp.claim}")
     st.markdown("**The setup**, and the runs behind this section:")
     panel.show(name)
 panel.toast()

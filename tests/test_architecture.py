@@ -1,15 +1,17 @@
-"""The layout's promises: experiments found by module, arms known by their config, one code hash by glob."""
+"""The layout's promises: experiments found by package, their contract checked when made, arms known by their config, one code hash by glob."""
 
 import shutil
 import sys
 import textwrap
 
 import pandas as pd
+import pytest
 
 from bnviz import experiments
+from bnviz.experiments.spec import MNIST, Experiment, arm
 from bnviz.runs import version
 from bnviz.views import charts, records
-from bnviz.views.sections import Section, verdicts_of
+from bnviz.views.sections import Details, Metrics, Section, verdicts_of
 
 
 def run(arm, norm, seed, accs, steps=(0, 100, 200)):
@@ -39,7 +41,7 @@ def result(name, runs):
     }
 
 
-def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
+def test_every_registered_experiment_has_a_spec_a_tab_findings_and_sections():
     why = ["noisy-bn", "ics", "landscape", "lr-depth", "depth-sigmoid"]
     practice = ["batch-size", "train-vs-eval", "bn-momentum", "bn-position"]
     assert list(experiments.REGISTRY)[:3] == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
@@ -47,35 +49,74 @@ def test_every_registered_experiment_has_a_spec_a_tab_and_an_analysis():
     assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
     assert experiments.on_page("practice") == practice
     assert experiments.on_page("why") == why
-    for name, module in experiments.REGISTRY.items():
-        assert module.EXPERIMENT.name == name and experiments.get(name) is module.EXPERIMENT
-        assert isinstance(module.TAB, str) and callable(module.analyze)
-    assert all(experiments.question(name).endswith("?") for name in practice)
+    for name, entry in experiments.REGISTRY.items():
+        exp = entry.experiment
+        assert exp.name == name and experiments.get(name) is exp and exp.tab and exp.tab != name
+    assert all(experiments.get(name).question.endswith("?") for name in practice)
+    assert all("arXiv" in experiments.get(name).claim for name in why)
 
 
-def test_a_new_experiment_module_is_found_without_editing_anything_else(tmp_path, monkeypatch):
-    (tmp_path / "toy_norms.py").write_text(
-        textwrap.dedent("""
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"page": "practise"}, "page must be one of experiments, practice, why"),
+        ({"page": "why"}, "states the claim it tests"),
+        ({"page": "practice"}, "states its question"),
+        ({"seeds": ()}, "at least one arm and one seed"),
+    ],
+)
+def test_a_misspelt_page_or_a_missing_claim_fails_when_the_experiment_is_made(fields, message):
+    with pytest.raises(ValueError, match=message):
+        Experiment("toy", "Toy", "A toy.", (arm(MNIST, "none"),), **{"seeds": (0,), **fields})
+
+
+def test_a_why_experiment_with_its_claim_and_a_tab_defaulting_to_its_name():
+    exp = Experiment("toy", "Toy", "A toy.", (arm(MNIST, "none"),), (0,), page="why", claim="A claim ([arXiv:1](x)).")
+    assert exp.tab == "toy" and exp.with_overrides(steps=10).claim == exp.claim
+
+
+TOY = {
+    "__init__.py": """
         from bnviz.experiments.spec import MNIST, Experiment, arm
-        from bnviz.views.sections import Section, Text
-        ORDER = 999
-        TAB = "Toy"
-        EXPERIMENT = Experiment("toy-norms", "Toy", "A toy.", (arm(MNIST, "none"), arm(MNIST, "torch")), (0,))
-        def analyze(result):
-            return [Section("Toy", (Text("hello"),))]
-    """)
-    )
+        EXPERIMENT = Experiment(
+            "toy-norms", "Toy", "A toy.", (arm(MNIST, "none"), arm(MNIST, "torch")), (0,), tab="Toy", order=999
+        )
+    """,
+    "findings.py": """
+        from bnviz.views.findings import Findings, common
+        from bnviz.views.verdicts import Verdict
+        def findings(result):
+            return Findings(**common(result), verdicts=(Verdict("Toys train", "supports", "they do"),), meaning="Yes.")
+    """,
+    "sections.py": """
+        from bnviz.views.sections import Section, Text, Verdicts
+        def sections(found):
+            return [Section("Toy", (Text("hello"), Verdicts(found.verdicts)), answer=found.meaning)]
+    """,
+}
+
+
+def test_a_new_experiment_package_is_found_without_editing_anything_else(tmp_path, monkeypatch):
+    package = tmp_path / "toy_norms"
+    package.mkdir()
+    for name, text in TOY.items():
+        (package / name).write_text(textwrap.dedent(text))
     monkeypatch.setattr(experiments, "__path__", [*experiments.__path__, str(tmp_path)])
     try:
         found = experiments._discover()
         assert list(found)[-1] == "toy-norms"
-        assert found["toy-norms"].analyze({})[0].title == "Toy"
+        monkeypatch.setattr(experiments, "REGISTRY", found)
+        r = result("toy-norms", [run("A", "none", 0, [0.1, 0.5, 0.6]), run("B", "torch", 0, [0.1, 0.6, 0.7])])
+        f = experiments.findings(r)
+        assert f.meaning == "Yes." and experiments.sections(f)[0].answer == "Yes."
+        assert experiments.summary(r)["verdicts"][0]["outcome"] == "supports"
     finally:
-        sys.modules.pop("bnviz.experiments.toy_norms", None)
+        for name in [m for m in sys.modules if m.startswith("bnviz.experiments.toy_norms")]:
+            sys.modules.pop(name)
 
 
 def test_unknown_experiment_gets_a_generic_view_not_a_crash():
-    out = experiments.analyze(result("gone", [run("A", "none", 0, [0.1, 0.5, 0.6])]))
+    out = experiments.sections(experiments.findings(result("gone", [run("A", "none", 0, [0.1, 0.5, 0.6])])))
     assert out and all(isinstance(s, Section) for s in out)
 
 
@@ -94,19 +135,23 @@ def test_arm_colour_follows_the_config_norm_not_the_label():
 
 
 def test_mnist_verdicts_key_on_norm_kind_whatever_the_labels():
-    runs = [run("plain", "none", 0, [0.1, 0.5, 0.6]), run("normalized", "bnviz", 0, [0.1, 0.7, 0.8])]
-    texts = [v.text for v in verdicts_of(experiments.analyze(result("mnist-fig1", runs)))]
-    assert any(
-        t.startswith("BN's mean test accuracy is above no BN's at every eval point") and "yes (2/2)" in t for t in texts
-    )
+    runs = [run("plain", "none", s, [0.1, 0.5 + s / 100, 0.6]) for s in range(2)]
+    runs += [run("normalized", "bnviz", s, [0.1, 0.7 + s / 100, 0.8]) for s in range(2)]
+    found = experiments.findings(result("mnist-fig1", runs))
+    ahead = next(v for v in found.verdicts if v.claim.startswith("BN has the higher test accuracy throughout"))
+    assert ahead.outcome == "supports" and "mean ahead at 2 of 2 eval points" in ahead.evidence
 
 
-def test_cifar_result_has_verdicts_and_the_seed_spread():
+def test_cifar_result_has_verdicts_cards_with_their_seed_range_and_the_seed_spread():
     runs = [run("no BN", "none", s, [0.1, 0.5, 0.6 + s / 100]) for s in range(3)]
     runs += [run("BN", "bnviz", s, [0.1, 0.6, 0.7 - s / 100]) for s in range(3)]
-    sections = experiments.analyze(result("cifar10-cnn", runs))
-    assert any(v.holds for v in verdicts_of(sections))
-    seed_table = next(b for s in sections for b in s.blocks if getattr(b, "csv_name", "").endswith("per-seed"))
+    sections = experiments.sections(experiments.findings(result("cifar10-cnn", runs)))
+    assert any(v.outcome == "supports" for v in verdicts_of(sections))
+    cards = [b for s in sections for b in s.blocks if isinstance(b, Metrics)][0].items
+    assert [c.spread for c in cards] == ["seeds 60.00–62.00%", "seeds 68.00–70.00%"]
+    assert cards[1].delta == "+8.00 points vs no BN, beyond the seed spread" and cards[1].beyond
+    details = next(b for s in sections for b in s.blocks if isinstance(b, Details))
+    seed_table = details.blocks[0]
     assert list(seed_table.df["lowest seed"].round(6)) == [0.6, 0.68] and pd.api.types.is_float_dtype(
         seed_table.df["mean"]
     )

@@ -1,42 +1,82 @@
-"""The experiments: one module each, found by this package, each holding its spec and its analysis.
+"""The experiments: one package each, found by this package.
 
-A module of this package that defines ``EXPERIMENT`` (an :class:`~bnviz.experiments.spec.Experiment`),
-``TAB`` (its short name on the page), ``ORDER`` (its place) and ``analyze(result) -> [Section]`` is
-an experiment: the CLI lists and runs it, the Experiments page draws it, with no other edit. It
-may also define ``summarize(result) -> dict``, extra fields for ``python -m bnviz summary``;
-``PAGE``, the page that draws it (``"experiments"``, the paper's, unless it says ``"practice"``:
-"BN in practice", or ``"why"``: "Why does BN work?"); and ``QUESTION``, the practical question it
-answers, in one sentence.
+A package ``bnviz/experiments/<name>/`` whose ``__init__`` defines ``EXPERIMENT`` (an
+:class:`~bnviz.experiments.spec.Experiment`: its arms and seeds, its page, tab, place and the question
+or claim it answers) is an experiment: the CLI lists and runs it, its page draws it, with no other
+edit. Beside it, ``findings.py`` defines ``findings(result) -> Findings`` (tables, verdicts and advice;
+pandas only) and ``sections.py`` defines ``sections(findings) -> list[Section]`` (charts and layout).
+They are imported only when asked for, so ``python -m bnviz summary`` never loads a charting library.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from types import ModuleType
 
 from bnviz.experiments.spec import Arm, Experiment  # noqa: F401  (the names callers build experiments from)
-from bnviz.views import analysis
 from bnviz.views import summary as _summary
-from bnviz.views.sections import Section, Text
+from bnviz.views.findings import Findings, common
+from bnviz.views.sections import Section
 
 _NOT_EXPERIMENTS = {"spec", "paper_imagenet"}  # the spec's types; the paper's ImageNet numbers, quoted (plain data)
 
 
-def _discover() -> dict[str, ModuleType]:
+@dataclass(frozen=True)
+class Entry:
+    """An experiment and the package that holds its findings and sections."""
+
+    experiment: Experiment
+    package: str  # e.g. "bnviz.experiments.mnist_fig1"
+    legacy: ModuleType | None = None  # LEGACY (issue #22): a module not yet split into findings and sections
+
+    def findings(self, result: dict) -> Findings:
+        if self.legacy is not None:
+            return _LegacyFindings(**common(result), sections=self.legacy.analyze(result), module=self.legacy)
+        return importlib.import_module(f"{self.package}.findings").findings(result)
+
+    def sections(self, findings: Findings) -> list[Section]:
+        if isinstance(findings, _LegacyFindings):  # LEGACY (issue #22): gone with the last unsplit module
+            return importlib.import_module("bnviz.views.legacy_sections").upgrade(findings.sections)
+        return importlib.import_module(f"{self.package}.sections").sections(findings)
+
+
+@dataclass(frozen=True)
+class _LegacyFindings(Findings):
+    sections: list = dataclasses.field(default_factory=list)
+    module: ModuleType | None = None
+
+
+def _discover() -> dict[str, Entry]:
     found = []
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_") or info.name in _NOT_EXPERIMENTS:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "EXPERIMENT"):
-            found.append(module)
-    found.sort(key=lambda m: (getattr(m, "ORDER", 1000), m.EXPERIMENT.name))
-    return {m.EXPERIMENT.name: m for m in found}
+        if not hasattr(module, "EXPERIMENT"):
+            continue
+        if info.ispkg:
+            found.append(Entry(module.EXPERIMENT, module.__name__))
+        else:  # LEGACY (issue #22): its page, tab, place and question were module attributes
+            exp = dataclasses.replace(
+                module.EXPERIMENT,
+                page=getattr(module, "PAGE", "experiments"),
+                tab=getattr(module, "TAB", ""),
+                order=getattr(module, "ORDER", 1000),
+                question=getattr(module, "QUESTION", ""),
+                claim=getattr(module, "CLAIM", ""),
+            )
+            found.append(Entry(exp, module.__name__, legacy=module))
+    found.sort(key=lambda e: (e.experiment.order, e.experiment.name))
+    return {e.experiment.name: e for e in found}
 
 
-REGISTRY: dict[str, ModuleType] = _discover()  # name -> module, in page order
-EXPERIMENTS: dict[str, Experiment] = {name: m.EXPERIMENT for name, m in REGISTRY.items()}
+REGISTRY: dict[str, Entry] = _discover()  # name -> entry, in page order
+# A result of an experiment this bnviz does not know (renamed, or from a newer bnviz): its curves, no verdicts
+FALLBACK = "bnviz.experiments._unknown"
+EXPERIMENTS: dict[str, Experiment] = {name: e.experiment for name, e in REGISTRY.items()}
 
 
 def get(name: str) -> Experiment:
@@ -52,41 +92,29 @@ def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None,
 
 def on_page(page: str) -> list[str]:
     """The experiments a page draws, in order: ``"experiments"`` (the paper's), ``"practice"`` or ``"why"``."""
-    return [name for name, m in REGISTRY.items() if getattr(m, "PAGE", "experiments") == page]
+    return [name for name, exp in EXPERIMENTS.items() if exp.page == page]
 
 
-def question(name: str) -> str:
-    """The practical question an experiment answers (empty if it states none)."""
-    return getattr(REGISTRY.get(name), "QUESTION", "")
+def findings(result: dict) -> Findings:
+    """What a cached result shows: its experiment's findings, or the curves alone for an unknown experiment."""
+    entry = REGISTRY.get(result.get("experiment"))
+    if entry is not None:
+        return entry.findings(result)
+    return importlib.import_module(f"{FALLBACK}.findings").findings(result)
 
 
-def tab(name: str) -> str:
-    return getattr(REGISTRY[name], "TAB", name) if name in REGISTRY else name
-
-
-def analyze(result: dict) -> list[Section]:
-    """The sections the page draws for a cached result: its experiment's own, or a generic view."""
-    module = REGISTRY.get(result.get("experiment"))
-    if module is not None:
-        return module.analyze(result)
-    name = f"{result.get('experiment')}-{result.get('key')}"
-    return [
-        Section(
-            "Test accuracy",
-            (
-                Text("No analysis is registered for this experiment; its curves:", "caption"),
-                analysis.finals(result),
-                analysis.accuracy_chart(result, name),
-            ),
-        ),
-        analysis.loss_section(result, name),
-    ]
+def sections(found: Findings) -> list[Section]:
+    """The sections a page draws for ``found``: its experiment's own, or the curves of an unknown experiment."""
+    entry = REGISTRY.get(found.experiment)
+    if entry is not None:
+        return entry.sections(found)
+    return importlib.import_module(f"{FALLBACK}.sections").sections(found)
 
 
 def summary(result: dict) -> dict:
-    """``python -m bnviz summary``: every experiment's numbers, plus its own extras."""
-    out = _summary.summary(result)
-    module = REGISTRY.get(result.get("experiment"))
-    if module is not None and hasattr(module, "summarize"):
-        out.update(module.summarize(result))
-    return out
+    """``python -m bnviz summary``: every experiment's numbers, and its findings."""
+    found = findings(result)
+    if isinstance(found, _LegacyFindings):  # LEGACY (issue #22)
+        extra = found.module.summarize(result) if hasattr(found.module, "summarize") else {}
+        return {**_summary.summary(result), **extra}
+    return {**_summary.summary(result), **found.summary()}

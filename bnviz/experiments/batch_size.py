@@ -30,7 +30,7 @@ from bnviz.experiments.spec import CURVES, MNIST, MNIST_LR, Experiment, arm
 from bnviz.norms import GHOST_BATCH, NORMS
 from bnviz.views import analysis, grid, practice_charts
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Section, Table, Text, Toggle, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Toggle, Verdict, Verdicts, verdicts_of
 from bnviz.views.style import norm_rank
 
 ORDER = 110

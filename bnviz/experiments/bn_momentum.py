@@ -22,7 +22,7 @@ import pandas as pd
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, grid, practice_charts
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Section, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 130
 PAGE = "practice"

@@ -20,7 +20,7 @@ import pandas as pd
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, grid, practice_charts, records
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 140
 PAGE = "practice"

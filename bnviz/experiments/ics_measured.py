@@ -18,7 +18,7 @@ import pandas as pd
 
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, records, why_charts
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 120
 PAGE = "why"

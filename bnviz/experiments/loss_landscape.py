@@ -19,7 +19,7 @@ import pandas as pd
 from bnviz.experiments.ics_measured import probe_cost
 from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.views import analysis, records, why_charts
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 130
 PAGE = "why"

@@ -24,7 +24,7 @@ from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.norms import NORMS as NORM_KINDS
 from bnviz.views import records, why_charts
 from bnviz.views.analysis import pct, points, synthetic_caveat
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 140
 PAGE = "why"

@@ -12,7 +12,7 @@ from bnviz.experiments.spec import CURVES, MNIST, MNIST_LR, Experiment, arm
 from bnviz.norms import NORMS
 from bnviz.views import charts, records
 from bnviz.views.analysis import pct, steps_text
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts
 
 ORDER = 30
 SWEEP_LRS = tuple(round(k * MNIST_LR, 6) for k in (1, 3, 10, 30))  # 1x, 3x, 10x, 30x the stable rate (0.3 ... 9)

@@ -24,7 +24,7 @@ from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.train.probes import hist_edges
 from bnviz.views import analysis, charts, drift, records, why_charts
 from bnviz.views.analysis import pct, points, steps_text
-from bnviz.views.sections import Chart, Columns, Download, Section, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Columns, Download, Section, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 110
 PAGE = "why"

@@ -1,8 +1,9 @@
-"""An experiment is data: a name, a few sentences, the arms (one config each) and the seeds.
+"""An experiment is data: a name, a few sentences, the arms (one config each), the seeds, and where
+the app shows it (its page, tab, place, and the question or claim it answers).
 
-:mod:`bnviz.runs.runner` trains it; :mod:`bnviz.runs.cache` stores it under a hash of this spec.
-Each experiment lives in its own module of :mod:`bnviz.experiments` beside the ``analyze``
-that turns its result into charts, tables and verdicts.
+:mod:`bnviz.runs.runner` trains it; :mod:`bnviz.runs.cache` stores it under a hash of its arms and
+seeds. Each experiment is a package of :mod:`bnviz.experiments`: this spec in its ``__init__``, its
+``findings`` (numbers, verdicts, advice) and its ``sections`` (charts and layout).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from bnviz.norms import NORMS
 from bnviz.train.config import TrainConfig
@@ -59,6 +61,10 @@ class Arm:
     config: TrainConfig  # the seed field is replaced per run; config.norm is what colours and verdicts key on
 
 
+Page = Literal["experiments", "practice", "why"]  # the paper's experiments, "BN in practice", "Why does BN work?"
+PAGES: tuple[str, ...] = get_args(Page)
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
@@ -67,6 +73,23 @@ class Experiment:
     arms: tuple[Arm, ...]
     seeds: tuple[int, ...]
     keep: tuple[str, ...] | None = None  # record fields to store (prefix match); None keeps all
+    page: Page = "experiments"  # the page that shows it
+    tab: str = ""  # its short name there (default: its name)
+    order: int = 1000  # its place among the experiments of its page and in the CLI's list
+    question: str = ""  # the practical question it answers, in one sentence ("practice" needs one)
+    claim: str = ""  # the claim it tests, with its citation in Markdown ("why" needs one)
+
+    def __post_init__(self):
+        if self.page not in PAGES:
+            raise ValueError(f"experiment {self.name}: page must be one of {', '.join(PAGES)}, not {self.page!r}")
+        if self.page == "why" and not self.claim.strip():
+            raise ValueError(f"experiment {self.name}: a 'why' experiment states the claim it tests (claim=...)")
+        if self.page == "practice" and not self.question.strip():
+            raise ValueError(f"experiment {self.name}: a 'practice' experiment states its question (question=...)")
+        if not self.arms or not self.seeds:
+            raise ValueError(f"experiment {self.name}: needs at least one arm and one seed")
+        if not self.tab:
+            object.__setattr__(self, "tab", self.name)  # frozen: the default is set once, here
 
     def runs(self) -> list[tuple[Arm, int, TrainConfig]]:
         return [(arm, seed, arm.config.replace(seed=seed)) for arm in self.arms for seed in self.seeds]

@@ -25,7 +25,7 @@ from bnviz.experiments.spec import CURVES, MNIST, Experiment, arm
 from bnviz.train.final_eval import ONE_CLASS_BATCHES, PREFIX, TEST_BATCHES
 from bnviz.views import analysis, grid, practice_charts, records
 from bnviz.views.analysis import pct, points
-from bnviz.views.sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
+from bnviz.views.legacy_sections import Chart, Section, Table, Text, Verdict, Verdicts, verdicts_of
 
 ORDER = 120
 PAGE = "practice"

@@ -1,6 +1,6 @@
 """The analysis every comparison shares: accuracy curves, final numbers and head-to-head verdicts.
 
-Pure functions from a cache payload to DataFrames, :mod:`bnviz.views.sections` blocks and plain
+Pure functions from a cache payload to DataFrames, :mod:`bnviz.views.legacy_sections` blocks and plain
 sentences. Arms are told apart by their config's norm kind (``"none"``, ``"bnviz"``, ...), never
 by label text. Every sentence is computed from the numbers, so a run that disagrees with the
 paper says so.
@@ -12,7 +12,7 @@ import pandas as pd
 
 from bnviz.norms import NORMS
 from bnviz.views import charts, records
-from bnviz.views.sections import Chart, Metric, Metrics, Section, Table, Verdict
+from bnviz.views.legacy_sections import Chart, Metric, Metrics, Section, Table, Verdict
 
 BASELINE = "none"  # the norm kind every other arm is compared with
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bnviz.views.markdown import literal
+
 EARLY_FRACTION = 0.1  # "early": the first 10% of the run's steps
 
 
@@ -100,7 +102,7 @@ def describe(d: Drift) -> str:
     m0, m1, m2 = d.median
     w0, w1, w2 = d.width
     return (
-        f"{d.arm}: the median went {m0:+.2f} → {m1:+.2f} → {m2:+.2f} at steps {s0:,} → {s1:,} → {s2:,} "
+        f"{literal(d.arm)}: the median went {m0:+.2f} → {m1:+.2f} → {m2:+.2f} at steps {s0:,} → {s1:,} → {s2:,} "
         f"(moved {d.early_shift:+.2f} early, {d.late_shift:+.2f} after; at most {d.farthest:.2f} from its start, "
         f"at step {d.farthest_step:,}). The 15–85th percentile band went {w0:.2f} → {w1:.2f} → {w2:.2f} wide "
         f"({_times(d.early_ratio)} early, {_times(d.late_ratio)} after)."
@@ -116,7 +118,7 @@ def compare(plain: Drift, bn: Drift) -> list[str]:
     each band's width changed, early and late, and the farthest each median got from its start."""
     if plain.steps != bn.steps:
         return [
-            f"The two runs were probed up to different steps ({plain.arm} {plain.steps[2]:,}, {bn.arm} "
+            f"The two runs were probed up to different steps ({literal(plain.arm)} {plain.steps[2]:,}, {literal(bn.arm)} "
             f"{bn.steps[2]:,}): compare them when both reach the same step."
         ]
     s0, s1, s2 = plain.steps

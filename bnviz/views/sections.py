@@ -1,24 +1,23 @@
-"""What an experiment's analysis hands the page: sections of charts, tables, metrics and verdicts.
+"""What an experiment's ``sections(findings)`` hands the page: sections of charts, tables, cards and verdicts.
 
-Plain data, no Streamlit: :func:`bnviz.experiments.analyze` returns a list of :class:`Section`,
-the Experiments page draws any such list the same way (``pages/_sections.py``), and tests read
-the verdicts and tables directly. Text here is written by bnviz, never taken from a file.
+Plain data, no Streamlit: the pages draw any list of :class:`Section` the same way
+(``pages/_sections.py``), one section per slide in the presenter view, and tests read them directly.
+A section leads with its answer: a title, one chart, and the one sentence it shows. Text here is
+Markdown written by bnviz; values read from files are quoted with :func:`bnviz.views.markdown.literal`.
+Charts are Altair objects built by :mod:`bnviz.views.charts` and its siblings; this module does not
+import Altair, so findings and summaries never load it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import altair as alt
-import pandas as pd
+from bnviz.views.verdicts import Verdict
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """One checked statement. ``holds`` is True/False for a claim, None for context."""
-
-    text: str
-    holds: bool | None = None
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class Chart:
     csv_name: str = ""  # file name stem of that CSV
     csv_label: str = "Download the data (CSV)"
     stretch: bool = True  # fill the page's width (False: the chart's own width, e.g. a faceted heat map)
+    caption: str = ""  # what changes how the chart reads (a clipped axis, a subset): drawn under it and in exports
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,14 @@ class Download:
 
 @dataclass(frozen=True)
 class Metric:
+    """A headline number. ``spread`` is its range over seeds: a headline never goes without it."""
+
     label: str
     value: str
+    spread: str
     delta: str | None = None
     help: str | None = None
+    beyond: bool | None = None  # the delta is beyond the seed spread (drawn in colour; otherwise grey)
 
 
 @dataclass(frozen=True)
@@ -90,24 +94,35 @@ class Toggle:
     default: bool = True
 
 
-Block = Text | Chart | Table | Download | Metrics | Verdicts | Columns | Toggle
+@dataclass(frozen=True)
+class Details:
+    """Blocks behind an expander: what a reader may want after the answer (every seed, the raw numbers)."""
+
+    label: str
+    blocks: tuple[Block, ...]
+
+
+Block = Text | Chart | Table | Download | Metrics | Verdicts | Columns | Toggle | Details
 
 
 @dataclass(frozen=True)
 class Section:
+    """One idea: its title, its blocks (the first chart is the one a slide shows) and its one-sentence answer."""
+
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    answer: str = ""  # Markdown written by bnviz, from the findings: shown first, and the slide's caption
 
 
 def verdicts_of(sections: list[Section]) -> list[Verdict]:
-    """Every verdict in ``sections``, in order (for tests and the CLI summary)."""
+    """Every verdict in ``sections``, in order."""
     out = []
 
     def walk(blocks):
         for b in blocks:
             if isinstance(b, Verdicts):
                 out.extend(b.items)
-            elif isinstance(b, Columns):
+            elif isinstance(b, Columns | Details):
                 walk(b.blocks)
             elif isinstance(b, Toggle):
                 walk(b.on)

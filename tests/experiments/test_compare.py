@@ -1,4 +1,4 @@
-"""The Figure 1 table and verdicts, the lr-sweep findings and the words about a result, on hand-made data."""
+"""The lr-sweep findings and the words about a result, on hand-made data."""
 
 import json
 import subprocess
@@ -6,149 +6,15 @@ import sys
 
 import pandas as pd
 import pytest
+from payloads import AHEAD, payload
 
-from bnviz.experiments import lr_sweep, mnist_fig1
+from bnviz.experiments import lr_sweep
 from bnviz.runs import cache, jobs
 from bnviz.views import describe
 
 
-def payload(acc: dict, steps=(0, 1_000, 5_000, 10_000, 20_000, 50_000), source="official", lr=0.3) -> dict:
-    """A cache payload whose test accuracy is ``acc[arm][seed][i]`` at ``steps[i]``."""
-    runs = []
-    for arm, seeds in acc.items():
-        for seed, values in enumerate(seeds):
-            records = [
-                {"step": s, "status": "running", "train/loss": 0.5, "test/acc": a, "test/loss": 0.4}
-                for s, a in zip(steps, values)
-            ]
-            runs.append(
-                {
-                    "arm": arm,
-                    "seed": seed,
-                    "status": "done",
-                    "steps": steps[-1],
-                    "records": records,
-                    "config": {"lr": lr, "norm": "none" if arm == "no BN" else "bnviz", "dataset": "mnist"},
-                }
-            )
-    return {"key": "k", "runs": runs, "data": {"label": "MNIST", "source": source}}
-
-
-AHEAD = {  # BN ahead at every step; final means: no BN 0.971, BN 0.978
-    "no BN": [[0.10, 0.80, 0.90, 0.95, 0.96, 0.970], [0.10, 0.82, 0.92, 0.95, 0.96, 0.972]],
-    "BN": [[0.09, 0.90, 0.95, 0.96, 0.972, 0.977], [0.09, 0.92, 0.95, 0.96, 0.974, 0.979]],
-}
-
-
 def texts(verdicts):
     return [v.text for v in verdicts]
-
-
-def first_with(verdicts, prefix):
-    return next(v for v in verdicts if v.text.startswith(prefix))
-
-
-def test_table_has_mean_and_min_max_over_seeds_at_each_checkpoint():
-    t = mnist_fig1.comparison_table(payload(AHEAD))
-    assert list(t["Steps"]) == ["1,000", "5,000", "10,000", "20,000", "50,000 (last)"]
-    assert t.loc[0, "no BN, ours"] == "81.00% (80.00–82.00)"
-    assert t.loc[4, "BN, ours"] == "97.80% (97.70–97.90)"
-    assert t.loc[4, "BN − no BN, ours"] == "+0.70 points"
-
-
-def test_student_numbers_appear_only_at_50k_steps():
-    t = mnist_fig1.comparison_table(payload(AHEAD))
-    assert list(t["no BN, student"]) == ["—"] * 4 + ["94.92%"]
-    assert list(t["BN, student"]) == ["—"] * 4 + ["98.15%"]
-
-
-def test_paper_column_is_qualitative_without_numbers():
-    t = mnist_fig1.comparison_table(payload(AHEAD))
-    assert "no numbers printed" in "Paper, Fig. 1(a): no numbers printed"
-    assert all(not any(ch.isdigit() for ch in cell) for cell in t["Paper, Fig. 1(a): no numbers printed"])
-
-
-def test_one_seed_shows_no_range():
-    t = mnist_fig1.comparison_table(payload({"no BN": [AHEAD["no BN"][0]], "BN": [AHEAD["BN"][0]]}))
-    assert t.loc[4, "no BN, ours"] == "97.00%"
-
-
-def test_bn_ahead_everywhere_says_yes_with_the_count():
-    v = first_with(mnist_fig1.verdicts(payload(AHEAD)), "BN's mean test accuracy is above")
-    assert v.holds is True
-    assert "from 1,000 to 50,000 steps: yes (5/5)" in v.text  # step 0 (the untrained init) is not counted
-
-
-def test_bn_behind_at_one_point_says_no_and_names_the_step():
-    behind = {
-        "no BN": AHEAD["no BN"],
-        "BN": [[0.09, 0.90, 0.95, 0.96, 0.95, 0.977], [0.09, 0.92, 0.95, 0.96, 0.95, 0.979]],
-    }
-    v = first_with(mnist_fig1.verdicts(payload(behind)), "BN's mean test accuracy is above")
-    assert v.holds is False
-    assert ": no (4/5)" in v.text and "at step 20,000" in v.text
-
-
-def test_final_accuracy_is_compared_with_the_student_in_points():
-    out = texts(mnist_fig1.verdicts(payload(AHEAD)))
-    assert "BN mean final accuracy 97.80% vs the student's 98.15%: 0.35 points lower." in out
-    plain = next(t for t in out if t.startswith("No BN mean final accuracy"))
-    assert "97.10% vs the student's 94.92%: our baseline is stronger by 2.18 points" in plain and "lr 0.3" in plain
-    assert "BN's final advantage: ours +0.70 points, the student's +3.23 points." in out
-
-
-def test_weaker_baseline_and_higher_bn_are_said_as_such():
-    acc = {"no BN": [[0.1, 0.8, 0.9, 0.92, 0.93, 0.94]], "BN": [[0.1, 0.9, 0.95, 0.97, 0.98, 0.99]]}
-    out = " ".join(texts(mnist_fig1.verdicts(payload(acc))))
-    assert "our baseline is weaker by 0.92 points" in out
-    assert "99.00% vs the student's 98.15%: 0.85 points higher" in out
-
-
-def test_bn_faster_to_the_baselines_final_accuracy():
-    v = first_with(mnist_fig1.verdicts(payload(AHEAD)), "BN reaches no BN's final accuracy")
-    assert v.holds is True and "BN at step 20,000, no BN at step 50,000 (2.5x fewer steps)" in v.text
-
-
-def test_bn_that_never_reaches_the_baseline_is_not_faster():
-    acc = {"no BN": [[0.1, 0.8, 0.9, 0.95, 0.96, 0.97]], "BN": [[0.1, 0.9, 0.95, 0.96, 0.96, 0.965]]}
-    v = first_with(mnist_fig1.verdicts(payload(acc)), "BN reaches no BN's final accuracy")
-    assert v.holds is False and "never reaches it" in v.text
-
-
-def test_baseline_below_the_papers_plot_range_is_reported():
-    acc = {"no BN": [[0.1, 0.3, 0.5, 0.6, 0.75, 0.8]], "BN": [[0.1, 0.9, 0.95, 0.96, 0.97, 0.98]]}
-    v = first_with(mnist_fig1.verdicts(payload(acc)), "Like the paper's plot")
-    assert v.holds is False and "(lowest 60.00%)" in v.text
-
-
-def test_short_synthetic_run_is_flagged_and_not_compared_like_for_like():
-    acc = {"no BN": [[0.1, 0.5, 0.7, 0.8, 0.9]], "BN": [[0.1, 0.8, 0.9, 0.95, 0.97]]}
-    p = payload(acc, steps=(0, 75, 150, 225, 300), source="synthetic")
-    out = mnist_fig1.verdicts(p)
-    assert out[0].text.startswith("These runs used synthetic data")
-    assert any(
-        "Ours stop at 300 steps, the student's at 50,000, so this is not like for like." in t for t in texts(out)
-    )
-    assert any("cannot be checked" in t for t in texts(out))
-    assert list(mnist_fig1.comparison_table(p)["Steps"]) == ["75", "150", "225", "300 (last)"]
-
-
-def test_missing_arm_gives_a_sentence_not_an_error():
-    out = mnist_fig1.verdicts(payload({"BN": AHEAD["BN"]}))
-    assert "lacks evaluated runs of both arms" in out[-1].text
-
-
-@pytest.mark.parametrize(
-    "steps, expected",
-    [
-        (list(range(0, 50_001, 500)), [1_000, 5_000, 10_000, 20_000, 50_000]),
-        (list(range(0, 12_001, 500)), [1_000, 5_000, 10_000, 12_000]),
-        ([0, 10, 20, 30, 40], [10, 20, 30, 40]),
-        (list(range(0, 401, 50)), [50, 150, 250, 300, 400]),
-    ],
-)
-def test_table_steps(steps, expected):
-    assert mnist_fig1.table_steps(steps) == expected
 
 
 # ----------------------------------------------------------------------------- lr-sweep

@@ -21,7 +21,7 @@ def row(name: str) -> P.SingleNetwork:
 
 def test_it_is_plain_data_not_an_experiment():
     assert not hasattr(P, "EXPERIMENT") and not hasattr(P, "analyze")
-    assert "paper_imagenet" not in {m.__name__.rsplit(".", 1)[-1] for m in experiments.REGISTRY.values()}
+    assert "paper_imagenet" not in {e.package.rsplit(".", 1)[-1] for e in experiments.REGISTRY.values()}
     assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
 
 

@@ -11,7 +11,7 @@ from bnviz.experiments import batch_size as bs
 from bnviz.norms import GHOST_BATCH
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
-from bnviz.views.sections import Chart, Table, Toggle, verdicts_of
+from bnviz.views.legacy_sections import Chart, Table, Toggle, verdicts_of
 
 
 def texts(r):
@@ -117,7 +117,7 @@ def test_analyze_and_summary_of_a_real_tiny_run():
             {"arm": a.label, "seed": 0, "status": "done", "steps": 6, "config": config.to_dict(), "records": records}
         )
     r = result("batch-size", runs)
-    sections = experiments.analyze(r)
+    sections = experiments.REGISTRY[r["experiment"]].legacy.analyze(r)
     assert sections[0].title == "Final test accuracy against batch size"
     summary = experiments.summary(r)
     assert set(summary["final_test_acc_by_batch"]) >= {"BN, batch 4", "GBN, batch 32", "no BN, batch 32"}

@@ -7,7 +7,7 @@ from bnviz import data as datasets
 from bnviz import experiments
 from bnviz.experiments import bn_momentum as bm
 from bnviz.train.trainer import train
-from bnviz.views.sections import verdicts_of
+from bnviz.views.legacy_sections import verdicts_of
 
 
 def found(r):
@@ -81,7 +81,7 @@ def test_a_real_run_trains_one_network_for_every_convention(tiny):
 
 
 def test_analyze_and_summary_of_the_real_run(tiny):
-    sections = experiments.analyze(tiny)
+    sections = experiments.REGISTRY[tiny["experiment"]].legacy.analyze(tiny)
     assert [s.title for s in sections][-1] == "What to do in your own code"
     assert len(verdicts_of(sections)) >= 5
     assert experiments.summary(tiny)["advice"]

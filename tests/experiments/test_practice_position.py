@@ -8,7 +8,7 @@ from bnviz import experiments
 from bnviz.experiments import bn_position as bp
 from bnviz.train.models import model_for
 from bnviz.train.trainer import train
-from bnviz.views.sections import Chart, verdicts_of
+from bnviz.views.legacy_sections import Chart, verdicts_of
 
 
 def texts(r):
@@ -70,7 +70,7 @@ def test_analyze_of_a_real_tiny_run():
             }
         )
     r = result("bn-position", runs)
-    sections = experiments.analyze(r)
+    sections = experiments.REGISTRY[r["experiment"]].legacy.analyze(r)
     assert sum(isinstance(b, Chart) for b in sections[0].blocks) == 1  # the dot plot
     assert sum(isinstance(b, Chart) for b in sections[1].blocks) == 2  # one accuracy panel per activation
     spec = sections[1].blocks[1].chart.to_dict()

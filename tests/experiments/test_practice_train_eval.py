@@ -7,7 +7,7 @@ from bnviz import data as datasets
 from bnviz import experiments
 from bnviz.experiments import train_eval as te
 from bnviz.train.trainer import train
-from bnviz.views.sections import Chart, Table, verdicts_of
+from bnviz.views.legacy_sections import Chart, Table, verdicts_of
 
 
 def verdicts(r):
@@ -91,7 +91,7 @@ def test_analyze_of_a_real_tiny_run():
             {"arm": a.label, "seed": 0, "status": "done", "steps": 6, "config": config.to_dict(), "records": recs}
         )
     r = result("train-vs-eval", runs)
-    sections = experiments.analyze(r)
+    sections = experiments.REGISTRY[r["experiment"]].legacy.analyze(r)
     assert isinstance(sections[0].blocks[0], Chart)
     assert len(te.mode_frame(r)) == 6 * len(te.modes()) - 3  # the population mode only where there are running averages
     assert experiments.summary(r)["advice"]

@@ -9,7 +9,7 @@ from why_results import depth_result, ics_result, landscape_result, lr_result, n
 from bnviz import experiments
 from bnviz.experiments import depth_sigmoid, ics_measured, loss_landscape, lr_depth, noisy_bn
 from bnviz.runs.runner import run_experiment
-from bnviz.views.sections import Section, verdicts_of
+from bnviz.views.legacy_sections import Section, verdicts_of
 
 
 def by_question(sections, start):
@@ -163,8 +163,8 @@ def test_why_experiments_are_on_the_why_page_only():
     assert why[:1] == ["noisy-bn"] and {"lr-depth", "depth-sigmoid"} <= set(why)
     assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
     for name in why:
-        module = experiments.REGISTRY[name]
-        assert "arXiv" in module.CLAIM and module.EXPERIMENT.seeds == (0, 1, 2)
+        exp = experiments.get(name)
+        assert "arXiv" in exp.claim and exp.seeds == (0, 1, 2)
 
 
 def test_why_experiments_keep_their_shipped_sets_small():
@@ -181,7 +181,7 @@ def test_a_short_synthetic_noisy_bn_run_stores_the_probes_it_draws(tmp_path):
     fields = set().union(*(r.keys() for run in result["runs"] for r in run["records"]))
     assert {"layer3/p50", "layer3/hist", "test/acc"} <= fields
     assert not [f for f in fields if "/eval/" in f or "x_hat" in f or f.endswith("/mean")]
-    sections = experiments.analyze(result)
+    sections = experiments.REGISTRY[result["experiment"]].legacy.analyze(result)
     assert [s.title for s in sections][-1] == "What this means"
     assert any(v.text.startswith("These runs used synthetic data") for v in verdicts_of(sections))
     json.dumps(experiments.summary(result), allow_nan=False)
@@ -247,5 +247,7 @@ def test_a_short_synthetic_probe_run_lands_in_the_cache_and_reads_back(tmp_path,
     exp = experiments.resolve(name, steps=20, seeds=[0], synthetic=True)
     run_experiment(exp, cache_dir=tmp_path, command="test")
     result = cache.load_result(cache.result_path(tmp_path, name, exp.key()))
-    tested = [v for v in verdicts_of(experiments.analyze(result)) if v.holds is not None]
+    tested = [
+        v for v in verdicts_of(experiments.REGISTRY[result["experiment"]].legacy.analyze(result)) if v.holds is not None
+    ]
     assert tested and experiments.summary(result)[f"{name}_probe_seconds"] > 0

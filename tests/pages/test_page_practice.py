@@ -31,10 +31,10 @@ def test_an_empty_cache_gives_each_experiment_its_question_and_a_run_form(folder
     at = open_page()
     assert at.title[0].value == "BN in practice"
     names = experiments.on_page("practice")
-    assert [h.value for h in at.header] == [f"{i + 1}. {experiments.tab(n)}" for i, n in enumerate(names)]
+    assert [h.value for h in at.header] == [f"{i + 1}. {experiments.get(n).tab}" for i, n in enumerate(names)]
     markdown = text_of(at.markdown)
     for name in names:
-        assert experiments.question(name) in markdown
+        assert experiments.get(name).question in markdown
         assert f"python -m bnviz run {name}" in text_of(at.info)
     assert [b.label for b in at.button].count("Run") == len(names)
     assert all(r.options == ["synthetic (offline demo)"] for r in at.radio)

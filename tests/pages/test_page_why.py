@@ -29,11 +29,11 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     at = open_page()
     assert at.title[0].value == "Why does BN work?"
     names = experiments.on_page("why")
-    assert [h.value for h in at.header] == [f"{i}. {experiments.tab(n)}" for i, n in enumerate(names, 1)]
-    assert f"1. [{experiments.tab(names[0])}](#{names[0]})" in text_of(at.markdown)  # the contents link to them
+    assert [h.value for h in at.header] == [f"{i}. {experiments.get(n).tab}" for i, n in enumerate(names, 1)]
+    assert f"1. [{experiments.get(names[0]).tab}](#{names[0]})" in text_of(at.markdown)  # the contents link to them
     markdown = text_of(at.markdown)
     for name in names:
-        assert experiments.REGISTRY[name].CLAIM in markdown.replace("**The claim.** ", "")
+        assert experiments.get(name).claim in markdown.replace("**The claim.** ", "")
     assert "Santurkar" in markdown and "Bjorck" in markdown and "arXiv:1806.02375" in markdown
     captions = text_of(at.caption)
     assert markdown.count("**The setup**") == len(names)
@@ -69,4 +69,4 @@ def test_the_experiments_page_does_not_show_the_why_experiments(folder):
     assert not at.exception
     # its three experiments, then the tab quoting the paper's ImageNet results
     assert len(at.tabs) == len(experiments.on_page("experiments")) + 1 == 4
-    assert not any(t.label == experiments.tab(n) for t in at.tabs for n in experiments.on_page("why"))
+    assert not any(t.label == experiments.get(n).tab for t in at.tabs for n in experiments.on_page("why"))

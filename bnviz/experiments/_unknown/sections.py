@@ -1,0 +1,22 @@
+"""An unknown experiment's sections: its test accuracy and training loss, as recorded."""
+
+from __future__ import annotations
+
+from bnviz.views import blocks
+from bnviz.views.findings import Findings
+from bnviz.views.sections import Section, Text, Verdicts
+
+
+def sections(f: Findings) -> list[Section]:
+    return [
+        Section(
+            "Test accuracy",
+            (
+                blocks.accuracy_chart(f.curves, f.name),
+                blocks.headline_cards(f.finals),
+                Text("No analysis is registered for this experiment: its curves only.", "caption"),
+                Verdicts(f.verdicts),
+            ),
+        ),
+        blocks.loss_section(f.curves, f.name),
+    ]
