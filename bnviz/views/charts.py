@@ -217,38 +217,16 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
 SWEEP_COLOR_RANGE = (0.85, 0.98)  # where the sweep's trained runs differ; lower cells share the darkest colour
 
 
-def sweep_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per (norm, lr, init std) over its seeds: mean, lowest and highest final accuracy (a diverged run
-    counts as 0), median steps to 90%, and the outcome ("mixed (k/n train)" when the seeds disagree)."""
-
-    def outcome(s: pd.Series) -> str:
-        return s.iloc[0] if s.nunique() == 1 else f"mixed ({int((s == 'trains').sum())}/{len(s)} train)"
-
-    d = table.assign(
-        acc=pd.to_numeric(table["final_test_acc"], errors="coerce").fillna(0.0),
-        steps_to_90=pd.to_numeric(table["steps_to_90"], errors="coerce"),
-    )
-    g = d.groupby(["norm", "lr", "init_std"])
-    return pd.DataFrame(
-        {
-            "acc": g["acc"].mean(),
-            "acc_min": g["acc"].min(),
-            "acc_max": g["acc"].max(),
-            "seeds": g["acc"].size(),
-            "steps_to_90": g["steps_to_90"].median(),
-            "outcome": g["outcome"].agg(outcome),
-        }
-    ).reset_index()
-
-
-def sweep_heatmap(table: pd.DataFrame) -> alt.Chart:
+def sweep_heatmap(cells: pd.DataFrame) -> alt.Chart:
     """Final test accuracy by learning rate and init std, side by side without and with BN.
 
-    The colours span :data:`SWEEP_COLOR_RANGE`, so 90% and 97% look different; a run below it (one that
-    did not learn) takes the darkest colour, and every cell prints its mean over seeds."""
-    d = sweep_cells(table)
+    ``cells``: one row per (norm, lr, init_std) with ``acc`` (mean over seeds), ``acc_min``, ``acc_max``,
+    ``seeds``, ``steps_to_90`` and ``outcome``. The colours span :data:`SWEEP_COLOR_RANGE`, so 90% and 97%
+    look different; a run below it takes the darkest colour, and every cell prints its mean over seeds, or
+    how its runs failed when they exploded or diverged."""
+    d = cells.drop(columns=[c for c in ("outcomes",) if c in cells]).copy()
     d["arm"] = [NORMS[n].label if n in NORMS else n for n in d["norm"]]  # one panel per norm kind
-    d["label"] = [("diverged" if o == "diverged" else f"{a:.1%}") for o, a in zip(d["outcome"], d["acc"])]
+    d["label"] = [o if o in ("diverged", "exploded") else f"{a:.1%}" for o, a in zip(d["outcome"], d["acc"])]
     base = alt.Chart(d).encode(
         x=alt.X("lr:O", title="Learning rate"),
         y=alt.Y("init_std:O", title="Init std of the weights", sort="descending"),

@@ -5,6 +5,7 @@ generated from. pandas only: building findings imports no charting library.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,7 +40,8 @@ class Findings:
             "verdicts": [v.to_dict() for v in self.verdicts],
             "meaning": self.meaning,
             **self.numbers,
-            "tables": {title: t.to_dict(orient="records") for title, t in self.tables.items()},
+            # through pandas' JSON writer: numpy numbers and booleans become plain JSON values
+            "tables": {title: json.loads(t.to_json(orient="records")) for title, t in self.tables.items()},
         }
 
 

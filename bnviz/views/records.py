@@ -7,6 +7,8 @@ live generators, so every chart works the same on cached and live runs.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from bnviz.train.probes import PERCENTILES
@@ -148,22 +150,47 @@ def histogram(runs: list[dict], layer: str, step: int, edges: list[float], field
     return pd.DataFrame(rows, columns=["arm", "norm", "position", "bin_left", "bin_right", "count", "density"])
 
 
+CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over the 10 classes of MNIST and CIFAR-10, in nats
+EXPLODED_LOSS = (
+    2 * CHANCE_LOSS
+)  # a training loss still above this at the end of a run: it diverged, bounded by saturation
+STUCK_ACCURACY = 0.2  # a final accuracy below this, without an exploded loss: the run stayed at chance
+OUTCOMES = ("trains", "slow (< 90%)", "stuck at chance", "exploded", "diverged")
+
+
+def run_outcome(run: dict) -> str:
+    """How a run ended, from its own records.
+
+    ``diverged``: its loss became infinite or NaN. ``exploded``: its loss stayed finite (saturated sigmoids
+    bound the logits) but its training loss over the last fifth of the run is above :data:`EXPLODED_LOSS`,
+    far above chance: divergence all the same. ``stuck at chance``: below :data:`STUCK_ACCURACY` without
+    that (a plateau, e.g. a tiny init). ``slow (< 90%)``: it learned but never reached 90%. ``trains``.
+    """
+    if run["status"] == "diverged":
+        return "diverged"
+    tail = final_train_loss(run)
+    if tail is not None and tail > EXPLODED_LOSS:
+        return "exploded"
+    acc = [r["test/acc"] for r in run["records"] if r.get("test/acc") is not None]
+    if not acc or acc[-1] < STUCK_ACCURACY:
+        return "stuck at chance"
+    return "trains" if any(a >= 0.9 for a in acc) else "slow (< 90%)"
+
+
+def final_train_loss(run: dict) -> float | None:
+    """The mean training loss over the last fifth of a run's records (each the mean since the record before)."""
+    losses = [r["train/loss"] for r in run["records"] if r.get("train/loss") is not None]
+    tail = losses[len(losses) * 4 // 5 :]
+    return sum(tail) / len(tail) if tail else None
+
+
 def sweep_table(result: dict) -> pd.DataFrame:
-    """The lr-sweep as a table: one row per run with its norm, lr, init std, outcome and speed."""
+    """A sweep as a table: one row per run with its norm, lr, init std, outcome, speed and final training loss."""
     rows = []
     for run in result["runs"]:
         c = run["config"]
         acc = [r for r in run["records"] if r.get("test/acc") is not None]
-        final = acc[-1]["test/acc"] if acc and run["status"] != "diverged" else None
-        reach = next((r["step"] for r in acc if r["test/acc"] >= 0.9), None)
-        if run["status"] == "diverged":
-            outcome = "diverged"
-        elif final is None or final < 0.2:
-            outcome = "did not learn"
-        elif reach is None:
-            outcome = "slow (< 90%)"
-        else:
-            outcome = "trains"
+        outcome = run_outcome(run)
         rows.append(
             {
                 "arm": run["arm"],
@@ -172,8 +199,9 @@ def sweep_table(result: dict) -> pd.DataFrame:
                 "lr": c["lr"],
                 "init_std": c["init_std"],
                 "seed": run["seed"],
-                "final_test_acc": final,
-                "steps_to_90": reach,
+                "final_test_acc": acc[-1]["test/acc"] if acc and outcome != "diverged" else None,
+                "final_train_loss": final_train_loss(run) if outcome != "diverged" else None,
+                "steps_to_90": next((r["step"] for r in acc if r["test/acc"] >= 0.9), None),
                 "outcome": outcome,
             }
         )

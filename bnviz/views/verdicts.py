@@ -58,7 +58,7 @@ class Verdict:
     def knife_edge(self) -> bool:
         if self.outcome == "context" or self.margin is None or not self.scale:
             return False
-        return abs(self.margin) <= KNIFE_EDGE * abs(self.scale)
+        return bool(abs(self.margin) <= KNIFE_EDGE * abs(self.scale))
 
     @property
     def text(self) -> str:
@@ -76,7 +76,10 @@ class Verdict:
 
     def to_dict(self) -> dict:
         """For ``python -m bnviz summary``: the fields, the sentence, and whether it is a knife edge."""
-        return {**asdict(self), "text": self.text, "knife_edge": self.knife_edge}
+        out = asdict(self)
+        for field in ("margin", "scale"):  # numpy numbers from pandas become plain floats
+            out[field] = None if out[field] is None else float(out[field])
+        return {**out, "text": self.text, "knife_edge": self.knife_edge}
 
 
 def outcome_of(holds: bool | None, clear: bool = True) -> Outcome:

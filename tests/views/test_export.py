@@ -55,7 +55,10 @@ def test_a_faceted_chart_keeps_its_own_panel_sizes():
                 "lr": lr,
                 "init_std": 0.1,
                 "seed": 0,
-                "final_test_acc": 0.9,
+                "acc": 0.9,
+                "acc_min": 0.9,
+                "acc_max": 0.9,
+                "seeds": 1,
                 "steps_to_90": 500,
                 "outcome": "trains",
             }
