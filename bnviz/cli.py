@@ -17,6 +17,7 @@ from bnviz import data, experiments
 from bnviz.experiments import summary
 from bnviz.runs import cache
 from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
+from bnviz.views import results_doc
 
 PROG = "python -m bnviz"
 COMMANDS = ("list", "run", "summary", "download")
@@ -83,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, help="parallel processes (default: one per core)")
     run.add_argument("--synthetic", action="store_true", help="use synthetic data of the same shape (offline demo)")
     run.add_argument("--download", action="store_true", help="download missing dataset files first")
-    summ = sub.add_parser("summary", help="print a cached result's summary as JSON")
-    summ.add_argument("experiment")
+    summ = sub.add_parser("summary", help="print a cached result's summary as JSON, or write the results docs")
+    summ.add_argument("experiment", nargs="?", help="the experiment (omit it with --write-docs)")
+    summ.add_argument("--write-docs", metavar="DIR", help="write results.md and practice.md into DIR from the cache")
     summ.add_argument("--cache-dir")
     summ.add_argument("--steps", type=_steps, help="the summary of the run with this many steps")
     summ.add_argument("--seeds", type=_seed, nargs="+")
@@ -184,6 +186,12 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_summary(args) -> int:
+    if args.write_docs:
+        for path in results_doc.write(Path(args.write_docs), Path(args.cache_dir) if args.cache_dir else None):
+            print(f"wrote {path}")
+        return 0
+    if not args.experiment:
+        return _fail("name the experiment to summarize, or pass --write-docs DIR", 2)
     exp = experiments.resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
     result = cache.find(args.cache_dir, exp.name, exp.key())
     if result is None:

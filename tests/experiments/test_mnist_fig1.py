@@ -125,3 +125,55 @@ def test_missing_arm_gives_a_sentence_not_an_error():
 )
 def test_table_steps(steps, expected):
     assert table_steps(steps) == expected
+
+
+def probed(sat_bn, sat_plain, far_bn=0.2, far_plain=1.5, seeds=3):
+    """A result with probes at steps 0, 100, 200, 300: unit 0's median drifts by far_* and each layer's
+    saturation at the last probe is sat_*[layer] (a list per seed or one value for all)."""
+    runs = []
+    for norm, sat, far in (("none", sat_plain, far_plain), ("bnviz", sat_bn, far_bn)):
+        for seed in range(seeds):
+            recs = []
+            for i, step in enumerate((0, 100, 200, 300)):
+                r = {"step": step, "status": "running", "test/acc": 0.5 + 0.1 * i, "train/loss": 1.0}
+                for k, layer in enumerate(("layer1", "layer2")):
+                    s = sat[k][seed] if isinstance(sat[k], list) else sat[k]
+                    r |= {
+                        f"{layer}/p15": -1.0 + far * i / 3,
+                        f"{layer}/p50": far * i / 3,
+                        f"{layer}/p85": 1.0 + far * i / 3,
+                        f"{layer}/hist": [1, 2, 1],
+                        f"{layer}/mean": 0.0,
+                        f"{layer}/std": 1.0,
+                        f"{layer}/saturation": s if step == 300 else 0.0,
+                    }
+                recs.append(r)
+            runs.append(
+                {
+                    "arm": "BN" if norm == "bnviz" else "no BN",
+                    "seed": seed,
+                    "status": "done",
+                    "steps": 300,
+                    "records": recs,
+                    "config": {"norm": norm, "dataset": "mnist", "lr": 0.3},
+                }
+            )
+    return {"experiment": "mnist-fig1", "key": "k", "runs": runs, "data": {"source": "official"}}
+
+
+def test_a_stiller_bn_input_in_every_seed_supports_figure_1bc_and_a_wilder_one_contradicts():
+    v = findings(probed((0.1, 0.1), (0.5, 0.5))).stability[0]
+    assert v.outcome == "supports" and "seed 0: 0.20 with BN, 1.50 without" in v.evidence
+    assert findings(probed((0.1, 0.1), (0.5, 0.5), far_bn=2.0)).stability[0].outcome == "contradicts"
+
+
+def test_saturation_is_judged_per_layer_and_seed_and_the_answer_says_mixed():
+    found = findings(probed(sat_bn=(0.15, 0.14), sat_plain=(0.48, [0.005, 0.2, 0.006])))
+    layer1, layer2 = found.saturation
+    assert layer1.outcome == "supports" and "15.0%–15.0% of the sigmoids are saturated with BN" in layer1.evidence
+    assert layer2.outcome == "within_noise" and "lower with BN in 1 of 3 seeds" in layer2.evidence
+    assert found.saturation_answer.startswith(
+        "Mixed: at the end of training BN keeps fewer sigmoids saturated in layer1"
+    )
+    worse = findings(probed(sat_bn=(0.5, 0.5), sat_plain=(0.1, 0.1)))
+    assert {v.outcome for v in worse.saturation} == {"contradicts"} and "does not hold" in worse.saturation_answer

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bnviz.experiments.mnist_fig1 import probes
 from bnviz.views import compare, drift, probe_modes, records
 from bnviz.views.findings import Findings, common
 from bnviz.views.phrases import pct, points, steps_text
@@ -41,8 +42,12 @@ class Figure1(Findings):
     eval_mode_only: bool = False  # recorded before training-mode probes: BN probed through its running averages
     drift: tuple[str, ...] = ()  # how far that unit's input moved, in sentences (first seed of each arm)
     gap: dict | None = None  # BN minus no BN: the largest mean gap and its step, and the gap at the end
-    checks: tuple[Verdict, ...] = ()  # Figure 1(a)'s claims, checked (the first part of ``verdicts``)
-    student: tuple[Verdict, ...] = ()  # our numbers beside the student's: context (the rest of ``verdicts``)
+    checks: tuple[Verdict, ...] = ()  # Figure 1(a)'s claims, checked
+    stability: tuple[Verdict, ...] = ()  # Figure 1(b,c)'s claim, checked seed by seed
+    stats: pd.DataFrame | None = None  # per run, probe step and layer: mean, std, saturation of the sigmoid's input
+    saturation: tuple[Verdict, ...] = ()  # Sections 1 and 3.3: BN keeps the sigmoids out of saturation, per layer
+    saturation_answer: str = ""
+    student: tuple[Verdict, ...] = ()  # our numbers beside the student's: context
 
 
 def table_steps(steps: list[int]) -> list[int]:
@@ -148,11 +153,17 @@ def figure_1bc(result: dict) -> dict:
     if not layers:
         return {}
     pct_df = records.percentiles(result["runs"], layers[-1])
+    stats = records.layer_stats(result["runs"])
+    saturation = probes.saturation_verdicts(stats)
     return {
         "percentiles": pct_df,
         "layer": layers[-1],
         "eval_mode_only": probe_modes.recorded_modes(result["runs"]) == ("eval",),
         "drift": tuple(drift.sentences(pct_df)),
+        "stability": (probes.stability_verdict(pct_df, layers[-1]),),
+        "stats": stats,
+        "saturation": tuple(saturation),
+        "saturation_answer": probes.saturation_answer(saturation),
     }
 
 
@@ -173,7 +184,7 @@ def findings(result: dict) -> Figure1:
         summary[f"figure_1bc_{extra['layer']}_unit_0"] = list(extra["drift"])
     return Figure1(
         **base,
-        verdicts=tuple(checks + student),
+        verdicts=tuple(checks) + extra.get("stability", ()) + extra.get("saturation", ()) + tuple(student),
         meaning=meaning(checks, gap),
         numbers=summary,
         tables={"Test accuracy at the checkpoints": comparison_table(numbers)} if len(numbers) else {},

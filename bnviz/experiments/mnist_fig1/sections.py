@@ -57,11 +57,41 @@ def figure_1bc(f: Figure1) -> Section:
                 f"The 15th, 50th and 85th percentiles over a fixed probe batch (first seed), on one y-range. {how}",
                 "caption",
             ),
-            Verdicts(tuple(Verdict(t) for t in f.drift)),
-            Download(f.percentiles, f"{f.name}-percentiles", "Download the percentiles, every seed (CSV)"),
+            Verdicts(f.stability),
+            Details(
+                "How far it moved, in numbers (first seed)",
+                (
+                    Verdicts(tuple(Verdict(t) for t in f.drift)),
+                    Download(f.percentiles, f"{f.name}-percentiles", "Download the percentiles, every seed (CSV)"),
+                ),
+            ),
         ),
-        answer="How far the distribution moved, measured: the paper reads its Figure 1(b,c) as the BN network's "
-        "distributions being much more stable.",
+        answer=f.stability[0].text if f.stability else "",
+    )
+
+
+def saturation(f: Figure1) -> Section:
+    title = "Saturation: how many sigmoids sit near 0 or 1"
+    if f.stats is None or f.stats.empty:
+        return Section(title, (Text("This result has no saturation probes.", "info"),))
+    return Section(
+        title,
+        (
+            Chart(
+                charts.fit_width(charts.saturation(f.stats)),
+                f.stats,
+                f"{f.name}-saturation",
+                "Download saturation per layer and step, every seed (CSV)",
+            ),
+            Text(
+                "The fraction of each layer's sigmoids whose output is within 0.05 of 0 or 1 on the probe batch "
+                "(first seed drawn; the verdicts compare every seed). The paper argues BN keeps the inputs of "
+                "saturating nonlinearities out of their flat tails (Sections 1 and 3.3).",
+                "caption",
+            ),
+            Verdicts(f.saturation),
+        ),
+        answer=f.saturation_answer,
     )
 
 
@@ -90,4 +120,4 @@ def comparison(f: Figure1) -> Section:
 
 
 def sections(f: Figure1) -> list[Section]:
-    return [figure_1a(f), figure_1bc(f), blocks.loss_section(f.curves, f.name), comparison(f)]
+    return [figure_1a(f), figure_1bc(f), saturation(f), blocks.loss_section(f.curves, f.name), comparison(f)]
