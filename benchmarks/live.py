@@ -22,7 +22,7 @@ from torch import nn
 from benchmarks.harness import Table, Times, compare
 from bnviz.runs import live
 from bnviz.train.config import TrainConfig
-from bnviz.train.trainer import Batches, training_batch
+from bnviz.train.batches import Batches, training_batch
 from bnviz.views import activations
 
 ARMS = (live.ArmChoice("none"), live.ArmChoice("bnviz"), live.ArmChoice("bnviz", "after"), live.ArmChoice("layer"))

@@ -46,7 +46,8 @@ from bnviz.runs.live_arms import (  # noqa: F401
     probe_interval,
 )
 from bnviz.train.config import TrainConfig
-from bnviz.train.trainer import RunInfo, run_info, train
+from bnviz.train.record import RunInfo, run_info
+from bnviz.train.trainer import train
 
 # What every arm of one comparison shares: the same mini-batches in the same order (dataset, seed,
 # batch size), the same probe batch, records at the same steps, and the same layers to compare.

@@ -16,7 +16,7 @@ from bnviz.experiments import lr_sweep, spec
 from bnviz.norms import NORMS
 from bnviz.train.config import TrainConfig, validate
 from bnviz.train.models import MODELS
-from bnviz.train.trainer import EVAL_CHUNK
+from bnviz.train.modes import EVAL_CHUNK
 
 MAX_ARMS = 4
 NONLINEARITY = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
@@ -92,7 +92,7 @@ class ModelChoice:
     test_size: int | None  # evaluate on the first this many test examples (None: the whole test set)
     lrs: tuple[float, ...]  # SGD learning rates offered, the base config's among them
     eval_every_probes: int = 1  # evaluate on the test set at every this-many-th probe step (and the last step)
-    eval_chunk: int = EVAL_CHUNK  # test examples per forward pass of an evaluation (bnviz.train.trainer.evaluate)
+    eval_chunk: int = EVAL_CHUNK  # test examples per forward pass of an evaluation (bnviz.train.modes.evaluate)
     # Measured: steps per second of the default arms together (no BN and BN), probes and evaluations included,
     # on this project's 2-core machine (python -m benchmarks --only live-cnn); None where the page says nothing.
     steps_per_second: float | None = None

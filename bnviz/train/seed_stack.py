@@ -33,10 +33,12 @@ import torch
 from torch import Tensor, nn
 
 from bnviz import data as datasets
+from bnviz.train.batches import training_batch, training_batches
+from bnviz.train.compile import compile_or_eager
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import MnistMLP, model_for
 from bnviz.train.optim import make_optimizer
-from bnviz.train.trainer import compiled, diverged, make_record, record_views, training_batch, training_batches
+from bnviz.train.record import diverged, make_record, record_views
 
 STACKABLE_NORMS = ("none", "bnviz", "torch")  # statistics per unit over the batch; no random draws
 
@@ -200,7 +202,7 @@ def train_seeds(
         losses = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(n, -1).mean(1)
         return losses.sum(), losses.detach()
 
-    step_loss = compiled(batch_loss) if config.compile else batch_loss
+    step_loss = compile_or_eager(batch_loss) if config.compile else batch_loss
     optimizer = make_optimizer(config, stack.parameters())
     batches = [training_batches(c, data, torch.Generator().manual_seed(c.seed)) for c in configs]
     views = record_views(config, data)
@@ -226,7 +228,7 @@ def train_seeds(
                 loss_sum[i] += value
             if not alive:
                 return
-        if step not in views.probe_steps and step not in views.eval_steps:
+        if not views.records_at(step):
             continue
         for i in sorted(alive):
             mean = loss_sum[i] / loss_count if loss_count else None

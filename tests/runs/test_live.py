@@ -141,16 +141,16 @@ def test_test_size_evaluates_on_the_first_examples(mnist_like):
 
 
 def test_a_live_cnn_evaluates_the_first_test_images_in_chunks_at_every_other_probe(monkeypatch):
-    from bnviz.train import trainer
+    from bnviz.train import modes, record
 
     chunks = []
-    real = trainer.evaluate
+    real = record.evaluate
 
-    def spy(model, config, x, y, chunk=trainer.EVAL_CHUNK):
+    def spy(model, config, x, y, chunk=modes.EVAL_CHUNK):
         chunks.append((len(y), chunk))
         return real(model, config, x, y, chunk)
 
-    monkeypatch.setattr(trainer, "evaluate", spy)
+    monkeypatch.setattr(record, "evaluate", spy)
     cifar = data.synthetic("cifar10", n_train=64, n_test=300, seed=0)
     configs = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 40, lr=0.05, synthetic=True, channels=(4,), batch_size=8)
     choice = live.CHOICES["cnn"]
@@ -159,8 +159,8 @@ def test_a_live_cnn_evaluates_the_first_test_images_in_chunks_at_every_other_pro
     evaluated = [r["step"] for r in lc.runs[1]["records"] if "test/acc" in r]
     assert evaluated == [0, 20, 40] and lc.config.probe_every == 10  # steps 10 and 30 are probed only
     assert "conv1/running_mean_lag" in lc.runs[1]["records"][-1]
-    assert set(chunks) == {(200, choice.eval_chunk)} and choice.eval_chunk < trainer.EVAL_CHUNK
-    assert live.CHOICES["mlp"].eval_chunk == trainer.EVAL_CHUNK  # the MLP's whole subset in one pass
+    assert set(chunks) == {(200, choice.eval_chunk)} and choice.eval_chunk < modes.EVAL_CHUNK
+    assert live.CHOICES["mlp"].eval_chunk == modes.EVAL_CHUNK  # the MLP's whole subset in one pass
 
 
 def test_steps_per_second_counts_every_arm_over_the_training_time(mnist_like):
