@@ -1,6 +1,6 @@
 """The step-through page and the code page, run through the app's router with Streamlit's AppTest.
 
-Also the pure parts behind the step-through page (bnviz.stepthrough): the equations it reads from
+Also the pure parts behind the step-through page (bnviz.teach.stepthrough): the equations it reads from
 docstrings, and its live checks against autograd and against BatchNorm1d.
 """
 
