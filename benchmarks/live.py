@@ -241,7 +241,7 @@ def control_change_lines(at, repeats: int) -> list[str]:
         at.run()
         running.append((time.perf_counter() - t0, lc.train_seconds - trained))
     at.button(key="act_pause").click().run()
-    at.run()  # the click's handler ends in st.rerun() (see tests/test_page_activations.py's click())
+    at.run()  # the click's handler ends in st.rerun() (see tests/pages/test_page_activations.py's click())
     probe_steps = activations.slider_steps(lc.runs)
     samples = {name: [] for name in CHANGES}
     for i in range(repeats):
