@@ -1,7 +1,7 @@
 """Benchmark 6: live arms against bare torch loops of their networks, and a control change's server time
 on the Activations page while a four-arm live run exists.
 
-The issue's targets: four MLP arms, advanced by :class:`bnviz.runs.live.LiveComparison` as the page does
+The issue's targets: four MLP arms, advanced by :class:`bnviz.live.comparison.LiveComparison` as the page does
 (probes and test-set evaluations included), train at no less than 70% of the steps per second of bare
 torch loops of the same networks (``torch.nn`` layers, ``torch.optim.SGD``, the same batches, no probes);
 the CIFAR-10 CNN with and without BN at the page's default settings at no less than 80% (issue #14,
@@ -20,12 +20,17 @@ import torch
 from torch import nn
 
 from benchmarks.harness import Table, Times, compare
-from bnviz.runs import live
+from bnviz.live import choices, comparison, settings
+from bnviz.train.batches import Batches, training_batch
 from bnviz.train.config import TrainConfig
-from bnviz.train.trainer import Batches, training_batch
 from bnviz.views import activations
 
-ARMS = (live.ArmChoice("none"), live.ArmChoice("bnviz"), live.ArmChoice("bnviz", "after"), live.ArmChoice("layer"))
+ARMS = (
+    choices.ArmChoice("none"),
+    choices.ArmChoice("bnviz"),
+    choices.ArmChoice("bnviz", "after"),
+    choices.ArmChoice("layer"),
+)
 STEPS = 3000  # the page's default run: a probe and a test-set evaluation every 100 steps
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -97,16 +102,16 @@ class BareLoop:
             loss.item()
 
 
-def one_eval_interval(lc: live.LiveComparison) -> int:
-    """Advance every arm by ``eval_every`` steps past the early probes: the records in between and one
+def one_eval_interval(lc: comparison.LiveComparison) -> int:
+    """Advance every arm by ``eval_every`` steps past the early probes: the steps, the records in between and one
     test-set evaluation each. Returns the steps trained."""
-    before = sum(r["step"] for r in lc.runs)
-    for _ in range(len(lc.runs) * (lc.config.eval_every // lc.config.probe_every)):
-        lc.advance(0.0)  # a zero budget pulls exactly one record, from the arm that is behind
-    return sum(r["step"] for r in lc.runs) - before
+    before = [r["step"] for r in lc.runs]
+    while any(r["step"] < b + lc.config.eval_every for r, b in zip(lc.runs, before)):
+        lc.advance(0.0)  # a zero budget pulls exactly one step or record, from the arm that is behind
+    return sum(r["step"] for r in lc.runs) - sum(before)
 
 
-def past_early_probes(lc: live.LiveComparison) -> live.LiveComparison:
+def past_early_probes(lc: comparison.LiveComparison) -> comparison.LiveComparison:
     """Pull records until every arm has passed its log-spaced early probes (1, 2, 5, ...), so each later
     record is ``probe_every`` steps: the steady state a long live run spends its time in."""
     while min(r["step"] for r in lc.runs) < lc.config.probe_every:
@@ -116,14 +121,16 @@ def past_early_probes(lc: live.LiveComparison) -> live.LiveComparison:
 
 def four_arms(data) -> list[TrainConfig]:
     """The page's four-arm comparison at its default settings, on ``data``."""
-    return live.live_configs("mlp", ARMS, 0, STEPS, lr=live.CHOICES["mlp"].base.lr, synthetic=data.synthetic)
+    return settings.live_configs("mlp", ARMS, 0, STEPS, lr=choices.CHOICES["mlp"].base.lr, synthetic=data.synthetic)
 
 
 def live_against_bare(configs: list[TrainConfig], data, repeats: int, extra: dict | None = None):
     """``(lc, names, times)``: a LiveComparison of ``configs`` (the page's test set size) past its early probes
     against bare torch loops of the same networks, ``eval_every`` steps per arm in each round, interleaved;
     ``names`` are the bare loops' and the live run's contenders, ``extra`` more contenders."""
-    lc = past_early_probes(live.LiveComparison(configs, data, test_size=live.CHOICES[configs[0].model].test_size))
+    lc = past_early_probes(
+        comparison.LiveComparison(configs, data, test_size=choices.CHOICES[configs[0].model].test_size)
+    )
     every, n = lc.config.eval_every, len(configs)
     bare = [BareLoop(c, data) for c in configs]
     names = (
@@ -134,7 +141,7 @@ def live_against_bare(configs: list[TrainConfig], data, repeats: int, extra: dic
     return lc, names, compare({**contenders, **(extra or {})}, inner=1, repeats=repeats, warmup=1)
 
 
-def speed_note(lc: live.LiveComparison, what: str, times: Times, names, target: float) -> str:
+def speed_note(lc: comparison.LiveComparison, what: str, times: Times, names, target: float) -> str:
     """The live run's steps/s and its ratio to the bare loops', with what it probes and evaluates."""
     steps, c = lc.config.eval_every * len(lc.runs), lc.config
     return (
@@ -165,8 +172,10 @@ def run_speed(table: Table, data, quick: bool) -> list[str]:
 def cnn_arms(data) -> list[TrainConfig]:
     """The page's CNN comparison (no BN, BN) at its default settings, on ``data``; long enough that the
     benchmark's rounds never reach the end (the probe and eval intervals stay the default run's)."""
-    choice = live.CHOICES["cnn"]
-    configs = live.live_configs("cnn", live.DEFAULT_ARMS, 0, choice.steps, lr=choice.base.lr, synthetic=data.synthetic)
+    choice = choices.CHOICES["cnn"]
+    configs = settings.live_configs(
+        "cnn", choices.DEFAULT_ARMS, 0, choice.steps, lr=choice.base.lr, synthetic=data.synthetic
+    )
     return [c.replace(steps=100 * choice.steps) for c in configs]
 
 
@@ -232,7 +241,7 @@ def control_change_lines(at, repeats: int) -> list[str]:
         at.run()
         running.append((time.perf_counter() - t0, lc.train_seconds - trained))
     at.button(key="act_pause").click().run()
-    at.run()  # the click's handler ends in st.rerun() (see tests/test_page_activations.py's click())
+    at.run()  # the click's handler ends in st.rerun() (see tests/pages/test_page_activations.py's click())
     probe_steps = activations.slider_steps(lc.runs)
     samples = {name: [] for name in CHANGES}
     for i in range(repeats):

@@ -16,10 +16,11 @@ from benchmarks.harness import Table, compare
 from bnviz import experiments
 from bnviz.experiments import spec
 from bnviz.runs.runner import run_experiment
+from bnviz.train.batches import Batches, training_batch
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import build_model
 from bnviz.train.optim import SGD
-from bnviz.train.trainer import Batches, train, training_batch
+from bnviz.train.trainer import train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +66,7 @@ def run_mlp(table: Table, quick: bool) -> None:
 
 
 def bare_loop(config: TrainConfig, data) -> None:
-    """The same training as bnviz.trainer.train, without probes, evals or records."""
+    """The same training as bnviz.train.trainer.train, without probes, evals or records."""
     torch.manual_seed(config.seed)
     model = build_model(config.model, config.norm, config.init_std)
     opt = SGD(model.parameters(), lr=config.lr)
@@ -85,7 +86,7 @@ def run_trainer(table: Table, data, quick: bool) -> None:
     times = compare(
         {
             "bare loop": lambda: bare_loop(config, data),
-            "bnviz.trainer.train, all probes and metrics": lambda: list(train(config, data)),
+            "bnviz.train.trainer.train, all probes and metrics": lambda: list(train(config, data)),
         },
         inner=1,
         repeats=3 if quick else 5,

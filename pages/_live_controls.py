@@ -1,10 +1,10 @@
 """The Activations page's live-run controls: the arms, the network, the optimizer and the
-normalization layers. Widgets return values; bnviz.runs.live turns them into one config per arm and
+normalization layers. Widgets return values; bnviz.live.settings turns them into one config per arm and
 says, in sentences, what cannot train."""
 
 import streamlit as st
 
-from bnviz.runs import live
+from bnviz.live import choices, estimate, settings
 from bnviz.train.config import MAX_DEPTH
 from pages import _ui
 
@@ -15,6 +15,7 @@ MOMENTA = (0.0, 0.5, 0.9, 0.95, 0.99)
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 NORM_MOMENTA = (0.01, 0.03, 0.1, 0.3, 1.0, None)
 EPSILONS = (1e-8, 1e-5, 1e-3, 0.1, 1.0)
+LONG_INTERVAL = 30.0  # seconds between two probes from which the note gives the measured time of a step
 LABELS = {  # TrainConfig field -> the widget that sets it, for the hints under a problem
     "depth": "Hidden layers",
     "width": "Units per layer",
@@ -51,8 +52,8 @@ def network_controls(model: str, d: dict) -> dict:
         )
     knobs["activation"] = st.segmented_control(
         LABELS["activation"],
-        list(live.NONLINEARITY),
-        format_func=live.NONLINEARITY.get,
+        list(choices.NONLINEARITY),
+        format_func=choices.NONLINEARITY.get,
         default=d["activation"],
         required=True,
         key=f"act_activation_{model}",
@@ -61,7 +62,7 @@ def network_controls(model: str, d: dict) -> dict:
     if model == "mlp":
         knobs["init_std"] = st.segmented_control(
             LABELS["init_std"],
-            live.INIT_STDS,
+            choices.INIT_STDS,
             default=d["init_std"],
             required=True,
             key="act_std",
@@ -77,7 +78,7 @@ def network_controls(model: str, d: dict) -> dict:
 def training_controls(model: str, d: dict) -> dict:
     """Batch size, optimizer, learning rate and dropout."""
     st.markdown("**Training**")
-    choice = live.CHOICES[model]
+    choice = choices.CHOICES[model]
     knobs = {
         "batch_size": st.number_input(LABELS["batch_size"], 1, 1000, d["batch_size"], key=f"act_batch_{model}", **KEEP)
     }
@@ -138,7 +139,7 @@ def norm_controls(d: dict) -> dict:
 
 def summary(model: str, k: dict) -> str:
     """The settings in one line, for when the expander is closed."""
-    g = live.NONLINEARITY[k["activation"]]
+    g = choices.NONLINEARITY[k["activation"]]
     if model == "mlp":
         net = f"{k['depth']} hidden layer{'s' if k['depth'] > 1 else ''} × {k['width']} {g} units, init std {k['init_std']:g}"
     else:
@@ -152,27 +153,41 @@ def summary(model: str, k: dict) -> str:
     )
 
 
-def live_note(choice: live.ModelChoice, configs: list) -> str:
+def live_note(choice: choices.ModelChoice, configs: list) -> str:
     """What a live run of ``configs`` evaluates and probes on, and, where measured, how long it takes."""
     c, n = configs[0], len(configs)
     test = f"the first {choice.test_size:,} test images" if choice.test_size else "the whole test set"
     note = (
         f"Test accuracy on {test} every {c.eval_every:,} steps; histograms on {c.probe_size:,} training images "
-        f"every {c.probe_every:,} steps. Pause and Stop answer after the current {c.probe_every:,} steps of one arm."
+        f"every {c.probe_every:,} steps. Pause and Stop answer within a second, or within one training step "
+        "where a step takes longer."
     )
+    interval = estimate.interval_seconds(configs)
+    if interval >= LONG_INTERVAL:
+        note += (
+            f" **At these settings one step of one arm takes about {estimate.seconds_per_step(c):.1f} s here** "
+            f"(timed just now), so the charts change about every {duration(interval)}: {c.probe_every:,} steps of "
+            f"{n} arm{'s' * (n > 1)} between two probes."
+        )
     if not choice.steps_per_second:
         return note
     seconds = c.steps * n / choice.steps_per_second
-    took = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} minutes"
     return (
         f"{note} On this project's 2-core CPU the default two arms train {choice.steps_per_second:g} steps per "
         f"second together, probes and evaluations included (`python -m benchmarks --only live-cnn`), so "
-        f"{c.steps:,} steps of {n} arm{'s' * (n > 1)} take about {took}; the bar above the charts shows the "
-        "speed here."
+        f"{c.steps:,} steps of {n} arm{'s' * (n > 1)} take about {duration(seconds)}; the bar above the charts "
+        "shows the speed here."
     )
 
 
-def show_problems(error: live.SettingsError, d: dict) -> None:
+def duration(seconds: float) -> str:
+    """``"40 s"``, ``"12 minutes"`` or ``"2.5 hours"``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} minutes" if seconds < 90 * 60 else f"{seconds / 3600:.1f} hours"
+
+
+def show_problems(error: settings.SettingsError, d: dict) -> None:
     """Each problem as a sentence, and the setting to change where one is to blame."""
     lines = []
     for p in error.problems:
@@ -188,9 +203,9 @@ def live_controls() -> tuple[list | None, str, bool]:
     with st.container(border=True):
         top = st.columns([2.4, 0.8, 1.1])
         model = top[0].selectbox(
-            "Model", list(live.CHOICES), format_func=lambda m: live.CHOICES[m].label, key="act_model", **KEEP
+            "Model", list(choices.CHOICES), format_func=lambda m: choices.CHOICES[m].label, key="act_model", **KEEP
         )
-        choice, d = live.CHOICES[model], live.defaults(model)
+        choice, d = choices.CHOICES[model], choices.defaults(model)
         seed = top[1].number_input("Seed", 0, 9999, 0, key="act_seed", **KEEP)
         steps = top[2].number_input(
             "Steps",
@@ -203,10 +218,10 @@ def live_controls() -> tuple[list | None, str, bool]:
             **KEEP,
         )
         arms = st.multiselect(
-            f"Arms (up to {live.MAX_ARMS}, trained on the same batches in the same order)",
-            live.arm_choices(),
-            default=live.DEFAULT_ARMS,
-            max_selections=live.MAX_ARMS,
+            f"Arms (up to {choices.MAX_ARMS}, trained on the same batches in the same order)",
+            choices.arm_choices(),
+            default=choices.DEFAULT_ARMS,
+            max_selections=choices.MAX_ARMS,
             format_func=lambda a: a.label(),
             key="act_arms",
             help="Each normalization of bnviz.norms, before the nonlinearity as in the paper (Section 3.2) or "
@@ -228,8 +243,8 @@ def live_controls() -> tuple[list | None, str, bool]:
         )
         configs = None
         try:
-            configs = live.live_configs(model, arms, int(seed), int(steps), synthetic=synthetic, **knobs)
-        except live.SettingsError as e:
+            configs = settings.live_configs(model, arms, int(seed), int(steps), synthetic=synthetic, **knobs)
+        except settings.SettingsError as e:
             show_problems(e, d)
         if configs:
             st.caption(live_note(choice, configs))

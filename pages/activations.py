@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from bnviz.runs import cache, live
+from bnviz.live import choices, comparison
+from bnviz.runs import cache
 from bnviz.train import probes
 from bnviz.views import activations
 from pages import _ui
@@ -41,13 +42,13 @@ def start_live(configs: list, model: str) -> None:
         return
     if LIVE in st.session_state:
         st.session_state[LIVE].stop()  # release the previous run's generators and models
-    st.session_state[LIVE] = live.LiveComparison(configs, data, test_size=live.CHOICES[model].test_size)
+    st.session_state[LIVE] = comparison.LiveComparison(configs, data, test_size=choices.CHOICES[model].test_size)
     st.session_state[LIVE_COUNT] = st.session_state.get(LIVE_COUNT, 0) + 1
 
 
 def live_panel() -> None:
     """Draw the live run, then train it a little (a fragment: reruns every TICK seconds while training)."""
-    lc: live.LiveComparison = st.session_state[LIVE]
+    lc: comparison.LiveComparison = st.session_state[LIVE]
     started = time.perf_counter()
     bar, pause, stop = st.columns([5, 1.3, 1.3], vertical_alignment="bottom")
     if lc.state in ("running", "paused") and pause.button(

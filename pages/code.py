@@ -19,7 +19,7 @@ st.markdown(
     "the equations it implements, taken from the function's own docstring."
 )
 
-# The running-average update of the layers: one line of _BatchNorm.forward, not in any docstring.
+# The weight of a new batch in the running averages: the return line of _BatchNorm._count_batch.
 MOMENTUM_FACTOR = r"f = \text{momentum, or } \tfrac{1}{k} \text{ at batch } k \text{ if None}"
 # Code and LaTeX up to this many characters a line go side by side (the code wraps a little);
 # longer ones are stacked, equations first, so that no equation is clipped.
@@ -99,9 +99,15 @@ def algorithm_2() -> None:
         L._BatchNorm.forward,
         "**Algorithm 2** as the layers keep it. Training normalizes with the batch's own statistics and "
         "updates `running_mean` and `running_var`, the latter *unbiased* (Bessel's m/(m − 1), line 10). "
-        "`momentum=None` makes them plain averages over all batches so far: the paper's E_B. "
         "Eval mode is the fixed affine map of line 11.",
-        [MOMENTUM_FACTOR] + docstring_equations(bn_steps.population_stats),
+        docstring_equations(bn_steps.population_stats),
+    )
+    block(
+        L._BatchNorm._count_batch,
+        "**The weight of each new batch** in the running averages, counted in `num_batches_tracked` (Batch "
+        "Renorm and Ghost BN count theirs here too). `momentum=None` makes them plain averages over all "
+        "batches so far: the paper's E_B.",
+        [MOMENTUM_FACTOR],
     )
     block(
         bn_fused.update_running_stats,

@@ -30,9 +30,9 @@ def test_no_spread_without_enough_rounds():
 
 def small_arms(steps=300):
     from benchmarks import live as bench
-    from bnviz.runs import live
+    from bnviz.live import settings
 
-    return live.live_configs("mlp", bench.ARMS, seed=1, steps=steps, lr=0.3, synthetic=True)
+    return settings.live_configs("mlp", bench.ARMS, seed=1, steps=steps, lr=0.3, synthetic=True)
 
 
 def test_the_bare_torch_networks_have_each_arms_layers_and_parameter_count():
@@ -76,7 +76,7 @@ def test_the_bare_torch_cnns_have_each_live_arms_layers_and_parameter_count():
 def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatch):
     from benchmarks import live as bench
     from bnviz import data
-    from bnviz.runs import live
+    from bnviz.live import comparison
     from bnviz.train import trainer
 
     seen = {"bare": [], "live": []}
@@ -90,7 +90,7 @@ def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatc
     mnist = data.synthetic("mnist", n_train=600, n_test=100)
     config = small_arms()[1]
     bench.BareLoop(config, mnist).steps(3)
-    lc = live.LiveComparison([config], mnist)
+    lc = comparison.LiveComparison([config], mnist)
     while lc.runs[0]["step"] < 3:
         lc.advance(0.0)
     assert seen["bare"] == seen["live"][:3] and len(seen["bare"][0]) == config.batch_size
@@ -100,10 +100,10 @@ def test_the_bare_loop_trains_on_the_live_arms_batches_in_their_order(monkeypatc
 def test_one_eval_interval_moves_every_arm_one_record_past_the_early_probes():
     from benchmarks import live as bench
     from bnviz import data
-    from bnviz.runs import live
+    from bnviz.live import comparison
 
     configs = small_arms(steps=300)  # probes every 100 steps, early ones at 1, 2, 5, 10, 20, 50
-    lc = bench.past_early_probes(live.LiveComparison(configs, data.synthetic("mnist", n_train=600, n_test=100)))
+    lc = bench.past_early_probes(comparison.LiveComparison(configs, data.synthetic("mnist", n_train=600, n_test=100)))
     assert [r["step"] for r in lc.runs] == [100] * 4
     assert bench.one_eval_interval(lc) == 4 * 100 and [r["step"] for r in lc.runs] == [200] * 4
 

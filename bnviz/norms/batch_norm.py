@@ -46,6 +46,23 @@ class ChannelCountError(ValueError, RuntimeError):
     """The input's axis 1 is not ``num_features`` wide: a ValueError, and a RuntimeError as torch raises."""
 
 
+def check_batch(x: Tensor, where: str = "") -> int:
+    """m, the values each channel's μ_B and σ²_B are taken over in ``x``; ValueError if there is only one.
+
+    The one check of the BN family (BN, Batch Renorm, Ghost BN on each ghost batch); ``where`` says which
+    part of the input ``x`` is, where it is not all of it.
+    """
+    m = count_per_channel(x)
+    if m == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training (or in eval without running statistics), "
+            f"got input size {list(x.shape)}{where}: a mini-batch of one value has variance 0, so normalizing "
+            "it gives 0 whatever the input and no gradient can flow. Use a batch of at least 2, or call .eval() "
+            "to use the running statistics."
+        )
+    return m
+
+
 class BatchNormFunction(torch.autograd.Function):
     """Algorithm 1 forward with the paper's hand-derived backward (autograd only calls it).
 
@@ -228,21 +245,19 @@ class _BatchNorm(_TorchBatchNorm):
             a, b = inference_affine(self.weight, self.bias, self.running_mean, self.running_var, self.eps)
             y = scale_shift(x, per_channel(a, x), per_channel(b, x), traced=ops_must_be_traced())
             return as_dtype(y, x.dtype)
-        m = count_per_channel(x)
-        if m == 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training (or in eval without running statistics), "
-                f"got input size {list(x.shape)}: "
-                "a mini-batch of one value has variance 0, so normalizing it gives 0 whatever the input "
-                "and no gradient can flow. Use a batch of at least 2, or call .eval() to use the running statistics."
-            )
+        check_batch(x)
         running, factor = (None, None), 0.0
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
-            # momentum=None: factor 1/k makes the running values the average over all k batches (E_B).
-            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+            factor = self._count_batch()
             running = (self.running_mean, self.running_var)
         return batch_norm_train(x, self.weight, self.bias, *running, factor, self.eps)
+
+    def _count_batch(self) -> float:
+        """Count one more training batch in ``num_batches_tracked``; return the weight f the running averages
+        give it (:func:`~bnviz.norms.bn_fused.update_running_stats`): ``momentum``, or 1/k at the k-th batch
+        with ``momentum=None``, which makes them the average over all k batches (Algorithm 2's E_B)."""
+        self.num_batches_tracked.add_(1)
+        return 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
 
 
 class BatchNorm1d(_BatchNorm):

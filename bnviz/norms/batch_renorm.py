@@ -47,8 +47,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from bnviz.norms.batch_norm import _BatchNorm
-from bnviz.norms.bn_fused import per_channel, reduce_dims
+from bnviz.norms.batch_norm import _BatchNorm, check_batch
+from bnviz.norms.bn_fused import batch_stats, gamma_beta, per_channel, update_running_stats
 
 
 def renorm_bounds(step: int, r_max: float, d_max: float, bn_steps: int, warmup_steps: int) -> tuple[float, float]:
@@ -72,12 +72,8 @@ def batch_renorm_train(
     d_max: float,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Algorithm 1 of the paper (training): ``(y, μ_B, σ²_B, r, d)``, σ²_B biased; r and d carry no gradient."""
-    dims = reduce_dims(x)
-    # μ_B = 1/m Σ_i x_i
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    # σ²_B = 1/m Σ_i (x_i − μ_B)²   (biased)
-    var = (centered * centered).mean(dims, keepdim=True)
+    # μ_B = 1/m Σ_i x_i,  σ²_B = 1/m Σ_i (x_i − μ_B)²   (biased), and x_i − μ_B
+    mean, var, centered, _ = batch_stats(x)
     # σ_B = √(σ²_B + ε)
     std_b = torch.sqrt(var + eps)
     with torch.no_grad():  # stop_gradient: r and d are constants to backprop
@@ -90,11 +86,8 @@ def batch_renorm_train(
         d = torch.clamp((mean - mu) / std, -d_max, d_max)
     # x̂_i = (x_i − μ_B)/σ_B · r + d
     x_hat = centered / std_b * r + d
-    if weight is not None:
-        # y_i = γ x̂_i + β
-        x_hat = x_hat * per_channel(weight, x)
-    y = x_hat if bias is None else x_hat + per_channel(bias, x)
-    return y, mean, var, r, d
+    # y_i = γ x̂_i + β
+    return gamma_beta(x_hat, weight, bias), mean, var, r, d
 
 
 class _BatchRenorm(_BatchNorm):
@@ -139,20 +132,14 @@ class _BatchRenorm(_BatchNorm):
         if not self.training:
             return super().forward(x)  # inference is BN's: y = γ (x − μ)/σ + β with the running averages
         self._check_input_dim(x)
-        m = x.numel() // x.shape[1]
-        if m == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
+        m = check_batch(x)
         r_max, d_max = self.current_bounds()
         y, mean, var, _, _ = batch_renorm_train(
             x, self.weight, self.bias, self.running_mean, self.running_var, self.eps, r_max, d_max
         )
-        self.num_batches_tracked.add_(1)
-        factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        with torch.no_grad():
-            # E[x] ← (1−f)·E[x] + f·μ_B
-            self.running_mean.lerp_(mean.flatten(), factor)
-            # Var[x] ← (1−f)·Var[x] + f·m/(m−1)·σ²_B   (unbiased, as torch's BN stores it)
-            self.running_var.lerp_(var.flatten() * (m / (m - 1)), factor)
+        with torch.no_grad():  # the running variance unbiased, as torch's BN stores it:
+            # E[x] ← (1−f)·E[x] + f·μ_B,  Var[x] ← (1−f)·Var[x] + f·m/(m−1)·σ²_B
+            update_running_stats(self.running_mean, self.running_var, mean, var, m, self._count_batch())
         return y
 
 

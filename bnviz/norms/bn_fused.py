@@ -71,6 +71,14 @@ def scale_shift(
     return torch.mul(x, scale, out=out).add_(shift)
 
 
+def gamma_beta(x_hat: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``y = γ x̂ + β`` per channel as two plain ops (``x̂`` itself without γ and β), for the layers whose
+    gradient is autograd's (Ghost BN, Batch Renorm); :func:`scale_shift` is the fused arrangement."""
+    # y_i = γ x̂_i + β
+    y = x_hat if weight is None else x_hat * per_channel(weight, x_hat)
+    return y if bias is None else y + per_channel(bias, x_hat)
+
+
 def batch_stats(x: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     r"""Mini-batch mean, *biased* variance, the centered input, and a spare buffer shaped like ``x``.
 

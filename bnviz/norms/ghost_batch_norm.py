@@ -29,27 +29,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from bnviz.norms.batch_norm import _BatchNorm
-from bnviz.norms.bn_fused import per_channel, reduce_dims
-
-
-def batch_norm_train(
-    x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
-) -> tuple[Tensor, Tensor, Tensor]:
-    """Algorithm 1 on one (ghost) batch: ``(y, μ_B, σ²_B)``, σ²_B biased, left to autograd."""
-    dims = reduce_dims(x)
-    # μ_B = 1/m Σ_i x_i
-    mean = x.mean(dims, keepdim=True)
-    centered = x - mean
-    # σ²_B = 1/m Σ_i (x_i − μ_B)²   (biased: Algorithm 1 normalizes with it)
-    var = (centered * centered).mean(dims, keepdim=True)
-    # x̂_i = (x_i − μ_B) / √(σ²_B + ε)
-    x_hat = centered * torch.rsqrt(var + eps)
-    if weight is not None:
-        # y_i = γ x̂_i + β
-        x_hat = x_hat * per_channel(weight, x)
-    y = x_hat if bias is None else x_hat + per_channel(bias, x)
-    return y, mean.flatten(), var.flatten()
+from bnviz.norms.batch_norm import _BatchNorm, check_batch
+from bnviz.norms.bn_fused import gamma_beta, train_forward, update_running_stats
 
 
 class _GhostBatchNorm(_BatchNorm):
@@ -81,24 +62,17 @@ class _GhostBatchNorm(_BatchNorm):
         self._check_input_dim(x)
         update = self.training and self.track_running_stats
         outputs = []
+        where = f" (a ghost batch: input size {list(x.shape)} cut into ghost batches of {self.virtual_batch_size})"
         for ghost in x.split(self.virtual_batch_size):  # (g, C, ...) each; the last may be smaller
-            m = ghost.numel() // ghost.shape[1]
-            if m == 1:
-                raise ValueError(
-                    f"Expected more than 1 value per channel in each ghost batch when training; input of "
-                    f"shape {list(x.shape)} split into ghost batches of {self.virtual_batch_size} leaves one "
-                    f"of shape {list(ghost.shape)}. Choose a virtual_batch_size whose last ghost batch has 2 or more."
-                )
-            y, mean, var = batch_norm_train(ghost, self.weight, self.bias, self.eps)
-            outputs.append(y)
+            m = check_batch(ghost, where)
+            # x̂_i = (x_i − μ_Bk)/√(σ²_Bk + ε), this ghost batch's own μ_Bk and biased σ²_Bk; left to autograd
+            x_hat, mean, var, _, _ = train_forward(ghost, None, None, self.eps, traced=True)
+            # y_i = γ x̂_i + β
+            outputs.append(gamma_beta(x_hat, self.weight, self.bias))
             if update:
-                self.num_batches_tracked.add_(1)
-                factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-                with torch.no_grad():
-                    # E[x] ← (1−f)·E[x] + f·μ_Bk   (once per ghost batch, in order)
-                    self.running_mean.lerp_(mean, factor)
-                    # Var[x] ← (1−f)·Var[x] + f·m_k/(m_k−1)·σ²_Bk
-                    self.running_var.lerp_(var * (m / (m - 1)), factor)
+                with torch.no_grad():  # once per ghost batch, in order:
+                    # E[x] ← (1−f)·E[x] + f·μ_Bk,  Var[x] ← (1−f)·Var[x] + f·m_k/(m_k−1)·σ²_Bk
+                    update_running_stats(self.running_mean, self.running_var, mean, var, m, self._count_batch())
         return torch.cat(outputs)
 
 

@@ -1,6 +1,6 @@
 """The child process of one job (a run, or an arm's seeds trained as one model): train it and send every record home over a queue.
 
-Kept apart from :mod:`bnviz.runner` so that a spawned child imports only torch and the
+Kept apart from :mod:`bnviz.runs.runner` so that a spawned child imports only torch and the
 training modules, not pandas and the rest that the parent needs.
 
 A worker lives only as long as its parent: if the runner is killed outright (SIGKILL, the OOM

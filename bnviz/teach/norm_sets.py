@@ -9,7 +9,9 @@ For an input of shape ``(N, C, H, W)`` (examples, channels, positions) every nor
 - GroupNorm: one example, over a group of channels and their positions;
 - Batch Renorm: BN's set, then corrected toward the running statistics (r, d).
 
-Pure functions; the tests hold :func:`normalize_entry` equal to bnviz's own layers at that entry.
+Each kind's set is in its row of :data:`bnviz.norms.NORMS` (``averages``); the kinds with one are
+:data:`KINDS`. Pure functions; the tests hold :func:`normalize_entry` equal to bnviz's own layers at
+that entry.
 """
 
 from __future__ import annotations
@@ -20,31 +22,30 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-KINDS = {  # kind -> (name, what one output depends on)
-    "bnviz": ("Batch Normalization", "one channel, over every example and position of the mini-batch"),
-    "layer": ("Layer Normalization", "one example, over every channel and position"),
-    "instance": ("Instance Normalization", "one example and one channel, over its positions"),
-    "group": ("Group Normalization", "one example, over its group of channels and their positions"),
-    "renorm": ("Batch Renormalization", "BN's set; r and d then pull the result toward the running statistics"),
-}
+from bnviz.norms import NORMS
+
+# kind -> (name, what one output depends on), for each kind the page shows, in the registry's order
+KINDS = {kind: (n.name, n.averages.depends_on) for kind, n in NORMS.items() if n.averages is not None}
 
 
 def averaging_mask(
     kind: str, shape: tuple[int, int, int, int], entry: tuple[int, int, int, int], groups: int = 2
 ) -> Tensor:
     """Boolean ``shape`` tensor: True where a value enters the μ and σ² that normalize ``entry`` = (n, c, h, w)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    averages = NORMS[kind].averages if kind in NORMS else None
+    if averages is None:
+        shown = [k for k, norm in NORMS.items() if norm.averages is not None]
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(shown)}")
     n_all, c_all, _, _ = shape
     n, c, _, _ = entry
     mask = torch.zeros(shape, dtype=torch.bool)
-    if kind in ("bnviz", "renorm"):
+    if averages.over == "channel":
         mask[:, c] = True  # every example and position of channel c
-    elif kind == "layer":
+    elif averages.over == "example":
         mask[n] = True  # every channel and position of example n
-    elif kind == "instance":
+    elif averages.over == "instance":
         mask[n, c] = True  # the positions of example n, channel c
-    else:  # group: the channels of c's group, in example n
+    else:  # "group": the channels of c's group, in example n
         if c_all % groups:
             raise ValueError(f"{groups} groups do not divide {c_all} channels; choose a divisor of {c_all}")
         size = c_all // groups

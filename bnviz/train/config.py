@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from bnviz.data import DATASETS
-from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, GHOST_BATCH, NORMS
+from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, NORMS
 from bnviz.train.models import ACTIVATIONS, MODELS, POSITIONS
 
 OPTIMIZERS = ("sgd", "adam")
@@ -128,16 +128,17 @@ def validate(c: TrainConfig) -> list[str]:
         value = getattr(c, name)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             p.append(f"{name} must be a positive whole number (got {value!r})")
-    uses_batch = c.norm in NORMS and NORMS[c.norm].uses_batch
-    if isinstance(c.batch_size, int) and c.batch_size < 2 and uses_batch:
+    norm = NORMS.get(c.norm)
+    if isinstance(c.batch_size, int) and c.batch_size < 2 and norm and norm.uses_batch:
         p.append(
-            f"batch_size must be at least 2 with {NORMS[c.norm].label}: one example has no batch variance "
+            f"batch_size must be at least 2 with {norm.label}: one example has no batch variance "
             "(LayerNorm or GroupNorm work with batches of one)"
         )
-    if c.norm == "ghost" and isinstance(c.batch_size, int) and c.batch_size % GHOST_BATCH == 1:
+    virtual = norm.virtual_batch if norm else None
+    if virtual and isinstance(c.batch_size, int) and c.batch_size % virtual == 1:
         p.append(
-            f"batch_size {c.batch_size} leaves a ghost batch of one example (virtual batches of {GHOST_BATCH}); "
-            f"choose a batch size that is not 1 more than a multiple of {GHOST_BATCH}"
+            f"batch_size {c.batch_size} leaves a ghost batch of one example (virtual batches of {virtual}); "
+            f"choose a batch size that is not 1 more than a multiple of {virtual}"
         )
     if not (isinstance(c.lr, (int, float)) and c.lr > 0 and c.lr < float("inf")):
         p.append(f"lr must be a positive number (got {c.lr!r})")

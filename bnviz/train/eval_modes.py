@@ -6,7 +6,7 @@ statistics :math:`\mathrm{E}[x], \mathrm{Var}[x]` (Algorithm 2), so the output o
 its own. Which statistics those are, and what happens if they are forgotten, gives four modes:
 
 - :func:`running`: eval mode with the running averages that training kept (what torch does, and
-  :func:`~bnviz.train.trainer.evaluate`).
+  :func:`~bnviz.train.modes.evaluate`).
 - :func:`batch_stats`: "forgetting ``eval()``": training mode, so BN normalizes every test batch of
   ``batch_size`` examples (consecutive, in the split's stored order) with that batch's own statistics.
 - :func:`population`: Algorithm 2 proper, with the population statistics that
@@ -39,8 +39,9 @@ from torch import Tensor, nn
 
 from bnviz import data as datasets
 from bnviz.norms.bn_fused import bessel, count_per_channel, reduce_dims
+from bnviz.train.batches import model_inputs
 from bnviz.train.config import TrainConfig
-from bnviz.train.trainer import batch_statistics, evaluate, is_batch_norm, layer_inputs, model_inputs
+from bnviz.train.modes import batch_statistics, evaluate, is_batch_norm, layer_inputs
 
 ONE_VALUE = "more than 1 value per channel"  # in the refusal of torch's, bnviz's, Batch Renorm's and Ghost BN's layers
 
@@ -204,7 +205,7 @@ def population_statistics(
     while training, normalized upstream by batch statistics, as the running averages were made;
     the weights are the final ones. For Ghost BN, μ_B and σ²_B are over the whole batch, not
     its ghost batches (both give unbiased E[x], Var[x]). A model without BN gives ``[]``.
-    Nothing in the model changes (see :func:`~bnviz.train.trainer.batch_statistics`).
+    Nothing in the model changes (see :func:`~bnviz.train.modes.batch_statistics`).
     """
     layers = bn_layers(model)
     batch_size = config.batch_size if batch_size is None else batch_size

@@ -14,13 +14,14 @@ seeds' weights are stacked along a new first axis, so one call does the work of 
 
 Each seed draws its own initial weights (``torch.manual_seed(seed)``, as alone) and its own batch
 order, so seed s's records equal those of seed s trained alone up to float32 rounding (the BN
-layer's reductions run over a wider tensor; ``tests/test_seed_stack.py`` holds them together).
+layer's reductions run over a wider tensor; ``tests/train/test_seed_stack.py`` holds them together).
 Records come from the trainer's own code: at a record step each seed's slice is copied into a
 plain :class:`~bnviz.train.models.MnistMLP`, which is probed and evaluated as a run alone is.
 
 Where it applies (:func:`why_not_stacked`): the MLP, normalizations that take statistics per unit
-over the batch (none, BN, torch's BN), no dropout, and no Santurkar et al. probes (they re-run the
-network on copies of one model). Anything else trains seed by seed.
+over the batch (none, BN, torch's BN: ``stacks_seeds`` in :data:`bnviz.norms.NORMS`), no dropout, and
+no Santurkar et al. probes (they re-run the network on copies of one model). Anything else trains
+seed by seed.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ import torch
 from torch import Tensor, nn
 
 from bnviz import data as datasets
+from bnviz.norms import NORMS
+from bnviz.train.batches import training_batch, training_batches
+from bnviz.train.compile import compile_or_eager
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import MnistMLP, model_for
 from bnviz.train.optim import make_optimizer
-from bnviz.train.trainer import compiled, diverged, make_record, record_views, training_batch, training_batches
-
-STACKABLE_NORMS = ("none", "bnviz", "torch")  # statistics per unit over the batch; no random draws
+from bnviz.train.record import diverged, make_record, record_views
 
 
 def why_not_stacked(configs: list[TrainConfig]) -> str | None:
@@ -52,8 +54,8 @@ def why_not_stacked(configs: list[TrainConfig]) -> str | None:
         return "a seed is repeated"
     if first.model != "mlp":
         return "only the MLP is stacked"
-    if first.norm not in STACKABLE_NORMS:
-        return f"{first.norm} is not stacked (only {', '.join(STACKABLE_NORMS)})"
+    if not NORMS[first.norm].stacks_seeds:  # statistics per unit over the batch, no random draws
+        return f"{first.norm} is not stacked (only {', '.join(k for k, n in NORMS.items() if n.stacks_seeds)})"
     if first.dropout:
         return "dropout draws random masks: trained seed by seed"
     if first.probe_ics or first.probe_landscape:
@@ -200,7 +202,7 @@ def train_seeds(
         losses = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(n, -1).mean(1)
         return losses.sum(), losses.detach()
 
-    step_loss = compiled(batch_loss) if config.compile else batch_loss
+    step_loss = compile_or_eager(batch_loss) if config.compile else batch_loss
     optimizer = make_optimizer(config, stack.parameters())
     batches = [training_batches(c, data, torch.Generator().manual_seed(c.seed)) for c in configs]
     views = record_views(config, data)
@@ -226,7 +228,7 @@ def train_seeds(
                 loss_sum[i] += value
             if not alive:
                 return
-        if step not in views.probe_steps and step not in views.eval_steps:
+        if not views.records_at(step):
             continue
         for i in sorted(alive):
             mean = loss_sum[i] / loss_count if loss_count else None

@@ -3,7 +3,7 @@ moved still build; ``upgrade`` turns them into :mod:`bnviz.views.sections` block
 
 What an experiment's analysis hands the page: sections of charts, tables, metrics and verdicts.
 
-Plain data, no Streamlit: :func:`bnviz.experiments.analyze` returns a list of :class:`Section`,
+Plain data, no Streamlit: an experiment not yet moved returns a list of :class:`Section` from ``analyze``,
 the Experiments page draws any such list the same way (``pages/_sections.py``), and tests read
 the verdicts and tables directly. Text here is written by bnviz, never taken from a file.
 """

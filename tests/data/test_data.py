@@ -1,4 +1,4 @@
-"""bnviz.data / bnviz.download against small generated files in the real formats."""
+"""bnviz.data and bnviz.data.download against small generated files in the real formats."""
 
 import gzip
 import hashlib

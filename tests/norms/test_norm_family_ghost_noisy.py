@@ -86,7 +86,7 @@ def test_ghost_batch_as_large_as_the_batch_is_plain_batch_norm_and_smaller_is_no
 
 
 def test_ghost_batch_of_one_value_per_channel_raises_value_error():
-    with pytest.raises(ValueError, match=r"ghost batch.*shape \[1, 3\]"):
+    with pytest.raises(ValueError, match=r"input size \[1, 3\] \(a ghost batch: input size \[5, 3\]"):
         GhostBatchNorm1d(3, virtual_batch_size=2)(torch.randn(5, 3))
 
 

@@ -50,3 +50,23 @@ def test_ghost_batch_of_one_example_is_refused_with_a_reason():
 def test_unknown_kind_names_the_known_ones():
     with pytest.raises(ValueError, match="choose one of none, bnviz, torch, layer"):
         make_norm("batchnorm", 10, 1)
+
+
+def test_every_kind_has_its_own_colours_and_a_streamlit_text_colour():
+    hexes = [n.color for n in NORMS.values()] + [n.after_color for k, n in NORMS.items() if k != "none"]
+    assert len(set(hexes)) == len(hexes) and all(len(h) == 7 and h.startswith("#") for h in hexes)
+    assert NORMS["none"].after_color == NORMS["none"].color  # no normalization has no place after g
+    streamlit = {"blue", "green", "orange", "red", "violet", "gray", "grey", "rainbow", "primary"}
+    assert all(n.text_color in streamlit for n in NORMS.values())
+
+
+def test_what_the_rows_say_elsewhere():
+    assert [k for k, n in NORMS.items() if n.stacks_seeds] == ["none", "bnviz", "torch"]
+    assert {k: n.averages.over for k, n in NORMS.items() if n.averages} == {
+        "bnviz": "channel",
+        "layer": "example",
+        "instance": "instance",
+        "group": "group",
+        "renorm": "channel",
+    }
+    assert {k: n.virtual_batch for k, n in NORMS.items() if n.virtual_batch} == {"ghost": 20}

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from bnviz import data, experiments
 from bnviz.experiments import spec as exp_spec
-from bnviz.runs import cache, live
+from bnviz.live import choices
+from bnviz.runs import cache
 from bnviz.runs.payload import data_fields as _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
@@ -269,10 +270,32 @@ def test_cnn_choice_says_what_it_evaluates_on_and_its_measured_speed_and_hides_t
     assert not at.exception
     note = next(c.value for c in at.caption if c.value.startswith("Test accuracy on"))
     assert note.startswith("Test accuracy on the first 500 test images every 20 steps; histograms on 64 training")
-    assert f"train {live.CHOICES['cnn'].steps_per_second:g} steps per second together" in note
+    assert f"train {choices.CHOICES['cnn'].steps_per_second:g} steps per second together" in note
     assert "300 steps of 2 arms take about" in note and not at.warning
     assert at.number_input(key="act_steps_cnn").value == 300
     assert all(b.key != "act_std" for b in at.button_group)
+
+
+def live_note(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Test accuracy on"))
+
+
+def test_a_long_probe_interval_is_announced_with_the_step_time_measured_here(folders, monkeypatch):
+    from bnviz.live import estimate
+
+    seconds = {"step": 0.001}  # what timing one step "measures"
+    monkeypatch.setattr(estimate, "step_seconds", lambda config, n: seconds["step"])
+    estimate._seconds_per_step.cache_clear()
+    try:
+        at = open_page()
+        assert "Pause and Stop answer within a second" in live_note(at) and "takes about" not in live_note(at)
+        seconds["step"] = 2.0
+        at.slider(key="act_depth").set_value(4).run()  # another network, timed anew
+        note = live_note(at)
+        # 100 steps between probes, 2 arms, 2 s a step: 400 s
+        assert "one step of one arm takes about 2.0 s here" in note and "change about every 7 minutes" in note
+    finally:
+        estimate._seconds_per_step.cache_clear()
 
 
 def spec(chart) -> dict:
@@ -361,7 +384,7 @@ def test_live_panels_of_both_arms_span_the_planned_steps(folders):
         assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 100] for layer in p["layer"])
 
 
-def choose_arms(at: AppTest, *arms: live.ArmChoice) -> None:
+def choose_arms(at: AppTest, *arms: choices.ArmChoice) -> None:
     at.multiselect(key="act_arms").set_value(list(arms)).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -378,8 +401,8 @@ def colour_scale(chart_spec: dict) -> dict:
 @pytest.mark.slow
 def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(folders):
     at = open_page()
-    assert at.multiselect(key="act_arms").value == list(live.DEFAULT_ARMS)  # the paper's no BN vs BN
-    choose_arms(at, live.ArmChoice("none"), live.ArmChoice("bnviz"), live.ArmChoice("bnviz", "after"))
+    assert at.multiselect(key="act_arms").value == list(choices.DEFAULT_ARMS)  # the paper's no BN vs BN
+    choose_arms(at, choices.ArmChoice("none"), choices.ArmChoice("bnviz"), choices.ArmChoice("bnviz", "after"))
     at.slider(key="act_depth").set_value(5).run()
     at.button_group(key="act_activation_mlp").set_value("tanh").run()
     start(at, 100)
@@ -414,7 +437,7 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
 @pytest.mark.slow
 def test_view_options_side_by_side_histograms_and_a_log_step_axis(folders):
     at = open_page()
-    choose_arms(at, live.ArmChoice("bnviz"), live.ArmChoice("renorm"))
+    choose_arms(at, choices.ArmChoice("bnviz"), choices.ArmChoice("renorm"))
     start(at, 100)
     lc = at.session_state["act_live"]
     while not lc.done:
@@ -449,7 +472,7 @@ def test_a_bad_combination_is_an_error_with_a_hint_and_start_waits(folders):
     assert "batch_size must be at least 2 with BN" in text and "**BN**" in text
     assert "Change **Batch size** (at its default, 60, this trains)" in text
     assert at.button(key="act_start").disabled
-    choose_arms(at, live.ArmChoice("none"), live.ArmChoice("layer"))  # neither needs a batch of two
+    choose_arms(at, choices.ArmChoice("none"), choices.ArmChoice("layer"))  # neither needs a batch of two
     assert not at.error and not at.button(key="act_start").disabled
 
 

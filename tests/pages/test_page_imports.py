@@ -94,4 +94,4 @@ def test_the_step_through_page_imports_torch_but_not_sympy(imported):
 
 
 def test_the_step_through_page_loads_no_dataset_or_training_code(imported):
-    assert not [m for m in imported["bnviz"] if m.startswith(("bnviz.data", "bnviz.train", "bnviz.runs.live"))]
+    assert not [m for m in imported["bnviz"] if m.startswith(("bnviz.data", "bnviz.train", "bnviz.live"))]

@@ -1,6 +1,6 @@
 """The step-through page and the code page, run through the app's router with Streamlit's AppTest.
 
-Also the pure parts behind the step-through page (bnviz.stepthrough): the equations it reads from
+Also the pure parts behind the step-through page (bnviz.teach.stepthrough): the equations it reads from
 docstrings, and its live checks against autograd and against BatchNorm1d.
 """
 
@@ -255,7 +255,7 @@ def test_code_page_shows_the_real_source_beside_the_equations():
     assert any("def backward_steps" in s for s in sources)
     assert any("class BatchNormFunction" in s and "closed_form_backward" in s for s in sources)
     assert any("def inference_affine" in s for s in sources)
-    assert any("momentum is None" in s and "num_batches_tracked" in s for s in sources)  # _BatchNorm.forward
+    assert any("momentum is None" in s and "num_batches_tracked" in s for s in sources)  # _BatchNorm._count_batch
     assert any("def update_running_stats" in s and "bessel(" in s for s in sources)
     shown = set(latex(at))
     assert set(S.docstring_equations(bn_steps.forward_steps)) <= shown

@@ -3,10 +3,10 @@
 import pytest
 
 from bnviz import data as datasets
-from bnviz.train.batches import ClassBatches
+from bnviz.train.batches import Batches, ClassBatches, training_batches
 from bnviz.train.config import LATER_DEFAULTS, TrainConfig
 from bnviz.train.final_eval import ONE_CLASS_BATCHES, TEST_BATCHES
-from bnviz.train.trainer import Batches, train, training_batches
+from bnviz.train.trainer import train
 
 
 @pytest.fixture(scope="module")

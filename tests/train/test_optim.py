@@ -1,4 +1,4 @@
-"""bnviz.optim.SGD against torch.optim.SGD (the oracle): the same parameters, bit for bit."""
+"""bnviz.train.optim.SGD against torch.optim.SGD (the oracle): the same parameters, bit for bit."""
 
 import subprocess
 import sys

@@ -58,12 +58,12 @@ def test_probe_flags_stay_out_of_cache_keys_at_their_defaults():
 
 
 def test_a_run_that_does_not_ask_never_calls_the_probes(mnist_like, monkeypatch):
-    from bnviz.train import trainer
+    from bnviz.train import record
 
     def refuse(*args):
         raise AssertionError("probed a run that did not ask")
 
-    monkeypatch.setattr(trainer, "optimization_probes", refuse)
+    monkeypatch.setattr(record, "optimization_probes", refuse)
     assert list(train(small(), mnist_like))[-1]["status"] == "done"
     with pytest.raises(AssertionError, match="did not ask"):
         list(train(small(probe_ics=True), mnist_like))

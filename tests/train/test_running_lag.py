@@ -6,8 +6,9 @@ import torch
 from bnviz import data as datasets
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import build_model
+from bnviz.train.record import probe, running_stats_lag
 from bnviz.train.running_lag import layer_lag
-from bnviz.train.trainer import probe, running_stats_lag, train
+from bnviz.train.trainer import train
 
 
 def hand_lag(x, running_mean, running_var, eps):

@@ -10,9 +10,12 @@ from torch import Tensor, nn
 from bnviz import data as datasets
 from bnviz.norms.batch_norm import BatchNorm1d, BatchNorm2d
 from bnviz.train import probes
+from bnviz.train.batches import Batches, training_batch
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import CifarCNN, MnistMLP, build_model, model_for
-from bnviz.train.trainer import Batches, evaluate, probe, record_steps, train, training_batch
+from bnviz.train.modes import evaluate
+from bnviz.train.record import probe, record_steps
+from bnviz.train.trainer import Progress, train
 
 
 @pytest.fixture(scope="module")
@@ -453,3 +456,24 @@ def test_grad_hist_counts_log10_of_each_weight_gradient_in_quarter_decades(mnist
         expected[min(max(b, 0), probes.GRAD_HIST_BINS - 1)] += 1
     assert record["layer1/grad_hist"] == expected and sum(expected) == 4 * 784
     assert expected[0] > 0 and len(probes.grad_hist_edges()) == probes.GRAD_HIST_BINS + 1
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_asked_for_progress_the_trainer_yields_every_few_steps_and_the_same_records(mnist_like, monkeypatch, every):
+    from bnviz.train import trainer
+
+    steps = []  # one entry per training step taken since the last yield
+    real = trainer.training_batch
+    monkeypatch.setattr(trainer, "training_batch", lambda *args: steps.append(1) or real(*args))
+    config = small(steps=50, probe_every=25, eval_every=25, early_probes=False)
+    items, between = [], []
+    for item in train(config, mnist_like, progress_every=every):
+        items.append(item)
+        between.append(len(steps))
+        steps.clear()
+    assert between[0] == 0 and max(between) == every  # step 0's record, then never more than `every` steps
+    progress = [item.step for item in items if isinstance(item, Progress)]
+    assert progress == [s for s in range(1, 50) if s % every == 0 and s != 25]  # steps 25 and 50 are records
+    records = [item for item in items if not isinstance(item, Progress)]
+    assert [r["step"] for r in records] == [0, 25, 50]
+    assert without_time(records) == without_time(list(train(config, mnist_like)))

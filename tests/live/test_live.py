@@ -7,7 +7,9 @@ import torch
 
 from bnviz import data
 from bnviz.experiments import spec
-from bnviz.runs import cache, live
+from bnviz.live import choices, comparison, settings
+from bnviz.norms import NORMS
+from bnviz.runs import cache
 from bnviz.train.config import TrainConfig
 from bnviz.train.trainer import train
 from bnviz.views import activations, records
@@ -35,7 +37,7 @@ def small(**kw) -> TrainConfig:
 def arms(config: TrainConfig, *kinds) -> list[TrainConfig]:
     """One config per arm: ``"none"``, ``"bnviz"``, ``("bnviz", "after")``, ... (default: no BN and BN)."""
     kinds = kinds or ("none", "bnviz")
-    return [live.arm_config(config, live.arm_of_choice(k)) for k in kinds]
+    return [settings.arm_config(config, choices.arm_of_choice(k)) for k in kinds]
 
 
 def without_time(records):
@@ -51,7 +53,7 @@ def run_to_end(lc, budget=0.0, limit=200):
 
 
 def test_arms_differ_only_in_norm_and_are_labelled_like_the_cache(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     assert [r["arm"] for r in lc.runs] == ["no BN", "BN"]
     assert [r["config"]["norm"] for r in lc.runs] == ["none", "bnviz"]
     a, b = (dict(r["config"], norm=None) for r in lc.runs)
@@ -60,29 +62,23 @@ def test_arms_differ_only_in_norm_and_are_labelled_like_the_cache(mnist_like):
 
 def test_interleaved_records_equal_sequential_training(mnist_like):
     """Alternating two generators must not change either run (each seeds its own model and batches)."""
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     run_to_end(lc)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)  # LiveComparison trains with one thread
-    try:
-        for run in lc.runs:
-            expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
-            assert without_time(run["records"]) == without_time(expected)
-    finally:
-        torch.set_num_threads(previous)
+    for run in lc.runs:  # one torch thread, as the comparison trained
+        expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+        assert without_time(run["records"]) == without_time(expected)
 
 
 def test_advance_pulls_from_the_arm_that_is_behind(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     while not lc.done:
-        assert lc.advance(0.0) == 1  # a zero budget still makes progress: exactly one record
-        counts = [len(r["records"]) for r in lc.runs]
-        assert abs(counts[0] - counts[1]) <= 1
-        assert counts[0] >= counts[1]  # ties go to "no BN" first
+        assert lc.advance(0.0) == 1  # a zero budget still makes progress: exactly one step or one record
+        steps = [r["step"] for r in lc.runs]
+        assert 0 <= steps[0] - steps[1] <= 1  # the arms take turns step by step; ties go to "no BN" first
 
 
 def test_finished_run_is_done_with_full_progress(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     assert lc.fraction == 0.0 and lc.running and not lc.done
     run_to_end(lc, budget=10.0)
     assert lc.state == "done" and lc.done and lc.fraction == 1.0
@@ -91,7 +87,7 @@ def test_finished_run_is_done_with_full_progress(mnist_like):
 
 
 def test_pause_keeps_state_and_resume_continues(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     lc.advance(0.0)
     lc.advance(0.0)
     lc.pause()
@@ -105,7 +101,7 @@ def test_pause_keeps_state_and_resume_continues(mnist_like):
 
 
 def test_stop_keeps_what_was_trained_and_labels_it_stopped(mnist_like):
-    lc = live.LiveComparison(arms(small(steps=200)), mnist_like)
+    lc = comparison.LiveComparison(arms(small(steps=200)), mnist_like)
     for _ in range(4):
         lc.advance(0.0)
     kept = [len(r["records"]) for r in lc.runs]
@@ -118,53 +114,62 @@ def test_stop_keeps_what_was_trained_and_labels_it_stopped(mnist_like):
 
 
 def test_a_crash_becomes_a_message_not_an_exception(mnist_like):
-    lc = live.LiveComparison(arms(small(batch_size=1000)), mnist_like)  # more than the 600 training examples
+    lc = comparison.LiveComparison(arms(small(batch_size=1000)), mnist_like)  # more than the 600 training examples
     lc.advance(1.0)
     assert lc.state == "failed" and lc.done
     assert "batch_size 1000" in lc.error and lc.error.startswith("no BN")
 
 
-def test_advance_restores_the_thread_count(mnist_like):
-    previous = torch.get_num_threads()
-    lc = live.LiveComparison(arms(small()), mnist_like, threads=1)
-    lc.advance(0.0)
-    assert torch.get_num_threads() == previous
+def test_torch_threads_are_set_once_per_process_never_around_an_advance(mnist_like, monkeypatch):
+    from bnviz.live import threads
+
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    threads.use_training_threads.cache_clear()
+    try:
+        for _ in range(2):
+            run_to_end(comparison.LiveComparison(arms(small()), mnist_like))
+        assert calls == [threads.TORCH_THREADS]  # by the first comparison of the process, and by nothing after
+    finally:
+        threads.use_training_threads.cache_clear()  # the next caller sets the real thread count
 
 
 def test_test_size_evaluates_on_the_first_examples(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like, test_size=50)
+    lc = comparison.LiveComparison(arms(small()), mnist_like, test_size=50)
     assert lc.test_examples == 50
     lc.advance(0.0)
     acc = lc.runs[0]["records"][0]["test/acc"]
     assert acc * 50 == pytest.approx(round(acc * 50))  # a multiple of 1/50
-    assert live.LiveComparison(arms(small()), mnist_like, test_size=10_000).test_examples == 200
+    assert comparison.LiveComparison(arms(small()), mnist_like, test_size=10_000).test_examples == 200
 
 
 def test_a_live_cnn_evaluates_the_first_test_images_in_chunks_at_every_other_probe(monkeypatch):
-    from bnviz.train import trainer
+    from bnviz.train import modes, record
 
     chunks = []
-    real = trainer.evaluate
+    real = record.evaluate
 
-    def spy(model, config, x, y, chunk=trainer.EVAL_CHUNK):
+    def spy(model, config, x, y, chunk=modes.EVAL_CHUNK):
         chunks.append((len(y), chunk))
         return real(model, config, x, y, chunk)
 
-    monkeypatch.setattr(trainer, "evaluate", spy)
+    monkeypatch.setattr(record, "evaluate", spy)
     cifar = data.synthetic("cifar10", n_train=64, n_test=300, seed=0)
-    configs = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 40, lr=0.05, synthetic=True, channels=(4,), batch_size=8)
-    choice = live.CHOICES["cnn"]
-    lc = live.LiveComparison(configs, cifar, test_size=200)
+    configs = settings.live_configs(
+        "cnn", choices.DEFAULT_ARMS, 0, 40, lr=0.05, synthetic=True, channels=(4,), batch_size=8
+    )
+    choice = choices.CHOICES["cnn"]
+    lc = comparison.LiveComparison(configs, cifar, test_size=200)
     run_to_end(lc)
     evaluated = [r["step"] for r in lc.runs[1]["records"] if "test/acc" in r]
     assert evaluated == [0, 20, 40] and lc.config.probe_every == 10  # steps 10 and 30 are probed only
     assert "conv1/running_mean_lag" in lc.runs[1]["records"][-1]
-    assert set(chunks) == {(200, choice.eval_chunk)} and choice.eval_chunk < trainer.EVAL_CHUNK
-    assert live.CHOICES["mlp"].eval_chunk == trainer.EVAL_CHUNK  # the MLP's whole subset in one pass
+    assert set(chunks) == {(200, choice.eval_chunk)} and choice.eval_chunk < modes.EVAL_CHUNK
+    assert choices.CHOICES["mlp"].eval_chunk == modes.EVAL_CHUNK  # the MLP's whole subset in one pass
 
 
 def test_steps_per_second_counts_every_arm_over_the_training_time(mnist_like):
-    lc = live.LiveComparison(arms(small()), mnist_like)
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
     assert lc.steps_per_second is None
     run_to_end(lc)
     assert sum(r["step"] for r in lc.runs) == 2 * 40
@@ -172,28 +177,28 @@ def test_steps_per_second_counts_every_arm_over_the_training_time(mnist_like):
 
 
 def test_live_config_takes_the_experiments_defaults_and_scales_probes():
-    mlp = live.live_config("mlp", seed=1, steps=3000, lr=spec.MNIST_LR, init_std=0.01, synthetic=True)
+    mlp = settings.live_config("mlp", seed=1, steps=3000, lr=spec.MNIST_LR, init_std=0.01, synthetic=True)
     assert mlp.dataset == "synthetic-mnist" and mlp.init_std == 0.01 and mlp.batch_size == spec.MNIST.batch_size
     assert mlp.probe_every == mlp.eval_every == 100 and mlp.early_probes and mlp.probe_size == 500
-    assert live.live_config("mlp", 0, 20_000, 0.3).probe_every == 500  # about 40 stops, not 200
-    cnn = live.live_config("cnn", seed=0, steps=300, lr=spec.CIFAR.lr, init_std=0.01)
+    assert settings.live_config("mlp", 0, 20_000, 0.3).probe_every == 500  # about 40 stops, not 200
+    cnn = settings.live_config("cnn", seed=0, steps=300, lr=spec.CIFAR.lr, init_std=0.01)
     assert cnn.dataset == "cifar10" and cnn.init_std is None and cnn.momentum == spec.CIFAR.momentum
     # a test-set evaluation at every other probe
     assert cnn.probe_every == 10 and cnn.eval_every == 20 and cnn.probe_size == 64
     with pytest.raises(ValueError, match="steps must be a positive"):
-        live.live_config("mlp", 0, 0, 0.3)
+        settings.live_config("mlp", 0, 0, 0.3)
     with pytest.raises(ValueError, match="model must be one of"):
-        live.live_config("rnn", 0, 100, 0.3)
+        settings.live_config("rnn", 0, 100, 0.3)
 
 
 def test_every_offered_learning_rate_includes_the_experiment_default():
-    assert spec.MNIST.lr in live.CHOICES["mlp"].lrs and spec.CIFAR.lr in live.CHOICES["cnn"].lrs
-    assert live.INIT_STDS == (0.01, 0.1, 1.0)
+    assert spec.MNIST.lr in choices.CHOICES["mlp"].lrs and spec.CIFAR.lr in choices.CHOICES["cnn"].lrs
+    assert choices.INIT_STDS == (0.01, 0.1, 1.0)
 
 
 @pytest.mark.parametrize("x, expected", [(0.3, 1), (1, 1), (1.5, 2), (3, 5), (7.5, 10), (75, 100), (101, 200)])
 def test_nice_ceil(x, expected):
-    assert live.nice_ceil(x) == expected
+    assert choices.nice_ceil(x) == expected
 
 
 def fake_run(arm, steps, status="done", seed=0):
@@ -266,7 +271,7 @@ def test_four_arms_are_labelled_by_their_configs_and_share_the_first_batch(mnist
         return real(config, data, idx, generator)
 
     monkeypatch.setattr(trainer, "training_batch", spy)
-    lc = live.LiveComparison(arms(small(), *FOUR), mnist_like)
+    lc = comparison.LiveComparison(arms(small(), *FOUR), mnist_like)
     assert [r["arm"] for r in lc.runs] == ["no BN", "BN", "BN after sigmoid", "LN"]
     assert [(r["config"]["norm"], r["config"]["norm_position"]) for r in lc.runs] == [
         ("none", "before"),
@@ -279,27 +284,22 @@ def test_four_arms_are_labelled_by_their_configs_and_share_the_first_batch(mnist
     assert len(first_batches) == 4
     batches = list(first_batches.values())
     assert all(b == batches[0] for b in batches) and len(batches[0]) == 30  # the same 30 examples, in order
-    other = live.LiveComparison(arms(small(seed=4), "none"), mnist_like)
+    other = comparison.LiveComparison(arms(small(seed=4), "none"), mnist_like)
     first_batches.clear()
     other.advance(0.0), other.advance(0.0)
     assert first_batches[("none", "before")] != batches[0], "another seed draws another batch"
 
 
 def test_four_interleaved_arms_train_exactly_as_each_alone(mnist_like):
-    lc = live.LiveComparison(arms(small(), *FOUR), mnist_like)
+    lc = comparison.LiveComparison(arms(small(), *FOUR), mnist_like)
     while not lc.done:
         assert lc.advance(0.0) == 1
-        counts = [len(r["records"]) for r in lc.runs]
-        assert max(counts) - min(counts) <= 1 and counts == sorted(counts, reverse=True)
+        steps = [r["step"] for r in lc.runs]
+        assert max(steps) - min(steps) <= 1 and steps == sorted(steps, reverse=True)
     assert lc.state == "done" and lc.fraction == 1.0
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for run in lc.runs:
-            expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
-            assert without_time(run["records"]) == without_time(expected)
-    finally:
-        torch.set_num_threads(previous)
+    for run in lc.runs:  # one torch thread, as the comparison trained
+        expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+        assert without_time(run["records"]) == without_time(expected)
     probe = [[r["layer1/hist"] for r in run["records"] if r["step"] == 0] for run in lc.runs]
     # with BN after the sigmoid, layer1's sigmoid input is W u + b with the same initial W as without BN:
     # at step 0 the two arms' first histograms agree only if both probed the same examples
@@ -307,7 +307,7 @@ def test_four_interleaved_arms_train_exactly_as_each_alone(mnist_like):
 
 
 def test_a_one_arm_comparison_trains_to_the_end(mnist_like):
-    lc = live.LiveComparison([small(norm="layer")], mnist_like)
+    lc = comparison.LiveComparison([small(norm="layer")], mnist_like)
     run_to_end(lc)
     (run,) = lc.runs
     assert run["arm"] == "LN" and run["status"] == "done" and lc.state == "done" and lc.fraction == 1.0
@@ -316,7 +316,7 @@ def test_a_one_arm_comparison_trains_to_the_end(mnist_like):
 
 def test_an_arm_that_diverges_ends_alone_and_the_others_go_on(mnist_like):
     configs = [small(norm="bnviz"), small(norm="none", lr=1e38, init_std=5.0), small(norm="layer")]
-    lc = live.LiveComparison(configs, mnist_like)
+    lc = comparison.LiveComparison(configs, mnist_like)
     run_to_end(lc)
     assert [r["status"] for r in lc.runs] == ["done", "diverged", "done"] and lc.state == "done"
     diverged = lc.runs[1]["records"][-1]
@@ -327,36 +327,36 @@ def test_an_arm_that_diverges_ends_alone_and_the_others_go_on(mnist_like):
 
 def test_arms_that_do_not_share_the_data_order_or_repeat_are_refused(mnist_like):
     with pytest.raises(ValueError, match="same seed"):
-        live.LiveComparison([small(norm="none"), small(norm="bnviz", seed=4)], mnist_like)
+        comparison.LiveComparison([small(norm="none"), small(norm="bnviz", seed=4)], mnist_like)
     with pytest.raises(ValueError, match="same batch_size"):
-        live.LiveComparison([small(norm="none"), small(norm="bnviz", batch_size=20)], mnist_like)
+        comparison.LiveComparison([small(norm="none"), small(norm="bnviz", batch_size=20)], mnist_like)
     with pytest.raises(ValueError, match="same config"):
-        live.LiveComparison([small(), small()], mnist_like)
+        comparison.LiveComparison([small(), small()], mnist_like)
     with pytest.raises(ValueError, match="1 to 4 arms"):
-        live.LiveComparison(arms(small(), *FOUR, "group"), mnist_like)
-    two = live.LiveComparison([small(norm="bnviz"), small(norm="bnviz", lr=3.0)], mnist_like)
+        comparison.LiveComparison(arms(small(), *FOUR, "group"), mnist_like)
+    two = comparison.LiveComparison([small(norm="bnviz"), small(norm="bnviz", lr=3.0)], mnist_like)
     assert [r["arm"] for r in two.runs] == ["BN (1)", "BN (2)"]  # names stay apart; colours follow the configs
 
 
 def test_a_bad_combination_is_a_sentence_that_names_the_setting_to_change():
-    with pytest.raises(live.SettingsError) as caught:
-        live.live_configs("mlp", live.DEFAULT_ARMS, seed=0, steps=100, lr=0.3, batch_size=1, synthetic=True)
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.live_configs("mlp", choices.DEFAULT_ARMS, seed=0, steps=100, lr=0.3, batch_size=1, synthetic=True)
     (problem,) = caught.value.problems  # the no-BN arm trains on batches of one; BN cannot
     assert problem.arm == "BN" and "batch_size must be at least 2" in problem.sentence
     assert problem.culprits == ("batch_size",)
     assert "BN: batch_size must be at least 2" in str(caught.value)
-    with pytest.raises(live.SettingsError) as caught:
-        live.live_configs("mlp", [("layer", "after"), "none"], 0, 100, lr=0.3, norm_eps=0.0, dropout=1.5)
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.live_configs("mlp", [("layer", "after"), "none"], 0, 100, lr=0.3, norm_eps=0.0, dropout=1.5)
     assert {p.culprits for p in caught.value.problems} == {("norm_eps",), ("dropout",)}
     assert {p.arm for p in caught.value.problems} == {"LN after sigmoid", "no BN"}
-    with pytest.raises(live.SettingsError, match="the same network"):
-        live.live_configs("mlp", ["bnviz", ("bnviz", "before")], 0, 100, lr=0.3)
-    with pytest.raises(live.SettingsError, match="1 to 4 arms"):
-        live.live_configs("mlp", [], 0, 100, lr=0.3)
+    with pytest.raises(settings.SettingsError, match="the same network"):
+        settings.live_configs("mlp", ["bnviz", ("bnviz", "before")], 0, 100, lr=0.3)
+    with pytest.raises(settings.SettingsError, match="1 to 4 arms"):
+        settings.live_configs("mlp", [], 0, 100, lr=0.3)
 
 
 def test_live_configs_build_each_arm_from_the_page_settings():
-    cfgs = live.live_configs(
+    cfgs = settings.live_configs(
         "mlp",
         [("none", "after"), ("bnviz", "after"), "renorm"],
         seed=2,
@@ -373,13 +373,13 @@ def test_live_configs_build_each_arm_from_the_page_settings():
         dropout=0.1,
     )
     assert [(c.norm, c.norm_position) for c in cfgs] == [("none", "before"), ("bnviz", "after"), ("renorm", "before")]
-    assert [live.arm_label(c) for c in cfgs] == ["no BN", "BN after tanh", "BRN"]
+    assert [settings.arm_label(c) for c in cfgs] == ["no BN", "BN after tanh", "BRN"]
     for c in cfgs:
         assert (c.depth, c.width, c.activation, c.optimizer, c.momentum, c.lr) == (6, 32, "tanh", "adam", 0.0, 1e-3)
         assert (c.norm_momentum, c.norm_eps, c.affine, c.dropout, c.seed) == (0.3, 1e-3, False, 0.1, 2)
-    cnn = live.live_configs("cnn", live.DEFAULT_ARMS, 0, 100, lr=1e-3, optimizer="adam", channels=(8, 16))
+    cnn = settings.live_configs("cnn", choices.DEFAULT_ARMS, 0, 100, lr=1e-3, optimizer="adam", channels=(8, 16))
     assert all(c.momentum == 0.0 and c.channels == (8, 16) for c in cnn)  # the CNN's SGD momentum is dropped
-    assert len(live.arm_choices()) == 2 * len(live.NORMS) - 1  # every kind before, every normalization after too
+    assert len(choices.arm_choices()) == 2 * len(NORMS) - 1  # every kind before, every normalization after too
 
 
 def test_spread_picks_the_first_last_and_evenly_spaced_layers():
@@ -401,3 +401,30 @@ def test_gradient_histograms_zoom_to_filled_bins_and_report_the_first_bin_apart(
     assert activations.occupied_domain(df, pad_bins=1) == [-10.0, -6.0]  # bins -9..-7 filled, the first left out
     assert activations.first_bin_share(df) == {"no BN": 0.5, "BN": 0.0}
     assert activations.occupied_domain(df[df["bin_left"] == -12.0]) is None
+
+
+def test_a_long_probe_interval_is_trained_one_step_per_turn_so_stop_waits_one_step(mnist_like, monkeypatch):
+    from bnviz.train import trainer
+
+    trained = []  # one entry per training step of any arm
+    real = trainer.training_batch
+    monkeypatch.setattr(trainer, "training_batch", lambda *args: trained.append(args[0].norm) or real(*args))
+    lc = comparison.LiveComparison(
+        arms(small(steps=400, probe_every=200, eval_every=200, early_probes=False)), mnist_like
+    )
+    lc.advance(0.0), lc.advance(0.0)  # each arm's record of step 0
+    for _ in range(30):
+        before = len(trained)
+        assert lc.advance(0.0) == 1 and len(trained) == before + 1  # one step of one arm, never a probe interval
+    lc.stop()
+    assert trained == ["none", "bnviz"] * 15 and [r["step"] for r in lc.runs] == [15, 15]
+    assert lc.state == "stopped" and lc.fraction == 30 / 800 and [len(r["records"]) for r in lc.runs] == [1, 1]
+
+
+def test_arms_that_draw_random_numbers_train_exactly_as_each_alone(mnist_like):
+    """Dropout and noisy BN draw from torch's generator; each arm keeps its own state of it across turns."""
+    lc = comparison.LiveComparison([small(dropout=0.2), small(norm="noisy", dropout=0.2)], mnist_like)
+    run_to_end(lc)
+    for run in lc.runs:
+        expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+        assert without_time(run["records"]) == without_time(expected)

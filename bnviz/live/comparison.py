@@ -1,13 +1,13 @@
 """Train up to four networks side by side, a little at a time, for the Activations page.
 
-A :class:`LiveComparison` holds one :func:`bnviz.trainer.train` generator per arm, each arm a full
+A :class:`LiveComparison` holds one :func:`bnviz.train.trainer.train` generator per arm, each arm a full
 :class:`~bnviz.train.config.TrainConfig` (its normalization, where it sits, its training settings),
-and their records as "runs" in the shape of a cache payload's, so :mod:`bnviz.results` and
-:mod:`bnviz.charts` draw a live run exactly as they draw a cached one. The arms share what makes
+and their records as "runs" in the shape of a cache payload's, so :mod:`bnviz.views.records` and
+:mod:`bnviz.views.charts` draw a live run exactly as they draw a cached one. The arms share what makes
 them comparable (:data:`SHARED`): the data, the seed and so the mini-batches in the same order, the
 probe batch and the steps at which they are recorded. ``advance(budget_seconds)`` trains whichever
-arm is behind until the budget is used, so the page can call it from a timer and stay responsive.
-Pure Python and torch: no Streamlit here.
+arm is behind, one step at a time, until the budget is used, so the page can call it from a timer and
+stay responsive. Pure Python and torch: no Streamlit here.
 """
 
 from __future__ import annotations
@@ -19,34 +19,12 @@ from collections.abc import Sequence
 import torch
 
 from bnviz.data import Dataset
-
-# The page's settings and arms (bnviz.runs.live_arms), imported here so that a page reads one API: live.*
-from bnviz.runs.live_arms import (  # noqa: F401
-    CHOICES,
-    DEFAULT_ARMS,
-    INIT_STDS,
-    KNOBS,
-    MAX_ARMS,
-    NONLINEARITY,
-    NORMS,
-    PROBES_PER_RUN,
-    ArmChoice,
-    ModelChoice,
-    Problem,
-    SettingsError,
-    arm_choices,
-    arm_config,
-    arm_label,
-    arm_of,
-    arm_of_choice,
-    defaults,
-    live_config,
-    live_configs,
-    nice_ceil,
-    probe_interval,
-)
+from bnviz.live.choices import CHOICES, MAX_ARMS
+from bnviz.live.settings import arm_labels
+from bnviz.live.threads import use_training_threads
 from bnviz.train.config import TrainConfig
-from bnviz.train.trainer import RunInfo, run_info, train
+from bnviz.train.record import RunInfo, run_info
+from bnviz.train.trainer import Progress, train
 
 # What every arm of one comparison shares: the same mini-batches in the same order (dataset, seed,
 # batch size), the same probe batch, records at the same steps, and the same layers to compare.
@@ -84,15 +62,6 @@ def check_arms(configs: Sequence[TrainConfig]) -> None:
             )
 
 
-def arm_labels(configs: Sequence[TrainConfig]) -> list[str]:
-    """Each arm's :func:`arm_label`, numbered where two would read the same ("BN", "BN (2)")."""
-    labels = [arm_label(c) for c in configs]
-    return [
-        label if labels.count(label) == 1 else f"{label} ({labels[:i].count(label) + 1})"
-        for i, label in enumerate(labels)
-    ]
-
-
 def first_test_examples(data: Dataset, n: int | None) -> Dataset:
     """The same dataset with only its first ``n`` test examples (views, no copy)."""
     if n is None or n >= len(data.test_y):
@@ -104,28 +73,26 @@ class LiveComparison:
     """One to four runs of one comparison on one dataset, trained in step with each other.
 
     ``configs``: one :class:`~bnviz.train.config.TrainConfig` per arm, equal in every :data:`SHARED`
-    field (else ``ValueError``, with a sentence); each run's ``arm`` is its label (:func:`arm_label`),
-    a name for people: charts colour it by its ``config``.
+    field (else ``ValueError``, with a sentence); each run's ``arm`` is its label
+    (:func:`~bnviz.live.settings.arm_label`), a name for people: charts colour it by its ``config``.
 
     ``state`` is "running", "paused", "stopped" (by the user; records so far are kept), "done"
     (every arm finished or diverged) or "failed" (``error`` says why). One arm diverging ends
-    that arm only; the others go on.
+    that arm only; the others go on. Each run's ``step`` is the last step trained, recorded or not.
 
-    Training uses ``threads`` torch threads (default 1, like :mod:`bnviz.runner`'s workers): a live
-    run shares the CPU with the app and often with a background experiment, and torch's thread
-    pool slows down many-fold when its threads have to wait for a busy core; one thread also
-    gives the same numbers as the runner's one-thread runs.
+    Training uses one torch thread (:func:`bnviz.live.threads.use_training_threads`). Each arm draws its
+    random numbers (dropout, noisy BN) from torch's generator as if it trained alone: its state is kept
+    per arm and put back before the arm trains, so an arm's records equal those of its config trained
+    alone, however the arms take turns.
     """
 
-    def __init__(
-        self, configs: Sequence[TrainConfig], data: Dataset, test_size: int | None = None, threads: int | None = 1
-    ):
+    def __init__(self, configs: Sequence[TrainConfig], data: Dataset, test_size: int | None = None):
         configs = list(configs)
         check_arms(configs)
+        use_training_threads()
         data = first_test_examples(data, test_size)
         self.configs = configs
         self.config = configs[0]  # what the arms share (SHARED) is read from here
-        self.threads = threads
         self.info: RunInfo = run_info(self.config, data)
         self.test_examples = len(data.test_y)
         self.runs: list[dict] = []
@@ -142,7 +109,9 @@ class LiveComparison:
                     "records": [],
                 }
             )
-            self._generators.append(train(cfg, data, eval_chunk=CHOICES[cfg.model].eval_chunk))
+            # a Progress after every step: Pause and Stop wait for one step of one arm, never a probe interval
+            self._generators.append(train(cfg, data, eval_chunk=CHOICES[cfg.model].eval_chunk, progress_every=1))
+        self._rng_states: list[torch.Tensor | None] = [None] * len(configs)  # None: the arm has not started
         self.state = "running"
         self.error: str | None = None
         self.train_seconds = 0.0  # time spent inside advance(), pauses and page drawing excluded
@@ -158,7 +127,7 @@ class LiveComparison:
 
     @property
     def fraction(self) -> float:
-        """Progress 0..1: recorded steps over planned steps, both arms together."""
+        """Progress 0..1: steps trained over planned steps, all arms together."""
         return sum(min(r["step"], r["steps"]) for r in self.runs) / sum(r["steps"] for r in self.runs)
 
     @property
@@ -169,25 +138,20 @@ class LiveComparison:
         return steps / self.train_seconds if steps and self.train_seconds > 0 else None
 
     def advance(self, budget_seconds: float) -> int:
-        """Pull records, always from the arm that is behind, until ``budget_seconds`` are used.
+        """Train, always the arm that is behind, one step (or one record) at a time until ``budget_seconds``
+        are used. Returns how many steps and records it pulled.
 
-        Returns the number of records pulled. Cheap when not running (returns 0 at once); when running
-        it pulls at least one record, so it overshoots the budget by at most one record's training.
+        Cheap when not running (returns 0 at once); when running it pulls at least one, so it overshoots
+        the budget by at most one training step, or one record's probes and evaluation.
         """
         if not self.running:
             return 0
         start, pulled = time.perf_counter(), 0
-        previous = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        try:
-            while self.running:
-                self._pull(self._behind())
-                pulled += 1
-                if time.perf_counter() - start >= budget_seconds:
-                    break
-        finally:
-            torch.set_num_threads(previous)
+        while self.running:
+            self._pull(self._behind())
+            pulled += 1
+            if time.perf_counter() - start >= budget_seconds:
+                break
         self.train_seconds += time.perf_counter() - start
         return pulled
 
@@ -209,16 +173,17 @@ class LiveComparison:
             self._close()
 
     def _behind(self) -> int:
-        # The arms record at the same steps, so the one with fewer records is behind (ties: the first arm).
+        # The arm with the fewest steps trained, then the fewest records (ties: the first arm): the arms take
+        # turns step by step and record each step they share one after another.
         active = [i for i, r in enumerate(self.runs) if r["status"] == "running"]
-        return min(active, key=lambda i: len(self.runs[i]["records"]))
+        return min(active, key=lambda i: (self.runs[i]["step"], len(self.runs[i]["records"])))
 
     def _pull(self, i: int) -> None:
         run = self.runs[i]
         try:
-            record = next(self._generators[i])
+            item = self._next(i)
         except StopIteration:
-            record = None
+            item = None
         except Exception as e:  # noqa: BLE001 - shown to the user as a sentence, never as a traceback
             self.error = f"{run['arm']} run failed at step {run['step']}: {type(e).__name__}: {e}"
             self.state = "failed"
@@ -227,17 +192,29 @@ class LiveComparison:
                     r["status"] = "failed"
             self._close()
             return
-        if record is None:
+        if isinstance(item, Progress):
+            run["step"] = item.step
+            return
+        if item is None:
             run["status"] = "done"
         else:
-            run["records"].append(record)
-            run["step"] = record["step"]
-            if record["status"] in ("done", "diverged"):
-                run["status"] = record["status"]
+            run["records"].append(item)
+            run["step"] = item["step"]
+            if item["status"] in ("done", "diverged"):
+                run["status"] = item["status"]
         if run["status"] != "running":
             self._generators[i].close()
         if all(r["status"] != "running" for r in self.runs):
             self.state = "done"
+
+    def _next(self, i: int):
+        """Arm ``i``'s next step or record, drawn with its own state of torch's random number generator."""
+        if self._rng_states[i] is not None:  # a new arm seeds the generator itself (train: manual_seed)
+            torch.set_rng_state(self._rng_states[i])
+        try:
+            return next(self._generators[i])
+        finally:
+            self._rng_states[i] = torch.get_rng_state()
 
     def _close(self) -> None:
         for g in self._generators:
