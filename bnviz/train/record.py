@@ -112,6 +112,7 @@ def make_record(
         record.update(probe(model, config, views.probe_x, lag=step in views.eval_steps))
         record.update(grad_norms(model))
         record.update(gradient_fields(model, before))
+        record.update(affine_fields(model))
         if views.probe_batch is not None:
             record.update(optimization_probes(model, config, *views.probe_batch))
     if config.final_eval_modes and step == config.steps:
@@ -203,6 +204,20 @@ def grad_norms(model: nn.Module) -> dict:
         f"{name}/grad_norm": (float(layer.weight.grad.norm()) if layer.weight.grad is not None else None)
         for name, layer in zip(model.layer_names(), model.weight_layers())
     }
+
+
+@torch.no_grad()
+def affine_fields(model: nn.Module) -> dict:
+    """``<layer>/gamma_abs_mean`` and ``<layer>/beta_abs_mean``: the mean over units of |γ| and |β| of each
+    normalization with a learned scale and shift. With x̂ about N(0, 1), a unit's y = γx̂ + β leaves the
+    sigmoid's linear middle when |γ| or |β| grows: what BN's saturation over training comes from."""
+    out = {}
+    for name, norm in zip(model.layer_names(), model.norm_layers()):
+        gamma, beta = getattr(norm, "weight", None), getattr(norm, "bias", None)
+        if isinstance(gamma, Tensor) and isinstance(beta, Tensor):
+            out[f"{name}/gamma_abs_mean"] = float(gamma.abs().mean())
+            out[f"{name}/beta_abs_mean"] = float(beta.abs().mean())
+    return out
 
 
 def weights_now(model: nn.Module) -> list[Tensor]:

@@ -22,6 +22,8 @@ Keys of a record (present at the steps they are measured):
   update:data ratio log10(std(W_t − W_{t−1}) / std(W_{t−1})) of the last step's actual change
   (:func:`bnviz.train.probes.update_ratio`: the optimizer's own step, so SGD, momentum and Adam compare;
   for plain SGD it is log10(lr · std(g) / std(W)); around −3 is the usual rule of thumb)
+- per normalization layer with a learned scale and shift, at the same steps: ``<layer>/gamma_abs_mean`` and
+  ``<layer>/beta_abs_mean``, the mean over units of |γ| and |β| (:func:`bnviz.train.record.affine_fields`)
 - for a BN layer before the nonlinearity also ``<layer>/x_hat_p15``, ``/x_hat_p50``, ``/x_hat_p85``: the same unit
   normalized before γ and β (the ``p*`` fields are its y = γx̂ + β)
 - only where the config asks (``probe_ics``, ``probe_landscape``), Santurkar et al.'s internal covariate

@@ -267,6 +267,33 @@ def legend_below(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure_legend(orient="bottom", columns=2, labelLimit=220, columnPadding=12, symbolOpacity=1)
 
 
+def affine_growth(df: pd.DataFrame) -> alt.Chart:
+    """Mean |γ| and mean |β| of each layer's normalization over training (first seed), a panel each.
+
+    ``df``: one row per (arm, seed, step, layer) with ``gamma_abs_mean`` and ``beta_abs_mean``."""
+    d = df[df["seed"] == df["seed"].min()] if len(df) else df
+    long = d.melt(
+        id_vars=["arm", "norm", "position", "seed", "step", "layer"],
+        value_vars=["gamma_abs_mean", "beta_abs_mean"],
+        var_name="parameter",
+        value_name="value",
+    )
+    long["parameter"] = long["parameter"].map({"gamma_abs_mean": "mean |γ|", "beta_abs_mean": "mean |β|"})
+    return (
+        alt.Chart(long)
+        .mark_line(point=alt.OverlayMarkDef(size=14))
+        .encode(
+            x=alt.X("step:Q", axis=STEP_AXIS),
+            y=alt.Y("value:Q", title="Mean over the layer's units"),
+            color=alt.Color("layer:N", title="Layer"),
+            tooltip=["layer:N", "parameter:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=200, width=260)
+        .facet(column=alt.Column("parameter:N", title=None))
+        .properties(title="BN's learned scale γ and shift β, per layer")
+    )
+
+
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The chart stretched to its container's width, its height grown to hold titles and legends.
 

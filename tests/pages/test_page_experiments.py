@@ -92,7 +92,8 @@ def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, r
     assert table["Steps"].iloc[-1] == "40 (last)"
     assert "BN has the higher test accuracy throughout training (Figure 1(a))" in text_of(mnist.markdown)
     assert len(mnist.download_button) >= 4
-    assert [e.label for e in mnist.expander] == ["Train another configuration", "Every seed"]
+    assert [e.label for e in mnist.expander][:1] == ["Train another configuration"]
+    assert "Every seed" in [e.label for e in mnist.expander]
     assert "Nothing is cached" not in text_of(mnist.info)
 
 

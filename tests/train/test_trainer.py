@@ -477,3 +477,30 @@ def test_asked_for_progress_the_trainer_yields_every_few_steps_and_the_same_reco
     records = [item for item in items if not isinstance(item, Progress)]
     assert [r["step"] for r in records] == [0, 25, 50]
     assert without_time(records) == without_time(list(train(config, mnist_like)))
+
+
+@pytest.mark.parametrize(
+    "norm, affine, recorded",
+    [("bnviz", True, True), ("layer", True, True), ("bnviz", False, False), ("none", True, False)],
+)
+def test_gamma_and_beta_are_recorded_at_probes_where_a_norm_learns_them(norm, affine, recorded):
+    from bnviz.train.record import affine_fields
+
+    model = model_for(small(norm=norm, affine=affine))
+    for layer in model.norm_layers():
+        if getattr(layer, "weight", None) is not None:
+            with torch.no_grad():
+                layer.weight.copy_(torch.linspace(-2.0, 2.0, layer.weight.numel()))
+                layer.bias.fill_(-0.5)
+    out = affine_fields(model)
+    assert bool(out) is recorded
+    if recorded:
+        n = model.norm_layers()[0].weight.numel()
+        expected = float(torch.linspace(-2.0, 2.0, n).abs().mean())
+        assert out["layer1/gamma_abs_mean"] == pytest.approx(expected) and out["layer1/beta_abs_mean"] == 0.5
+
+
+def test_gamma_and_beta_fields_appear_on_probe_steps_only(mnist_like):
+    records = list(train(small(eval_every=5, probe_every=10, steps=10), mnist_like))
+    probed = [r["step"] for r in records if "layer1/gamma_abs_mean" in r]
+    assert probed == [r["step"] for r in records if "layer1/hist" in r] and probed

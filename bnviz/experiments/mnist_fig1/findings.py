@@ -47,6 +47,8 @@ class Figure1(Findings):
     stats: pd.DataFrame | None = None  # per run, probe step and layer: mean, std, saturation of the sigmoid's input
     saturation: tuple[Verdict, ...] = ()  # Sections 1 and 3.3: BN keeps the sigmoids out of saturation, per layer
     saturation_answer: str = ""
+    affine: pd.DataFrame | None = None  # BN's mean |γ| and |β| per layer and probe step (recorded since issue #24)
+    affine_notes: tuple[Verdict, ...] = ()  # how far they moved: what the saturation comes from
     student: tuple[Verdict, ...] = ()  # our numbers beside the student's: context
 
 
@@ -155,6 +157,7 @@ def figure_1bc(result: dict) -> dict:
     pct_df = records.percentiles(result["runs"], layers[-1])
     stats = records.layer_stats(result["runs"])
     saturation = probes.saturation_verdicts(stats)
+    affine = probes.affine_table(result["runs"])
     return {
         "percentiles": pct_df,
         "layer": layers[-1],
@@ -164,6 +167,8 @@ def figure_1bc(result: dict) -> dict:
         "stats": stats,
         "saturation": tuple(saturation),
         "saturation_answer": probes.saturation_answer(saturation),
+        "affine": affine,
+        "affine_notes": tuple(probes.affine_notes(affine)),
     }
 
 
@@ -184,7 +189,11 @@ def findings(result: dict) -> Figure1:
         summary[f"figure_1bc_{extra['layer']}_unit_0"] = list(extra["drift"])
     return Figure1(
         **base,
-        verdicts=tuple(checks) + extra.get("stability", ()) + extra.get("saturation", ()) + tuple(student),
+        verdicts=tuple(checks)
+        + extra.get("stability", ())
+        + extra.get("saturation", ())
+        + extra.get("affine_notes", ())
+        + tuple(student),
         meaning=meaning(checks, gap),
         numbers=summary,
         tables={"Test accuracy at the checkpoints": comparison_table(numbers)} if len(numbers) else {},

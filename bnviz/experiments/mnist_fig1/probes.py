@@ -82,3 +82,49 @@ def saturation_answer(verdicts: list[Verdict]) -> str:
         f"the seeds disagree in {listing(unclear)}" if unclear else "",
     ]
     return "Mixed: at the end of training " + "; ".join(p for p in parts if p) + "."
+
+
+def affine_table(runs: list[dict]) -> pd.DataFrame:
+    """Per BN run, probe step and layer: mean |γ| and mean |β| (results recorded before these fields: empty)."""
+    rows = []
+    for run in runs:
+        for r in run["records"]:
+            for key, value in r.items():
+                if key.endswith("/gamma_abs_mean"):
+                    layer = key.split("/")[0]
+                    rows.append(
+                        {
+                            "arm": run["arm"],
+                            "norm": (run.get("config") or {}).get("norm", "none"),
+                            "position": (run.get("config") or {}).get("norm_position", "before"),
+                            "seed": run["seed"],
+                            "step": r["step"],
+                            "layer": layer,
+                            "gamma_abs_mean": value,
+                            "beta_abs_mean": r.get(f"{layer}/beta_abs_mean"),
+                        }
+                    )
+    columns = ["arm", "norm", "position", "seed", "step", "layer", "gamma_abs_mean", "beta_abs_mean"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def affine_notes(table: pd.DataFrame) -> list[Verdict]:
+    """Per layer, how far mean |γ| and mean |β| moved from the first probe to the last, over the seeds."""
+    if table.empty:
+        return []
+    out = []
+    first, last = table["step"].min(), table["step"].max()
+    for layer, d in table.groupby("layer", sort=False):
+        start, end = d[d["step"] == first], d[d["step"] == last]
+        g0, g1 = start["gamma_abs_mean"], end["gamma_abs_mean"]
+        b0, b1 = start["beta_abs_mean"], end["beta_abs_mean"]
+        out.append(
+            Verdict(
+                f"With BN, {layer}'s mean |γ| went from {g0.min():.2f}–{g0.max():.2f} at step {int(first):,} to "
+                f"{g1.min():.2f}–{g1.max():.2f} at step {int(last):,}, and its mean |β| from "
+                f"{b0.min():.2f}–{b0.max():.2f} to {b1.min():.2f}–{b1.max():.2f} (over the seeds)",
+                evidence="With x̂ about N(0, 1), a unit's y = γx̂ + β reaches the sigmoid's flat tails more often as "
+                "|γ| or |β| grows",
+            )
+        )
+    return out

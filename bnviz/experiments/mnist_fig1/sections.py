@@ -90,6 +90,26 @@ def saturation(f: Figure1) -> Section:
                 "caption",
             ),
             Verdicts(f.saturation),
+            *(
+                (
+                    Chart(
+                        charts.affine_growth(f.affine),
+                        f.affine,
+                        f"{f.name}-gamma-beta",
+                        "Download mean |γ| and |β| per layer and step, every seed (CSV)",
+                        stretch=False,
+                    ),
+                    Verdicts(f.affine_notes),
+                )
+                if f.affine is not None and len(f.affine)
+                else (
+                    Text(
+                        "This result was recorded before bnviz kept γ and β; re-run it to see what the saturation "
+                        "comes from.",
+                        "caption",
+                    ),
+                )
+            ),
         ),
         answer=f.saturation_answer,
     )
