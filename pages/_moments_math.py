@@ -35,8 +35,8 @@ def entry(ctx: Ctx) -> tuple[int, int]:
     m, d = ctx.walk.fwd.x.shape
     with settings(ctx, "Which entry"):
         c1, c2 = st.columns(2)
-        j = c1.selectbox("feature", range(d), format_func=lambda j: f"f{j + 1}", key="mom_feature")
-        i = c2.selectbox("row i", range(m), format_func=lambda i: f"i = {i + 1}", key="mom_row")
+        j = c1.selectbox("feature", range(d), format_func=lambda j: f"f{j + 1}", key=f"mom_feature_{d}")
+        i = c2.selectbox("row i", range(m), format_func=lambda i: f"i = {i + 1}", key=f"mom_row_{m}")
     return min(j, d - 1), min(i, m - 1)
 
 

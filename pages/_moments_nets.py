@@ -118,7 +118,7 @@ def _mates(ctx: Ctx, net: TR.Trained, n: int) -> None:
             0,
             n - 1,
             most_moved(net),
-            key="mom_image",
+            key=f"mom_image_{n}",
             help="The page starts on the image, among the first 200 test images, whose output moves "
             "most with its batch-mates (in batches of 16).",
         )
