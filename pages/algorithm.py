@@ -121,12 +121,12 @@ def moment_links(i: int, state: U.UrlState) -> None:
     if moments := M.for_step(i + 1):
         st.caption("Classroom moments on this step's batch:")
         with st.container(horizontal=True):
-            for moment in moments:
+            for moment, part in moments:
                 st.page_link(
                     "pages/moments.py",
-                    label=moment.title,
+                    label=f"{moment.title}: {moment.parts[part - 1]}",
                     icon=":material/lightbulb:",
-                    query_params=M.link(moment.slug, state),
+                    query_params=M.link(moment.slug, state, part),
                 )
 
 

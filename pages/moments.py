@@ -175,7 +175,7 @@ else:
         "pages/algorithm.py",
         label=f"The toy batch (m = {m} rows, d = {d} features) comes from the step-through page: edit it there",
         icon=":material/calculate:",
-        query_params=U.to_params(replace(state.batch, step=moment.steps[0], present=False)),
+        query_params=U.to_params(replace(state.batch, step=min(moment.steps), present=False)),
     )
 params = M.to_params(ss.mom_state)
 if st.query_params.to_dict() != params:

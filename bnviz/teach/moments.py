@@ -23,7 +23,7 @@ class Moment:
     title: str
     question: str  # the student's question it answers
     parts: tuple[str, ...]  # one title per screen
-    steps: tuple[int, ...]  # the step-through steps (1-based) that link to it
+    steps: dict[int, int]  # step-through step (1-based) -> the part of this moment it links to
 
 
 MOMENTS = (
@@ -39,49 +39,49 @@ MOMENTS = (
             "The three paths add up",
             "Section 2's warning, live",
         ),
-        (5, 6, 7, 8),
+        {5: 2, 6: 3, 7: 4, 8: 5},  # ∂ℓ/∂x̂ → the path through x̂ᵢ, ..., ∂ℓ/∂x → all three
     ),
     Moment(
         "closed-form",
         "The compact closed form and its geometry",
         "Is there a shorter formula for ∂ℓ/∂x, and what does it say?",
         ("From six equations to one", "Orthogonal to 1 and to x̂"),
-        (8,),
+        {8: 1},
     ),
     Moment(
         "scale",
         "Scale invariance",
         "Why doesn't the scale of the weights matter with BN?",
         ("Multiply the weights by a", "Training at a = 0.1, 1 and 10"),
-        (3,),
+        {3: 1},
     ),
     Moment(
         "batch-mates",
         "Batch-mates",
         "Why does my image's output depend on the other images?",
         ("One image, different batch-mates", "Forget model.eval()"),
-        (10, 11),
+        {11: 1},
     ),
     Moment(
         "folding",
         "Folding BN away for deployment",
         "How do I get rid of BN at deployment?",
         ("Fold BN into the layer before it", "Smaller and faster", "Why not in training mode?"),
-        (11,),
+        {11: 1},
     ),
     Moment(
         "predict",
         "Predict, then reveal",
         "Can I guess the numbers before the page shows them?",
         ("μ_B", "σ²_B", "x̂ of a constant feature", "Σ ∂ℓ/∂xᵢ", "Bessel's factor", "Figure 1(a)", "eval() forgotten"),
-        (1, 2),
+        {1: 1, 2: 2, 3: 3, 8: 4, 10: 5, 11: 7},
     ),
     Moment(
         "grader",
         "Write your own BN, graded step by step",
         "Can I write it myself and know where I went wrong?",
         ("Your forward and backward",),
-        (9,),
+        {9: 1},
     ),
 )
 BY_SLUG = {m.slug: m for m in MOMENTS}
@@ -135,9 +135,9 @@ def link(slug: str, batch: U.UrlState, part: int = 1) -> dict[str, str]:
     return {**to_params(MomentsState(moment=slug, part=part, batch=replace(batch, step=1))), "from": "step"}
 
 
-def for_step(step: int) -> list[Moment]:
-    """The moments a step-through step (1-based) links to."""
-    return [m for m in MOMENTS if step in m.steps]
+def for_step(step: int) -> list[tuple[Moment, int]]:
+    """The moments a step-through step (1-based) links to, each with the part it opens on."""
+    return [(m, m.steps[step]) for m in MOMENTS if step in m.steps]
 
 
 def parse(params: Mapping[str, str]) -> tuple[MomentsState, list[str]]:

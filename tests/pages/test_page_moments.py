@@ -168,8 +168,12 @@ def test_the_step_through_page_links_to_its_moments_on_its_batch(folder):
     at.query_params.update({"step": "8", "batch": "1_10~3_20~5_60"})
     at.run()
     links = {link.proto.label: link.proto.query_string for link in at.get("page_link")}
-    assert links["The compact closed form and its geometry"] == "moment=closed-form&batch=1_10~3_20~5_60&from=step"
-    assert "moment=graph" in links["The backward pass as a graph"]
+    closed = "The compact closed form and its geometry: From six equations to one"
+    assert links[closed] == "moment=closed-form&batch=1_10~3_20~5_60&from=step"
+    assert links["The backward pass as a graph: The three paths add up"].startswith("moment=graph&part=5&")
+    opened = open_link(dict(part.split("=") for part in links[closed].split("&")))
+    assert opened.subheader[0].value.startswith("The compact closed form") and "from" not in opened.query_params
+    assert opened.query_params["batch"] == "1_10~3_20~5_60"
 
 
 def test_a_bad_link_falls_back_and_says_what_it_ignored(folder):

@@ -62,8 +62,11 @@ def test_a_link_from_a_step_opens_its_moment_on_that_batch():
     state, ignored = M.parse(browser(params))
     assert ignored == [] and state.moment == "closed-form" and state.present
     assert torch.equal(state.batch.batch_tensor(), x) and state.batch.loss == "sum of y" and state.batch.seed == 7
-    assert [m.slug for m in M.for_step(8)] == ["graph", "closed-form"]
+    assert [(m.slug, part) for m, part in M.for_step(8)] == [("graph", 5), ("closed-form", 1), ("predict", 4)]
     assert all(M.for_step(s) for s in range(1, U.N_STEPS + 1) if s not in (4,))
+    assert M.link("graph", step, 3)["part"] == "3"
+    for moment in M.MOMENTS:  # every link opens an existing part
+        assert all(1 <= part <= len(moment.parts) for part in moment.steps.values())
 
 
 def test_the_keys_walk_every_screen_and_stop_at_the_ends():
