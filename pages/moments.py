@@ -9,7 +9,7 @@ from bnviz.teach import moments as M
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
-from pages import _moments_math, _moments_nets, _moments_quiz
+from pages import _moments_graph, _moments_math, _moments_nets, _moments_quiz
 from pages._moments_ui import CODE_CSS, MOMENTS_CSS, Ctx
 from pages._ui import PRESENTER_CSS, literal, require_router
 
@@ -17,7 +17,7 @@ require_router()
 
 ss = st.session_state
 DRAW = {
-    "graph": _moments_math.graph,
+    "graph": _moments_graph.graph,
     "closed-form": _moments_math.closed_form,
     "scale": _moments_math.scale,
     "batch-mates": _moments_nets.batch_mates,
