@@ -17,10 +17,11 @@ from bnviz import data, experiments
 from bnviz.experiments import summary
 from bnviz.runs import cache
 from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
+from bnviz.teach import grader, sandbox
 from bnviz.views import results_doc
 
 PROG = "python -m bnviz"
-COMMANDS = ("list", "run", "summary", "download")
+COMMANDS = ("list", "run", "summary", "download", "check")
 USAGE = f"usage: {PROG} {{{','.join(COMMANDS)}}} ...   e.g. {PROG} run mnist-fig1 --synthetic --steps 2000"
 
 
@@ -94,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     dl = sub.add_parser("download", help="download a dataset into the data folder")
     dl.add_argument("dataset", choices=("mnist", "cifar10"))
     dl.add_argument("--data-dir")
+    chk = sub.add_parser(
+        "check", help="grade your own BN forward and backward (CS231n's signatures) against the paper's"
+    )
+    chk.add_argument("file", help="a .py file defining forward(x, gamma, beta, eps) and backward(dy, cache)")
+    chk.add_argument("--seed", type=_seed, default=0, help="draws the upstream gradient and the random batches")
     return p
 
 
@@ -206,6 +212,20 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Run the file's forward and backward in a limited child process and print where they first differ
+    from the paper's: exit 0 if every intermediate agrees, 1 if not (or the code failed)."""
+    path = Path(args.file)
+    try:
+        code = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return _fail(f"cannot read {path}: {e}")
+    probes = grader.default_probes(args.seed)
+    report = grader.grade(probes, sandbox.run(code, probes))
+    print(grader.report_text(report))
+    return 0 if report.passed else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -216,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, argv)
         if args.command == "summary":
             return cmd_summary(args)
+        if args.command == "check":
+            return cmd_check(args)
         if args.command == "download":
             path = data.download(args.dataset, args.data_dir)
             print(f"{args.dataset} is in {path}")

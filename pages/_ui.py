@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
     ("pages/home.py", "Home", ":material/home:"),
     ("pages/algorithm.py", "Algorithm 1, step by step", ":material/calculate:"),
+    ("pages/moments.py", "Classroom moments", ":material/lightbulb:"),
     ("pages/norm_sets.py", "What each normalizer averages over", ":material/grid_view:"),
     ("pages/activations.py", "Activations while training", ":material/monitoring:"),
     ("pages/experiments.py", "The paper's experiments", ":material/science:"),
@@ -38,6 +39,21 @@ PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's rou
     ("pages/why.py", "Why does BN work?", ":material/psychology:"),
     ("pages/code.py", "The code", ":material/code:"),
 ]
+
+
+# The presenter view of the step-through and moments pages: large type for a projector (each page closes the
+# sidebar through its page config)
+PRESENTER_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.9rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding: 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stAlert"] p { font-size: 1.15rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+.katex-display > .katex { font-size: 1.65em; }
+[data-testid="stExpander"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+.st-key-alg_nav button, .st-key-mom_nav button { min-height: 3.6rem; }
+.st-key-alg_nav button p, .st-key-mom_nav button p { font-size: 1.4rem; }
+</style>"""
 
 
 def router():

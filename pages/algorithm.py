@@ -3,30 +3,19 @@
 import streamlit as st
 import torch
 
+from bnviz.teach import moments as M
 from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
 from pages._algorithm_controls import controls, set_batch
-from pages._ui import literal, require_router
+from pages._ui import PRESENTER_CSS, literal, require_router
 
 require_router()
 
 ss = st.session_state
 STEPS = S.steps()
 LABELS = [s.label for s in STEPS]
-# The presenter view: large type for a projector (the sidebar is closed through the page config, below)
-PRESENTER_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.9rem; padding-bottom: 2rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding: 0; }
-[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stAlert"] p { font-size: 1.15rem; }
-[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
-.katex-display > .katex { font-size: 1.65em; }
-[data-testid="stExpander"] [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
-.st-key-alg_nav button { min-height: 3.6rem; }
-.st-key-alg_nav button p { font-size: 1.4rem; }
-</style>"""
 
 
 def apply_url() -> None:
@@ -127,6 +116,20 @@ def chart(view: V.StepView) -> None:
     st.caption("Grey: this step's inputs · red: its outputs. Hover a point for its value.")
 
 
+def moment_links(i: int, state: U.UrlState) -> None:
+    """Links to the classroom moments about this step, on this batch."""
+    if moments := M.for_step(i + 1):
+        st.caption("Classroom moments on this step's batch:")
+        with st.container(horizontal=True):
+            for moment, part in moments:
+                st.page_link(
+                    "pages/moments.py",
+                    label=f"{moment.title}: {moment.parts[part - 1]}",
+                    icon=":material/lightbulb:",
+                    query_params=M.link(moment.slug, state, part),
+                )
+
+
 def tables(i: int, view: V.StepView) -> None:
     fmt = {"formatter": "{:.4g}", "na_rep": ""}
     wide = view.per_row.shape[1] > 6  # a wide per-row table gets the full width, the per-feature one below it
@@ -186,7 +189,8 @@ step = STEPS[i]
 walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed, typed_dy)
 inference = S.inference_demo(x, gamma, beta, eps, k, ss.alg_seed)
 view = V.step_view(i, walk, inference, large=present)
-write_url(U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, present))
+url_state = U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, present)
+write_url(url_state)
 
 with main:
     if present:
@@ -203,6 +207,7 @@ with main:
         where(i, present)
         st.markdown(step.text)
         checks(view)
+        moment_links(i, url_state)
     else:
         st.divider()
         st.segmented_control(
@@ -225,4 +230,5 @@ with main:
         chart(view)  # right below its equation: at 1280x720 the two fit on one screen
         st.markdown(step.text)
         checks(view)
+        moment_links(i, url_state)
     tables(i, view)

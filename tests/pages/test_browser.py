@@ -134,6 +134,7 @@ def open_a_run_form(page) -> None:
 
 PAGES = {
     "algorithm": change_k,
+    "moments": lambda page: page.get_by_role("button", name="Next").click(),
     "home": lambda page: page.locator('[data-testid="stPageLink"]').filter(has_text="The code").first.click(),
     "experiments": lambda page: page.get_by_role("tab").nth(2).click(),
     "practice": lambda page: page.get_by_text("Train another configuration").first.click(),
