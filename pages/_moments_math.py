@@ -7,11 +7,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from bnviz.live.threads import use_training_threads
 from bnviz.teach import closed_form as C
 from bnviz.teach import scale_invariance as SI
 from bnviz.teach.step_views import feature_table
 from bnviz.teach.stepthrough import docstring_equations
-from bnviz.teach.trained import one_thread
 from pages._moments_ui import Ctx, check, settings, table
 
 
@@ -127,12 +127,12 @@ def scale(part: int, ctx: Ctx) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _train_tiny(lr: float) -> list[SI.TinyRun]:
-    with one_thread():
-        return [SI.train(a, lr, 200) for a in SI.TRAIN_A]
+    use_training_threads()  # torch on one thread, set once for the server process
+    return [SI.train(a, lr, 200) for a in SI.TRAIN_A]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _train_tiny_equivalent(lr: float) -> float:
-    with one_thread():
-        a, b = SI.train(10.0, lr, 200), SI.train(1.0, lr / 100, 200)
+    use_training_threads()  # torch on one thread, set once for the server process
+    a, b = SI.train(10.0, lr, 200), SI.train(1.0, lr / 100, 200)
     return max(abs(u - v) for u, v in zip(a.loss, b.loss))

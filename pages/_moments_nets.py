@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 from bnviz import data
+from bnviz.live.threads import use_training_threads
 from bnviz.teach import batch_mates as B
 from bnviz.teach import folding as F
 from bnviz.teach import trained as TR
@@ -21,8 +22,8 @@ FOLD_TOL = 1e-5  # the folded network's logits must equal the eval-mode BN netwo
 
 @st.cache_resource(show_spinner="Training the network for this moment (once per server, a few seconds)…", max_entries=4)
 def _train(kind: str, data_key: str, _dataset: data.Dataset) -> TR.Trained:
-    with TR.one_thread():
-        return TR.train_mlp(_dataset) if kind == "mlp" else TR.train_cnn(_dataset)
+    use_training_threads()  # torch on one thread, set once for the server process
+    return TR.train_mlp(_dataset) if kind == "mlp" else TR.train_cnn(_dataset)
 
 
 def network(kind: str) -> TR.Trained:
@@ -36,9 +37,9 @@ def network(kind: str) -> TR.Trained:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _folded(kind: str, data_key: str, _net: TR.Trained) -> tuple[torch.nn.Module, float]:
-    with TR.one_thread():
-        folded = F.fold(_net.model)
-        return folded, F.max_difference(_net.model, folded, _net.test_x)
+    use_training_threads()  # torch on one thread, set once for the server process
+    folded = F.fold(_net.model)
+    return folded, F.max_difference(_net.model, folded, _net.test_x)
 
 
 def folded(net: TR.Trained) -> tuple[torch.nn.Module, float]:
@@ -47,8 +48,8 @@ def folded(net: TR.Trained) -> tuple[torch.nn.Module, float]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _accuracy(data_key: str, batch_size: int | None, _net: TR.Trained) -> float:
-    with TR.one_thread():
-        return B.accuracy(_net.model, _net.test_x, _net.test_y, batch_size)
+    use_training_threads()  # torch on one thread, set once for the server process
+    return B.accuracy(_net.model, _net.test_x, _net.test_y, batch_size)
 
 
 def accuracy(net: TR.Trained, batch_size: int | None) -> float:
@@ -57,8 +58,8 @@ def accuracy(net: TR.Trained, batch_size: int | None) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _most_moved(data_key: str, _net: TR.Trained) -> int:
-    with TR.one_thread():
-        return B.most_moved(_net.model, _net.test_x, _net.test_y, range(min(200, len(_net.test_y))), 16, 0)
+    use_training_threads()  # torch on one thread, set once for the server process
+    return B.most_moved(_net.model, _net.test_x, _net.test_y, range(min(200, len(_net.test_y))), 16, 0)
 
 
 def most_moved(net: TR.Trained) -> int:
@@ -183,13 +184,11 @@ def folding(part: int, ctx: Ctx) -> None:
         return
     if part == 2:
         if st.button("Measure again", icon=":material/timer:") or "mom_timing" not in ss:
-            with TR.one_thread():
-                ss.mom_timing = {
-                    net.name: F.time_inference(
-                        net.model, folded(net)[0], net.test_x[: 500 if net.name == "mlp" else 128]
-                    )
-                    for net in nets
-                }
+            use_training_threads()  # torch on one thread, set once for the server process
+            ss.mom_timing = {
+                net.name: F.time_inference(net.model, folded(net)[0], net.test_x[: 500 if net.name == "mlp" else 128])
+                for net in nets
+            }
         rows = {}
         for net in nets:
             model, t = folded(net)[0], ss.mom_timing[net.name]

@@ -7,8 +7,6 @@ what data and how far it got, so the page can say so beside every number it show
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -34,19 +32,6 @@ class Trained:
     test_y: Tensor  # (N,) int64
     test_images: Tensor  # uint8 images of the test split, for showing them
     test_accuracy: float  # eval mode, over test_x
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Torch on one thread meanwhile: these networks are too small to gain from more, and on a loaded machine
-    the thread pool's waiting made them 10 to 30 times slower. (The setting is per process, as bnviz.runs.live
-    also sets it.)"""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def inputs(dataset: data.Dataset, x_uint8: Tensor) -> Tensor:

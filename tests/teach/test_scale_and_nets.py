@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnviz import data
+from bnviz.live.threads import use_training_threads
 from bnviz.teach import batch_mates as B
 from bnviz.teach import folding as F
 from bnviz.teach import scale_invariance as SI
@@ -20,9 +21,8 @@ from bnviz.train.models import CifarCNN, MnistMLP
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
-    """As the page runs these (trained.one_thread): tiny networks, slower with a thread pool on a loaded machine."""
-    with TR.one_thread():
-        yield
+    """As the app runs these (one torch thread per process): tiny networks, slower with a thread pool."""
+    use_training_threads()
 
 
 @settings(max_examples=60, deadline=None)
