@@ -19,7 +19,6 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import queue
-import shlex
 import signal
 import sys
 import time
@@ -29,17 +28,14 @@ from bnviz import data
 from bnviz.experiments import Experiment
 from bnviz.runs import cache, owner, worker
 from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
+from bnviz.runs.request import RunRequest
+from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Result, Run
 from bnviz.runs.version import code_version
 from bnviz.train.config import TrainConfig
 from bnviz.train.seed_stack import why_not_stacked
 
 PROGRESS_EVERY = 1.0  # seconds between progress-file writes
-# A run's batch order and records grow with its length: 10 million steps is 200 times the
-# paper's MNIST run and still fits in memory; more ends in a MemoryError deep inside a worker.
-MAX_STEPS = 10_000_000
-# torch seeds take 64 bits and the trainer adds 1,000,003 to a seed; JSON readers in a browser
-# hold integers exactly only up to 2^53. 2^32 - 1 is far inside both.
-MAX_SEED = 2**32 - 1
+__all__ = ["MAX_SEED", "MAX_STEPS", "RunError", "check_experiment", "run_experiment", "seed_jobs"]
 CURVE_FIELDS = ("step", "status", "train/loss", "test/")  # what the progress file keeps of each record
 
 
@@ -95,7 +91,7 @@ class _Progress:
     def __init__(self, path: Path, base: dict):
         self.path, self.base, self.data, self.warned = path, base, None, False
 
-    def payload(self, status: str, message: str, state: list[dict] | None, **extra) -> dict:
+    def payload(self, status: ProgressStatus, message: str, state: list[Run] | None, **extra) -> Progress:
         return {
             **self.base,
             "status": status,
@@ -113,7 +109,7 @@ class _Progress:
         }
 
     def write(
-        self, status: str, message: str = "", state: list[dict] | None = None, strict: bool = False, **extra
+        self, status: ProgressStatus, message: str = "", state: list[Run] | None = None, strict: bool = False, **extra
     ) -> bool:
         try:
             cache.write_json_atomic(self.path, self.payload(status, message, state, **extra))
@@ -135,29 +131,32 @@ def run_experiment(
     workers: int | None = None,
     on_progress=None,
     should_stop=lambda: False,
-    args: list[str] | None = None,
-) -> dict:
+    request: RunRequest | None = None,
+) -> Result:
     """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`.
 
-    ``args`` is the ``python -m bnviz`` argument list that asked for this run (recorded beside
-    ``command``); without it, the arguments that reproduce ``exp`` are recorded, if there are any.
+    ``request`` is what the user asked for (the CLI's arguments or the run form's choices), recorded
+    in the progress and result files so that "Run it again" can ask for it again; ``command`` is the
+    command line that asked (by default the request's). A stop is a SIGTERM/SIGINT, ``should_stop()``
+    or a stop request left in the cache folder (:func:`bnviz.runs.jobs.stop` before the run's process was known).
     """
     check_experiment(exp)
+    if request is not None and request.experiment().key() != exp.key():
+        raise ValueError(f"the request {request.command()} does not ask for this configuration of {exp.name}")
     cache_dir = cache.ensure_dir(Path(cache_dir or cache.default_cache_dir()))
     key = exp.key()
     # wait a moment: a page's status() may be probing the lock right now
-    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key), wait=1.0)
+    lock = cache.acquire_lock(cache_dir, exp.name, key)
     if lock is None:
         raise RunError(
             f"{exp.name} with this config is already training in another process; "
             "wait for it or stop it from the app's Experiments page"
         )
-    if args is None:
-        from bnviz.runs.jobs import args_for
-
-        args = args_for(exp)
-    if not command and args:
-        command = "python -m bnviz " + shlex.join(args)
+    stop_file = cache.stop_path(cache_dir, exp.name, key)
+    if not lock.inherited:  # a stop request left by an earlier run is not for this one
+        cache.remove(stop_file)
+    if not command and request is not None:
+        command = request.command()
     try:
         # from here on a stop request is a flag, even while the data loads (never a bare kill)
         with _Stop() as stop:
@@ -167,16 +166,17 @@ def run_experiment(
                 Path(data_dir) if data_dir else None,
                 cache_dir,
                 command,
-                args,
+                request,
                 workers,
                 on_progress,
-                lambda: stop.requested or should_stop(),
+                lambda: stop.requested or should_stop() or os.path.lexists(stop_file),
             )
     finally:
+        cache.remove(stop_file)
         lock.release(unlink=True)
 
 
-def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progress, stopped) -> dict:
+def _run_locked(exp, key, data_dir, cache_dir, command, request, workers, on_progress, stopped) -> Result:
     started = _now()
     version = code_version()  # of the code that trains, taken before anything can change on disk
     progress = _Progress(
@@ -188,20 +188,24 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
             **owner.identity(),
             "started": started,
             "command": command,
-            "args": args,
+            "request": request.to_dict() if request else None,
         },
     )
-    progress.write("starting", "loading the data", strict=True)
+    try:
+        progress.write("starting", "loading the data", strict=True)
+    except OSError as e:
+        raise cache.unwritable(cache_dir, e) from e
     try:
         dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
-    except data.DataError as e:
-        progress.write("failed", str(e))
-        raise
+    except Exception as e:  # a corrupt file of any kind: the run failed, and the progress file says why
+        reason = str(e) if isinstance(e, data.DataError) else f"loading the data failed ({type(e).__name__}: {e})"
+        progress.write("failed", reason)
+        raise RunError(reason) from e
     provenance = data_fields(dataset.provenance)
     del dataset
     progress.data = provenance
     runs = exp.runs()
-    state = [
+    state: list[Run] = [
         {
             "arm": arm.label,
             "seed": seed,
@@ -233,7 +237,7 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
         state,
         provenance=provenance,
         command=command,
-        args=args,
+        request=request,
         version=version,
         started=started,
         wall_time=time.perf_counter() - t0,
