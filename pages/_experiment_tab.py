@@ -15,11 +15,13 @@ import streamlit as st
 
 from bnviz import data, experiments
 from bnviz.runs import cache, jobs
+from bnviz.runs.request import RunRequest
 from bnviz.views import charts, describe, records
 from pages._sections import draw
-from pages._ui import cache_dir, data_badge, data_dir, literal
+from pages._ui import cache_dir, data_badge, data_dir, data_dir_text, literal
 
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+ENDED = {"failed": "failed", "crashed": "crashed", "stopped": "was stopped", "invalid": "is unreadable"}  # by JobState
 
 
 # ------------------------------------------------------------------ loading (cached on path and mtime)
@@ -27,11 +29,14 @@ NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
     """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
     found = cache.scan(Path(folder))
-    listing = {
-        name: [describe.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
-        for name, entries in found.results.items()
-    }
-    return listing, found.problems
+    listing, problems = {}, list(found.problems)
+    for name, entries in found.results.items():
+        for path, payload in entries:
+            try:
+                listing.setdefault(name, []).append(describe.describe(path, payload, experiments.EXPERIMENTS.get(name)))
+            except Exception as e:  # a file the schema let through that this page still cannot describe
+                problems.append(f"{path}: cannot be described ({type(e).__name__}: {e})")
+    return listing, problems
 
 
 @st.cache_data(show_spinner="Reading the cached result…", max_entries=32)
@@ -42,9 +47,7 @@ def _sections(path: str, mtime_ns: int) -> list:
 
 def _cached() -> tuple[dict, list]:
     folder = cache_dir()
-    files = [p for p in folder.glob("*.json") if not p.name.endswith(".progress.json")] if folder.is_dir() else []
-    fingerprint = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(files) if p.exists())
-    return _scan(str(folder), fingerprint)
+    return _scan(str(folder), cache.listing(folder))
 
 
 # ------------------------------------------------------------------ drawing a cached result
@@ -74,22 +77,30 @@ def _result(name: str, entries: list[dict]) -> None:
         sections = _sections(meta["path"], meta["mtime_ns"])
     except Exception as e:  # a file that changed or broke after the scan: say so, never a traceback
         st.warning(
-            f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again."
+            literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})")
+            + ". Delete it or run the experiment again."
         )
         return
-    draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
+    try:
+        draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
+    except Exception as e:  # the same, for what only drawing finds
+        st.warning(literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
 # ------------------------------------------------------------------ training in the background
-def _launch(name: str, key: str, args: list[str]) -> None:
+def _launch(request: RunRequest) -> None:
+    name, key = request.name, request.experiment().key()
     launched = st.session_state.get("launched", {}).get(name)
     if jobs.status(name, key, cache_dir()).active or (launched and launched[0] == key and jobs.pid_alive(launched[1])):
         st.warning("This configuration is already training (see above); a second copy would only slow it down.")
         return
     try:
-        process = jobs.start(args, name, key, cache_dir())
+        process = jobs.start(request, cache_dir())
     except jobs.AlreadyRunning:
         st.warning("This configuration is already training (see above); a second copy would only slow it down.")
+        return
+    except cache.CacheError as e:  # a read-only cache folder, or something not a file where its lock or log goes
+        st.error(f"Could not start the run: {literal(e)}.")
         return
     st.session_state.setdefault("launched", {})[name] = (key, process.pid)
     st.session_state["toast"] = (
@@ -99,17 +110,31 @@ def _launch(name: str, key: str, args: list[str]) -> None:
     st.rerun()
 
 
+def _stop(job: jobs.JobStatus, key: str) -> None:
+    """Stop pressed: the run stops now, or as soon as its process has started; or the page says it cannot."""
+    if jobs.stop(job):
+        st.session_state.setdefault("stopping", set()).add(key)
+    else:
+        st.session_state["toast"] = (
+            "Could not stop this run: its process cannot be proven to be the run's (it may have just ended).",
+            ":material/error:",
+        )
+    st.rerun()
+
+
 @st.fragment(run_every=2)
 def _live(name: str, key: str, pid: int | None = None) -> None:
     """Progress of a run in its own process, redrawn every 2 s from its progress file."""
     job = jobs.status(name, key, cache_dir())
     if not job.active and not (job.state == "none" and jobs.pid_alive(pid)):
+        st.session_state.get("stopping", set()).discard(key)
         st.rerun()  # finished, stopped or crashed: redraw the whole page
+    stopping = job.stopping or key in st.session_state.get("stopping", set())
     if job.state == "none":
         st.progress(0.0, text="Starting the training process…")
         return
     p, runs = job.progress or {}, (job.progress or {}).get("runs") or []
-    note = f", {job.message}" if job.message else ""
+    note = ", stopping as soon as it can" if stopping else f", {job.message}" if job.message else ""
     st.progress(
         job.fraction(), text=literal(f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
     )
@@ -123,9 +148,12 @@ def _live(name: str, key: str, pid: int | None = None) -> None:
     acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
     if len(acc):
         st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
-    if st.button("Stop this run", key=f"stop-{key}", icon=":material/stop:"):
-        jobs.stop(job)
-        st.rerun()
+    if stopping:
+        st.caption(
+            "Stop was pressed: the run ends at its next check (a run still starting stops once it has loaded its data)."
+        )
+    elif st.button("Stop this run", key=f"stop-{key}", icon=":material/stop:"):
+        _stop(job, key)
 
 
 def _just_launched(name: str) -> None:
@@ -145,10 +173,10 @@ def _just_launched(name: str) -> None:
         st.session_state["toast"] = ("The run finished; its result is shown below.", ":material/check_circle:")
     elif state == "none":
         log = jobs.log_path(cache_dir(), name, key)
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+        tail = jobs.log_tail(cache_dir(), name, key)
         st.error(
-            f"The training process ended before it reported any progress (log: {log.name} in the cache folder). "
-            "Its last words are below; fix what they say and start it again."
+            f"The training process ended before it reported any progress (log: {literal(log.name)} in the cache "
+            "folder). Its last words are below; fix what they say and start it again."
         )
         if tail:
             st.code("\n".join(tail), language=None)
@@ -174,12 +202,12 @@ def _job_panel(name: str) -> None:
         else:  # the first line only: the runner's message may carry a traceback, which belongs in the log
             log = jobs.log_path(cache_dir(), name, key)
             where = (
-                f" The full story is in {log.name} in the cache folder."
+                f" The full story is in {literal(log.name)} in the cache folder."
                 if log.exists() and job.state == "failed"
                 else ""
             )
             reason = literal((job.message or "no reason recorded").strip().splitlines()[0])
-            st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
+            st.error(f"A run ({what}) {ENDED.get(job.state, 'ended')}: {reason}.{where} Fix that, then start it again.")
             fallback = (job.progress or {}).get("result_fallback")
             if fallback:
                 st.info(
@@ -187,18 +215,25 @@ def _job_panel(name: str) -> None:
                     "move the file into the cache folder to use it:"
                 )
                 st.code(str(fallback), language=None)
-        args = jobs.rerun_args(job.progress or {}, str(data_dir().resolve())) if job.state != "invalid" else None
+        request = jobs.rerun_request(job.progress, key) if job.progress else None
         row = st.container(horizontal=True)
-        if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
-            _launch(name, key, args)
+        if request and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
+            _launch(request)
         if row.button(
             "Dismiss",
             key=f"dismiss-{key}",
             icon=":material/close:",
             help="Forget this unfinished run: its progress file and log are deleted. Cached results stay.",
         ):
-            jobs.dismiss(name, key, cache_dir())
-            st.rerun()
+            _dismiss(name, key)
+
+
+def _dismiss(name: str, key: str) -> None:
+    try:
+        jobs.dismiss(name, key, cache_dir())
+    except cache.CacheError as e:  # a folder where the progress file or log should be: bnviz leaves it
+        st.session_state["toast"] = (f"Could not dismiss it: {literal(e)}", ":material/error:")
+    st.rerun()
 
 
 def _run_form(name: str) -> None:
@@ -207,8 +242,8 @@ def _run_form(name: str) -> None:
     real = data.available(dataset, data_dir())
     if not real:
         st.info(
-            f"The real {NAMES[dataset]} files are not in the data folder ({data_dir()}). Put them there in "
-            "torchvision's layout, point the sidebar's *Data folder* at them, or run "
+            f"The real {NAMES[dataset]} files are not in the data folder ({literal(data_dir())}). Put them there "
+            "in torchvision's layout, point the sidebar's *Data folder* at them, or run "
             f"`python -m bnviz download {dataset}`. Until then you can train on synthetic data of the same "
             "shape, labelled as synthetic everywhere."
         )
@@ -240,12 +275,11 @@ def _run_form(name: str) -> None:
         )
         go = st.form_submit_button("Run", type="primary", icon=":material/play_arrow:")
     if go:
-        seeds = list(range(int(n_seeds)))
-        target = experiments.resolve(name, int(steps), seeds, source == "synthetic")
-        if jobs.status(name, target.key(), cache_dir()).state == "complete":
+        request = RunRequest(name, int(steps), tuple(range(int(n_seeds))), source == "synthetic", data_dir_text())
+        if jobs.status(name, request.experiment().key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
-            _launch(name, target.key(), jobs.args_for(target, str(data_dir().resolve())))
+            _launch(request)
 
 
 def show(name: str) -> None:
