@@ -16,12 +16,18 @@ import streamlit as st
 from bnviz import data, experiments
 from bnviz.runs import cache, jobs
 from bnviz.runs.request import RunRequest
+from bnviz.runs.schema import ACTIVE, JobState
 from bnviz.views import charts, describe, records
 from pages._sections import draw
 from pages._ui import cache_dir, data_badge, data_dir, data_dir_text, literal
 
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
-ENDED = {"failed": "failed", "crashed": "crashed", "stopped": "was stopped", "invalid": "is unreadable"}  # by JobState
+ENDED: dict[JobState, str] = {
+    "failed": "failed",
+    "crashed": "crashed",
+    "stopped": "was stopped",
+    "invalid": "is unreadable",
+}
 
 
 # ------------------------------------------------------------------ loading (cached on path and mtime)
@@ -165,7 +171,7 @@ def _just_launched(name: str) -> None:
     if state == "none" and jobs.pid_alive(pid):
         _live(name, key, pid)
         return
-    if state in ("starting", "running"):
+    if state in ACTIVE:
         return  # its progress file speaks for it (below)
     st.session_state["launched"].pop(name)
     if state == "complete":

@@ -168,7 +168,7 @@ def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatu
     return JobStatus(state, progress, progress.get("message", ""), stop_file)
 
 
-def _may_be_its_writer(progress: dict, path: Path) -> bool:
+def _may_be_its_writer(progress: Progress, path: Path) -> bool:
     """Whether the process a progress file names may still be the run that wrote it. A file with a
     start time names its process exactly. One written before start times were recorded names a
     pid only: it may still be the run if that pid lives and started before the file was last

@@ -11,7 +11,7 @@ from bnviz import data
 from bnviz.experiments.spec import Experiment
 from bnviz.runs import cache
 from bnviz.runs.request import RunRequest
-from bnviz.runs.schema import Data, Result, Run
+from bnviz.runs.schema import CodeVersion, Data, Result, Run
 
 # One torch thread per run, always: float reductions then happen in one order, so a run's records
 # do not depend on how many runs shared the machine (parallelism is across runs instead).
@@ -27,10 +27,10 @@ def result_payload(
     key: str,
     state: list[Run],
     *,
-    provenance: dict,
+    provenance: Data,
     command: str,
     request: RunRequest | None,
-    version: dict,
+    version: CodeVersion,
     started: str,
     wall_time: float,
     workers: int,

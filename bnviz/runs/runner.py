@@ -29,7 +29,7 @@ from bnviz.experiments import Experiment
 from bnviz.runs import cache, owner, worker
 from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
 from bnviz.runs.request import RunRequest
-from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Result, Run
+from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Record, Result, Run
 from bnviz.runs.version import code_version
 from bnviz.train.config import TrainConfig
 from bnviz.train.seed_stack import why_not_stacked
@@ -55,7 +55,7 @@ def check_experiment(exp: Experiment) -> None:
         )
 
 
-def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
+def _keep(record: Record, keep: tuple[str, ...] | None) -> Record:
     if keep is None:
         return record
     return {k: v for k, v in record.items() if k.startswith(keep)}
@@ -281,14 +281,16 @@ def seed_jobs(configs: list[TrainConfig], workers: int) -> list[list[int]]:
     return jobs
 
 
-def _runs_named(state: list[dict], runs: list[int]) -> str:
+def _runs_named(state: list[Run], runs: list[int]) -> str:
     """ "run no BN seed 0", or "runs no BN seeds 0, 1, 2" for a job of several."""
     if len(runs) == 1:
         return f"run {state[runs[0]]['arm']} seed {state[runs[0]]['seed']}"
     return f"runs {state[runs[0]]['arm']} seeds {', '.join(str(state[i]['seed']) for i in runs)}"
 
 
-def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stopped, write_progress, on_progress):
+def _schedule(
+    exp: Experiment, state: list[Run], data_dir, workers: int, stopped, write_progress, on_progress
+) -> tuple[ProgressStatus, str] | None:
     """Train every run in ``state`` (updated in place), ``workers`` processes at a time, until all
     have ended or one fails or a stop is asked. Returns None or ``(status, message)`` of the failure."""
     ctx = mp.get_context("spawn")
