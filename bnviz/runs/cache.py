@@ -19,7 +19,8 @@ from pathlib import Path
 from bnviz import files
 from bnviz.files import RefusedFile, read_bytes
 from bnviz.runs import owner
-from bnviz.runs.schema import SCHEMA, Progress, Result, is_int, progress_problem, result_problem
+from bnviz.runs.checks import is_int
+from bnviz.runs.schema import SCHEMA, Progress, Result, progress_problem, result_problem
 
 CACHE_DIR_ENV = "BNVIZ_CACHE_DIR"
 # The largest shipped result (mnist-fig1, 3 seeds of 50,000 steps) is 1.8 MB; the longest run the app's form

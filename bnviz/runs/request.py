@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from bnviz import experiments
 from bnviz.experiments import Experiment
-from bnviz.runs.schema import Request, check
+from bnviz.runs.checks import check
+from bnviz.runs.schema import Request
 
 PROG = "python -m bnviz"
 

@@ -9,16 +9,14 @@ when every run has finished. A stop (SIGINT/SIGTERM, at any point after the prog
 exists) or a crash leaves a progress file that says so and never a result file.
 
 Three parts: :func:`run_experiment` holds the config's lock and the progress file,
-:func:`_schedule` keeps ``workers`` processes busy until every run has ended, and
+:func:`bnviz.runs.schedule.schedule` keeps ``workers`` processes busy until every run has ended, and
 :func:`bnviz.runs.payload.result_payload` builds the result from the finished state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
-import queue
 import signal
 import sys
 import time
@@ -26,15 +24,13 @@ from pathlib import Path
 
 from bnviz import data
 from bnviz.experiments import Experiment
-from bnviz.runs import cache, owner, worker
-from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
+from bnviz.runs import cache, owner
+from bnviz.runs.payload import RunError, data_fields, land, result_payload
 from bnviz.runs.request import RunRequest
-from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Record, Result, Run
+from bnviz.runs.schedule import keep_fields, schedule, seed_jobs
+from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Result, Run
 from bnviz.runs.version import code_version
-from bnviz.train.config import TrainConfig
-from bnviz.train.seed_stack import why_not_stacked
 
-PROGRESS_EVERY = 1.0  # seconds between progress-file writes
 __all__ = ["MAX_SEED", "MAX_STEPS", "RunError", "check_experiment", "run_experiment", "seed_jobs"]
 CURVE_FIELDS = ("step", "status", "train/loss", "test/")  # what the progress file keeps of each record
 
@@ -53,12 +49,6 @@ def check_experiment(exp: Experiment) -> None:
             f"each seed once: {', '.join(map(str, repeated))} is given twice; a repeated seed repeats "
             "the same run and would count it twice in the means"
         )
-
-
-def _keep(record: Record, keep: tuple[str, ...] | None) -> Record:
-    if keep is None:
-        return record
-    return {k: v for k, v in record.items() if k.startswith(keep)}
 
 
 class _Stop:
@@ -102,7 +92,7 @@ class _Progress:
             "runs": [
                 {
                     **{k: v for k, v in s.items() if k != "records"},
-                    "records": [_keep(r, CURVE_FIELDS) for r in s["records"]],
+                    "records": [keep_fields(r, CURVE_FIELDS) for r in s["records"]],
                 }
                 for s in state or []
             ],
@@ -223,7 +213,7 @@ def _run_locked(exp, key, data_dir, cache_dir, command, request, workers, on_pro
         raise RunError("stopped before training started")
     workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
     t0 = time.perf_counter()
-    failure = _schedule(
+    failure = schedule(
         exp, state, data_dir, workers, stopped, lambda: progress.write("running", "", state), on_progress
     )
     if failure is not None:
@@ -245,115 +235,6 @@ def _run_locked(exp, key, data_dir, cache_dir, command, request, workers, on_pro
     )
     land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
     return result
-
-
-def _spawn(ctx, target, args: tuple) -> mp.Process:
-    """Start a daemon process with SIGINT blocked until it has set its own handling: a Ctrl-C
-    reaches the whole process group, and a child still importing torch would print a
-    KeyboardInterrupt traceback. A Ctrl-C meanwhile waits for this process and is not lost."""
-    p = ctx.Process(target=target, args=args, daemon=True)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        p.start()
-    finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    return p
-
-
-def seed_jobs(configs: list[TrainConfig], workers: int) -> list[list[int]]:
-    """The runs (indices into ``configs``) grouped into jobs, one process each. An arm's seeds are
-    one job, trained as one stacked model (:mod:`bnviz.train.seed_stack`) where the arm allows it;
-    while there are fewer jobs than ``workers``, the largest is halved, so no core waits."""
-    arms: dict[TrainConfig, list[int]] = {}
-    for i, c in enumerate(configs):
-        arms.setdefault(c.replace(seed=0), []).append(i)
-    jobs = []
-    for runs in arms.values():
-        if why_not_stacked([configs[i] for i in runs]) is None:
-            jobs.append(runs)
-        else:
-            jobs.extend([i] for i in runs)
-    while len(jobs) < workers and any(len(j) > 1 for j in jobs):
-        largest = max(jobs, key=len)
-        half = (len(largest) + 1) // 2
-        jobs[jobs.index(largest) : jobs.index(largest) + 1] = [largest[:half], largest[half:]]
-    return jobs
-
-
-def _runs_named(state: list[Run], runs: list[int]) -> str:
-    """ "run no BN seed 0", or "runs no BN seeds 0, 1, 2" for a job of several."""
-    if len(runs) == 1:
-        return f"run {state[runs[0]]['arm']} seed {state[runs[0]]['seed']}"
-    return f"runs {state[runs[0]]['arm']} seeds {', '.join(str(state[i]['seed']) for i in runs)}"
-
-
-def _schedule(
-    exp: Experiment, state: list[Run], data_dir, workers: int, stopped, write_progress, on_progress
-) -> tuple[ProgressStatus, str] | None:
-    """Train every run in ``state`` (updated in place), ``workers`` processes at a time, until all
-    have ended or one fails or a stop is asked. Returns None or ``(status, message)`` of the failure."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    configs = [s["config"] for s in state]
-    jobs = seed_jobs([TrainConfig.from_dict(c) for c in configs], workers)
-    pending, active, failure = list(range(len(jobs))), {}, None
-    last_write = 0.0
-    try:
-        while (pending or active) and failure is None:
-            if stopped():
-                return ("stopped", "stopped before every run finished")
-            while pending and len(active) < workers:
-                j = pending.pop(0)
-                p = _spawn(
-                    ctx,
-                    worker.train_and_send,
-                    (
-                        j,
-                        jobs[j],
-                        [configs[i] for i in jobs[j]],
-                        str(data_dir) if data_dir else None,
-                        THREADS,
-                        out,
-                        os.getpid(),
-                    ),
-                )
-                active[j] = (p, time.perf_counter())
-                for i in jobs[j]:
-                    state[i]["status"] = "running"
-                    state[i]["trained_with"] = len(jobs[j])  # 1: alone; more: seeds stacked as one model
-            try:
-                kind, i, payload = out.get(timeout=0.2)
-            except queue.Empty:
-                for j, (p, _) in list(active.items()):
-                    if not p.is_alive() and out.empty():
-                        failure = ("failed", f"{_runs_named(state, jobs[j])} died (exit code {p.exitcode})")
-                kind = None
-            if kind == "record":
-                state[i]["records"].append(_keep(payload, exp.keep))
-                state[i]["step"] = payload["step"]
-                if payload["status"] == "diverged":
-                    state[i]["status"] = "diverged"
-            elif kind == "done":
-                p, t_start = active.pop(i)
-                p.join()
-                for r in jobs[i]:
-                    state[r]["wall_time"] = time.perf_counter() - t_start
-                    if state[r]["status"] != "diverged":
-                        state[r]["status"] = "done"
-            elif kind == "error":
-                failure = ("failed", f"{_runs_named(state, jobs[i])} crashed: {payload}")
-            if time.perf_counter() - last_write > PROGRESS_EVERY:
-                write_progress()
-                last_write = time.perf_counter()
-                if on_progress:
-                    on_progress(state)
-        return failure
-    finally:
-        for p, _ in active.values():
-            p.terminate()
-        for p, _ in active.values():
-            p.join(timeout=5)
 
 
 def _now() -> str:

@@ -276,7 +276,7 @@ BAD_RESULTS = {
     "wall_time is text": (lambda r: r.update(wall_time="fast"), "wall_time must be a number"),
     "unknown model": (lambda r: r["runs"][0]["config"].update(model="resnet"), "runs[0].config is not a usable"),
     "run without records": (lambda r: r["runs"][0].pop("records"), "runs[0] has no records"),
-    "record without a step": (lambda r: r["runs"][0]["records"][0].pop("step"), "needs a whole-number step"),
+    "record without a step": (lambda r: r["runs"][0]["records"][0].pop("step"), "records[0] needs step"),
     "seed is text": (lambda r: r["runs"][1].update(seed="0"), "runs[1].seed must be a whole number"),
     "accuracy is text": (lambda r: r["runs"][0]["records"][-1].update({"test/acc": "high"}), "test/acc"),
     "data label is a number": (lambda r: r["data"].update(label=3), "data.label must be text"),

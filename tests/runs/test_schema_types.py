@@ -9,6 +9,7 @@ from typing import get_args
 import pytest
 
 from bnviz.runs import schema
+from bnviz.runs.checks import check
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [*(ROOT / "bnviz" / "runs").glob("[!l]*.py"), ROOT / "bnviz" / "cli.py", ROOT / "pages" / "_experiment_tab.py"]
@@ -59,12 +60,10 @@ def test_every_status_string_is_a_member_of_the_status_literal(path):
 
 
 def test_the_checks_come_from_the_types():
-    assert (
-        schema.check({"arm": "BN", "seed": 0}, schema.Run, "runs[0]") == "runs[0] has no config, status, steps, records"
-    )
-    assert schema.check("x", list[schema.Run], "runs") == "runs must be a list of objects, got 'x'"
-    assert "from 0 to 4,294,967,295" in schema.check(2**40, schema.Seed, "seed")
-    assert schema.check(0.5, schema.Fraction) is None and schema.check(1.5, schema.Fraction)
-    assert schema.check(float("nan"), float) and schema.check(2**60, int)  # finite, and exact in float64
-    assert schema.check([3, 0, 1], list[schema.Count]) is None and schema.check([3, -1], list[schema.Count])
+    assert check({"arm": "BN", "seed": 0}, schema.Run, "runs[0]") == "runs[0] has no config, status, steps, records"
+    assert check("x", list[schema.Run], "runs") == "runs must be a list of objects, got 'x'"
+    assert "from 0 to 4,294,967,295" in check(2**40, schema.Seed, "seed")
+    assert check(0.5, schema.Fraction) is None and check(1.5, schema.Fraction)
+    assert check(float("nan"), float) and check(2**60, int)  # finite, and exact in float64
+    assert check([3, 0, 1], list[schema.Count]) is None and check([3, -1], list[schema.Count])
     assert set(get_args(schema.JobState)) >= set(get_args(schema.ProgressStatus))
