@@ -303,3 +303,25 @@ def test_the_papers_imagenet_results_are_their_own_quoted_tab_with_numeric_table
     assert not quoted.button and not quoted.get("vega_lite_chart")  # nothing to run, nothing measured
     assert all("not reproduced" not in text_of(tab.info) for tab in ours)  # the experiments' tabs are ours
     assert "Source: Ioffe & Szegedy (2015), arXiv:1502.03167v3" in text_of(quoted.caption)
+
+
+def test_the_run_form_records_the_data_folder_as_the_user_typed_it(folder, sleeper, monkeypatch, tmp_path):
+    """#22 item 8: the form builds a RunRequest; its command line names the data folder as typed in the
+    sidebar (here relative to the app's working folder), never this machine's absolute path of it."""
+    import datagen
+
+    datagen.write_mnist(tmp_path / "my data")
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr(jobs, "start", lambda request, cache_dir=None: started.append(request) or sleeper)
+    at = open_page()
+    at.sidebar.text_input[0].set_value("my data").run()
+    mnist = at.tabs[0]
+    mnist.number_input[0].set_value(40)
+    mnist.number_input[1].set_value(1)
+    mnist.radio[0].set_value("real")
+    next(b for b in mnist.button if b.label == "Run").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert started == [RunRequest("mnist-fig1", 40, (0,), synthetic=False, data_dir="my data")]
+    assert started[0].command() == "python -m bnviz run mnist-fig1 --steps 40 --seeds 0 --data-dir 'my data'"

@@ -337,3 +337,18 @@ def test_ctrl_c_while_torch_imports_prints_one_line_not_a_traceback(tmp_path, la
     _, err = p.communicate(timeout=scaled(120))
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert p.returncode == 130 and err.strip().splitlines()[-1] == "bnviz: error: interrupted", (p.returncode, err)
+
+
+# ------------------------------------------------------------------ #22 item 8: a launched run's command line
+@pytest.mark.slow
+def test_a_launched_run_finds_a_relative_data_folder_and_records_it_as_typed(tmp_path, monkeypatch):
+    import datagen
+
+    datagen.write_mnist(tmp_path / "my data")
+    monkeypatch.chdir(tmp_path)  # the app's working folder: the launched run keeps it
+    request = RunRequest("mnist-fig1", 10, (0,), data_dir="my data")
+    jobs.start(request, tmp_path / "cache").wait(timeout=scaled(300))
+    result = cache.find(tmp_path / "cache", "mnist-fig1", request.experiment().key())
+    assert result is not None, jobs.log_tail(tmp_path / "cache", "mnist-fig1", request.experiment().key(), 20)
+    assert result["command"] == "python -m bnviz run mnist-fig1 --steps 10 --seeds 0 --data-dir 'my data'"
+    assert result["request"] == request.to_dict() and "non-official" in result["data"]["source"]
