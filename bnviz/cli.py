@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ from tqdm import tqdm
 from bnviz import data, experiments
 from bnviz.experiments import summary
 from bnviz.runs import cache
-from bnviz.runs.runner import MAX_SEED, MAX_STEPS, RunError, run_experiment
+from bnviz.runs.request import RunRequest
+from bnviz.runs.runner import RunError, run_experiment
+from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Result, Run
 from bnviz.teach import grader, sandbox
 from bnviz.views import results_doc
 
@@ -34,8 +37,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"bnviz: error: {message}", file=sys.stderr)
+    print(f"bnviz: error: {printable(message)}", file=sys.stderr)
     return code
+
+
+# C0 and C1 control characters but tab and newline: ESC starts a terminal's escape sequences (colours,
+# cursor moves, a window title, a hyperlink), so a file name or a pickle's global name could rewrite the screen.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character shown as a ``\\x..`` escape, never sent raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def _whole_number(minimum: int, not_a_number: str, too_small: str):
@@ -122,7 +135,7 @@ def cmd_list(args) -> int:
             state += f" (+{others} other config{'s' if others > 1 else ''})"
         print(f"{name:<{width}} {state:<28} {exp.title}")
     for problem in found.problems:
-        print(f"ignored: {problem}", file=sys.stderr)
+        print(f"ignored: {printable(problem)}", file=sys.stderr)
     return 0
 
 
@@ -145,10 +158,10 @@ def _printer(total_steps: int, stream=None):
     )
     done = [0]
 
-    def show(state):
+    def show(state: list[Run]):
         now = sum(min(s["step"], s["steps"]) for s in state)
         running = " ".join(
-            f"[{s['arm']} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running"
+            f"[{printable(s['arm'])} s{s['seed']}: {s['step']}/{s['steps']}]" for s in state if s["status"] == "running"
         )
         bar.set_postfix_str(running[:120], refresh=False)
         bar.update(now - done[0])
@@ -160,17 +173,17 @@ def _printer(total_steps: int, stream=None):
     return show
 
 
-def cmd_run(args, argv) -> int:
-    exp = experiments.resolve(args.experiment, args.steps, _unique(args.seeds), args.synthetic)
+def cmd_run(args, argv: list[str]) -> int:
+    request = RunRequest(args.experiment, args.steps, _unique(args.seeds), args.synthetic, args.data_dir)
+    exp = request.experiment()
     cache_dir = cache.ensure_dir(Path(args.cache_dir or cache.default_cache_dir()))
     existing = cache.find(cache_dir, exp.name, exp.key())
     if existing and not args.force:
         path = cache.result_path(cache_dir, exp.name, exp.key())
-        print(f"{exp.name} is already cached with this config ({path}); use --force to train it again.")
+        print(f"{exp.name} is already cached with this config ({printable(str(path))}); use --force to train it again.")
         return 0
     if args.download and not args.synthetic:
         data.download(exp.arms[0].config.dataset, args.data_dir)
-    command = "python -m bnviz " + shlex.join(argv)
     total = sum(cfg.steps for _, _, cfg in exp.runs())
     print(f"{exp.name}: {len(exp.runs())} runs, {exp.steps} steps each, key {exp.key()}", file=sys.stderr)
     printer = _printer(total)
@@ -180,15 +193,20 @@ def cmd_run(args, argv) -> int:
             exp,
             data_dir=args.data_dir,
             cache_dir=cache_dir,
-            command=command,
+            command="python -m bnviz " + shlex.join(argv),  # as the user typed it (--workers, --force too)
             workers=args.workers,
             on_progress=printer,
-            args=list(argv),
+            request=request,
         )
     finally:
         printer.close()
-    print(json.dumps(summary(result), indent=2, ensure_ascii=False))
+    _print_summary(result)
     return 0
+
+
+def _print_summary(result: Result) -> None:
+    text = json.dumps(summary(result), indent=2, ensure_ascii=False)  # escapes C0 controls itself, not C1
+    print(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def cmd_summary(args) -> int:
@@ -208,7 +226,10 @@ def cmd_summary(args) -> int:
             return _fail(
                 f"no finished result for {exp.name} with this config in the cache; run: python -m bnviz run {exp.name}"
             )
-    print(json.dumps(summary(result), indent=2, ensure_ascii=False))
+    try:
+        _print_summary(result)
+    except Exception as e:  # a file the schema let through that still cannot be summarized: say which
+        return _fail(f"{exp.name} ({result['key']}): cannot be summarized ({type(e).__name__}: {e})")
     return 0
 
 
@@ -240,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "download":
             path = data.download(args.dataset, args.data_dir)
-            print(f"{args.dataset} is in {path}")
+            print(f"{args.dataset} is in {printable(str(path))}")
             return 0
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2

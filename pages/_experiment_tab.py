@@ -1,5 +1,6 @@
-"""One experiment's panel, shared by the pages that show experiments: its runs in flight, the run
-form, and its cached results drawn through the sections its module's ``analyze`` returns.
+"""One experiment's panel, shared by the pages that show experiments: its runs in flight
+(``pages/_experiment_jobs.py``), the run form, and its cached results drawn through the sections its
+module's ``analyze`` returns.
 
 ``show(name)`` draws it; ``cache_problems()`` are the cache files that were ignored; ``toast()`` shows
 a message a run left for the next rerun. Widget keys carry the experiment's name, so any number
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from bnviz import data, experiments
 from bnviz.runs import cache, jobs
-from bnviz.views import charts, describe, records
+from bnviz.runs.request import RunRequest
+from bnviz.views import describe
+from pages import _experiment_jobs as _jobs
 from pages._sections import draw
-from pages._ui import cache_dir, data_badge, data_dir, literal
+from pages._ui import cache_dir, data_badge, data_dir, data_dir_text, literal
 
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
@@ -27,11 +29,14 @@ NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
     """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
     found = cache.scan(Path(folder))
-    listing = {
-        name: [describe.describe(path, p, experiments.EXPERIMENTS.get(name)) for path, p in entries]
-        for name, entries in found.results.items()
-    }
-    return listing, found.problems
+    listing, problems = {}, list(found.problems)
+    for name, entries in found.results.items():
+        for path, payload in entries:
+            try:
+                listing.setdefault(name, []).append(describe.describe(path, payload, experiments.EXPERIMENTS.get(name)))
+            except Exception as e:  # a file the schema let through that this page still cannot describe
+                problems.append(f"{path}: cannot be described ({type(e).__name__}: {e})")
+    return listing, problems
 
 
 @st.cache_data(show_spinner="Reading the cached result…", max_entries=32)
@@ -42,9 +47,7 @@ def _sections(path: str, mtime_ns: int) -> list:
 
 def _cached() -> tuple[dict, list]:
     folder = cache_dir()
-    files = [p for p in folder.glob("*.json") if not p.name.endswith(".progress.json")] if folder.is_dir() else []
-    fingerprint = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(files) if p.exists())
-    return _scan(str(folder), fingerprint)
+    return _scan(str(folder), cache.listing(folder))
 
 
 # ------------------------------------------------------------------ drawing a cached result
@@ -74,131 +77,14 @@ def _result(name: str, entries: list[dict]) -> None:
         sections = _sections(meta["path"], meta["mtime_ns"])
     except Exception as e:  # a file that changed or broke after the scan: say so, never a traceback
         st.warning(
-            f"{Path(meta['path']).name} could not be drawn ({type(e).__name__}: {e}). Delete it or run the experiment again."
+            literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})")
+            + ". Delete it or run the experiment again."
         )
-        return
-    draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
-
-
-# ------------------------------------------------------------------ training in the background
-def _launch(name: str, key: str, args: list[str]) -> None:
-    launched = st.session_state.get("launched", {}).get(name)
-    if jobs.status(name, key, cache_dir()).active or (launched and launched[0] == key and jobs.pid_alive(launched[1])):
-        st.warning("This configuration is already training (see above); a second copy would only slow it down.")
         return
     try:
-        process = jobs.start(args, name, key, cache_dir())
-    except jobs.AlreadyRunning:
-        st.warning("This configuration is already training (see above); a second copy would only slow it down.")
-        return
-    st.session_state.setdefault("launched", {})[name] = (key, process.pid)
-    st.session_state["toast"] = (
-        "Training started in the background; its progress shows at the top of this tab.",
-        ":material/play_arrow:",
-    )
-    st.rerun()
-
-
-@st.fragment(run_every=2)
-def _live(name: str, key: str, pid: int | None = None) -> None:
-    """Progress of a run in its own process, redrawn every 2 s from its progress file."""
-    job = jobs.status(name, key, cache_dir())
-    if not job.active and not (job.state == "none" and jobs.pid_alive(pid)):
-        st.rerun()  # finished, stopped or crashed: redraw the whole page
-    if job.state == "none":
-        st.progress(0.0, text="Starting the training process…")
-        return
-    p, runs = job.progress or {}, (job.progress or {}).get("runs") or []
-    note = f", {job.message}" if job.message else ""
-    st.progress(
-        job.fraction(), text=literal(f"Training {describe.job_label(p)}: {job.fraction():.0%} ({job.state}{note})")
-    )
-    st.caption(
-        literal(
-            " · ".join(
-                f"{r['arm']} seed {r['seed']}: {r['step']:,} of {r['steps']:,} steps ({r['status']})" for r in runs
-            )
-        )
-    )
-    acc = records.band(records.curves(runs), "test_acc") if runs else pd.DataFrame()
-    if len(acc):
-        st.altair_chart(charts.fit_width(charts.accuracy(acc, title="Test accuracy so far")), width="stretch")
-    if st.button("Stop this run", key=f"stop-{key}", icon=":material/stop:"):
-        jobs.stop(job)
-        st.rerun()
-
-
-def _just_launched(name: str) -> None:
-    """The run this session started: waiting for its progress file, finished, or gone without a trace."""
-    key, pid = st.session_state.get("launched", {}).get(name, (None, None))
-    if key is None:
-        return
-    state = jobs.status(name, key, cache_dir()).state
-    if state == "none" and jobs.pid_alive(pid):
-        _live(name, key, pid)
-        return
-    if state in ("starting", "running"):
-        return  # its progress file speaks for it (below)
-    st.session_state["launched"].pop(name)
-    if state == "complete":
-        st.session_state[f"pick-{name}"] = str(cache.result_path(cache_dir(), name, key))
-        st.session_state["toast"] = ("The run finished; its result is shown below.", ":material/check_circle:")
-    elif state == "none":
-        log = jobs.log_path(cache_dir(), name, key)
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-        st.error(
-            f"The training process ended before it reported any progress (log: {log.name} in the cache folder). "
-            "Its last words are below; fix what they say and start it again."
-        )
-        if tail:
-            st.code("\n".join(tail), language=None)
-
-
-def _job_panel(name: str) -> None:
-    """Every run of this experiment not (yet) in the cache: live progress, or why it ended."""
-    _just_launched(name)
-    for key, job in jobs.unfinished(name, cache_dir()):
-        if job.active:
-            _live(name, key)
-            continue
-        what = literal(describe.job_label(job.progress or {}))
-        if job.state == "invalid":
-            st.warning(
-                f"A progress file could not be read and is ignored: {literal(job.message)}. Dismiss it to clear it."
-            )
-        elif job.state == "stopped":
-            st.warning(
-                f"A run ({what}) was stopped at {job.fraction():.0%}. A stopped run is not a result; "
-                "start it again to finish it."
-            )
-        else:  # the first line only: the runner's message may carry a traceback, which belongs in the log
-            log = jobs.log_path(cache_dir(), name, key)
-            where = (
-                f" The full story is in {log.name} in the cache folder."
-                if log.exists() and job.state == "failed"
-                else ""
-            )
-            reason = literal((job.message or "no reason recorded").strip().splitlines()[0])
-            st.error(f"A run ({what}) {job.state}: {reason}.{where} Fix that, then start it again.")
-            fallback = (job.progress or {}).get("result_fallback")
-            if fallback:
-                st.info(
-                    "Its finished result could not be written to the cache folder and was saved here instead; "
-                    "move the file into the cache folder to use it:"
-                )
-                st.code(str(fallback), language=None)
-        args = jobs.rerun_args(job.progress or {}, str(data_dir().resolve())) if job.state != "invalid" else None
-        row = st.container(horizontal=True)
-        if args and row.button("Run it again", key=f"again-{key}", icon=":material/replay:"):
-            _launch(name, key, args)
-        if row.button(
-            "Dismiss",
-            key=f"dismiss-{key}",
-            icon=":material/close:",
-            help="Forget this unfinished run: its progress file and log are deleted. Cached results stay.",
-        ):
-            jobs.dismiss(name, key, cache_dir())
-            st.rerun()
+        draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
+    except Exception as e:  # the same, for what only drawing finds
+        st.warning(literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
 def _run_form(name: str) -> None:
@@ -207,8 +93,8 @@ def _run_form(name: str) -> None:
     real = data.available(dataset, data_dir())
     if not real:
         st.info(
-            f"The real {NAMES[dataset]} files are not in the data folder ({data_dir()}). Put them there in "
-            "torchvision's layout, point the sidebar's *Data folder* at them, or run "
+            f"The real {NAMES[dataset]} files are not in the data folder ({literal(data_dir())}). Put them there "
+            "in torchvision's layout, point the sidebar's *Data folder* at them, or run "
             f"`python -m bnviz download {dataset}`. Until then you can train on synthetic data of the same "
             "shape, labelled as synthetic everywhere."
         )
@@ -240,18 +126,17 @@ def _run_form(name: str) -> None:
         )
         go = st.form_submit_button("Run", type="primary", icon=":material/play_arrow:")
     if go:
-        seeds = list(range(int(n_seeds)))
-        target = experiments.resolve(name, int(steps), seeds, source == "synthetic")
-        if jobs.status(name, target.key(), cache_dir()).state == "complete":
+        request = RunRequest(name, int(steps), tuple(range(int(n_seeds))), source == "synthetic", data_dir_text())
+        if jobs.status(name, request.experiment().key(), cache_dir()).state == "complete":
             st.info("This configuration is already in the cache: choose it in *Cached result* below.")
         else:
-            _launch(name, target.key(), jobs.args_for(target, str(data_dir().resolve())))
+            _jobs.launch(request)
 
 
 def show(name: str) -> None:
     """The experiment's setup line, its runs in flight, and its cached result or the form to train it."""
     st.caption(experiments.get(name).about)
-    _job_panel(name)
+    _jobs.panel(name)
     entries = _cached()[0].get(name, [])
     if entries:
         with st.expander("Train another configuration"):

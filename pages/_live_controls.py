@@ -2,6 +2,8 @@
 normalization layers. Widgets return values; bnviz.live.settings turns them into one config per arm and
 says, in sentences, what cannot train."""
 
+import shlex
+
 import streamlit as st
 
 from bnviz.live import choices, estimate, settings
@@ -250,10 +252,10 @@ def live_controls() -> tuple[list | None, str, bool]:
             st.caption(live_note(choice, configs))
         if not (synthetic or real):
             st.info(
-                f"No {choice.dataset.upper()} files in {_ui.data_dir()}: download them with "
-                f"`python -m bnviz download {choice.dataset} --data-dir {_ui.data_dir()}`, set the data folder "
-                "in the sidebar, or switch on synthetic data to train on a stand-in."
+                f"No {choice.dataset.upper()} files in {_ui.literal(_ui.data_dir())}: download them with the "
+                "command below, set the data folder in the sidebar, or switch on synthetic data to train on a stand-in."
             )
+            st.code(f"python -m bnviz download {choice.dataset} --data-dir {shlex.quote(str(_ui.data_dir()))}")
         start = st.button(
             "Start training",
             type="primary",

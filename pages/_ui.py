@@ -11,7 +11,6 @@ import functools
 import hashlib
 import importlib
 import os
-import re
 import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from bnviz.folders import DATA_DIR_ENV, default_data_dir
+from bnviz.folders import DATA_DIR_ENV, data_dir_problem, default_data_dir
 from bnviz.runs import cache
+from bnviz.views.markdown import literal
 
 if TYPE_CHECKING:
     import altair as alt
@@ -125,6 +125,13 @@ def data_dir() -> Path:
     return Path(st.session_state.get("data_dir") or default_data_dir())
 
 
+def data_dir_text() -> str | None:
+    """The data folder as the user typed it in the sidebar, or None if they left the default: what a run
+    request records, so its command line names the folder as the user knows it (bnviz.runs.request)."""
+    text = st.session_state.get("data_dir") or ""
+    return None if text in ("", str(default_data_dir())) else text
+
+
 def cache_dir() -> Path:
     return cache.default_cache_dir()
 
@@ -137,13 +144,15 @@ def _load(name: str, folder: str) -> data.Dataset:
 
 
 def load_dataset(name: str) -> tuple[data.Dataset | None, str | None]:
-    """(dataset, None), or (None, a message saying what is missing and what to do)."""
+    """(dataset, None), or (None, a message saying what is missing and what to do, as Markdown-safe text)."""
     from bnviz import data
 
     try:
         return _load(name, str(data_dir())), None
     except data.DataError as e:
-        return None, str(e)
+        return None, literal(e)
+    except Exception as e:  # anything else a damaged file raises: the file and the reason, never a traceback
+        return None, literal(f"The data in {data_dir()} could not be loaded ({type(e).__name__}: {e}).")
 
 
 def real_data_available(name: str) -> bool:
@@ -151,13 +160,6 @@ def real_data_available(name: str) -> bool:
     from bnviz import data
 
     return data.available(name, data_dir())
-
-
-def literal(text: str) -> str:
-    """``text`` as Markdown that shows it character for character: messages here quote what a student
-    pasted, and ``![x](http://host/t.png)`` must appear as typed, not make the browser fetch it."""
-    # CommonMark lets a backslash escape any ASCII punctuation; Streamlit adds $ (LaTeX) and : (emoji, colours)
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def data_badge(label: str, source: str) -> None:
@@ -192,15 +194,17 @@ def csv_download(
 
 
 def sidebar_settings() -> None:
-    """The data folder, set once for every page."""
-    default = str(default_data_dir().resolve())
+    """The data folder, set once for every page, and checked once: a folder that cannot be one says why here."""
     st.sidebar.text_input(
         "Data folder",
-        value=default,
+        value=str(default_data_dir()),  # as set, not resolved: a run's command line names it so
         key="data_dir",
         help="Holds MNIST/raw/… and cifar-10-batches-py/ (torchvision's layout). "
         f"Set it for every session with the {DATA_DIR_ENV} environment variable.",
     )
+    problem = data_dir_problem(data_dir())
+    if problem:
+        st.sidebar.error(literal(problem[0].upper() + problem[1:] + "."), icon=":material/folder_off:")
 
 
 CHART_SPECS = "_chart_specs"  # session_state: recently drawn charts' Vega-Lite specs, by what they show

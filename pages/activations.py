@@ -70,7 +70,7 @@ def live_panel() -> None:
         lc.fraction, text=f"**{lc.state.capitalize()}** · {steps} · {lc.train_seconds:.0f} s of training{rate}"
     )
     if lc.error:
-        st.error(f"{lc.error}. Change the settings above and start again.")
+        st.error(f"{_ui.literal(lc.error)}. Change the settings above and start again.")
     elif lc.state == "stopped":
         st.warning("Stopped by you: the charts show what was trained before the stop.", icon=":material/stop_circle:")
     for run in lc.runs:
@@ -100,7 +100,14 @@ def live_panel() -> None:
 def cached_index(folder: str, listing: tuple) -> tuple[list[dict], list[str]]:
     """Results with histograms, and the files ignored; ``listing`` (names, sizes, mtimes) keys the cache."""
     scan = cache.scan(Path(folder))
-    return activations.cached_choices(scan), scan.problems
+    choices, problems = [], list(scan.problems)
+    for experiment, entries in scan.results.items():
+        for path, payload in entries:  # one file at a time: one this page cannot use is that file's problem
+            try:
+                choices += activations.cached_choices(cache.Scan({experiment: [(path, payload)]}, []))
+            except Exception as e:
+                problems.append(f"{path}: cannot be listed ({type(e).__name__}: {e})")
+    return sorted(choices, key=lambda e: e["created"], reverse=True), problems
 
 
 @st.cache_data(show_spinner="Reading the cached run…", max_entries=4)
@@ -111,10 +118,7 @@ def cached_runs(path: str, mtime_ns: int) -> list[dict]:
 def cached_entries() -> tuple[list[dict], list[str]]:
     folder = _ui.cache_dir()
     # Progress files change every second while an experiment runs; they are not results, so they are not in the key.
-    files = (
-        [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(".progress.json")] if folder.is_dir() else []
-    )
-    return cached_index(str(folder), tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    return cached_index(str(folder), cache.listing(folder))
 
 
 def cached_controls(entries: list[dict]) -> tuple[dict, int]:
@@ -132,11 +136,12 @@ def cached_controls(entries: list[dict]) -> tuple[dict, int]:
 def show_cached(entries: list[dict], problems: list[str]) -> None:
     if problems:
         with st.expander(f"{len(problems)} cache file(s) ignored"):
-            st.write("\n".join(f"- {p}" for p in problems))
+            st.markdown("\n".join(f"- ignored: {_ui.literal(p)}" for p in problems))
     if not entries:
         st.info(
-            f"No cached run with histograms in {_ui.cache_dir()}. Train one with `python -m bnviz run mnist-fig1` "
-            "(or `--synthetic --steps 2000` for a quick one), or choose **Train live** above."
+            f"No cached run with histograms in {_ui.literal(_ui.cache_dir())}. Train one with "
+            "`python -m bnviz run mnist-fig1` (or `--synthetic --steps 2000` for a quick one), or choose "
+            "**Train live** above."
         )
         return
     entry, seed = cached_controls(entries)
@@ -146,14 +151,17 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
         st.error(f"Cannot read this result ({_ui.literal(str(e))}). Choose another one, or train it again.")
         return
     _ui.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
-    draw(
-        [r for r in runs if r["seed"] == seed],
-        runs,
-        entry["activation"],
-        probes.hist_edges(),
-        "cached",
-        run_id=entry["path"],
-    )
+    try:
+        draw(
+            [r for r in runs if r["seed"] == seed],
+            runs,
+            entry["activation"],
+            probes.hist_edges(),
+            "cached",
+            run_id=entry["path"],
+        )
+    except Exception as e:  # a file the schema let through that still cannot be drawn: that file's problem only
+        st.warning(_ui.literal(f"ignored: {entry['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
 entries, problems = cached_entries()

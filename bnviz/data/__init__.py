@@ -28,6 +28,7 @@ from bnviz.data.inputs import LitPixels, augment_cifar, cifar_inputs, crop_flip,
 from bnviz.data.mnist import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MNIST_CLASSES, MNIST_MD5, MNIST_STEMS, read_idx
 from bnviz.data.provenance import Provenance, file_digests
 from bnviz.data.synthetic import SYNTHETIC, synthetic
+from bnviz.folders import data_dir_problem
 
 __all__ = [
     "CIFAR10_ARCHIVE",
@@ -75,16 +76,27 @@ DATASETS = REAL + SYNTHETIC
 
 
 def available(name: str, data_dir=None) -> bool:
-    """Whether the files of dataset ``name`` are in the data folder (synthetic data always is)."""
+    """Whether the files of dataset ``name`` are in the data folder (synthetic data always is); False
+    for a folder that cannot be one (:func:`bnviz.folders.data_dir_problem`)."""
     if name in SYNTHETIC:
         return True
     if name not in REAL:
         raise DataError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
+    if data_dir_problem(root_of(data_dir)):
+        return False
     return (_mnist if name == "mnist" else _cifar10).available(data_dir)
+
+
+def _usable(data_dir) -> None:
+    """:class:`DataError` with the reason if the data folder cannot be one (checked once, before any file)."""
+    problem = data_dir_problem(root_of(data_dir))
+    if problem:
+        raise DataError(problem[0].upper() + problem[1:] + ".")
 
 
 def download(name: str, data_dir=None, progress: Progress | None = None, mirrors=None) -> Path:
     """Fetch a dataset's missing files into data_dir; returns the folder holding them."""
+    _usable(data_dir)
     return _download.download(name, data_dir=data_dir, progress=progress, mirrors=mirrors)
 
 
@@ -104,6 +116,8 @@ def load_cifar10(data_dir=None, download: bool = False, progress: Progress | Non
 
 def load(name: str, data_dir=None, download: bool = False, progress: Progress | None = None) -> Dataset:
     """Load one of DATASETS by name."""
+    if name in REAL:
+        _usable(data_dir)
     if name == "mnist":
         return load_mnist(data_dir, download=download, progress=progress)
     if name == "cifar10":

@@ -30,6 +30,7 @@ CIFAR10_MD5 = {
     "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
     CIFAR10_ARCHIVE: "c58f30108f718f92721af3b95e74349a",
 }
+CIFAR10_ARCHIVE_BYTES = 170_498_071  # a download stops at this size (bnviz.data.fetch)
 CIFAR10_MIRRORS = ["https://www.cs.toronto.edu/~kriz/"]
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 # Per-channel mean/std over all CIFAR-10 training pixels on a 0-1 scale (not the often-copied
@@ -94,15 +95,22 @@ def _unpickle(path: Path) -> dict:
 
 
 def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(data uint8 (n, 3072), labels int64 (n,)) of one batch file, checked."""
+    """(data uint8 (n, 3072), labels int64 (n,)) of one batch file, checked; DataError naming the file otherwise."""
     obj = _unpickle(path)
     data, labels = obj.get("data"), obj.get("labels")
     if not (isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 2 and data.shape[1] == 3072):
         raise corrupt(path, "cifar10", "'data' is not a uint8 array of shape (n, 3072)")
-    labels = np.asarray(labels if labels is not None else [])
-    in_range = not len(labels) or (labels.dtype.kind in "iu" and labels.min() >= 0 and labels.max() <= 9)
-    if labels.shape != (len(data),) or not in_range:
-        raise corrupt(path, "cifar10", f"'labels' is not {len(data)} integers in 0-9")
+    expected = f"'labels' is not {len(data)} integers in 0-9"
+    if not isinstance(labels, (list, tuple, np.ndarray)):  # a dict, a number, text: not a list of labels
+        raise corrupt(path, "cifar10", f"{expected} (it is a {type(labels).__name__})")
+    try:
+        labels = np.asarray(labels)
+    except (ValueError, TypeError, OverflowError) as e:  # a ragged list, nested lists of other lengths
+        raise corrupt(path, "cifar10", f"{expected} ({e})") from e
+    if labels.shape != (len(data),) or (len(labels) and labels.dtype.kind not in "iu"):  # [] comes out as float
+        raise corrupt(path, "cifar10", expected)
+    if len(labels) and (labels.min() < 0 or labels.max() > 9):
+        raise corrupt(path, "cifar10", expected)
     return data, labels.astype(np.int64)
 
 

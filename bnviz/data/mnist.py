@@ -25,8 +25,17 @@ MNIST_MD5 = {  # published MD5s of the uncompressed files, and torchvision's for
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
-# Base URLs (the file name is appended), tried in order. Module-level so tests can redirect them.
-MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
+MNIST_GZ_BYTES = {  # the .gz files' sizes: a download stops at these (bnviz.data.fetch)
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
+}
+# Base URLs (the file name is appended), tried in order, https only. Module-level so tests can redirect them.
+MNIST_MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+]
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 
 

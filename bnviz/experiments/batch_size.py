@@ -31,6 +31,7 @@ from bnviz.norms import GHOST_BATCH, NORMS
 from bnviz.views import analysis, grid, practice_charts
 from bnviz.views.analysis import pct, points
 from bnviz.views.legacy_sections import Chart, Section, Table, Text, Toggle, Verdict, Verdicts, verdicts_of
+from bnviz.views.markdown import literal
 from bnviz.views.style import norm_rank
 
 ORDER = 110
@@ -120,7 +121,7 @@ def bn_verdicts(table: pd.DataFrame) -> tuple[list[Verdict], list[int]]:
     if not sizes or _at(table, "bnviz", sizes[0]) is None:
         return [Verdict("This result has no BN runs to compare.", None)], []
     detail = "; ".join(
-        f"batch {s}: BN {grid.spread(_at(table, 'bnviz', s))}, best {_best(table, s)['arm']} "
+        f"batch {s}: BN {grid.spread(_at(table, 'bnviz', s))}, best {literal(_best(table, s)['arm'])} "
         f"{grid.spread(_best(table, s))}"
         for s in lost
     )

@@ -17,22 +17,29 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bnviz import experiments
-from bnviz.experiments import Experiment
+from bnviz import files
 from bnviz.runs import cache, owner
+from bnviz.runs.request import RunRequest
+from bnviz.runs.schema import ACTIVE, JobState, Progress
 
 PROJECT_ROOT = cache.PROJECT_ROOT
 
 
 @dataclass
 class JobStatus:
-    state: str  # "none" | "starting" | "running" | "stopped" | "failed" | "crashed" | "invalid" | "complete"
-    progress: dict | None  # the progress file's payload, if any
+    state: JobState
+    progress: Progress | None  # the progress file's payload, if any
     message: str = ""
+    stop_file: Path | None = None  # where a stop asked for before the process is known is left for it
 
     @property
     def active(self) -> bool:
-        return self.state in ("starting", "running")
+        return self.state in ACTIVE
+
+    @property
+    def stopping(self) -> bool:
+        """A stop was asked for while the run's process was not yet known; the run reads it once it is."""
+        return self.active and self.stop_file is not None and os.path.lexists(self.stop_file)
 
     def fraction(self) -> float:
         if not self.progress or not self.progress.get("runs"):
@@ -41,106 +48,59 @@ class JobStatus:
         return sum(min(r["step"], r["steps"]) for r in runs) / max(1, sum(r["steps"] for r in runs))
 
 
-def command(
-    exp_name: str,
-    steps: int | None = None,
-    seeds: list[int] | None = None,
-    synthetic: bool = False,
-    data_dir: str | Path | None = None,
-    cache_dir: str | Path | None = None,
-    force: bool = False,
-) -> list[str]:
-    """The CLI arguments that train this experiment at this length, seeds and data (what the
-    result records as its ``args``). Built from values, never from a recorded command string."""
-    args = ["run", exp_name]
-    if steps is not None:
-        args += ["--steps", str(steps)]
-    if seeds is not None:
-        args += ["--seeds", *map(str, seeds)]
-    if synthetic:
-        args.append("--synthetic")
-    if data_dir is not None and not synthetic:
-        args += ["--data-dir", str(data_dir)]
-    if cache_dir is not None:
-        args += ["--cache-dir", str(cache_dir)]
-    if force:
-        args.append("--force")
-    return args
-
-
-def _arguments(name: str, steps: int, seeds: list[int], synthetic: bool, key: str, data_dir=None) -> list[str] | None:
-    """The arguments that train exactly the experiment ``key`` (None if the CLI cannot express it)."""
-    if name not in experiments.EXPERIMENTS:
-        return None
-    default = experiments.get(name)
-    steps_arg = None if steps == default.steps else steps
-    seeds_arg = None if tuple(seeds) == default.seeds else list(seeds)
+def rerun_request(progress: Progress, key: str) -> RunRequest | None:
+    """What a (checked) progress file's run asked for, to run it again: the request it recorded, if it
+    still asks for exactly the configuration ``key`` (an experiment's defaults may have changed since).
+    None for a file without one (written before requests were recorded) or one that no longer fits."""
     try:
-        same = experiments.resolve(name, steps_arg, seeds_arg, synthetic).key() == key
-    except (KeyError, ValueError):
+        request = RunRequest.from_dict(progress["request"])
+        return request if request.experiment().key() == key else None
+    except (KeyError, TypeError, ValueError):
         return None
-    return command(name, steps_arg, seeds_arg, synthetic, data_dir) if same else None
-
-
-def args_for(exp: Experiment, data_dir: str | Path | None = None) -> list[str] | None:
-    """The CLI arguments that train ``exp`` (on real data from ``data_dir``), or None if it has
-    settings the CLI cannot give."""
-    return _arguments(
-        exp.name, exp.steps, list(exp.seeds), exp.arms[0].config.dataset.startswith("synthetic-"), exp.key(), data_dir
-    )
-
-
-def rerun_args(progress: dict, data_dir: str | Path | None = None) -> list[str] | None:
-    """The arguments that train again the config a (checked) progress file describes, rebuilt
-    from its experiment, runs and key, with this app's ``data_dir`` for real data. The file's own
-    ``command`` and ``args`` (another cache folder, ``--force``, ...) are never reused. None if
-    the runs do not rebuild to the recorded key."""
-    runs = progress.get("runs") or []
-    if (
-        not runs
-        or any("config" not in r for r in runs)
-        or not isinstance(progress.get("experiment"), str)
-        or not isinstance(progress.get("key"), str)
-    ):
-        return None
-    seeds = list(dict.fromkeys(r["seed"] for r in runs))  # the spec's order
-    synthetic = all(r["config"].get("dataset", "").startswith("synthetic-") for r in runs)
-    return _arguments(
-        progress["experiment"], max(r["steps"] for r in runs), seeds, synthetic, progress["key"], data_dir
-    )
 
 
 class AlreadyRunning(RuntimeError):
     """:func:`start` was asked for a config that is already starting or training."""
 
 
-def start(args: list[str], name: str, key: str, cache_dir: str | Path | None = None) -> subprocess.Popen:
-    """Launch ``python -m bnviz <args>`` detached from this process; its output goes to a log beside the cache.
+def start(request: RunRequest, cache_dir: str | Path | None = None) -> subprocess.Popen:
+    """Launch ``python -m bnviz <request.argv()>`` detached from this process; its output goes to a log
+    beside the cache. It runs in this process's working folder, so a data folder typed relative to it
+    means the same folder to both, and the recorded command names it as typed.
 
     Raises :class:`AlreadyRunning` if a process for this config is starting or training: the
     config's lock is taken here, before the log is opened, and handed to the child, so two
-    presses of Run (two tabs, one second apart) start one process and one log.
+    presses of Run (two tabs, one second apart) start one process and one log. Raises
+    :class:`bnviz.runs.cache.CacheError` if the cache folder cannot be written.
     """
+    name, key = request.name, request.experiment().key()
     cache_dir = cache.ensure_dir(Path(cache_dir or cache.default_cache_dir()))
     busy = AlreadyRunning(f"{name} with this configuration is already starting or training")
     if status(name, key, cache_dir).active:
         raise busy
-    # wait a moment: another session's status() may be probing the lock right now
-    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, name, key), wait=1.0)
+    lock = cache.acquire_lock(cache_dir, name, key)
     if lock is None:
         raise busy
     try:
+        cache.remove(cache.stop_path(cache_dir, name, key))  # a stop left by an earlier run is not for this one
         env = {
             **os.environ,
+            cache.CACHE_DIR_ENV: str(cache_dir),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         }
         pass_fds = ()
         if lock.fd is not None:
             env[owner.LOCK_FD_ENV], pass_fds = str(lock.fd), (lock.fd,)
-        with open(log_path(cache_dir, name, key), "w") as log:
+        try:
+            log = files.create_text(log_path(cache_dir, name, key))
+        except files.RefusedFile as e:
+            raise cache.CacheError(str(e)) from e
+        except OSError as e:
+            raise cache.unwritable(cache_dir, e) from e
+        with log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bnviz", *args],
-                cwd=PROJECT_ROOT,
+                # -P: the working folder (kept for the data folder) never shadows the bnviz on PYTHONPATH
+                [sys.executable, "-P", "-m", "bnviz", *request.argv()],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -191,11 +151,12 @@ def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatu
         return JobStatus("invalid", None, str(e))
     except OSError:  # the cache folder is not a folder
         return JobStatus("none", None)
-    starting = JobStatus("starting", None, "the training process is starting")
+    stop_file = cache.stop_path(cache_dir, name, key)
+    starting = JobStatus("starting", None, "the training process is starting", stop_file)
     if progress is None:
         return starting if owner.is_held(cache.lock_path(cache_dir, name, key)) else JobStatus("none", None)
     state = progress["status"]
-    if state in ("starting", "running") and not _may_be_its_writer(progress, cache.progress_path(cache_dir, name, key)):
+    if state in ACTIVE and not _may_be_its_writer(progress, cache.progress_path(cache_dir, name, key)):
         if owner.is_held(cache.lock_path(cache_dir, name, key)):
             return starting  # a new process took over this config and has not written its progress yet
         return JobStatus(
@@ -204,10 +165,10 @@ def status(name: str, key: str, cache_dir: str | Path | None = None) -> JobStatu
             "the training process ended without finishing; see the log "
             f"{log_path(cache_dir, name, key).name} in the cache folder",
         )
-    return JobStatus(state, progress, progress.get("message", ""))
+    return JobStatus(state, progress, progress.get("message", ""), stop_file)
 
 
-def _may_be_its_writer(progress: dict, path: Path) -> bool:
+def _may_be_its_writer(progress: Progress, path: Path) -> bool:
     """Whether the process a progress file names may still be the run that wrote it. A file with a
     start time names its process exactly. One written before start times were recorded names a
     pid only: it may still be the run if that pid lives and started before the file was last
@@ -218,7 +179,7 @@ def _may_be_its_writer(progress: dict, path: Path) -> bool:
         written = path.stat().st_mtime
     except OSError:
         return False
-    return owner.started_by(progress["pid"], written)
+    return owner.started_by(progress["pid"], written) and owner.runs_bnviz(progress["pid"])
 
 
 def unfinished(name: str, cache_dir: str | Path | None = None) -> list[tuple[str, JobStatus]]:
@@ -233,35 +194,58 @@ def unfinished(name: str, cache_dir: str | Path | None = None) -> list[tuple[str
         if job.state not in ("none", "complete"):
             found.append((key, job))
         elif job.state == "none":  # a lock file left by a process that ended before its run began
-            left = owner.ConfigLock.acquire(cache.lock_path(cache_dir, name, key))
+            try:
+                left = owner.ConfigLock.acquire(cache.lock_path(cache_dir, name, key))
+            except OSError:  # not a file bnviz would lock (a FIFO, a link, a read-only folder): left alone
+                left = None
             if left is not None:
                 left.release(unlink=True)
     return found
 
 
 def stop(job: JobStatus) -> bool:
-    """Ask a running experiment to stop (SIGTERM: the runner ends its workers and records "stopped").
-    Only the process the progress file proves to be the run's own is signalled; returns whether it was."""
+    """Ask a running experiment to stop; whether the request was made. Once its progress file names its
+    process, that process (and only it, proven by pid and start time) gets SIGTERM: the runner ends its
+    workers and records "stopped". Before that (the process is starting) a stop request is left in the
+    cache folder, which the run reads as soon as it holds its lock, so the press is not lost."""
     progress = job.progress or {}
     if not job.active:
         return False
-    return owner.send_signal(progress.get("pid"), progress.get("pid_start"), signal.SIGTERM)
+    if progress.get("pid_start") is not None:
+        return owner.send_signal(progress.get("pid"), progress.get("pid_start"), signal.SIGTERM)
+    if job.state != "starting" or job.stop_file is None:
+        return False  # a run whose process cannot be proven (an old file without a start time): never signalled
+    try:
+        os.close(files.open_regular(job.stop_file, os.O_WRONLY | os.O_CREAT))
+    except OSError:
+        return False
+    return True
 
 
 def dismiss(name: str, key: str, cache_dir: str | Path | None = None) -> bool:
     """Forget a run that ended without a result (stopped, failed, crashed, invalid): delete its
     progress file and log. A run still in flight (its config locked), or a finished result, is
-    never touched; returns whether it went."""
+    never touched; returns whether it went. :class:`bnviz.runs.cache.CacheError` if a folder sits
+    where its progress file or log should be."""
     cache_dir = Path(cache_dir or cache.default_cache_dir())
     job = status(name, key, cache_dir)
     if job.state in ("none", "complete") or job.active:
         return False
-    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, name, key))
+    lock = cache.acquire_lock(cache_dir, name, key, wait=0.0)
     if lock is None:  # a process for this config started meanwhile
         return False
     try:
         for path in (cache.progress_path(cache_dir, name, key), log_path(cache_dir, name, key)):
-            path.unlink(missing_ok=True)
+            cache.remove(path)  # CacheError for a folder in its place: bnviz deletes only files it wrote
     finally:
         lock.release(unlink=True)
     return True
+
+
+def log_tail(cache_dir: Path, name: str, key: str, lines: int = 3) -> list[str]:
+    """The last lines of a launched run's log (empty if there is none, or it is not a regular file)."""
+    try:
+        text = files.read_tail(log_path(cache_dir, name, key), 16_384).decode(errors="replace")
+    except OSError:
+        return []
+    return text.strip().splitlines()[-lines:]

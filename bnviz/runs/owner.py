@@ -22,6 +22,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bnviz.files import open_regular, remove
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock; a lock is then always granted and never seen held
@@ -71,6 +73,18 @@ def started_by(pid, when: float) -> bool:
     return boot + int(ticks) / os.sysconf("SC_CLK_TCK") <= when + 1.0
 
 
+def runs_bnviz(pid) -> bool:
+    """Whether process ``pid`` runs bnviz at all (its command line names it): a file that records a pid
+    but no start time may name init or any other process by now. False where there is no ``/proc``."""
+    if not _valid_pid(pid) or not _PROC:
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"bnviz" in f.read()
+    except OSError:
+        return False
+
+
 def identity() -> dict:
     """This process as a progress file records it: ``{"pid": ..., "pid_start": ...}``."""
     return {"pid": os.getpid(), "pid_start": start_time(os.getpid())}
@@ -114,8 +128,9 @@ def send_signal(pid, pid_start, sig: int) -> bool:
 class ConfigLock:
     """An exclusive lock on one config's lock file, held until :meth:`release` or the process ends."""
 
-    def __init__(self, path: Path, fd: int | None):
+    def __init__(self, path: Path, fd: int | None, inherited: bool = False):
         self.path, self.fd = Path(path), fd
+        self.inherited = inherited  # handed down by the launcher (:func:`bnviz.runs.jobs.start`), not taken here
 
     @classmethod
     def acquire(cls, path: Path, wait: float = 0.0) -> ConfigLock | None:
@@ -127,8 +142,9 @@ class ConfigLock:
         deadline = time.monotonic() + wait
         while True:
             fd = _inherited(path)
-            if fd is None:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            inherited = fd is not None
+            if fd is None:  # RefusedFile if the name is a link or not a regular file: never locked through one
+                fd = open_regular(path, os.O_RDWR | os.O_CREAT)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -138,7 +154,7 @@ class ConfigLock:
                 time.sleep(0.05)
                 continue
             if _same_file(fd, path):
-                return cls(path, fd)
+                return cls(path, fd, inherited)
             os.close(fd)  # its holder deleted the file as it let go: lock the file now at that path
 
     def release(self, unlink: bool = True) -> None:
@@ -146,7 +162,10 @@ class ConfigLock:
         if self.fd is None:
             return
         if unlink:
-            self.path.unlink(missing_ok=True)
+            try:
+                remove(self.path)
+            except OSError:  # a folder put in its place: not ours to delete
+                pass
         os.close(self.fd)
         self.fd = None
 
@@ -162,7 +181,7 @@ def is_held(path: Path) -> bool:
     if fcntl is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path, os.O_RDONLY)  # a FIFO named like a lock would block a plain open forever
     except OSError:
         return False
     try:

@@ -10,6 +10,8 @@ from pathlib import Path
 from bnviz import data
 from bnviz.experiments.spec import Experiment
 from bnviz.runs import cache
+from bnviz.runs.request import RunRequest
+from bnviz.runs.schema import CodeVersion, Data, Result, Run
 
 # One torch thread per run, always: float reductions then happen in one order, so a run's records
 # do not depend on how many runs shared the machine (parallelism is across runs instead).
@@ -23,16 +25,16 @@ class RunError(Exception):
 def result_payload(
     exp: Experiment,
     key: str,
-    state: list[dict],
+    state: list[Run],
     *,
-    provenance: dict,
+    provenance: Data,
     command: str,
-    args: list[str] | None,
-    version: dict,
+    request: RunRequest | None,
+    version: CodeVersion,
     started: str,
     wall_time: float,
     workers: int,
-) -> dict:
+) -> Result:
     """The cache payload of a finished experiment (schema :data:`bnviz.runs.cache.SCHEMA`)."""
     return {
         "schema": cache.SCHEMA,
@@ -44,7 +46,7 @@ def result_payload(
         "runs": [dict(s) for s in state],
         "data": provenance,
         "command": command,
-        "args": args,
+        "request": request.to_dict() if request else None,
         "code_version": version,
         "created": started,
         "wall_time": wall_time,
@@ -58,7 +60,7 @@ def result_payload(
     }
 
 
-def land(result: dict, path: Path, progress, state: list[dict]) -> None:
+def land(result: Result, path: Path, progress, state: list[Run]) -> None:
     """Write the result and drop the progress file. If the result cannot be written (a full disk),
     the trained runs are not thrown away: the whole result goes to the temp folder, which is
     often another disk, complete and loadable as it is once moved into the cache; the progress
@@ -82,5 +84,5 @@ def land(result: dict, path: Path, progress, state: list[dict]) -> None:
     progress.path.unlink(missing_ok=True)
 
 
-def data_fields(p: data.Provenance) -> dict:
+def data_fields(p: data.Provenance) -> Data:
     return {"label": p.label, "source": p.source, "sha256": p.sha256}

@@ -9,17 +9,14 @@ when every run has finished. A stop (SIGINT/SIGTERM, at any point after the prog
 exists) or a crash leaves a progress file that says so and never a result file.
 
 Three parts: :func:`run_experiment` holds the config's lock and the progress file,
-:func:`_schedule` keeps ``workers`` processes busy until every run has ended, and
+:func:`bnviz.runs.schedule.schedule` keeps ``workers`` processes busy until every run has ended, and
 :func:`bnviz.runs.payload.result_payload` builds the result from the finished state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
-import queue
-import shlex
 import signal
 import sys
 import time
@@ -27,19 +24,14 @@ from pathlib import Path
 
 from bnviz import data
 from bnviz.experiments import Experiment
-from bnviz.runs import cache, owner, worker
-from bnviz.runs.payload import THREADS, RunError, data_fields, land, result_payload
+from bnviz.runs import cache, owner
+from bnviz.runs.payload import RunError, data_fields, land, result_payload
+from bnviz.runs.request import RunRequest
+from bnviz.runs.schedule import keep_fields, schedule, seed_jobs
+from bnviz.runs.schema import MAX_SEED, MAX_STEPS, Progress, ProgressStatus, Result, Run
 from bnviz.runs.version import code_version
-from bnviz.train.config import TrainConfig
-from bnviz.train.seed_stack import why_not_stacked
 
-PROGRESS_EVERY = 1.0  # seconds between progress-file writes
-# A run's batch order and records grow with its length: 10 million steps is 200 times the
-# paper's MNIST run and still fits in memory; more ends in a MemoryError deep inside a worker.
-MAX_STEPS = 10_000_000
-# torch seeds take 64 bits and the trainer adds 1,000,003 to a seed; JSON readers in a browser
-# hold integers exactly only up to 2^53. 2^32 - 1 is far inside both.
-MAX_SEED = 2**32 - 1
+__all__ = ["MAX_SEED", "MAX_STEPS", "RunError", "check_experiment", "run_experiment", "seed_jobs"]
 CURVE_FIELDS = ("step", "status", "train/loss", "test/")  # what the progress file keeps of each record
 
 
@@ -57,12 +49,6 @@ def check_experiment(exp: Experiment) -> None:
             f"each seed once: {', '.join(map(str, repeated))} is given twice; a repeated seed repeats "
             "the same run and would count it twice in the means"
         )
-
-
-def _keep(record: dict, keep: tuple[str, ...] | None) -> dict:
-    if keep is None:
-        return record
-    return {k: v for k, v in record.items() if k.startswith(keep)}
 
 
 class _Stop:
@@ -95,7 +81,7 @@ class _Progress:
     def __init__(self, path: Path, base: dict):
         self.path, self.base, self.data, self.warned = path, base, None, False
 
-    def payload(self, status: str, message: str, state: list[dict] | None, **extra) -> dict:
+    def payload(self, status: ProgressStatus, message: str, state: list[Run] | None, **extra) -> Progress:
         return {
             **self.base,
             "status": status,
@@ -106,14 +92,14 @@ class _Progress:
             "runs": [
                 {
                     **{k: v for k, v in s.items() if k != "records"},
-                    "records": [_keep(r, CURVE_FIELDS) for r in s["records"]],
+                    "records": [keep_fields(r, CURVE_FIELDS) for r in s["records"]],
                 }
                 for s in state or []
             ],
         }
 
     def write(
-        self, status: str, message: str = "", state: list[dict] | None = None, strict: bool = False, **extra
+        self, status: ProgressStatus, message: str = "", state: list[Run] | None = None, strict: bool = False, **extra
     ) -> bool:
         try:
             cache.write_json_atomic(self.path, self.payload(status, message, state, **extra))
@@ -135,29 +121,32 @@ def run_experiment(
     workers: int | None = None,
     on_progress=None,
     should_stop=lambda: False,
-    args: list[str] | None = None,
-) -> dict:
+    request: RunRequest | None = None,
+) -> Result:
     """Train all runs of ``exp``; write and return the cache payload. Raises :class:`RunError`.
 
-    ``args`` is the ``python -m bnviz`` argument list that asked for this run (recorded beside
-    ``command``); without it, the arguments that reproduce ``exp`` are recorded, if there are any.
+    ``request`` is what the user asked for (the CLI's arguments or the run form's choices), recorded
+    in the progress and result files so that "Run it again" can ask for it again; ``command`` is the
+    command line that asked (by default the request's). A stop is a SIGTERM/SIGINT, ``should_stop()``
+    or a stop request left in the cache folder (:func:`bnviz.runs.jobs.stop` before the run's process was known).
     """
     check_experiment(exp)
+    if request is not None and request.experiment().key() != exp.key():
+        raise ValueError(f"the request {request.command()} does not ask for this configuration of {exp.name}")
     cache_dir = cache.ensure_dir(Path(cache_dir or cache.default_cache_dir()))
     key = exp.key()
     # wait a moment: a page's status() may be probing the lock right now
-    lock = owner.ConfigLock.acquire(cache.lock_path(cache_dir, exp.name, key), wait=1.0)
+    lock = cache.acquire_lock(cache_dir, exp.name, key)
     if lock is None:
         raise RunError(
             f"{exp.name} with this config is already training in another process; "
             "wait for it or stop it from the app's Experiments page"
         )
-    if args is None:
-        from bnviz.runs.jobs import args_for
-
-        args = args_for(exp)
-    if not command and args:
-        command = "python -m bnviz " + shlex.join(args)
+    stop_file = cache.stop_path(cache_dir, exp.name, key)
+    if not lock.inherited:  # a stop request left by an earlier run is not for this one
+        cache.remove(stop_file)
+    if not command and request is not None:
+        command = request.command()
     try:
         # from here on a stop request is a flag, even while the data loads (never a bare kill)
         with _Stop() as stop:
@@ -167,16 +156,17 @@ def run_experiment(
                 Path(data_dir) if data_dir else None,
                 cache_dir,
                 command,
-                args,
+                request,
                 workers,
                 on_progress,
-                lambda: stop.requested or should_stop(),
+                lambda: stop.requested or should_stop() or os.path.lexists(stop_file),
             )
     finally:
+        cache.remove(stop_file)
         lock.release(unlink=True)
 
 
-def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progress, stopped) -> dict:
+def _run_locked(exp, key, data_dir, cache_dir, command, request, workers, on_progress, stopped) -> Result:
     started = _now()
     version = code_version()  # of the code that trains, taken before anything can change on disk
     progress = _Progress(
@@ -188,20 +178,24 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
             **owner.identity(),
             "started": started,
             "command": command,
-            "args": args,
+            "request": request.to_dict() if request else None,
         },
     )
-    progress.write("starting", "loading the data", strict=True)
+    try:
+        progress.write("starting", "loading the data", strict=True)
+    except OSError as e:
+        raise cache.unwritable(cache_dir, e) from e
     try:
         dataset = data.load(exp.arms[0].config.dataset, data_dir)  # fails early, before any process starts
-    except data.DataError as e:
-        progress.write("failed", str(e))
-        raise
+    except Exception as e:  # a corrupt file of any kind: the run failed, and the progress file says why
+        reason = str(e) if isinstance(e, data.DataError) else f"loading the data failed ({type(e).__name__}: {e})"
+        progress.write("failed", reason)
+        raise RunError(reason) from e
     provenance = data_fields(dataset.provenance)
     del dataset
     progress.data = provenance
     runs = exp.runs()
-    state = [
+    state: list[Run] = [
         {
             "arm": arm.label,
             "seed": seed,
@@ -219,7 +213,7 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
         raise RunError("stopped before training started")
     workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
     t0 = time.perf_counter()
-    failure = _schedule(
+    failure = schedule(
         exp, state, data_dir, workers, stopped, lambda: progress.write("running", "", state), on_progress
     )
     if failure is not None:
@@ -233,7 +227,7 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
         state,
         provenance=provenance,
         command=command,
-        args=args,
+        request=request,
         version=version,
         started=started,
         wall_time=time.perf_counter() - t0,
@@ -241,113 +235,6 @@ def _run_locked(exp, key, data_dir, cache_dir, command, args, workers, on_progre
     )
     land(result, cache.result_path(cache_dir, exp.name, key), progress, state)
     return result
-
-
-def _spawn(ctx, target, args: tuple) -> mp.Process:
-    """Start a daemon process with SIGINT blocked until it has set its own handling: a Ctrl-C
-    reaches the whole process group, and a child still importing torch would print a
-    KeyboardInterrupt traceback. A Ctrl-C meanwhile waits for this process and is not lost."""
-    p = ctx.Process(target=target, args=args, daemon=True)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        p.start()
-    finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    return p
-
-
-def seed_jobs(configs: list[TrainConfig], workers: int) -> list[list[int]]:
-    """The runs (indices into ``configs``) grouped into jobs, one process each. An arm's seeds are
-    one job, trained as one stacked model (:mod:`bnviz.train.seed_stack`) where the arm allows it;
-    while there are fewer jobs than ``workers``, the largest is halved, so no core waits."""
-    arms: dict[TrainConfig, list[int]] = {}
-    for i, c in enumerate(configs):
-        arms.setdefault(c.replace(seed=0), []).append(i)
-    jobs = []
-    for runs in arms.values():
-        if why_not_stacked([configs[i] for i in runs]) is None:
-            jobs.append(runs)
-        else:
-            jobs.extend([i] for i in runs)
-    while len(jobs) < workers and any(len(j) > 1 for j in jobs):
-        largest = max(jobs, key=len)
-        half = (len(largest) + 1) // 2
-        jobs[jobs.index(largest) : jobs.index(largest) + 1] = [largest[:half], largest[half:]]
-    return jobs
-
-
-def _runs_named(state: list[dict], runs: list[int]) -> str:
-    """ "run no BN seed 0", or "runs no BN seeds 0, 1, 2" for a job of several."""
-    if len(runs) == 1:
-        return f"run {state[runs[0]]['arm']} seed {state[runs[0]]['seed']}"
-    return f"runs {state[runs[0]]['arm']} seeds {', '.join(str(state[i]['seed']) for i in runs)}"
-
-
-def _schedule(exp: Experiment, state: list[dict], data_dir, workers: int, stopped, write_progress, on_progress):
-    """Train every run in ``state`` (updated in place), ``workers`` processes at a time, until all
-    have ended or one fails or a stop is asked. Returns None or ``(status, message)`` of the failure."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    configs = [s["config"] for s in state]
-    jobs = seed_jobs([TrainConfig.from_dict(c) for c in configs], workers)
-    pending, active, failure = list(range(len(jobs))), {}, None
-    last_write = 0.0
-    try:
-        while (pending or active) and failure is None:
-            if stopped():
-                return ("stopped", "stopped before every run finished")
-            while pending and len(active) < workers:
-                j = pending.pop(0)
-                p = _spawn(
-                    ctx,
-                    worker.train_and_send,
-                    (
-                        j,
-                        jobs[j],
-                        [configs[i] for i in jobs[j]],
-                        str(data_dir) if data_dir else None,
-                        THREADS,
-                        out,
-                        os.getpid(),
-                    ),
-                )
-                active[j] = (p, time.perf_counter())
-                for i in jobs[j]:
-                    state[i]["status"] = "running"
-                    state[i]["trained_with"] = len(jobs[j])  # 1: alone; more: seeds stacked as one model
-            try:
-                kind, i, payload = out.get(timeout=0.2)
-            except queue.Empty:
-                for j, (p, _) in list(active.items()):
-                    if not p.is_alive() and out.empty():
-                        failure = ("failed", f"{_runs_named(state, jobs[j])} died (exit code {p.exitcode})")
-                kind = None
-            if kind == "record":
-                state[i]["records"].append(_keep(payload, exp.keep))
-                state[i]["step"] = payload["step"]
-                if payload["status"] == "diverged":
-                    state[i]["status"] = "diverged"
-            elif kind == "done":
-                p, t_start = active.pop(i)
-                p.join()
-                for r in jobs[i]:
-                    state[r]["wall_time"] = time.perf_counter() - t_start
-                    if state[r]["status"] != "diverged":
-                        state[r]["status"] = "done"
-            elif kind == "error":
-                failure = ("failed", f"{_runs_named(state, jobs[i])} crashed: {payload}")
-            if time.perf_counter() - last_write > PROGRESS_EVERY:
-                write_progress()
-                last_write = time.perf_counter()
-                if on_progress:
-                    on_progress(state)
-        return failure
-    finally:
-        for p, _ in active.values():
-            p.terminate()
-        for p, _ in active.values():
-            p.join(timeout=5)
 
 
 def _now() -> str:

@@ -1,139 +1,216 @@
-"""The cache files' schema, checked in one place.
+"""The cache files' layout as types, and the one check derived from them.
 
-Every file read from the cache passes through :func:`result_problem` or :func:`progress_problem`
-(from :mod:`bnviz.runs.cache`), so the pages, the CLI and the summaries only ever see payloads of
-the right shape: a bad field in one file makes that file "ignored" instead of breaking everything
-that lists the cache.
+:class:`Result` (a finished experiment), :class:`Progress` (a run in flight or ended), :class:`Run`
+and :class:`Record` say, field by field, what a page, a view or the CLI may assume: the type, the
+range (``Annotated[..., Range(low, high)]``), that numbers are finite, whether a record field is a
+number or a histogram, and which probe fields come together. :func:`result_problem` and
+:func:`progress_problem` check a payload against these types (:mod:`bnviz.runs.checks` compiles
+them; :mod:`bnviz.runs.cache` calls these for every file it reads), so a file that passes can be
+drawn, and one that does not is "ignored" with the first thing wrong with it.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: Python 3.11's TypedDict tells NotRequired fields apart
+# only when annotations are objects, not strings.
+from typing import Annotated, Literal, NotRequired, Required, TypedDict
 
-import json
-import math
+from bnviz.runs.checks import MAX_NUMBER, OpenFields, Range, check, hints
 
 SCHEMA = 1  # the version of the result and progress files' layout
+# A run's batch order and records grow with its length: 10 million steps is 200 times the paper's
+# MNIST run and still fits in memory. Steps also go through Arrow (int64) and the browser (2^53).
+MAX_STEPS = 10_000_000
+# torch seeds take 64 bits and the trainer adds 1,000,003 to a seed; 2^32 - 1 is far inside both.
+MAX_SEED = 2**32 - 1
+
+RecordStatus = Literal["running", "done", "diverged"]  # a record: the trainer's state at that step
+RunStatus = Literal["queued", "running", "done", "diverged", "stopped", "failed"]  # one run (seed) of an arm
+ProgressStatus = Literal["starting", "running", "stopped", "failed"]  # what a runner writes in its progress file
+JobState = Literal["none", "starting", "running", "stopped", "failed", "crashed", "invalid", "complete"]  # jobs.status
+Status = Literal[RecordStatus, RunStatus, ProgressStatus, JobState]  # every status string bnviz uses
+ACTIVE: tuple[JobState, ...] = ("starting", "running")  # a job whose process may still be training
+FINISHED: tuple[RunStatus, ...] = ("done", "diverged")  # a run that ended on its own
 
 
-def is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+Count = Annotated[int, Range(0, MAX_NUMBER)]
+Seconds = Annotated[float, Range(0, None)]
+Fraction = Annotated[float, Range(0, 1)]
+Step = Annotated[int, Range(0, MAX_STEPS)]
+Steps = Annotated[int, Range(1, MAX_STEPS)]
+Seed = Annotated[int, Range(0, MAX_SEED)]
+
+# A record is flat: {"step": 500, "status": "running", "test/acc": 0.95, "layer1/hist": [0, 3, ...]}.
+# The fixed fields are typed here; a per-layer field takes the type of the first pattern its name matches.
+RecordFields = TypedDict(
+    "RecordFields",
+    {
+        "step": Required[Step],
+        "status": RecordStatus,
+        "train/loss": float | None,
+        "test/acc": Fraction,
+        "test/loss": float,
+        "time/elapsed": Seconds,
+    },
+    total=False,
+)
+RECORD_PATTERNS: tuple[tuple[str, object], ...] = (
+    (r"/grad_hist$", list[Count] | None),  # a histogram of gradients: counts per bin; null at step 0 (no gradient yet)
+    (r"(^|/)hist$", list[Count]),  # a histogram of a layer's input
+    (r"/(grad_norm|update_ratio)$", float | None),  # null at step 0
+    (r"^final/batch_stats/.*acc$", Fraction | None),  # null where a test batch's statistics are undefined
+    (r"^final/batch_stats/", float | None),
+    (r"(^|/)acc$|/saturation$", Fraction),  # accuracies and shares of saturated units
+    (r"^time/", Seconds),
+    (r".", float),  # every other measurement: a finite number
+)
+# A probe records each layer's statistics together, and the views read them together: a record with a
+# layer's (e.g. "layer2/" or "layer2/eval/") first field of a group has all the others.
+RECORD_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mean", ("std", "saturation")),
+    ("p50", ("p15", "p85")),  # Figure 1(b,c)'s percentiles
+    ("x_hat_p50", ("x_hat_p15", "x_hat_p85", "p15", "p50", "p85")),  # x̂ beside y = γx̂ + β
+)
+Record = Annotated[RecordFields, OpenFields(RECORD_PATTERNS, RECORD_GROUPS)]
 
 
-def _is_number(v) -> bool:
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
+class Data(TypedDict):
+    """Where a run's data came from (:class:`bnviz.data.Provenance`), shown beside every number."""
+
+    label: str
+    source: Literal["official", "non-official", "synthetic"]
+    sha256: str
 
 
-def _type_problem(payload: dict, fields: dict, where: str = "") -> str | None:
-    """The first field of ``payload`` whose value fails its check, as a sentence (None if all pass)."""
-    for name, (check, what) in fields.items():
-        if name in payload and not check(payload[name]):
-            return f"{where}{name} must be {what}, got {_short(payload[name])}"
-    return None
+class Machine(TypedDict, total=False):
+    cores: Annotated[int, Range(1, MAX_NUMBER)] | None
+    workers: Annotated[int, Range(1, MAX_NUMBER)]
+    threads_per_worker: Annotated[int, Range(1, MAX_NUMBER)]
+    python: str
+    platform: str
 
 
-def _short(value) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+class CodeVersion(TypedDict, total=False):
+    bnviz_sha256: str
+    git: str | None
+    modified_since_commit: bool | None
+    torch: str
 
 
-_str = (lambda v: isinstance(v, str), "text")
-_int = (is_int, "a whole number")
-_dict = (lambda v: isinstance(v, dict), "an object")
-_str_list = (lambda v: isinstance(v, list) and all(isinstance(a, str) for a in v), "a list of texts")
-_optional_number = (lambda v: v is None or (_is_number(v) and v >= 0), "a number of seconds or null")
+class Request(TypedDict):
+    """What a user asked to train (:class:`bnviz.runs.request.RunRequest`), as JSON."""
 
-RESULT_FIELDS = {
-    "experiment": _str,
-    "key": _str,
-    "runs": (lambda v: isinstance(v, list), "a list"),
-    "data": _dict,
-    "command": _str,
-    "code_version": _dict,
-    "wall_time": (lambda v: _is_number(v) and v >= 0, "a number of seconds"),
-    "created": _str,
-    "title": _str,
-    "spec": _dict,
-    "machine": _dict,
-    "args": (lambda v: v is None or _str_list[0](v), "a list of texts or null"),
-}
-PROGRESS_FIELDS = {
-    "status": _str,
-    "pid": _int,
-    "pid_start": (lambda v: v is None or isinstance(v, str), "text or null"),
-    "runs": (lambda v: isinstance(v, list), "a list"),
-    "message": _str,
-    "command": _str,
-    "experiment": _str,
-    "key": _str,
-    "data": _dict,
-    "started": _str,
-    "updated": _str,
-    "args": RESULT_FIELDS["args"],
-    "result_fallback": (lambda v: v is None or isinstance(v, str), "text or null"),
-}
-RUN_FIELDS = {
-    "arm": _str,
-    "seed": _int,
-    "config": _dict,
-    "status": _str,
-    "steps": _int,
-    "step": _int,
-    "records": (lambda v: isinstance(v, list), "a list"),
-    "wall_time": _optional_number,
-}
-RUN_REQUIRED = ("arm", "seed", "status", "steps", "records")  # + "config" in a result, "step" in a progress file
+    name: str
+    steps: Steps | None
+    seeds: list[Seed] | None
+    synthetic: bool
+    data_dir: str | None
 
 
-DATA_FIELDS = {"label": _str, "source": _str, "sha256": _str}  # the dataset's provenance, shown on every page
+class Run(TypedDict):
+    """One seed of one arm in a finished result."""
+
+    arm: str  # the arm's label: shown, never parsed
+    seed: Seed
+    config: dict  # a TrainConfig's fields; checked by TrainConfig itself and filled in with its defaults
+    status: Literal["done", "diverged"]
+    steps: Steps
+    records: list[Record]
+    step: NotRequired[Step]
+    wall_time: NotRequired[Seconds | None]
+    trained_with: NotRequired[Annotated[int, Range(1, MAX_NUMBER)]]  # 1, or the seeds stacked into one model
+
+
+class ProgressRun(TypedDict):
+    """One seed of one arm while its experiment trains: its records keep the curves only."""
+
+    arm: str
+    seed: Seed
+    status: RunStatus
+    step: Step
+    steps: Steps
+    records: list[Record]
+    config: NotRequired[dict]
+    wall_time: NotRequired[Seconds | None]
+    trained_with: NotRequired[Annotated[int, Range(1, MAX_NUMBER)]]
+
+
+class Result(TypedDict):
+    """A finished experiment: ``<cache>/<experiment>-<key>.json``."""
+
+    schema: Literal[1]
+    experiment: str
+    key: str
+    status: Literal["complete"]
+    runs: list[Run]
+    data: Data
+    command: str  # the command line that made it, as the user typed it
+    code_version: CodeVersion
+    wall_time: Seconds
+    title: NotRequired[str]
+    spec: NotRequired[dict]
+    created: NotRequired[str]
+    machine: NotRequired[Machine]
+    request: NotRequired[Request | None]
+    args: NotRequired[list[str] | None]  # results written before ``request``: the CLI's arguments
+
+
+class Progress(TypedDict):
+    """A run in flight or ended without a result: ``<cache>/<experiment>-<key>.progress.json``."""
+
+    status: ProgressStatus
+    pid: int
+    schema: NotRequired[Literal[1]]
+    pid_start: NotRequired[str | None]
+    runs: NotRequired[list[ProgressRun]]
+    message: NotRequired[str]
+    command: NotRequired[str]
+    experiment: NotRequired[str]
+    key: NotRequired[str]
+    data: NotRequired[Data]
+    started: NotRequired[str]
+    updated: NotRequired[str]
+    request: NotRequired[Request | None]
+    args: NotRequired[list[str] | None]
+    result_fallback: NotRequired[str | None]
 
 
 def result_problem(payload: dict) -> str | None:
-    """What is wrong with a finished result's fields (the required ones are already there), or None."""
-    return (
-        _type_problem(payload, RESULT_FIELDS)
-        or _type_problem(payload["data"], DATA_FIELDS, "data.")
-        or _runs_problem(payload["runs"], progress=False)
-    )
+    """What is wrong with a finished result, or None. Runs' configs are filled in with their defaults."""
+    problem = check(payload, Result)
+    if problem is None and not payload["runs"]:
+        problem = "runs is empty: a finished result has at least one run"
+    for i, run in enumerate(payload["runs"] if problem is None else []):
+        if not run["records"]:
+            return f"runs[{i}].records is empty: a finished run has at least one record"
+        problem = _config_problem(run, f"runs[{i}].")
+        if problem:
+            break
+    return problem
 
 
 def progress_problem(payload: dict) -> str | None:
-    """What is wrong with a progress file, or None. ``status`` and ``pid`` are required."""
-    missing = [k for k in ("status", "pid") if k not in payload]
-    if missing:
-        return f"missing {', '.join(missing)}"
-    if "schema" in payload and (not is_int(payload["schema"]) or payload["schema"] != SCHEMA):
-        return f"schema {_short(payload['schema'])}, this bnviz reads schema {SCHEMA}"
-    return (
-        _type_problem(payload, PROGRESS_FIELDS)
-        or _type_problem(payload.get("data", {}), DATA_FIELDS, "data.")
-        or _runs_problem(payload.get("runs", []), progress=True)
-    )
+    """What is wrong with a progress file, or None."""
+    problem = check(payload, Progress)
+    for i, run in enumerate(payload.get("runs", []) if problem is None else []):
+        problem = _config_problem(run, f"runs[{i}].") if "config" in run else None
+        if problem:
+            break
+    return problem
 
 
-def _runs_problem(runs: list, progress: bool) -> str | None:
+def _config_problem(run: dict, where: str) -> str | None:
+    """Whether ``run["config"]`` is a usable TrainConfig; if so it is replaced by the complete one, so a
+    page may read any field (a config written by hand or by an older bnviz may leave fields out)."""
     from bnviz.train.config import TrainConfig  # here: only a run's config needs the training code (torch)
 
-    required = RUN_REQUIRED + (("step",) if progress else ("config",))
-    for i, run in enumerate(runs):
-        where = f"runs[{i}]."
-        if not isinstance(run, dict):
-            return f"runs[{i}] must be an object, got {_short(run)}"
-        missing = [k for k in required if k not in run]
-        if missing:
-            return f"runs[{i}] has no {', '.join(missing)}"
-        problem = _type_problem(run, RUN_FIELDS, where)
-        if problem:
+    config = run["config"]
+    types = hints(TrainConfig)
+    for name, value in config.items():
+        if name in types and name != "channels" and (problem := check(value, types[name], f"{where}config.{name}")):
             return problem
-        try:
-            if "config" in run:
-                TrainConfig.from_dict(_filled(run["config"]))
-        except (TypeError, ValueError) as e:
-            return f"{where}config is not a usable training config ({e})"
-        if not progress and not run["records"]:
-            return f"{where}records is empty: a finished run has at least one record"
-        for j, record in enumerate(run["records"]):
-            problem = _record_problem(record)
-            if problem:
-                return f"{where}records[{j}] {problem}"
+    try:
+        run["config"] = TrainConfig.from_dict(_filled(config)).to_dict()
+    except (TypeError, ValueError) as e:
+        return f"{where}config is not a usable training config ({e})"
     return None
 
 
@@ -144,23 +221,3 @@ def _filled(config: dict) -> dict:
     if "model" not in config and isinstance(dataset, str) and dataset.endswith("cifar10"):
         return {**config, "model": "cnn"}
     return config
-
-
-def _record_problem(record) -> str | None:
-    """A record is flat: an int ``step``, a text ``status``, every other value a number, null or list of numbers."""
-    if not isinstance(record, dict):
-        return f"must be an object, got {_short(record)}"
-    if not is_int(record.get("step")) or record["step"] < 0:
-        return f"needs a whole-number step, got {_short(record.get('step'))}"
-    for name, value in record.items():
-        if name == "step":
-            continue
-        if name == "status":
-            ok = isinstance(value, str)
-        elif isinstance(value, list):
-            ok = all(_is_number(v) for v in value)
-        else:
-            ok = value is None or _is_number(value)
-        if not ok:
-            return f"field {name} has the wrong type ({_short(value)})"
-    return None

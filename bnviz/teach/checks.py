@@ -19,6 +19,11 @@ FLOAT64_EPS = torch.finfo(torch.float64).eps  # 2.2e-16, the spacing of float64 
 # operation, times the size of the terms combined, and a sum of n terms gathers up to n of them.
 # Within ROUNDING_ULPS · n · ε · |terms| two results agree; beyond it they differ in the math.
 ROUNDING_ULPS = 8
+# The spacing of float64 numbers never falls below the smallest subnormal, 4.9e-324 = ε · 2.2e-308: below
+# 2.2e-308 (the smallest normal number) rounding errs by that much, not by ε times the value. So a term
+# counts as at least TINY in size, and a tolerance, which would underflow to 0, as at least a subnormal.
+TINY = torch.finfo(torch.float64).smallest_normal
+SUBNORMAL = TINY * FLOAT64_EPS
 
 
 GRAD_NAMES = {
@@ -38,11 +43,12 @@ def rounding_scales(w) -> dict[str, Tensor]:  # w: a stepthrough.Walk
     cancel to ~0 when ε = 1e-12 meets a feature of tiny spread, and float64 keeps their sum only
     to ~10¹² · ε ≈ 10⁻⁴. An absolute tolerance called that a failure."""
     f, m = w.fwd, w.fwd.m
-    centered = (f.x - f.batch_mean).abs()  # |x_i − μ_B|, (m, d)
+    centered = (f.x - f.batch_mean).abs().clamp_min(TINY)  # |x_i − μ_B|, (m, d), at least TINY: see TINY
     inv_std = (f.batch_var + w.eps) ** -0.5  # 1/√(σ²_B + ε), (d,)
-    dx_hat = w.bwd.dx_hat.abs()
+    dx_hat = w.bwd.dx_hat.abs().clamp_min(TINY)
+    dy = w.dy.abs().clamp_min(TINY)
     # |∂ℓ/∂y_i| · |γ|
-    s_dx_hat = w.dy.abs() * w.gamma.abs()
+    s_dx_hat = dy * w.gamma.abs()
     # Σ_i |∂ℓ/∂x̂_i| · |x_i − μ_B| · ½ (σ²_B + ε)^(−3/2)
     s_dvar = (dx_hat * centered).sum(0) * 0.5 * inv_std**3
     # Σ_i |∂ℓ/∂x̂_i| / √(σ²_B + ε) + |∂ℓ/∂σ²_B| · Σ_i 2|x_i − μ_B| / m
@@ -50,7 +56,7 @@ def rounding_scales(w) -> dict[str, Tensor]:  # w: a stepthrough.Walk
     # |∂ℓ/∂x̂_i| / √(σ²_B + ε) + |∂ℓ/∂σ²_B| · 2|x_i − μ_B| / m + |∂ℓ/∂μ_B| / m
     s_dx = dx_hat * inv_std + s_dvar * 2.0 * centered / m + s_dmean / m
     # Σ_i |∂ℓ/∂y_i| · |x̂_i|   and   Σ_i |∂ℓ/∂y_i|
-    s_dgamma, s_dbeta = (w.dy.abs() * f.x_hat.abs()).sum(0), w.dy.abs().sum(0)
+    s_dgamma, s_dbeta = (dy * f.x_hat.abs().clamp_min(TINY)).sum(0), dy.sum(0)
     return {"dx_hat": s_dx_hat, "dvar": s_dvar, "dmean": s_dmean, "dx": s_dx, "dgamma": s_dgamma, "dbeta": s_dbeta}
 
 
@@ -100,8 +106,8 @@ class Check:
 
 def make_check(what: str, got: Tensor, want: Tensor, scale: Tensor, n: int) -> Check:
     """A :class:`Check` whose tolerance is float64 rounding for ``n`` combined terms of size ``scale``."""
-    # |got − want| ≤ ROUNDING_ULPS · n · ε_float64 · |terms|
-    tol = ROUNDING_ULPS * n * FLOAT64_EPS * scale.expand_as(want)
+    # |got − want| ≤ ROUNDING_ULPS · n · max(ε_float64 · |terms|, the smallest subnormal)
+    tol = ROUNDING_ULPS * n * torch.clamp_min(FLOAT64_EPS * scale.expand_as(want), SUBNORMAL)
     return Check(what, got.detach(), want.detach(), tol)
 
 
@@ -112,6 +118,6 @@ def zero_within_rounding(total: Tensor, sizes: Tensor) -> Tensor:
     numbers it was computed from (``sizes``, (m, d): for xᵢ − μ_B that is |xᵢ| + |μ_B|, since μ_B itself is
     rounded to the size of x). Where |sum| ≤ ROUNDING_ULPS · m · ε · Σᵢ sizesᵢ it is 0 within rounding (a
     clean +0); anything larger is kept, because then the math, not rounding, left it."""
-    # |Σᵢ tᵢ| ≤ ROUNDING_ULPS · m · ε_float64 · Σᵢ |sizeᵢ|   →   0
-    bound = ROUNDING_ULPS * sizes.shape[0] * FLOAT64_EPS * sizes.abs().sum(0)
+    # |Σᵢ tᵢ| ≤ ROUNDING_ULPS · m · max(ε_float64 · Σᵢ |sizeᵢ|, the smallest subnormal)   →   0
+    bound = ROUNDING_ULPS * sizes.shape[0] * torch.clamp_min(FLOAT64_EPS * sizes.abs().sum(0), SUBNORMAL)
     return torch.where(total.abs() <= bound, torch.zeros_like(total), total)

@@ -13,6 +13,7 @@ import pandas as pd
 from bnviz.norms import NORMS
 from bnviz.views import charts, records
 from bnviz.views.legacy_sections import Chart, Metric, Metrics, Section, Table, Verdict
+from bnviz.views.markdown import literal
 
 BASELINE = "none"  # the norm kind every other arm is compared with
 
@@ -90,7 +91,7 @@ def finals(result: dict) -> Metrics:
         seeds = ", ".join(f"seed {s}: {pct(a)}" for s, a in zip(d["seed"], d["final_test_acc"]))
         items.append(
             Metric(
-                f"{arm_label}: final test accuracy",
+                f"{literal(arm_label)}: final test accuracy",  # a label from the file: never Markdown
                 pct(acc),
                 delta,
                 f"Mean over seeds after {int(d['steps'].max()):,} steps ({seeds})",

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from bnviz import data
-from bnviz.data import DataError
+from bnviz.data import DataError, fetch
 
 REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 # Images per generated CIFAR-10 file: 5 x 26 = 130 training images, one 128-image batch and change
@@ -410,7 +410,13 @@ def test_augment_cifar_is_deterministic_and_picks_one_of_the_valid_crops():
 
 # ---------------------------------------------------------------- downloads (local server)
 @pytest.fixture
-def mnist_mirror(tmp_path, monkeypatch):
+def local_http(monkeypatch):
+    """The test-only override: the local server on 127.0.0.1 speaks plain http (real mirrors must be https)."""
+    monkeypatch.setattr(fetch, "ALLOW_HTTP_HOSTS", ("127.0.0.1",))
+
+
+@pytest.fixture
+def mnist_mirror(tmp_path, monkeypatch, local_http):
     """A served folder holding generated MNIST .gz files whose MD5s are made 'official'."""
     served = tmp_path / "served" / "good"
     datagen.write_mnist(tmp_path / "src", n_train=60, n_test=20, gz=True, seed=4)
@@ -467,7 +473,7 @@ def test_download_md5_mismatch_raises_and_leaves_no_file(tmp_path, mnist_mirror,
     assert not list(raw.glob("*.tmp")) and "copy the file by hand" in str(err.value)
 
 
-def test_download_with_server_down_raises_dataerror_naming_urls(tmp_path):
+def test_download_with_server_down_raises_dataerror_naming_urls(tmp_path, local_http):
     with datagen.serve_directory(tmp_path) as base:
         pass  # the server is stopped again: its port now refuses connections
     with pytest.raises(DataError) as err:
@@ -512,7 +518,7 @@ def _cifar_archive(tmp_path, monkeypatch, extra=None):
     return served
 
 
-def test_cifar_download_extracts_the_archive_into_place(tmp_path, monkeypatch):
+def test_cifar_download_extracts_the_archive_into_place(tmp_path, monkeypatch, local_http):
     served = _cifar_archive(tmp_path, monkeypatch)
     calls = []
     with datagen.serve_directory(served) as base:
@@ -526,7 +532,7 @@ def test_cifar_download_extracts_the_archive_into_place(tmp_path, monkeypatch):
     assert {p.name for p in (tmp_path / "d").iterdir()} == {data.CIFAR10_ARCHIVE, "cifar-10-batches-py"}
 
 
-def test_cifar_archive_with_path_traversal_is_refused(tmp_path, monkeypatch):
+def test_cifar_archive_with_path_traversal_is_refused(tmp_path, monkeypatch, local_http):
     served = _cifar_archive(tmp_path, monkeypatch, extra={"../escaped": b"gotcha"})
     with datagen.serve_directory(served) as base:
         with pytest.raises(DataError, match=data.CIFAR10_ARCHIVE):

@@ -84,8 +84,17 @@ def test_unfinished_runs_tell_crashed_stopped_and_finished_apart(tmp_path):
                 "experiment": "mnist-fig1",
                 "key": "cccc",
                 "status": "complete",
-                "runs": [],
-                "data": {},
+                "runs": [
+                    {
+                        "arm": "BN",
+                        "seed": 0,
+                        "config": {"dataset": "synthetic-mnist"},
+                        "status": "done",
+                        "steps": 40,
+                        "records": [{"step": 40}],
+                    }
+                ],
+                "data": {"label": "synthetic", "source": "synthetic", "sha256": "x"},
                 "command": "",
                 "code_version": {},
                 "wall_time": 1.0,

@@ -260,7 +260,8 @@ def test_unreadable_cache_file_is_reported_not_raised(folders):
 def test_missing_real_data_says_how_to_get_it(folders):
     at = open_page()
     at.toggle(key="act_synth_mlp").set_value(False).run()
-    assert "python -m bnviz download mnist" in at.info[0].value
+    assert "download them with the command below" in at.info[0].value
+    assert at.code[0].value.startswith("python -m bnviz download mnist --data-dir ")
     assert at.button(key="act_start").disabled
 
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from bnviz import experiments
 from bnviz.experiments import paper_imagenet, resolve
 from bnviz.runs import cache, jobs
+from bnviz.runs.request import RunRequest
 from bnviz.runs.runner import run_experiment
 
 
@@ -29,8 +30,8 @@ def recorded(tmp_path_factory):
 
 @pytest.fixture
 def sleeper():
-    """A live process standing in for a training run's pid."""
-    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    """A live process standing in for a training run's pid (its command line names bnviz, as a run's does)."""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "bnviz", "run"])
     yield p
     p.kill()
     p.wait()
@@ -46,7 +47,7 @@ def dead_pid() -> int:
     return p.pid
 
 
-def progress_file(folder, exp, status, pid, step=20):
+def progress_file(folder, exp, status, pid, step=20, request=None):
     runs = [
         {
             "arm": arm.label,
@@ -74,6 +75,7 @@ def progress_file(folder, exp, status, pid, step=20):
             "command": "python -m bnviz run mnist-fig1 --steps 40 --synthetic",
             "started": "2026-01-01T00:00:00+00:00",
             "data": {"label": "synthetic MNIST-shaped data", "source": "synthetic", "sha256": "x"},
+            "request": request.to_dict() if request else None,
             "runs": runs,
         },
     )
@@ -187,7 +189,7 @@ def test_an_empty_cache_offers_the_run_controls_with_synthetic_data_only(folder)
 
 def test_a_progress_file_with_a_dead_pid_shows_crashed_not_complete(folder):
     exp = resolve("mnist-fig1", 40, [0], synthetic=True)
-    progress_file(folder, exp, "running", dead_pid())
+    progress_file(folder, exp, "running", dead_pid(), request=RunRequest("mnist-fig1", 40, (0,), synthetic=True))
     at = open_page()
     mnist = at.tabs[0]
     assert "crashed" in text_of(mnist.error) and f"mnist-fig1-{exp.key()}.log" in text_of(mnist.error)
@@ -249,7 +251,7 @@ def test_a_running_job_shows_progress_and_a_second_start_is_refused(folder, slee
 
 def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkeypatch):
     started = []
-    monkeypatch.setattr(jobs, "start", lambda args, name, key, cache_dir=None: started.append((args, key)) or sleeper)
+    monkeypatch.setattr(jobs, "start", lambda request, cache_dir=None: started.append(request) or sleeper)
     at = open_page()
     mnist = at.tabs[0]
     mnist.number_input[0].set_value(40)
@@ -257,12 +259,9 @@ def test_the_run_button_starts_the_cli_in_the_background(folder, sleeper, monkey
     next(b for b in mnist.button if b.label == "Run").click()
     at.run()
     assert not at.exception
-    assert started == [
-        (
-            ["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"],
-            resolve("mnist-fig1", 40, [0, 1], synthetic=True).key(),
-        )
-    ]
+    assert started == [RunRequest("mnist-fig1", 40, (0, 1), synthetic=True)]
+    assert started[0].argv() == ["run", "mnist-fig1", "--steps", "40", "--seeds", "0", "1", "--synthetic"]
+    assert started[0].experiment().key() == resolve("mnist-fig1", 40, [0, 1], synthetic=True).key()
     assert at.tabs[0].progress and "Starting the training process" in at.tabs[0].progress[0].proto.text
 
 
@@ -305,3 +304,25 @@ def test_the_papers_imagenet_results_are_their_own_quoted_tab_with_numeric_table
     assert not quoted.button and not quoted.get("vega_lite_chart")  # nothing to run, nothing measured
     assert all("not reproduced" not in text_of(tab.info) for tab in ours)  # the experiments' tabs are ours
     assert "Source: Ioffe & Szegedy (2015), arXiv:1502.03167v3" in text_of(quoted.caption)
+
+
+def test_the_run_form_records_the_data_folder_as_the_user_typed_it(folder, sleeper, monkeypatch, tmp_path):
+    """#22 item 8: the form builds a RunRequest; its command line names the data folder as typed in the
+    sidebar (here relative to the app's working folder), never this machine's absolute path of it."""
+    import datagen
+
+    datagen.write_mnist(tmp_path / "my data")
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr(jobs, "start", lambda request, cache_dir=None: started.append(request) or sleeper)
+    at = open_page()
+    at.sidebar.text_input[0].set_value("my data").run()
+    mnist = at.tabs[0]
+    mnist.number_input[0].set_value(40)
+    mnist.number_input[1].set_value(1)
+    mnist.radio[0].set_value("real")
+    next(b for b in mnist.button if b.label == "Run").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert started == [RunRequest("mnist-fig1", 40, (0,), synthetic=False, data_dir="my data")]
+    assert started[0].command() == "python -m bnviz run mnist-fig1 --steps 40 --seeds 0 --data-dir 'my data'"

@@ -81,7 +81,7 @@ def test_the_run_form_starts_the_cli_for_a_practice_experiment(folder, monkeypat
     class Proc:
         pid = 999_999_999
 
-    monkeypatch.setattr(jobs, "start", lambda args, name, key, cache_dir=None: started.append((args, key)) or Proc())
+    monkeypatch.setattr(jobs, "start", lambda request, cache_dir=None: started.append(request) or Proc())
     at = open_page()
     form = 1  # bn-momentum's form: the second section
     at.number_input[2 * form].set_value(40)
@@ -90,9 +90,5 @@ def test_the_run_form_starts_the_cli_for_a_practice_experiment(folder, monkeypat
     at.run()
     assert not at.exception
     name = experiments.on_page("practice")[form]
-    assert started == [
-        (
-            ["run", name, "--steps", "40", "--seeds", "0", "--synthetic"],
-            experiments.resolve(name, 40, [0], synthetic=True).key(),
-        )
-    ]
+    assert [r.argv() for r in started] == [["run", name, "--steps", "40", "--seeds", "0", "--synthetic"]]
+    assert started[0].experiment().key() == experiments.resolve(name, 40, [0], synthetic=True).key()

@@ -20,6 +20,7 @@ from benchmarks.browser import stop
 from bnviz import experiments
 from bnviz.cli import build_parser, main
 from bnviz.runs import cache, jobs, payload, runner
+from bnviz.runs.request import RunRequest
 from bnviz.runs.runner import RunError, run_experiment
 
 pytestmark = pytest.mark.slow  # subprocesses: runners, workers, signals
@@ -106,7 +107,7 @@ def good(tmp_path_factory):
     """One finished result, trained for real (10 steps, one seed), as text."""
     folder = tmp_path_factory.mktemp("good")
     exp = tiny()
-    run_experiment(exp, cache_dir=folder, workers=2)
+    run_experiment(exp, cache_dir=folder, workers=2, request=RunRequest("mnist-fig1", 10, (0,), synthetic=True))
     return exp, cache.result_path(folder, exp.name, exp.key()).read_text()
 
 
@@ -133,10 +134,20 @@ def test_a_progress_file_whose_pid_now_names_another_process_is_stale(tmp_path, 
     assert bystander.poll() is None  # the unrelated process was not signalled
 
 
-def test_a_progress_file_without_a_start_time_is_never_signalled(tmp_path, bystander):
+@pytest.fixture
+def old_runner():
+    """A process whose command line names bnviz, as an old run's did: it may be the writer of a pid-only file."""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "bnviz", "run"])
+    yield p
+    p.kill()
+    p.wait()
+
+
+def test_a_progress_file_without_a_start_time_is_never_signalled(tmp_path, old_runner):
     """Files from before start times were recorded name a pid only: no proof, so Stop never signals it.
     While it may still be the writer it shows as running; once it started after the file's last
     write (its pid was handed on) it is stale."""
+    bystander = old_runner
     exp = _progress(tmp_path, pid=bystander.pid)  # written after the bystander started: it may be the writer
     job = jobs.status(exp.name, exp.key(), tmp_path)
     assert job.state == "running"
@@ -145,6 +156,22 @@ def test_a_progress_file_without_a_start_time_is_never_signalled(tmp_path, bysta
     an_hour_ago = time.time() - 3600
     os.utime(cache.progress_path(tmp_path, exp.name, exp.key()), (an_hour_ago, an_hour_ago))
     assert jobs.status(exp.name, exp.key(), tmp_path).state == "crashed"
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+@pytest.mark.parametrize("pid", [1, "bystander"])
+def test_a_pid_only_progress_file_naming_a_process_that_is_not_bnviz_has_crashed_and_can_be_dismissed(
+    tmp_path, bystander, pid
+):
+    """#23 item 13: pid 1 (init) started before every file was written and lives forever; a file naming it
+    showed "training" with no Stop and no Dismiss. A process whose command line does not name bnviz is no run."""
+    exp = _progress(tmp_path, pid=bystander.pid if pid == "bystander" else pid)
+    job = jobs.status(exp.name, exp.key(), tmp_path)
+    assert job.state == "crashed" and not job.active
+    assert jobs.stop(job) is False
+    assert jobs.dismiss(exp.name, exp.key(), tmp_path)
+    assert not cache.progress_path(tmp_path, exp.name, exp.key()).exists()
+    assert bystander.poll() is None
 
 
 @pytest.mark.parametrize("pid", [-1, 0, True])
@@ -219,11 +246,11 @@ def test_a_second_process_for_a_config_in_training_is_refused(tmp_path):
 def test_two_presses_of_run_start_one_process(tmp_path):
     """Two tabs pressing Run within a second: one process, one log; the second press is refused."""
     exp = tiny(steps=200_000)
-    args = jobs.command(exp.name, 200_000, [0], synthetic=True, cache_dir=tmp_path)
-    first, second = jobs.start(args, exp.name, exp.key(), tmp_path), None
+    request = RunRequest(exp.name, 200_000, (0,), synthetic=True)
+    first, second = jobs.start(request, tmp_path), None
     try:
         try:
-            second = jobs.start(args, exp.name, exp.key(), tmp_path)
+            second = jobs.start(request, tmp_path)
         except jobs.AlreadyRunning:
             pass
         assert second is None
@@ -249,7 +276,7 @@ BAD_RESULTS = {
     "wall_time is text": (lambda r: r.update(wall_time="fast"), "wall_time must be a number"),
     "unknown model": (lambda r: r["runs"][0]["config"].update(model="resnet"), "runs[0].config is not a usable"),
     "run without records": (lambda r: r["runs"][0].pop("records"), "runs[0] has no records"),
-    "record without a step": (lambda r: r["runs"][0]["records"][0].pop("step"), "needs a whole-number step"),
+    "record without a step": (lambda r: r["runs"][0]["records"][0].pop("step"), "records[0] needs step"),
     "seed is text": (lambda r: r["runs"][1].update(seed="0"), "runs[1].seed must be a whole number"),
     "accuracy is text": (lambda r: r["runs"][0]["records"][-1].update({"test/acc": "high"}), "test/acc"),
     "data label is a number": (lambda r: r["data"].update(label=3), "data.label must be text"),
@@ -447,50 +474,42 @@ def test_a_cache_folder_that_is_a_file_is_named_as_the_cache_folder(tmp_path, ca
     err = capsys.readouterr().err
     assert code == 1 and f"the cache folder {not_a_folder} is a file" in err
     with pytest.raises(cache.CacheError, match="is a file"):
-        jobs.start(["list"], "mnist-fig1", "k", not_a_folder)
+        jobs.start(RunRequest("mnist-fig1"), not_a_folder)
     assert main(["list", "--cache-dir", str(not_a_folder)]) == 0
     assert "is a file" in capsys.readouterr().err
 
 
-def test_run_it_again_rebuilds_the_arguments_from_the_config_not_the_recorded_command(tmp_path):
+def test_run_it_again_asks_again_for_the_recorded_request_not_the_recorded_command(tmp_path):
     exp = tiny(steps=20)
-    cfg = exp.arms[0].config.replace(seed=0).to_dict()
+    request = RunRequest("mnist-fig1", 20, (0,), synthetic=True)
     progress = {
         "experiment": exp.name,
         "key": exp.key(),
         "status": "stopped",
         "pid": 1,
         "command": "python -m bnviz run mnist-fig1 --steps 20 --seeds 0 --synthetic --cache-dir /elsewhere --force",
-        "runs": [
-            {"arm": "no BN", "seed": 0, "config": cfg, "status": "running", "step": 5, "steps": 20, "records": []}
-        ],
+        "request": request.to_dict(),
+        "runs": [],
     }
-    assert jobs.rerun_args(progress) == ["run", "mnist-fig1", "--steps", "20", "--seeds", "0", "--synthetic"]
-    real = {
-        **progress,
-        "key": experiments.get("mnist-fig1").with_overrides(steps=20, seeds=[0]).key(),
-        "runs": [{**progress["runs"][0], "config": {**cfg, "dataset": "mnist"}}],
-    }
-    assert jobs.rerun_args(real, data_dir="/data") == [
-        "run",
-        "mnist-fig1",
-        "--steps",
-        "20",
-        "--seeds",
-        "0",
-        "--data-dir",
-        "/data",
-    ]
-    assert jobs.rerun_args({**progress, "key": "0123456789abcdef"}) is None  # not what these runs rebuild to
-    assert jobs.rerun_args({**progress, "experiment": "no-such"}) is None
+    assert jobs.rerun_request(progress, exp.key()) == request
+    assert request.argv() == ["run", "mnist-fig1", "--steps", "20", "--seeds", "0", "--synthetic"]
+    assert jobs.rerun_request(progress, "0123456789abcdef") is None  # not what the request asks for (any more)
+    assert jobs.rerun_request({**progress, "request": None}, exp.key()) is None  # written before requests
+    assert jobs.rerun_request({**progress, "request": {**request.to_dict(), "name": "no-such"}}, exp.key()) is None
 
 
-def test_results_and_progress_record_the_argument_list(good, tmp_path):
+def test_results_and_progress_record_the_request_and_the_command(good, tmp_path):
     exp, text = good
-    assert json.loads(text)["args"] == ["run", "mnist-fig1", "--steps", "10", "--seeds", "0", "--synthetic"]
+    assert json.loads(text)["request"] == {
+        "name": "mnist-fig1",
+        "steps": 10,
+        "seeds": [0],
+        "synthetic": True,
+        "data_dir": None,
+    }
     assert json.loads(text)["command"] == "python -m bnviz run mnist-fig1 --steps 10 --seeds 0 --synthetic"
-    payload = runner._Progress(tmp_path / "p.json", {"args": ["run", "x"]}).payload("running", "", [])
-    assert payload["args"] == ["run", "x"]
+    payload = runner._Progress(tmp_path / "p.json", {"request": {"name": "x"}}).payload("running", "", [])
+    assert payload["request"] == {"name": "x"}
 
 
 def test_the_result_payload_keeps_every_field_of_schema_1(good):
@@ -518,19 +537,19 @@ def test_the_result_payload_keeps_every_field_of_schema_1(good):
         state,
         provenance={"label": "x", "source": "synthetic", "sha256": "0"},
         command="c",
-        args=None,
+        request=None,
         version={},
         started="2026-01-01T00:00:00+00:00",
         wall_time=1.0,
         workers=1,
     )
-    assert before | {"args"} == set(built) and built["runs"] == state and built["status"] == "complete"
+    assert before | {"request"} == set(built) and built["runs"] == state and built["status"] == "complete"
 
 
 def test_bnviz_alone_prints_a_usage_line(capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert "usage: python -m bnviz {list,run,summary,download}" in err and "bnviz bnviz" not in err
+    assert "usage: python -m bnviz {list,run,summary,download,check}" in err and "bnviz bnviz" not in err
     assert "see python -m bnviz --help" in err
 
 

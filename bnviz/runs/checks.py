@@ -1,0 +1,197 @@
+"""Checking a JSON value against a Python type, so the types in :mod:`bnviz.runs.schema` are the schema.
+
+Understood: ``str``, ``int``, ``float`` (finite; whole numbers within 2^53, exact in float64), ``bool``,
+``None``, ``dict``, ``Literal[...]``, unions, ``list[T]``, TypedDicts (their required and optional
+keys), ``Annotated[number, Range(low, high)]``, and ``Annotated[SomeTypedDict, OpenFields(...)]`` for
+a flat record whose other keys take their type from a pattern of their name. Each type is compiled
+once into a function that returns the first problem as a sentence naming the field, or None.
+"""
+
+# No ``from __future__ import annotations``: Python 3.11's TypedDict tells NotRequired fields apart
+# only when annotations are objects, not strings.
+import functools
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
+
+MAX_NUMBER = 2**53  # a whole number beyond this has no exact float64 (pandas, Arrow, a browser's JSON)
+Validator = Callable[[object, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Range:
+    """The closed interval a number must lie in (None: unbounded on that side)."""
+
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class OpenFields:
+    """A flat record: its TypedDict's keys as typed, any other key the type of the first pattern its name
+    matches, and ``groups``: (a key's last part, the parts that must come with it under the same prefix)."""
+
+    patterns: tuple[tuple[str, object], ...]
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check(value, hint, where: str = "") -> str | None:
+    """The first way ``value`` fails the type ``hint``, as a sentence that names the field; None if it fits."""
+    return _validator(hint)(value, where)
+
+
+@functools.cache
+def _validator(hint) -> Validator:
+    """``hint`` compiled once into a function ``(value, where) -> problem or None``."""
+    what, leaf = describe(hint), _leaf(hint)
+    if leaf is not None:
+        return lambda v, where: None if leaf(v) else _wrong(where, what, v)
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        options = [_validator(a) for a in args]
+        inner = [a for a in args if a is not type(None)]
+        say_inside = _validator(inner[0]) if len(inner) == 1 else None  # e.g. runs[2].seed, not "request must be"
+
+        def union(v, where):
+            if any(option(v, where) is None for option in options):
+                return None
+            return say_inside(v, where) if say_inside and v is not None else _wrong(where, what, v)
+
+        return union
+    if origin is list:
+        item, item_leaf = _validator(args[0]), _leaf(args[0])
+
+        def items(v, where):
+            if not isinstance(v, list):
+                return _wrong(where, what, v)
+            if item_leaf is not None and all(map(item_leaf, v)):  # the fast path: a histogram's counts
+                return None
+            return next((p for i, x in enumerate(v) if (p := item(x, f"{where}[{i}]"))), None)
+
+        return items
+    if origin is Annotated and isinstance(args[1], OpenFields):
+        return _open_record(args[0], args[1])
+    if isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__required_keys__"):  # a TypedDict
+        fields = {k: _validator(t) for k, t in hints(hint).items()}
+        required = hint.__required_keys__
+
+        def fields_of(v, where):
+            if not isinstance(v, dict):
+                return _wrong(where, what, v)
+            missing = [k for k in fields if k in required and k not in v]
+            if missing:
+                return f"{where} has no {', '.join(missing)}" if where else f"missing {', '.join(missing)}"
+            prefix = f"{where}." if where else ""
+            return next((p for k, x in v.items() if k in fields and (p := fields[k](x, f"{prefix}{k}"))), None)
+
+        return fields_of
+    raise TypeError(f"no check for {hint!r}")
+
+
+def _leaf(hint) -> Callable[[object], bool] | None:
+    """A predicate for a plain value's type (with its range), or None for containers."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Annotated and isinstance(args[1], Range):
+        base, r = _leaf(args[0]), args[1]
+        low = -math.inf if r.low is None else r.low
+        high = math.inf if r.high is None else r.high
+        return None if base is None else (lambda v: base(v) and low <= v <= high)
+    if origin in (Union, UnionType):
+        options = [_leaf(a) for a in args]
+        return None if None in options else (lambda v: any(ok(v) for ok in options))
+    if origin is Literal:
+        return lambda v: any(v == a and type(v) is type(a) for a in args)
+    plain = {
+        str: lambda v: isinstance(v, str),
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: type(v) is int and -MAX_NUMBER <= v <= MAX_NUMBER,
+        float: lambda v: (type(v) is int and -MAX_NUMBER <= v <= MAX_NUMBER) or (type(v) is float and math.isfinite(v)),
+        type(None): lambda v: v is None,
+        dict: lambda v: isinstance(v, dict),
+    }
+    return plain.get(hint)
+
+
+def _open_record(fixed, spec: OpenFields) -> Validator:
+    """The validator of a flat record: ``fixed``'s keys as typed, others by ``spec``'s patterns and groups."""
+    known = {k: _validator(t) for k, t in hints(fixed).items()}
+    by_name: dict[str, Validator] = {}  # a field's validator, found once per name
+    groups = dict(spec.groups)
+
+    def field(name: str) -> Validator:
+        found = by_name.get(name)
+        if found is None:
+            found = known.get(name) or _validator(next(t for p, t in spec.patterns if re.search(p, name)))
+            if len(by_name) < 4096:  # a file can hold any names; keep the memo small
+                by_name[name] = found
+        return found
+
+    def record_of(record, where: str) -> str | None:
+        if not isinstance(record, dict):
+            return _wrong(where, "an object", record)
+        for name in fixed.__required_keys__:
+            if name not in record or known[name](record[name], ""):
+                return f"{where} needs {name}, {describe(hints(fixed)[name])}, got {_short(record.get(name))}"
+        for name, value in record.items():
+            problem = field(name)(value, name)
+            if problem:
+                return f"{where} field {problem}"
+            prefix, _, last = name.rpartition("/")
+            if prefix and last in groups:  # "layer2/p50" comes with "layer2/p15" and "layer2/p85"
+                missing = [f"{prefix}/{f}" for f in groups[last] if f"{prefix}/{f}" not in record]
+                if missing:
+                    return f"{where} has {name} but not {', '.join(missing)}, which are recorded with it"
+        return None
+
+    return record_of
+
+
+def describe(hint) -> str:
+    """A type in words, for messages: "a whole number from 0 to 10", "text or null", "one of 'a', 'b'"."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Annotated and isinstance(args[1], Range):
+        r, kind = args[1], "a whole number" if args[0] is int else "a number"
+        if r.high is not None and r.high < MAX_NUMBER:
+            return f"{kind} from {r.low:,} to {r.high:,}"
+        return f"{kind} of at least {r.low:,}" if r.low is not None else kind
+    if origin in (Union, UnionType):
+        return " or ".join(describe(a) for a in args)
+    if origin is Literal:
+        return f"one of {', '.join(map(repr, args))}" if len(args) > 1 else repr(args[0])
+    if origin is list:
+        return "a list of " + re.sub(
+            r"^(a|an) (\w+)", lambda m: m[2] + ("" if m[2] == "text" else "s"), describe(args[0])
+        )
+    words = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "null"}
+    return words.get(hint, "an object")
+
+
+@functools.cache
+def hints(cls) -> dict:
+    """A TypedDict's or dataclass's field types, Required and NotRequired taken off."""
+    return {
+        k: get_args(t)[0] if get_origin(t) in (NotRequired, Required) else t
+        for k, t in get_type_hints(cls, include_extras=True).items()
+    }
+
+
+def _wrong(where: str, what: str, value) -> str:
+    return f"{where or 'the value'} must be {what}, got {_short(value)}"
+
+
+def _short(value) -> str:
+    """A value as a message quotes it: text cut to 40 characters, containers by their size."""
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"an object of {len(value)} field{'s' if len(value) != 1 else ''}"
+    text = repr(value) if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
