@@ -1,5 +1,5 @@
-"""Santurkar et al.'s probes as record fields: internal covariate shift (Section 2.2) and the loss
-landscape along the gradient (Section 3.1), measured at the trainer's probe steps when a config asks.
+"""Santurkar et al.'s probes as record fields: internal covariate shift (their Section 2.2) and the
+loss landscape along the gradient (their Section 3.1), measured at the trainer's probe steps when a config asks.
 
 Off by default (``TrainConfig.probe_ics``, ``probe_landscape``): a run that does not ask pays nothing.
 Both are measured on one fixed mini-batch (the first ``batch_size`` images of the probe batch, the same
