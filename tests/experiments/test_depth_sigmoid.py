@@ -78,3 +78,10 @@ def test_sections_draw_and_the_summary_is_json():
                 b.chart.to_dict()
     assert sections[-1].title == "What this means"
     json.dumps(experiments.summary(result), allow_nan=False)
+
+
+def test_a_result_with_one_rate_says_so_and_claims_no_stable_range():
+    result = depth_result(6)
+    result["runs"] = [r for r in result["runs"] if r["config"]["lr"] == 0.3]
+    f = findings(result)
+    assert f.verdicts[1].text.startswith("This result ran one learning rate, 0.3") and not f.ranges

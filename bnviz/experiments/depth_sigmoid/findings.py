@@ -157,12 +157,12 @@ def range_verdict(s: pd.DataFrame, depth: int) -> Verdict | None:
     top = {p: (r[-1] if r else 0.0) for p, r in ranges.items()}
     holds = top[BEFORE] > top[AFTER]
     each = "; ".join(f"{p}: {rate_grid.range_text(ranges[p], grid)}" for p in ORDER if p in ranges)
-    outcome = "supports" if holds else "contradicts" if top[BEFORE] < top[AFTER] else "within_noise"
+    outcome = "supports" if holds else "contradicts"
     return Verdict(
         f"At depth {depth}, BN before the sigmoid trains at larger rates than BN after it (every seed at "
         f"{rate_grid.LEARNS:.0%} or more, none diverged; Section 3.3's higher learning rates)",
         outcome,
-        f"stable range {each}" + ("; the same largest rate" if outcome == "within_noise" else ""),
+        f"stable range {each}" + ("; the same largest rate on this grid" if top[BEFORE] == top[AFTER] else ""),
     )
 
 
@@ -190,9 +190,17 @@ def findings(result: dict) -> DepthFindings:
     head = [head_verdict(s, b)] if {NONE, BEFORE} <= set(s["placement"]) else []
     depths = sorted(s["depth"].unique())
     placement = [v for d in depths if (v := placement_verdict(runs, b, d)) is not None]
-    ranges = [v for d in depths if (v := range_verdict(s, d)) is not None]
+    rates = sorted(runs["lr"].unique())
+    ranges = [v for d in depths if (v := range_verdict(s, d)) is not None] if len(rates) > 1 else []
     if not head:
         checks.append(Verdict("This result lacks the placements to test the paper's claim"))
+    if len(rates) == 1:
+        checks.append(
+            Verdict(
+                f'This result ran one learning rate, {rates[0]:g}, so each placement\'s "best rate" is that rate and no '
+                "stable range can show: re-run it (python -m bnviz run depth-sigmoid) for the five-rate grid"
+            )
+        )
     return DepthFindings(
         **base,
         verdicts=tuple(checks + head + placement + ranges + [Verdict(NOT_MEASURED)]),
