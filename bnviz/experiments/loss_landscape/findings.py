@@ -185,7 +185,7 @@ def findings(result: dict) -> LandscapeFindings:
 def phase_table(p: pd.DataFrame) -> pd.DataFrame:
     """Per phase, arm and seed, with the column names a reader sees (the rise and the overshoot share are means
     over the phase's probes, the rest medians)."""
-    d = p.assign(norm=p["norm"].map(compare.norm_name)).rename(columns={"norm": "arm", "probes": "probes"})
+    d = p.assign(norm=p["norm"].map(compare.norm_name)).rename(columns={"norm": "arm"})
     d = d.rename(columns={**MEASURES, "rise": "mean rise above L(θ)", "overshoot": "share of probes overshooting"})
     return d[["phase", "arm", "seed", "probes", *[c for c in d.columns if c not in ("phase", "arm", "seed", "probes")]]]
 

@@ -117,14 +117,11 @@ def fates_note(c: pd.DataFrame) -> Verdict:
     )
 
 
-def source_verdict(c: pd.DataFrame, best_plain: float) -> Verdict | None:
+def source_verdict(c: pd.DataFrame, runs: pd.DataFrame, best_plain: float) -> Verdict | None:
     """Seed by seed: does BN's best rate add more to BN's own result at no BN's best rate than BN leads by there?"""
     bn, plain = _at(c, "bnviz"), _at(c, "none")
     best_bn = float(bn["mean"].fillna(0).idxmax())
     if best_plain not in bn.index:
-        return None
-    runs = c.attrs.get("runs")
-    if runs is None:
         return None
 
     def acc(norm, lr):
@@ -155,7 +152,6 @@ def findings(result: dict) -> LrDepthFindings:
     base = common(result)
     runs = rate_grid.run_table(result).assign(lr=lambda d: d["lr"].astype(float).round(6))
     c = rate_grid.cells(runs, ["norm", "lr"])
-    c.attrs["runs"] = runs
     checks = compare.synthetic_caveat(base["synthetic"])
     if not set(NORMS) <= set(c["norm"]):
         checks.append(Verdict("This result lacks runs with and without BN: nothing to compare"))
@@ -163,7 +159,7 @@ def findings(result: dict) -> LrDepthFindings:
     best, small = small_rates(c)
     each = [rate_verdict(lr, _at(c, "bnviz").loc[lr], _at(c, "none").loc[lr]) for lr in small]
     head = [small_verdict(c, each, best), larger_verdict(c)]
-    source = source_verdict(c, best)
+    source = source_verdict(c, runs, best)
     head += [source] if source else []
     notes = [fates_note(c), Verdict(TRAINED_TO_THE_END)]
     return LrDepthFindings(
