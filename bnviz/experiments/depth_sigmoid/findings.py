@@ -106,12 +106,14 @@ def head_verdict(s: pd.DataFrame, b: pd.DataFrame) -> Verdict:
         for d in sorted(set(plain) | set(bn))
     )
     said = (
-        f"without normalization no rate learns from depth {gone[0]} on" if gone else "without normalization it learns"
+        f"without normalization no rate learns from depth {gone[0]} on"
+        if gone
+        else "without normalization some rate learns, at least partly, at every depth"
     )
     said += (
         "; with BN before the sigmoid it learns at every depth"
         if not short
-        else f"; with BN it falls short at {_depths(short)}"
+        else f"; with BN before the sigmoid no rate brings every seed to {rate_grid.LEARNS:.0%} at {_depths(short)}"
     )
     return Verdict(
         "As with the paper's sigmoid Inception (Section 4.2.2), a deep sigmoid network learns with BN and not without "
