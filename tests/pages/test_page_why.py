@@ -42,7 +42,7 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
     assert (
         "As Santurkar et al. report" in markdown and "in every seed most of its advantage came from those" in markdown
     )
-    assert "without normalization no rate learns from depth 6 on" in markdown
+    assert "without normalization no rate learns at depths 6, 10 and 20" in markdown
     assert len(at.get("vega_lite_chart")) >= 5 + 1 + 3 + 3 + 3  # noisy; by rate; depth x3; ICS x2 + acc; landscape
     assert "BN's internal covariate shift was larger" in markdown and "read as overshoot" in markdown
     assert "G′ the same layer's gradient" in captions and "g = ∇L(θ)" in captions  # the symbols are defined

@@ -106,7 +106,7 @@ def head_verdict(s: pd.DataFrame, b: pd.DataFrame) -> Verdict:
         for d in sorted(set(plain) | set(bn))
     )
     said = (
-        f"without normalization no rate learns from depth {gone[0]} on"
+        f"without normalization no rate learns at {_depths(gone)}"
         if gone
         else "without normalization some rate learns, at least partly, at every depth"
     )
