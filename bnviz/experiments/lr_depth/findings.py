@@ -176,7 +176,7 @@ def findings(result: dict) -> LrDepthFindings:
 
 def cell_table(c: pd.DataFrame) -> pd.DataFrame:
     """One row per arm and rate, with the column names a reader sees."""
-    d = c.assign(arm=c["norm"].map(compare.norm_name))
+    d = c.assign(arm=c["norm"].map(compare.norm_name), rising=100 * c["rising"])
     d = d.rename(
         columns={
             "lr": "learning rate",
@@ -184,13 +184,13 @@ def cell_table(c: pd.DataFrame) -> pd.DataFrame:
             "lo": "lowest seed",
             "hi": "highest seed",
             "diverged": "seeds diverged",
-            "rising": "rise over the last 500 steps",
+            "rising": "rise over the last 500 steps (points)",
             "trains": "every seed learns",
         }
     )
     d["every seed learns"] = d["every seed learns"].map({True: "yes", False: "no"})
     cols = ["arm", "learning rate", "mean final acc.", "lowest seed", "highest seed", "seeds", "seeds diverged"]
-    return d[[*cols, "outcomes", "every seed learns", "rise over the last 500 steps"]]
+    return d[[*cols, "outcomes", "every seed learns", "rise over the last 500 steps (points)"]]
 
 
 def meaning(head: list[Verdict], c: pd.DataFrame | None) -> str:
