@@ -31,7 +31,7 @@ def run(table: Table, quick: bool) -> None:
     contenders = {
         STEP: mlp_step("bnviz", False, x, y),
         "ICS probe (Definition 2.1, 3 layers)": lambda: internal_covariate_shift(model, x, y, LR),
-        "landscape probe, 8 step sizes (Section 3.1)": lambda: along_gradient(model, x, y, etas),
+        "landscape probe, 8 step sizes (their Section 3.1)": lambda: along_gradient(model, x, y, etas),
     }
     for clock, label in ((time.perf_counter, "wall clock"), (time.process_time, "CPU time")):
         times = compare(contenders, inner=1, repeats=40 if quick else 200, warmup=5, clock=clock)

@@ -52,8 +52,8 @@ class TrainConfig:
     batches: str = "random"  # "random": shuffled (the paper's); "one-class": every mini-batch one class (non-i.i.d.)
     final_eval_modes: bool = False  # at the last step also test the network four ways (bnviz.train.final_eval)
     # Santurkar et al.'s probes at every probe step, off unless asked (bnviz.train.optimization_probes):
-    probe_ics: bool = False  # internal covariate shift per layer (Section 2.2); each costs about 3 training steps
-    probe_landscape: bool = False  # the loss and gradient along the gradient (Section 3.1); about 11 steps each
+    probe_ics: bool = False  # internal covariate shift per layer (their Section 2.2); each costs about 3 training steps
+    probe_landscape: bool = False  # the loss and gradient along the gradient (their Section 3.1); about 11 steps each
 
     def __post_init__(self) -> None:
         if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)

@@ -1,16 +1,16 @@
 r"""The loss landscape along the gradient, as Santurkar, Tsipras, Ilyas and Madry (2018) probe it.
 
 Section 3.1 of "How Does Batch Normalization Help Optimization?" (arXiv 1805.11604), Figure 4, on
-VGG with and without BN. The paper's sentences, as a public write-up quotes them:
+VGG with and without BN. Santurkar et al.'s sentences, as a public write-up quotes them:
 
 - loss variation: "for each given step in the training process, we compute the gradient of the
-  loss at that step and measure how the loss changes as we move in that direction" (Figure 4(a)
-  shades the range of those losses);
+  loss at that step and measure how the loss changes as we move in that direction" (their Figure
+  4(a) shades the range of those losses);
 - gradient predictiveness: "the :math:`\ell_2` distance between the loss gradient at a given point of
   the training and the gradients corresponding to different points along the original gradient
-  direction" (Figure 4(b));
+  direction" (their Figure 4(b));
 - "effective" β-smoothness: "'Effective' refers here to measuring the change of gradients as we move
-  in the direction of the gradients" (Figure 4(c)); β-smoothness is the gradient's Lipschitz
+  in the direction of the gradients" (their Figure 4(c)); β-smoothness is the gradient's Lipschitz
   constant, :math:`\lVert\nabla f(x) - \nabla f(x')\rVert \le \beta \lVert x - x'\rVert`.
 
 So at parameters θ with gradient g = ∇L(θ), for each step size η, at θ' = θ − ηg (a distance η‖g‖):

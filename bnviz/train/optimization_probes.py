@@ -1,5 +1,5 @@
-"""Santurkar et al.'s probes as record fields: internal covariate shift (Section 2.2) and the loss
-landscape along the gradient (Section 3.1), measured at the trainer's probe steps when a config asks.
+"""Santurkar et al.'s probes as record fields: internal covariate shift (their Section 2.2) and the
+loss landscape along the gradient (their Section 3.1), measured at the trainer's probe steps when a config asks.
 
 Off by default (``TrainConfig.probe_ics``, ``probe_landscape``): a run that does not ask pays nothing.
 Both are measured on one fixed mini-batch (the first ``batch_size`` images of the probe batch, the same
@@ -10,8 +10,10 @@ neither moves anything a later step depends on (:mod:`bnviz.train.surface`). Fie
   (:func:`bnviz.train.ics.internal_covariate_shift` after a plain SGD step of the run's learning rate)
 - ``landscape/loss``, ``/grad_norm``, ``/loss_range``, ``/grad_predictiveness``, ``/effective_beta``
   (:func:`bnviz.train.landscape.along_gradient` at :func:`~bnviz.train.landscape.step_sizes` of the
-  run's rate: eight from lr/2 to 4 lr); ``landscape/blew_up`` is 1 where a point along the gradient
-  had an infinite or NaN loss, and its summaries are then None (a result file cannot hold infinity)
+  run's rate: eight from lr/2 to 4 lr); ``landscape/step_sizes`` = those η and ``landscape/losses`` =
+  L(θ − ηg) at each, so a rise above ``landscape/loss`` (overshoot) can be told from a drop (progress);
+  ``landscape/blew_up`` is 1 where a point along the gradient had an infinite or NaN loss, and its
+  summaries and ``landscape/losses`` are then None (a result file cannot hold infinity)
 - ``time/ics``, ``time/landscape``: seconds each probe took, so its cost is on record
 """
 
@@ -43,7 +45,10 @@ def ics_fields(model: nn.Module, x, y: Tensor, lr: float) -> dict:
 def landscape_fields(model: nn.Module, x, y: Tensor, lr: float) -> dict:
     r = landscape.along_gradient(model, x, y, landscape.step_sizes(lr))
     out = {f"landscape/{k}": _number(r[k]) for k in LANDSCAPE_FIELDS}
-    out["landscape/blew_up"] = int(any(not math.isfinite(v) for v in (r["loss"], *r["losses"])))  # records hold numbers
+    blew_up = any(not math.isfinite(v) for v in (r["loss"], *r["losses"]))
+    out["landscape/blew_up"] = int(blew_up)  # records hold numbers
+    out["landscape/step_sizes"] = r["step_sizes"]
+    out["landscape/losses"] = None if blew_up else r["losses"]  # L(θ − ηg), one per step size
     return out
 
 

@@ -15,7 +15,7 @@ HIST_RANGE = 8.0  # bins cover [-8, 8]; values beyond go into the end bins
 HIST_BINS = 64  # bin width 0.25
 
 # A sigmoid is "saturated" where its output is within 0.05 of 0 or 1, i.e. |x| > ln(19) ≈ 2.94:
-# there σ'(x) < 0.0475, under a fifth of its peak 0.25, and gradients through it vanish (Section 2).
+# there σ'(x) < 0.0475, under a fifth of its peak 0.25, and gradients through it vanish (Section 1).
 SIGMOID_SATURATION = math.log(19.0)
 # tanh likewise where its output is within 0.1 of ±1, i.e. |x| > atanh(0.9) ≈ 1.47: tanh'(x) < 0.19, under a fifth of 1.
 TANH_SATURATION = math.atanh(0.9)

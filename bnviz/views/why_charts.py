@@ -73,25 +73,34 @@ def accuracy_vs_rate(cells: pd.DataFrame, title: str) -> alt.LayerChart:
     return alt.layer(rule, line, crosses).properties(title=title, height=320)
 
 
-def variant_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
-    present = [v for v in colours if v in set(df["variant"])]
+def placement_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
+    present = [v for v in colours if v in set(df["placement"])]
     return alt.Scale(domain=present, range=[colours[v] for v in present])
+
+
+def dash_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
+    """Solid lines, but the last placement (BN after the nonlinearity) dashed: it shares BN's red."""
+    present = [v for v in colours if v in set(df["placement"])]
+    return alt.Scale(domain=present, range=[[1, 0]] * (len(present) - 1) + [[6, 3]] if present else [])
 
 
 def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) -> alt.LayerChart:
     """Final test accuracy (mean, lowest to highest seed) against the number of hidden layers, one line per
-    variant. ``cells``: ``variant``, ``depth``, ``mean``, ``lo``, ``hi``, ``seeds``."""
-    x = alt.X("depth:Q", title="Hidden layers", scale=alt.Scale(type="log"), axis=alt.Axis(values=[3, 6, 10, 20]))
+    placement, each point at that placement's best rate. ``cells``: ``placement``, ``depth``, ``lr``, ``mean``,
+    ``lo``, ``hi``, ``seeds``."""
+    depths = sorted(int(d) for d in cells["depth"].unique())
+    x = alt.X("depth:Q", title="Hidden layers", scale=alt.Scale(type="log"), axis=alt.Axis(values=depths))
     y_scale = alt.Scale(domain=[0, 1])
-    color = alt.Color("variant:N", scale=variant_scale(cells, colours), title=None)
-    dash = alt.StrokeDash("variant:N", scale=dash_scale(cells, colours), title=None)
+    color = alt.Color("placement:N", scale=placement_scale(cells, colours), title=None)
+    dash = alt.StrokeDash("placement:N", scale=dash_scale(cells, colours), title=None)
     tips = [
-        "variant:N",
-        "depth:Q",
+        alt.Tooltip("placement:N", title="placement"),
+        alt.Tooltip("depth:Q", title="hidden layers"),
+        alt.Tooltip("lr:Q", title="best learning rate", format="~g"),
         alt.Tooltip("mean:Q", title="mean final acc.", format=".2%"),
         alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
         alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
-        "seeds:Q",
+        alt.Tooltip("seeds:Q", title="seeds"),
     ]
     base = alt.Chart(cells).encode(x=x, color=color)
     rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
@@ -101,9 +110,48 @@ def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) 
     return alt.layer(rule, line).properties(title=title, height=300)
 
 
+def accuracy_vs_rate_by_depth(cells: pd.DataFrame, colours: dict[str, str]) -> alt.FacetChart:
+    """Final test accuracy against the learning rate (log axis), one panel per depth, one line per placement; a
+    cross at the bottom where any seed diverged. ``cells``: ``placement``, ``depth``, ``lr``, ``mean``, ``lo``,
+    ``hi``, ``seeds``, ``diverged``, ``outcomes``."""
+    x = alt.X("lr:Q", title="Learning rate (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~g"))
+    y_scale = alt.Scale(domain=[0, 1])
+    color = alt.Color(
+        "placement:N", scale=placement_scale(cells, colours), title=None, legend=alt.Legend(orient="bottom")
+    )
+    tips = [
+        alt.Tooltip("placement:N", title="placement"),
+        alt.Tooltip("depth:Q", title="hidden layers"),
+        alt.Tooltip("lr:Q", title="learning rate", format="~g"),
+        alt.Tooltip("mean:Q", title="mean final acc. (runs that did not diverge)", format=".2%"),
+        alt.Tooltip("outcomes:N", title="seeds"),
+    ]
+    d = cells.assign(y=DIVERGED_Y)
+    base = alt.Chart().encode(x=x, color=color)
+    line = (
+        base.transform_filter("isValid(datum.mean)")
+        .mark_line(point=alt.OverlayMarkDef(size=30))
+        .encode(
+            y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS),
+            strokeDash=alt.StrokeDash("placement:N", scale=dash_scale(cells, colours), title=None),
+            tooltip=tips,
+        )
+    )
+    crosses = (
+        base.transform_filter("datum.diverged > 0")
+        .mark_point(shape="cross", size=100, filled=True, angle=45)
+        .encode(y=alt.Y("y:Q", scale=y_scale), tooltip=tips)
+    )
+    return (
+        alt.layer(line, crosses, data=d)
+        .properties(width=260, height=150)
+        .facet(facet=alt.Facet("depth:O", title="Hidden layers"), columns=2)
+    )
+
+
 def curves_by_depth(band: pd.DataFrame, colours: dict[str, str]) -> alt.FacetChart:
-    """Mean test accuracy over steps, one panel per depth (two to a row), one line per variant.
-    ``band``: ``variant``, ``depth``, ``step``, ``mean``."""
+    """Mean test accuracy over steps, one panel per depth (two to a row), one line per placement (each at its best
+    rate). ``band``: ``placement``, ``depth``, ``lr``, ``step``, ``mean``."""
     return (
         alt.Chart(band)
         .mark_line()
@@ -111,20 +159,20 @@ def curves_by_depth(band: pd.DataFrame, colours: dict[str, str]) -> alt.FacetCha
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("mean:Q", title="Test accuracy", scale=alt.Scale(domain=[0, 1]), axis=ACC_AXIS),
             color=alt.Color(
-                "variant:N", scale=variant_scale(band, colours), title=None, legend=alt.Legend(orient="bottom")
+                "placement:N", scale=placement_scale(band, colours), title=None, legend=alt.Legend(orient="bottom")
             ),
-            strokeDash=alt.StrokeDash("variant:N", scale=dash_scale(band, colours), title=None),
-            tooltip=["variant:N", "depth:Q", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", format=".2%")],
+            strokeDash=alt.StrokeDash("placement:N", scale=dash_scale(band, colours), title=None),
+            tooltip=[
+                alt.Tooltip("placement:N", title="placement"),
+                alt.Tooltip("depth:Q", title="hidden layers"),
+                alt.Tooltip("lr:Q", title="learning rate", format="~g"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("mean:Q", title="mean test acc.", format=".2%"),
+            ],
         )
         .properties(width=300, height=150)
         .facet(facet=alt.Facet("depth:O", title="Hidden layers"), columns=2)
     )
-
-
-def dash_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
-    """Solid lines, but the last variant (BN after the nonlinearity) dashed: it shares BN's red."""
-    present = [v for v in colours if v in set(df["variant"])]
-    return alt.Scale(domain=present, range=[[1, 0]] * (len(present) - 1) + [[6, 3]] if present else [])
 
 
 def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> alt.FacetChart:
@@ -148,16 +196,19 @@ def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> al
     )
 
 
-def metric_over_steps(band: pd.DataFrame, title: str, order: list[str] | None = None) -> alt.FacetChart:
-    """Several probe values over training, one panel each (own log y-axis), one line per arm.
+def metric_over_steps(
+    band: pd.DataFrame, title: str, order: list[str] | None = None, log: bool = True
+) -> alt.FacetChart:
+    """Several probe values over training, one panel each (own y-axis, log unless ``log`` is False: a value that is
+    often exactly 0, such as a rise that never happens, needs a linear axis), one line per arm.
     ``band``: ``arm``, ``norm``, ``metric``, ``step``, ``value``; ``order``: the panels' order."""
-    d = band[band["value"] > 0]
+    d = band[band["value"] > 0] if log else band.dropna(subset=["value"])
     return (
         alt.Chart(d)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
             x=alt.X("step:Q", axis=STEP_AXIS),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(type="log")),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(type="log") if log else alt.Scale(zero=True)),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["arm:N", "metric:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".4g")],
         )

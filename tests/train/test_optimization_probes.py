@@ -67,3 +67,44 @@ def test_a_run_that_does_not_ask_never_calls_the_probes(mnist_like, monkeypatch)
     assert list(train(small(), mnist_like))[-1]["status"] == "done"
     with pytest.raises(AssertionError, match="did not ask"):
         list(train(small(probe_ics=True), mnist_like))
+
+
+def test_the_landscape_fields_hold_the_losses_along_the_gradient_so_rise_and_drop_can_be_told_apart():
+    import torch
+
+    from bnviz.train import landscape
+    from bnviz.train.models import model_for
+    from bnviz.train.optimization_probes import landscape_fields
+
+    torch.manual_seed(0)
+    config = small()
+    model = model_for(config)
+    x, y = torch.rand(30, 784), torch.randint(0, 10, (30,))
+    fields = landscape_fields(model, x, y, config.lr)
+    direct = landscape.along_gradient(model, x, y, landscape.step_sizes(config.lr))
+    assert fields["landscape/step_sizes"] == pytest.approx(landscape.step_sizes(config.lr))
+    assert fields["landscape/losses"] == pytest.approx(direct["losses"]) and len(direct["losses"]) == 8
+    span = [fields["landscape/loss"], *fields["landscape/losses"]]
+    assert fields["landscape/loss_range"] == pytest.approx(max(span) - min(span))
+    json.dumps(fields, allow_nan=False)
+
+
+def test_a_blown_up_landscape_probe_records_no_losses_and_says_so(monkeypatch):
+    from bnviz.train import landscape
+    from bnviz.train.optimization_probes import landscape_fields
+
+    def exploding(*args):
+        return {
+            "step_sizes": [0.1, 0.2],
+            "loss": 2.3,
+            "grad_norm": 1.0,
+            "losses": [1.0, float("inf")],
+            "loss_range": float("inf"),
+            "grad_predictiveness": float("inf"),
+            "effective_beta": float("inf"),
+        }
+
+    monkeypatch.setattr(landscape, "along_gradient", exploding)
+    fields = landscape_fields(None, None, None, 0.1)
+    assert fields["landscape/blew_up"] == 1 and fields["landscape/losses"] is None
+    assert fields["landscape/loss_range"] is None and fields["landscape/loss"] == 2.3
