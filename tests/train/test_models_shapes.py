@@ -156,7 +156,12 @@ def test_shipped_cache_files_keep_their_keys():
     assert files
     for f in files:
         result = cache.load_result(f)
-        assert EXPERIMENTS[result["experiment"]].key() == result["key"], f.name
+        same = EXPERIMENTS[result["experiment"]].key() == result["key"]
+        # arms changed on purpose (issue #24): these wait for the re-made cache/, and must not pass unnoticed
+        assert same != (result["experiment"] in AWAITING_RERUN), f.name
+
+
+AWAITING_RERUN = {"batch-size", "train-vs-eval", "bn-position"}  # issue #24: new arms; cache/ is re-made at the end
 
 
 def test_max_pool_without_gradients_gives_torchs_values_exactly_and_trains_with_torchs_backward():
