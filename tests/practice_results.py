@@ -90,22 +90,41 @@ def slow_early_cumulative_late(m, step, seed):
 
 
 def position_result(final):
-    """Every arm, seeds 0-2, final accuracy ``final(activation, kind, seed)``."""
+    """Every arm, seeds 0-2; ``final(activation, kind, lr, seed)`` is the final accuracy, or "diverges" (a non-finite
+    loss) or "explodes" (a finite training loss far above chance)."""
     runs = []
     for a in bp.EXPERIMENT.arms:
         c = a.config
         k = bp.kind(c.norm, c.norm_position, c.bias)
         for seed in (0, 1, 2):
-            acc = final(c.activation, k, seed)
-            runs.append(run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, acc - 0.05, acc], c.steps))
+            acc = final(c.activation, k, round(c.lr, 6), seed)
+            if acc == "diverges":
+                r = run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, 0.1], c.steps)
+                r["status"] = r["records"][-1]["status"] = "diverged"
+            elif acc == "explodes":
+                r = run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, 0.098], c.steps)
+                r["records"][-1]["train/loss"] = 60.0
+            else:
+                r = run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, acc - 0.05, acc], c.steps)
+            runs.append(r)
     return result("bn-position", runs)
 
 
-def sigmoid_after_wins(g, k, seed):
+def after_ahead_before_wider(g, k, lr, seed):
+    """Sigmoid: BN after ends ahead at its best rate (0.9) but diverges from lr 3, where BN before trains on;
+    ReLU: level; no BN explodes at lr 9."""
     noise = seed / 1000
+    if k == "none":
+        return "explodes" if lr == 9 else 0.90 + noise + (0.02 if g == "relu" else 0)
+    if g == "sigmoid" and k == "after":
+        return "diverges" if lr >= 3 else {0.1: 0.95, 0.3: 0.964, 0.9: 0.968}[lr] + noise
     if g == "sigmoid":
-        return {"none": 0.90, "before": 0.95, "before+bias": 0.951, "after": 0.97}[k] + noise
-    return {"none": 0.96, "before": 0.97, "before+bias": 0.97, "after": 0.971}[k] + noise
+        return (
+            {0.1: 0.93, 0.3: 0.949, 0.9: 0.955, 3.0: 0.962, 9.0: 0.95}[lr]
+            + noise
+            + (0.0005 if k == "before+bias" else 0)
+        )
+    return 0.97 + noise + (0.0005 if k == "after" else 0)
 
 
 def eval_result(acc):
