@@ -130,12 +130,13 @@ def after_ahead_before_wider(g, k, lr, seed):
 def eval_result(acc):
     """Every arm of train-vs-eval, seeds 0-2; ``acc(norm, batches, mode, seed)`` is a mode's accuracy (None: cannot run)."""
     from bnviz.experiments import train_eval as te
+    from bnviz.experiments.train_eval.modes import modes
 
     runs = []
     for a in te.EXPERIMENT.arms:
         c = a.config
         for seed in (0, 1, 2):
-            final = {f"final/{key}/acc": acc(c.norm, c.batches, key, seed) for key, _ in te.modes()}
+            final = {f"final/{key}/acc": acc(c.norm, c.batches, key, seed) for key, _ in modes()}
             if c.norm == "none" or c.norm == "layer":
                 final.pop("final/population/acc")
 
