@@ -41,22 +41,32 @@ def result(name: str, runs: list[dict], source: str = "synthetic") -> dict:
     }
 
 
-def batch_result(final, sizes=bs.SIZES, seeds=(0, 1, 2), source="synthetic"):
-    """Every arm of the experiment, its final accuracy ``final(norm, size, seed)``."""
+def batch_result(final, sizes=bs.SIZES, seeds=(0, 1, 2), source="synthetic", models=bs.MODELS):
+    """Every arm of the experiment, its final accuracy ``final(model, norm, size, seed)``."""
     runs = []
     for a in bs.EXPERIMENT.arms:
         c = a.config
-        if c.batch_size not in sizes:
+        if c.batch_size not in sizes or c.model not in models:
             continue
         for seed in seeds:
-            acc = final(c.norm, c.batch_size, seed)
-            runs.append(run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, (0.1 + acc) / 2, acc], c.steps))
+            acc = final(c.model, c.norm, c.batch_size, seed)
+            r = run(a.label, c.replace(seed=seed).to_dict(), seed, [0.1, (0.1 + acc) / 2, acc], c.steps)
+            if c.norm == "bnviz" and c.batch_size == 2 and c.model == "mlp":
+                r["records"][-1]["train/loss"] = 2.10 + seed / 100  # BN over two examples: near chance
+            runs.append(r)
     return result("batch-size", runs, source)
 
 
-def small_batch_trouble(norm, size, seed):
-    """BN and Batch Renorm fall apart at batch 2 and 4; LN and GN do not."""
+def small_batch_trouble(model, norm, size, seed):
+    """MLP: BN and Batch Renorm fall apart at batch 2 and 4, LN and GN do not. CNN: BN falls behind at batch 2 only;
+    GN ahead of it there; at batch 4 Batch Renorm between BN and GN."""
     noise = seed / 1000
+    if model == "mnist-cnn":
+        if size == 2:
+            return {"bnviz": 0.90, "group": 0.96, "renorm": 0.93}.get(norm, 0.96) + noise
+        if size == 4:
+            return {"bnviz": 0.95, "group": 0.97, "renorm": 0.96}.get(norm, 0.97) + noise
+        return 0.97 + noise
     if norm in ("bnviz", "ghost") and size < 8:
         return 0.40 + noise
     if norm == "renorm" and size < 8:
