@@ -54,19 +54,19 @@ def above(a: pd.Series, b: pd.Series) -> tuple[Outcome, dict]:
     """The claim "``a`` ends above ``b``": its outcome (beyond the seed spread either way, or within it) and the
     margin that decided it (the worse side's best seed to the better side's worst, in points; scale: the means'
     difference), as :class:`~bnviz.views.verdicts.Verdict` keywords."""
-    scale = 100 * abs(a["mean"] - b["mean"])
+    scale = float(100 * abs(a["mean"] - b["mean"]))
     if clearly_above(a, b):
-        return "supports", {"margin": 100 * (a["lo"] - b["hi"]), "scale": scale, "unit": " points"}
+        return "supports", {"margin": float(100 * (a["lo"] - b["hi"])), "scale": scale, "unit": " points"}
     if clearly_above(b, a):
-        return "contradicts", {"margin": 100 * (b["lo"] - a["hi"]), "scale": scale, "unit": " points"}
+        return "contradicts", {"margin": float(100 * (b["lo"] - a["hi"])), "scale": scale, "unit": " points"}
     return "within_noise", {}
 
 
 def level(a: pd.Series, b: pd.Series) -> tuple[Outcome, dict]:
     """The claim "``a`` and ``b`` end level": supported while neither is beyond the other's seed spread (margin: how
     far the seeds overlap, in points; scale: the wider seed range), contradicted when one is."""
-    overlap = 100 * min(a["hi"] - b["lo"], b["hi"] - a["lo"])
-    scale = 100 * max(a["hi"] - a["lo"], b["hi"] - b["lo"])
+    overlap = float(100 * min(a["hi"] - b["lo"], b["hi"] - a["lo"]))
+    scale = float(100 * max(a["hi"] - a["lo"], b["hi"] - b["lo"]))
     if clearly_above(a, b) or clearly_above(b, a):
         return "contradicts", {"margin": -overlap, "scale": scale, "unit": " points"}
     return "supports", {"margin": overlap, "scale": scale, "unit": " points"}

@@ -2,6 +2,7 @@
 BN over two examples computed; Batch Renorm's bounds; Ghost BN's source; a real tiny run."""
 
 import dataclasses
+import json
 
 import pytest
 from practice_results import batch_result, result, small_batch_trouble
@@ -113,7 +114,9 @@ def test_batch_renorm_recovery_its_bounds_and_ghost_bn_with_its_source():
 
 
 def test_sections_draw_each_network_and_name_columns_for_readers():
-    f = findings(batch_result(small_batch_trouble))
+    r = batch_result(small_batch_trouble)
+    f = findings(r)
+    json.dumps(experiments.summary(r))  # the CLI prints it: plain JSON, no numpy values
     sections = experiments.sections(f)
     titles = [s.title for s in sections]
     assert titles[:3] == [

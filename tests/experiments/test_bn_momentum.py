@@ -1,5 +1,7 @@
 """BN in practice, momentum conventions: one network for all conventions, costs judged early and late by meaning."""
 
+import json
+
 import pytest
 from practice_results import momentum_result, result, slow_early_cumulative_late
 
@@ -20,7 +22,9 @@ def test_the_package_keeps_its_experiment_and_cache_key():
 
 
 def test_a_slow_average_costs_early_and_a_cumulative_one_late():
-    f = findings(momentum_result(slow_early_cumulative_late))
+    r = momentum_result(slow_early_cumulative_late)
+    f = findings(r)
+    json.dumps(experiments.summary(r))  # the CLI prints it: plain JSON, no numpy values
     keras, cumulative = bm.LABELS[0.01], bm.LABELS[None]
     got = outcomes(f)
     assert got[(keras, "early")] == "supports" and got[(cumulative, "late")] == "supports"

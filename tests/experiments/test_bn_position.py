@@ -1,6 +1,8 @@
 """BN in practice, where BN goes: placements over the rate grid, best against best, stable ranges, the redundant
 bias seed by seed, verdicts by meaning; and a real tiny run."""
 
+import json
+
 import pytest
 from practice_results import after_ahead_before_wider, position_result, result
 
@@ -79,7 +81,9 @@ def test_the_caffenet_quote_is_the_affine_pair_and_the_mixed_picture():
 
 
 def test_the_advice_follows_the_verdicts():
-    f = findings(position_result(after_ahead_before_wider))
+    r = position_result(after_ahead_before_wider)
+    f = findings(r)
+    json.dumps(experiments.summary(r))  # the CLI prints it: plain JSON, no numpy values
     assert f.meaning.startswith("With sigmoid units BN after the sigmoid ended ahead at its best rate")
     assert "but only BN before the sigmoid trained at every rate BN after it did and more" in f.meaning
     assert "with relu units the two placements ended level" in f.meaning

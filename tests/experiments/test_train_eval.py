@@ -2,6 +2,7 @@
 (good news never carries a red cross), Batch Renorm's bounds, and a real tiny run."""
 
 import dataclasses
+import json
 
 import pytest
 from practice_results import eval_result, eval_trouble, result
@@ -68,7 +69,9 @@ def test_batch_renorm_says_the_bounds_it_reached():
 
 
 def test_the_advice_says_only_what_the_verdicts_support():
-    f = findings(eval_result(eval_trouble))
+    r = eval_result(eval_trouble)
+    f = findings(r)
+    json.dumps(experiments.summary(r))  # the CLI prints it: plain JSON, no numpy values
     assert f.meaning.startswith(
         "Call model.eval() before testing: forgetting it cost 5.00 points at test batches of 8, and a"
     )

@@ -80,7 +80,7 @@ def renorm_verdicts(table: pd.DataFrame, lost: dict, reached: pd.DataFrame) -> l
                 shares[s] = ((brn["mean"] - bn["mean"]) / (top["mean"] - bn["mean"]), bn, brn)
         if not shares:
             continue
-        worst = min(share for share, _, _ in shares.values())
+        worst = float(min(share for share, _, _ in shares.values()))
         detail = "; ".join(
             f"at batch {s} BN loses {100 * (top['mean'] - bn['mean']):.1f} points and Batch Renorm "
             f"({grid.spread(brn)}) wins back {100 * share:.0f}% of them"

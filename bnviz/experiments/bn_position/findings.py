@@ -143,7 +143,7 @@ def bias_verdicts(bias: pd.DataFrame, rates: pd.DataFrame) -> list[Verdict]:
     out = []
     for g, d in bias.groupby("activation", sort=False):
         plain = grid.cell(rates, activation=g, kind="before", lr=BIAS_LR)
-        spread = 100 * (plain["hi"] - plain["lo"])
+        spread = float(100 * (plain["hi"] - plain["lo"]))
         worst = float(100 * d["difference"].abs().max())
         same_sign = bool((d["difference"] > 0).all() or (d["difference"] < 0).all())
         if worst < spread:
