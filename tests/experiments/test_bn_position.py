@@ -99,6 +99,8 @@ def test_sections_draw_a_chart_per_activation_cards_with_seed_ranges_and_human_t
     assert len(charts.blocks) == 2 and all(isinstance(c, Chart) for c in charts.blocks)
     (cards,) = [b for b in first.blocks if isinstance(b, Metrics)]
     assert all(m.spread.startswith("seeds ") for m in cards.items)
+    assert not {"kind", "norm", "position"} & set(charts.blocks[0].csv.columns)  # CSV headers a reader can read
+    assert "learning rate" in charts.blocks[0].csv.columns
     table = next(b for b in sections[1].blocks if isinstance(b, Table)).df
     assert list(table.columns) == ["placement", "lr 0.1", "lr 0.3", "lr 0.9", "lr 3", "lr 9"]
     assert table.set_index("placement").loc["sigmoid: BN after sigmoid", "lr 3"] == "diverges"

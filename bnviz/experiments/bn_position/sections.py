@@ -10,6 +10,23 @@ from bnviz.views.phrases import pct, points, seed_range
 from bnviz.views.sections import Chart, Columns, Details, Metric, Metrics, Section, Table, Text, Verdicts
 
 DASHES = {"none": "solid", "before": "solid", "before+bias": "dotted", "after": "dashed"}  # BN's arms share red
+READABLE = {  # the CSV downloads' columns as a reader reads them
+    "name": "placement",
+    "lr": "learning rate",
+    "mean": "mean over seeds",
+    "lo": "lowest seed",
+    "hi": "highest seed",
+    "trained": "seeds that trained",
+    "trains_at": "trains (every seed) at",
+    "without": "without the bias",
+    "with": "with the bias",
+    "difference": "with minus without",
+}
+
+
+def readable(df):
+    """``df`` for a CSV download: the machine columns (kind, norm, position) out, the rest named for a reader."""
+    return df.drop(columns=[c for c in ("kind", "norm", "position") if c in df]).rename(columns=READABLE)
 
 
 def _activations(f: PositionFindings) -> list[str]:
@@ -59,7 +76,7 @@ def best_vs_best(f: PositionFindings) -> Section:
     charts = tuple(
         Chart(
             practice_charts.accuracy_by_rate(d, f"{g}: final test accuracy against the learning rate"),
-            d,
+            readable(d),
             f"{f.name}-{g}-by-rate",
             "Download the cells (CSV)",
         )
@@ -79,7 +96,8 @@ def best_vs_best(f: PositionFindings) -> Section:
             cards(f),
             Verdicts(f.placement),
             Details(
-                "Best rate against best rate, as a table", (Table(tables[1][1], csv=f.best, csv_name=f"{f.name}-best"),)
+                "Best rate against best rate, as a table",
+                (Table(tables[1][1], csv=readable(f.best), csv_name=f"{f.name}-best"),),
             ),
         ),
         answer=best_answer(f),
@@ -97,7 +115,9 @@ def stable_ranges(f: PositionFindings) -> Section:
     return Section(
         "Where each placement trains at all",
         (
-            Table(table, csv=f.rates, csv_name=f"{f.name}-rates", csv_label="Download every cell (CSV, numbers)"),
+            Table(
+                table, csv=readable(f.rates), csv_name=f"{f.name}-rates", csv_label="Download every cell (CSV, numbers)"
+            ),
             Text(f"{title}. A cell where not every seed trained says what its seeds did.", "caption"),
             Verdicts(f.stability),
         ),
@@ -110,7 +130,9 @@ def redundant_bias(f: PositionFindings) -> Section:
     return Section(
         "The bias BN makes redundant",
         (
-            Table(table, csv=f.bias, csv_name=f"{f.name}-bias", csv_label="Download the seeds (CSV, numbers)"),
+            Table(
+                table, csv=readable(f.bias), csv_name=f"{f.name}-bias", csv_label="Download the seeds (CSV, numbers)"
+            ),
             Text(
                 f"BN before g at lr {BIAS_LR:g}, with and without a bias in the weight layer before it. Both arms of a "
                 "seed start from the same weights (the bias at 0) and see the same batches.",

@@ -9,7 +9,7 @@ from bnviz.views import grid, practice_charts
 from bnviz.views.phrases import listing
 from bnviz.views.sections import Chart, Details, Section, Table, Text, Verdicts
 
-READABLE = {"network": "trained network", "mode": "mode (field)", "acc": "test accuracy"}
+READABLE = {"network": "trained network", "batches": "training batches", "mode": "mode (field)", "acc": "test accuracy"}
 CELLS = {"mean": "mean over seeds", "lo": "lowest seed", "hi": "highest seed"}
 
 
@@ -54,7 +54,7 @@ def tested_each_way(f: TrainEvalFindings) -> Section:
                     ),
                     [label for _, label in modes()],
                 ),
-                f.cells.rename(columns=READABLE | CELLS),
+                f.cells.drop(columns=["norm"]).rename(columns=READABLE | CELLS),
                 f"{f.name}-modes",
                 "Download accuracy per mode (CSV)",
             ),
@@ -75,7 +75,7 @@ def tested_each_way(f: TrainEvalFindings) -> Section:
                     ),
                     Table(
                         table,
-                        csv=f.modes.rename(columns=READABLE),
+                        csv=f.modes.drop(columns=["norm"]).rename(columns=READABLE),
                         csv_name=f"{f.name}-table",
                         csv_label="Download every seed (CSV)",
                     ),
@@ -108,7 +108,7 @@ def one_class_training(f: TrainEvalFindings) -> Section:
         (
             Chart(
                 chart,
-                f.losses.rename(columns={"line": "trained network"} | CELLS),
+                f.losses.drop(columns=["norm"]).rename(columns={"line": "trained network"} | READABLE | CELLS),
                 f"{f.name}-train-loss",
                 "Download the training loss (CSV)",
             ),
