@@ -150,7 +150,7 @@ def test_findings_and_summary_of_a_real_tiny_run():
         )
     r = result("batch-size", runs)
     sections = experiments.sections(experiments.findings(r))
-    assert sections[0].title.startswith("The MLP") and any(s.title.startswith("Like for like") for s in sections)
+    assert sections[1].title.startswith("The MLP") and any(s.title.startswith("Like for like") for s in sections)
     summary = experiments.summary(r)
     assert set(summary["final_test_acc_by_batch"]["MLP"]) >= {"BN, batch 4", "GBN, batch 32", "no BN, batch 32"}
     assert "CNN" in summary["final_test_acc_by_batch"] and summary["meaning"]
