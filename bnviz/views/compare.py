@@ -6,7 +6,6 @@ Arms are told apart by their config's norm kind (``"none"``, ``"bnviz"``, ...), 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -198,19 +197,3 @@ def seeds_of(finals: pd.DataFrame) -> str:
     """``3 seeds`` (or ``1 to 3 seeds`` when arms differ)."""
     n = finals.groupby("arm")["seed"].nunique()
     return plural(int(n.min()), "seed") if n.min() == n.max() else f"{int(n.min())} to {int(n.max())} seeds"
-
-
-CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over 10 classes: where a stalled network sits
-EXPLODED = 2  # a training loss above this many times chance has blown up, not stalled
-STALLED_BELOW = 0.2  # final test accuracy under this (chance is 10%) is a network that did not learn
-RUN_OUTCOMES = ("trains", "stalls", "diverges")
-
-
-def run_outcome(run: dict) -> str:
-    """``"diverges"`` (non-finite, or a last training loss far above chance: ln 10 nats), ``"stalls"`` (test
-    accuracy at the end under 20%) or ``"trains"``: one run, for a learning rate's stable range."""
-    losses = [r["train/loss"] for r in run["records"] if r.get("train/loss") is not None]
-    accs = [r["test/acc"] for r in run["records"] if r.get("test/acc") is not None]
-    if run["status"] == "diverged" or (losses and not losses[-1] < EXPLODED * CHANCE_LOSS):
-        return "diverges"
-    return "stalls" if not accs or accs[-1] < STALLED_BELOW else "trains"

@@ -47,11 +47,11 @@ def test_the_stable_range_shows_before_training_where_after_diverges():
     v = claim(f, "BN before the sigmoid trains at learning rates where BN after it does not")
     assert v.outcome == "supports"
     assert "BN before trains (every seed) at lr 0.1 to 9, BN after at lr 0.1 to 0.9 (not 3 or 9)" in v.evidence
-    assert "lr 3: diverges; lr 9: diverges" in v.evidence
+    assert "lr 3: diverged; lr 9: diverged" in v.evidence
     assert claim(f, "BN before the relu trains at learning rates").outcome == "contradicts"  # both train everywhere
     # no BN's loss explodes at lr 9 though finite: that is divergence, not a stall
     none = claim(f, "With BN before the sigmoid the network trains at higher learning rates than without BN")
-    assert none.outcome == "supports" and "lr 9: diverges" in none.evidence
+    assert none.outcome == "supports" and "lr 9: exploded" in none.evidence
 
 
 def test_the_redundant_bias_is_judged_seed_by_seed_and_can_fail():
@@ -103,7 +103,7 @@ def test_sections_draw_a_chart_per_activation_cards_with_seed_ranges_and_human_t
     assert "learning rate" in charts.blocks[0].csv.columns
     table = next(b for b in sections[1].blocks if isinstance(b, Table)).df
     assert list(table.columns) == ["placement", "lr 0.1", "lr 0.3", "lr 0.9", "lr 3", "lr 9"]
-    assert table.set_index("placement").loc["sigmoid: BN after sigmoid", "lr 3"] == "diverges"
+    assert table.set_index("placement").loc["sigmoid: BN after sigmoid", "lr 3"] == "diverged"
     assert [s.title for s in sections][-1] == "What to do in your own code"
     assert len(verdicts_of(sections)) == len(f.verdicts) - 1  # all but the synthetic-data caveat are drawn
 

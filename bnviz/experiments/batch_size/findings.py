@@ -25,7 +25,7 @@ from bnviz.experiments.batch_size.cells import (
 )
 from bnviz.experiments.batch_size.literature import ghost_verdicts, renorm_verdicts, wu_he_verdicts
 from bnviz.norms import GHOST_BATCH
-from bnviz.views import compare, grid
+from bnviz.views import compare, grid, records
 from bnviz.views.findings import Findings, common
 from bnviz.views.phrases import listing
 from bnviz.views.verdicts import Verdict
@@ -98,7 +98,7 @@ def pair_verdict(result: dict, table: pd.DataFrame, shares: dict) -> list[Verdic
     if "mlp" not in models(table) or 2 not in sizes(table, "mlp"):
         return []
     losses = final_losses(result, "mlp", "bnviz", 2)
-    trained = f"its training loss ends at {min(losses):.2f}–{max(losses):.2f} nats (chance: ln 10 = {compare.CHANCE_LOSS:.2f})"
+    trained = f"its training loss ends at {min(losses):.2f}–{max(losses):.2f} nats (chance: ln 10 = {records.CHANCE_LOSS:.2f})"
     return (
         [
             Verdict(

@@ -9,6 +9,7 @@ import pandas as pd
 
 from bnviz.experiments.bn_position import LRS
 from bnviz.experiments.bn_position.rates import (
+    FAILED,
     at,
     best_cells,
     best_of,
@@ -86,7 +87,7 @@ def rate_verdicts(rates: pd.DataFrame, g: str) -> list[Verdict]:
     if not {"before", "after"} <= set(d.index.get_level_values("kind")):
         return []
     trains = {k: set(stable(rates, g, k)) for k in ("none", *PLACEMENTS)}
-    fails = {k: {lr for lr in LRS if (k, lr) in d.index and d[(k, lr)] in ("diverges", "stalls")} for k in trains}
+    fails = {k: {lr for lr in LRS if (k, lr) in d.index and d[(k, lr)] in FAILED} for k in trains}
     forward = sorted(trains["before"] & fails["after"])
     partial = sorted(lr for lr in trains["before"] - trains["after"] - fails["after"] if ("after", lr) in d.index)
     reverse = sorted(trains["after"] & fails["before"])

@@ -10,6 +10,8 @@ from bnviz.views import compare, grid, records
 from bnviz.views.phrases import stable_range
 
 FIELDS = ("activation", "norm_position", "bias", "lr")
+TRAINED = {"slow (< 90%)": "trains"}  # records.run_outcome's words; a slow run still trains at that rate
+FAILED = ("diverged", "exploded", "stuck at chance")  # a rate where a run ended so is outside its stable range
 
 
 def name(g: str, k: str) -> str:
@@ -23,7 +25,7 @@ def run_table(result: dict) -> pd.DataFrame:
     f["activation"] = f["activation"].fillna("sigmoid")  # None is the MLP's own: sigmoid
     f["kind"] = [kind(n, p, b) for n, p, b in zip(f["norm"], f["norm_position"], f["bias"])]
     f["lr"] = f["lr"].astype(float).round(6)
-    f["outcome"] = [compare.run_outcome(run) for run in result["runs"]]
+    f["outcome"] = [TRAINED.get(o, o) for o in map(records.run_outcome, result["runs"])]
     return f[["activation", "kind", "lr", "seed", "final_test_acc", "outcome"]]
 
 

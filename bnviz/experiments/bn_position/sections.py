@@ -90,7 +90,8 @@ def best_vs_best(f: PositionFindings) -> Section:
             Columns(charts),
             Text(
                 "Mean over seeds; bar: lowest to highest seed; a cross on the bottom edge: a rate where not every "
-                "seed trained (diverged: a non-finite loss or one far above chance, ln 10; or stalled under 20%).",
+                "seed trained (diverged: a non-finite loss; exploded: a training loss over the run's last fifth "
+                "above twice chance, 2 ln 10; stuck at chance: under 20% test accuracy).",
                 "caption",
             ),
             cards(f),
