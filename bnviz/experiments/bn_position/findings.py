@@ -22,7 +22,7 @@ from bnviz.experiments.bn_position.rates import (
 )
 from bnviz.views import compare, grid
 from bnviz.views.findings import Findings, common
-from bnviz.views.phrases import pct, points, stable_range
+from bnviz.views.phrases import pct, points, rates as rates_text, stable_range
 from bnviz.views.verdicts import Verdict
 
 PLACEMENTS = ("before", "after")
@@ -101,9 +101,9 @@ def rate_verdicts(rates: pd.DataFrame, g: str) -> list[Verdict]:
         f"BN before trains (every seed) at {stable_range(LRS, trains['before'])}, BN after at "
         f"{stable_range(LRS, trains['after'])}"
     )
-    odd = sorted(set(LRS) - trains["after"])
-    if odd:
-        evidence += f"; BN after the {g} at {failing(rates, g, 'after', odd)}"
+    for k in PLACEMENTS:
+        if odd := sorted(set(LRS) - trains[k]):
+            evidence += f"; BN {k} the {g} at {failing(rates, g, k, odd)}"
     out = [
         Verdict(
             f"BN before the {g} trains at learning rates where BN after it does not (the paper argues from the "
@@ -206,21 +206,28 @@ def meaning(best, rates, placement: dict, stability: dict, redundant: dict) -> s
         before, after = best_of(best, g, "before"), best_of(best, g, "after")
         if before is None or after is None or not checks:
             continue
-        ahead, wider = checks[0], (stability.get(g) or [None])[0]
+        ahead = checks[0]
         if ahead.outcome == "supports":
-            text = f"with {g} units BN after the {g} ended ahead at its best rate ({at(after)} against {at(before)})"
+            text = f"with {g} units BN after the {g} ended ahead at its best rate, {at(after)} against {at(before)}"
         elif ahead.outcome == "contradicts":
-            text = f"with {g} units BN before the {g} ended ahead at its best rate ({at(before)} against {at(after)})"
+            text = f"with {g} units BN before the {g} ended ahead at its best rate, {at(before)} against {at(after)}"
         else:
-            text = f"with {g} units the two placements ended level at their best rates ({at(before)} and {at(after)})"
+            text = f"with {g} units the placements ended level at their best rates, {at(before)} and {at(after)}"
+        wider = (stability.get(g) or [None])[0]
+        only = sorted(set(stable(rates, g, "before")) - set(stable(rates, g, "after")))
         if wider is not None and wider.outcome == "supports":
-            text += f", but only BN before the {g} trained at every rate BN after it did and more ({wider.evidence})"
+            text += f", but only BN before the {g} also trained at {rates_text(only)}, where BN after it failed"
         parts.append(text)
-    for g, v in redundant.items():
-        if v.outcome == "supports":
-            parts.append(f"with {g} units the bias before BN can go: it changed the result by less than the seeds do")
-        elif v.outcome == "contradicts":
-            parts.append(f"with {g} units the bias before BN changed the result by more than the seeds do")
+    held = [g for g, v in redundant.items() if v.outcome == "supports"]
+    if held:
+        parts.append(
+            f"the bias before BN can go (with {' and '.join(held)} units it changed the result less than the seeds do)"
+        )
+    parts += [
+        f"with {g} units the bias before BN changed the result by more than the seeds do"
+        for g, v in redundant.items()
+        if v.outcome == "contradicts"
+    ]
     if not parts:
         return "These runs hold no comparison of placements; nothing to recommend."
     text = "; ".join(parts)

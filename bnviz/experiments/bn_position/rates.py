@@ -35,14 +35,18 @@ def rate_cells(runs: pd.DataFrame) -> pd.DataFrame:
     g = runs.groupby(["activation", "kind", "lr"], sort=False)["outcome"]
     c["runs"] = g.size().values
     c["trained"] = g.agg(lambda s: int((s == "trains").sum())).values
-    c["outcome"] = [
-        outs.iloc[0] if outs.nunique() == 1 else f"mixed ({int((outs == 'trains').sum())} of {len(outs)} train)"
-        for _, outs in g
-    ]
+    c["outcome"] = [outs.iloc[0] if outs.nunique() == 1 else mixed(outs) for _, outs in g]
     c["name"] = [name(a, k) for a, k in zip(c["activation"], c["kind"])]
     c["norm"] = ["none" if k == "none" else "bnviz" for k in c["kind"]]  # what colours key on
     c["position"] = ["after" if k == "after" else "before" for k in c["kind"]]
     return c
+
+
+def mixed(outcomes: pd.Series) -> str:
+    """``2 of 3 train (1 exploded)``: a cell whose seeds ended differently."""
+    others = outcomes[outcomes != "trains"].value_counts()
+    how = ", ".join(f"{n} {o}" for o, n in others.items())
+    return f"{int((outcomes == 'trains').sum())} of {len(outcomes)} train ({how})"
 
 
 def stable(rates: pd.DataFrame, g: str, k: str) -> list[float]:
@@ -52,9 +56,10 @@ def stable(rates: pd.DataFrame, g: str, k: str) -> list[float]:
 
 
 def best_cells(rates: pd.DataFrame) -> pd.DataFrame:
-    """Per (activation, kind): the rate where every seed trained and the mean ends highest."""
+    """Per (activation, placement over the grid): the rate where every seed trained and the mean ends highest."""
     rows = []
-    for (g, k), d in rates[rates["outcome"] == "trains"].groupby(["activation", "kind"], sort=False):
+    grid_kinds = rates[(rates["outcome"] == "trains") & (rates["kind"] != "before+bias")]  # the bias: one rate only
+    for (g, k), d in grid_kinds.groupby(["activation", "kind"], sort=False):
         top = d.loc[d["mean"].idxmax()]
         rows.append({**top.to_dict(), "trains_at": stable_range(LRS, stable(rates, g, k))})
     return pd.DataFrame(rows, columns=[*rates.columns, "trains_at"])
