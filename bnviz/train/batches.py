@@ -94,6 +94,8 @@ def model_inputs(config: TrainConfig, x_uint8: Tensor, generator: torch.Generato
     """uint8 images -> float model inputs; augmentation only when a generator is given."""
     if config.model == "mlp":
         return datasets.mnist_inputs(x_uint8, binarize=config.binarize)  # (B, 784)
+    if config.model == "mnist-cnn":
+        return datasets.mnist_inputs(x_uint8, binarize=config.binarize).view(x_uint8.shape)  # (B, 1, 28, 28)
     x = datasets.cifar_inputs(x_uint8)  # (B, 3, 32, 32)
     if config.augment and generator is not None:
         x = datasets.augment_cifar(x, generator)

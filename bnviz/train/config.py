@@ -15,7 +15,9 @@ MAX_DEPTH, MAX_WIDTH, MAX_CHANNELS = 20, 1024, 512
 
 @dataclass(frozen=True)
 class TrainConfig:
-    model: str = "mlp"  # "mlp": Section 4.1's 3x100 sigmoid MNIST net; "cnn": the CIFAR-10 CNN
+    model: str = (
+        "mlp"  # "mlp": Section 4.1's 3x100 sigmoid MNIST net; "cnn": the CIFAR-10 CNN; "mnist-cnn": its blocks on MNIST
+    )
     norm: str = (
         "bnviz"  # a kind of bnviz.norms.NORMS: "none" (baseline), "bnviz" (our BN), "torch" (reference), "layer", ...
     )
@@ -48,6 +50,10 @@ class TrainConfig:
     norm_eps: float = DEFAULT_EPS  # ε in √(σ² + ε)
     norm_momentum: float | None = DEFAULT_MOMENTUM  # running averages' weight on the new batch; None = cumulative
     affine: bool = True  # learn γ and β (False: the output is x̂ itself)
+    norm_groups: int | None = None  # GroupNorm's groups in every layer; None: Wu & He's 32 or the largest divisor below
+    # Batch Renorm's warm-up as shares of the run: plain BN until the first, the bounds at r_max, d_max from the
+    # second (e.g. (0.1, 0.5)); None: the layer's own, a 5,000-step ramp from step 0 (bnviz.norms.batch_renorm)
+    renorm_warmup: tuple[float, float] | None = None
     # Training batches and a last look at the trained network (issue #16, experiment 2):
     batches: str = "random"  # "random": shuffled (the paper's); "one-class": every mini-batch one class (non-i.i.d.)
     final_eval_modes: bool = False  # at the last step also test the network four ways (bnviz.train.final_eval)
@@ -56,8 +62,9 @@ class TrainConfig:
     probe_landscape: bool = False  # the loss and gradient along the gradient (their Section 3.1); about 11 steps each
 
     def __post_init__(self) -> None:
-        if isinstance(self.channels, list):  # JSON gives lists; a frozen config keeps a tuple (hashable)
-            object.__setattr__(self, "channels", tuple(self.channels))
+        for name in ("channels", "renorm_warmup"):  # JSON gives lists; a frozen config keeps a tuple (hashable)
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = validate(self)
         if problems:
             raise ValueError("; ".join(problems))
@@ -75,6 +82,11 @@ class TrainConfig:
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+    def renorm_schedule(self) -> tuple[int, int]:
+        """``(bn_steps, warmup_steps)`` of Batch Renorm's warm-up for this run's length (``renorm_warmup``)."""
+        start, done = self.renorm_warmup
+        return round(start * self.steps), round((done - start) * self.steps)
 
     def key_dict(self) -> dict:
         """:meth:`to_dict` without the fields added after results were first cached, while they hold their
@@ -106,6 +118,8 @@ LATER_DEFAULTS = {
         "final_eval_modes",
         "probe_ics",
         "probe_landscape",
+        "norm_groups",
+        "renorm_warmup",
     )
 }
 BATCHES = ("random", "one-class")
@@ -120,8 +134,10 @@ def validate(c: TrainConfig) -> list[str]:
         p.append(f"norm must be one of {', '.join(NORMS)} (got {c.norm!r})")
     if c.dataset not in DATASETS:
         p.append(f"dataset must be one of {', '.join(DATASETS)} (got {c.dataset!r})")
-    elif c.model in MODELS and (c.model == "mlp") != c.dataset.endswith("mnist"):
-        p.append(f"model {c.model!r} does not fit dataset {c.dataset!r} (mlp takes MNIST, cnn takes CIFAR-10)")
+    elif c.model in MODELS and (c.model != "cnn") != c.dataset.endswith("mnist"):
+        p.append(
+            f"model {c.model!r} does not fit dataset {c.dataset!r} (mlp and mnist-cnn take MNIST, cnn takes CIFAR-10)"
+        )
     if c.optimizer not in OPTIMIZERS:
         p.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
     for name in ("steps", "batch_size", "eval_every", "probe_every", "probe_size"):
@@ -170,7 +186,7 @@ def validate_shape(c: TrainConfig) -> list[str]:
         p.append(f"channels must list 1 to 5 conv blocks' feature maps, e.g. (32, 64, 128) (got {c.channels!r})")
     elif not all(_whole(ch, 1, MAX_CHANNELS) for ch in c.channels):
         p.append(f"each entry of channels must be a whole number from 1 to {MAX_CHANNELS} (got {c.channels!r})")
-    if c.model == "cnn" and (c.depth, c.width) != (3, 100):
+    if c.model != "mlp" and (c.depth, c.width) != (3, 100):
         p.append("depth and width shape the MLP; the CNN's shape is its channels")
     if c.model == "mlp" and c.channels != (32, 64, 128):
         p.append("channels shape the CNN; the MLP's shape is its depth and width")
@@ -196,4 +212,25 @@ def validate_shape(c: TrainConfig) -> list[str]:
         p.append(f"batches must be one of {', '.join(BATCHES)} (got {c.batches!r})")
     if not isinstance(c.final_eval_modes, bool):
         p.append(f"final_eval_modes must be true or false (got {c.final_eval_modes!r})")
+    p.extend(validate_norm_extras(c))
+    return p
+
+
+def validate_norm_extras(c: TrainConfig) -> list[str]:
+    """GroupNorm's group count and Batch Renorm's warm-up, as sentences a user can act on."""
+    p = []
+    if c.norm_groups is not None:
+        widths = (c.width,) if c.model == "mlp" else (*c.channels, *((128,) if c.model == "cnn" else ()))
+        if c.norm != "group":
+            p.append("norm_groups is GroupNorm's (norm 'group'); leave it null for other norms")
+        elif not _whole(c.norm_groups, 1, MAX_CHANNELS) or any(w % c.norm_groups for w in widths):
+            p.append(f"norm_groups must divide every layer's width or channel count {widths} (got {c.norm_groups!r})")
+    w = c.renorm_warmup
+    if w is not None:
+        if c.norm != "renorm":
+            p.append("renorm_warmup is Batch Renorm's (norm 'renorm'); leave it null for other norms")
+        elif not (isinstance(w, tuple) and len(w) == 2 and all(isinstance(x, (int, float)) for x in w)):
+            p.append(f"renorm_warmup must be two shares of the run, e.g. [0.1, 0.5] (got {w!r})")
+        elif not 0 <= w[0] <= w[1] <= 1:
+            p.append(f"renorm_warmup's shares must satisfy 0 <= start <= end <= 1 (got {list(w)})")
     return p

@@ -6,9 +6,11 @@ normalization and a nonlinearity g, with the normalization either *before* g, as
 ``"none"`` (the baseline), ``"bnviz"`` (our from-scratch BN), ``"torch"`` (``torch.nn.BatchNorm*``,
 the reference for tests and benchmarks) or any other kind of :data:`bnviz.norms.NORMS`. A weight
 layer that a normalization follows has no bias unless asked for: the normalization subtracts the
-mean, so a bias would be cancelled, and β takes its role (Section 3.2).
+mean, so a bias would be cancelled, and β takes its role (Section 3.2); asked for anyway, it starts at 0 and
+the weights are drawn as without it. ``MnistCNN`` is the CNN's conv blocks on MNIST, without the hidden
+fully connected layer, so every normalization in it averages over N·H·W values.
 
-Both models return logits from ``forward`` and, from ``forward_probed``, also the input of every
+Every model returns logits from ``forward`` and, from ``forward_probed``, also the input of every
 hidden nonlinearity, which the trainer turns into histograms and the paper's Figure 1(b,c)
 percentiles. With the normalization before g that input is the normalization's output.
 """
@@ -19,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from bnviz.data import LitPixels
-from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, make_norm
+from bnviz.norms import DEFAULT_EPS, DEFAULT_MOMENTUM, GroupNorm, make_norm
 
 # Std of the Gaussian weight init of the MNIST MLP. The paper says only "small random Gaussian
 # values"; 0.01 leaves the sigmoid baseline stuck near chance for thousands of steps, while this
@@ -83,6 +85,7 @@ class BlockNet(nn.Module):
         eps: float,
         momentum: float | None,
         affine: bool,
+        groups: int | None = None,
     ):
         super().__init__()
         if activation not in ACTIVATIONS:
@@ -93,7 +96,10 @@ class BlockNet(nn.Module):
         self.g = ACTIVATIONS[activation]
         # a bias before a normalization is cancelled by its mean subtraction, unless the nonlinearity comes first
         self.use_bias = (norm == "none" or position == "after") if bias is None else bias
+        # asked for where a normalization follows: a bias its mean subtraction cancels (Section 3.2)
+        self.redundant_bias = bool(bias) and norm != "none" and position == "before"
         self.norm_options = dict(eps=eps, momentum=momentum, affine=affine)
+        self.groups = groups  # GroupNorm's group count (None: the registry's, Wu & He's 32 or the largest divisor)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None  # after each hidden block's output
 
     @property
@@ -102,7 +108,20 @@ class BlockNet(nn.Module):
         return self.activation
 
     def make_norm(self, num_features: int, dims: int) -> nn.Module:
+        if self.norm == "group" and self.groups is not None:
+            return GroupNorm(
+                self.groups, num_features, eps=self.norm_options["eps"], affine=self.norm_options["affine"]
+            )
         return make_norm(self.norm, num_features, dims, **self.norm_options) or nn.Identity()
+
+    def weight_layer(self, kind: type[nn.Linear] | type[nn.Conv2d], *shape) -> nn.Module:
+        """``kind(*shape)`` with this network's bias. A redundant bias is added at 0 after the weights are drawn,
+        so the network starts from exactly the weights it has without one: only the bias differs."""
+        if not self.redundant_bias:
+            return kind(*shape, bias=self.use_bias)
+        layer = kind(*shape, bias=False)  # draws the weights as the bias-free network does
+        layer.bias = nn.Parameter(torch.zeros(layer.weight.shape[0]))  # b = 0, one per output unit or map
+        return layer
 
     def hidden(self, h, weight: nn.Module, norm: nn.Module) -> tuple[Tensor, Tensor]:
         out, z = block(h, weight, norm, self.g, self.position)
@@ -129,10 +148,11 @@ class MnistMLP(BlockNet):
         eps: float = DEFAULT_EPS,
         momentum: float | None = DEFAULT_MOMENTUM,
         affine: bool = True,
+        groups: int | None = None,
     ):
-        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine)
+        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine, groups)
         widths = (784, *hidden)
-        self.linears = nn.ModuleList(nn.Linear(a, b, bias=self.use_bias) for a, b in zip(widths[:-1], widths[1:]))
+        self.linears = nn.ModuleList(self.weight_layer(nn.Linear, a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.norms = nn.ModuleList(self.make_norm(b, 1) for b in hidden)
         self.out = nn.Linear(widths[-1], 10)
         if init_std is not None:
@@ -166,6 +186,8 @@ class CifarCNN(BlockNet):
     """Blocks Conv3x3 → BN2d → ReLU → MaxPool (32, 64, 128 maps), then FC → 128 (→ BN1d) → ReLU → 10."""
 
     default_activation = "relu"
+    in_shape = (3, 32, 32)  # (C, H, W) of an input image
+    fc_width: int | None = 128  # the hidden fully connected layer (None: the last block feeds the classifier)
 
     def __init__(
         self,
@@ -179,26 +201,29 @@ class CifarCNN(BlockNet):
         eps: float = DEFAULT_EPS,
         momentum: float | None = DEFAULT_MOMENTUM,
         affine: bool = True,
+        groups: int | None = None,
     ):
-        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine)
-        ins = (3, *channels)
-        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1, bias=self.use_bias) for a, b in zip(ins[:-1], ins[1:]))
-        self.norms = nn.ModuleList(self.make_norm(c, 2) for c in channels)
-        flat = channels[-1] * (32 // 2 ** len(channels)) ** 2  # 128 * 4 * 4 = 2048
-        self.fc = nn.Linear(flat, 128, bias=self.use_bias)
-        self.fc_norm = self.make_norm(128, 1)
-        self.out = nn.Linear(128, 10)
+        super().__init__(norm, activation, position, dropout, bias, eps, momentum, affine, groups)
+        c, size, _ = self.in_shape
+        ins = (c, *channels)
+        self.convs = nn.ModuleList(self.weight_layer(nn.Conv2d, a, b, 3, 1, 1) for a, b in zip(ins[:-1], ins[1:]))
+        self.norms = nn.ModuleList(self.make_norm(ch, 2) for ch in channels)
+        flat = channels[-1] * (size // 2 ** len(channels)) ** 2  # CIFAR: 128 * 4 * 4 = 2048
+        fc = [self.weight_layer(nn.Linear, flat, self.fc_width)] if self.fc_width else []
+        self.fc = fc[0] if fc else None
+        self.fc_norm = self.make_norm(self.fc_width, 1) if fc else None
+        self.out = nn.Linear(self.fc_width or flat, 10)
         if init_std is not None:
-            init_gaussian((*self.convs, self.fc, self.out), init_std)
+            init_gaussian((*self.convs, *fc, self.out), init_std)
 
     def layer_names(self) -> list[str]:
-        return [f"conv{i + 1}" for i in range(len(self.convs))] + ["fc1"]
+        return [f"conv{i + 1}" for i in range(len(self.convs))] + (["fc1"] if self.fc else [])
 
     def weight_layers(self) -> list[nn.Module]:
-        return [*self.convs, self.fc]
+        return [*self.convs, *([self.fc] if self.fc else [])]
 
     def norm_layers(self) -> list[nn.Module]:
-        return [*self.norms, self.fc_norm]
+        return [*self.norms, *([self.fc_norm] if self.fc else [])]
 
     def forward_probed(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Logits ``(B, 10)`` and the input to each nonlinearity: ``(B, C, H, W)`` per block, then ``(B, 128)``."""
@@ -208,12 +233,23 @@ class CifarCNN(BlockNet):
             h, z = self.hidden(h, conv, norm)  # (B, C, H, W)
             pre.append(z)
             h = max_pool_2x2(h)  # (B, C, H/2, W/2)
-        h, z = self.hidden(h.flatten(1), self.fc, self.fc_norm)  # (B, 128)
-        pre.append(z)
+        h = h.flatten(1)  # (B, C·H·W)
+        if self.fc is not None:
+            h, z = self.hidden(h, self.fc, self.fc_norm)  # (B, 128)
+            pre.append(z)
         return self.out(h), pre
 
 
-MODELS = {"mlp": MnistMLP, "cnn": CifarCNN}
+class MnistCNN(CifarCNN):
+    """The CNN's blocks on MNIST's 1x28x28 binary images (e.g. 8 and 16 maps), then straight to the 10-way
+    classifier: every normalization averages over N·H·W values per map, as in Wu & He's ResNet-50, with
+    no hidden fully connected layer whose BN over 2 examples would give x̂ = ±1."""
+
+    in_shape = (1, 28, 28)
+    fc_width = None
+
+
+MODELS = {"mlp": MnistMLP, "cnn": CifarCNN, "mnist-cnn": MnistCNN}
 
 
 def build_model(model: str, norm: str, init_std: float | None = None, **shape) -> nn.Module:
@@ -238,10 +274,18 @@ def model_for(config) -> nn.Module:
         momentum=config.norm_momentum,
         affine=config.affine,
     )
+    if config.norm_groups is not None:
+        shape["groups"] = config.norm_groups
     if config.activation is not None:
         shape["activation"] = config.activation
     if config.model == "mlp":
         shape["hidden"] = (config.width,) * config.depth
     else:
         shape["channels"] = tuple(config.channels)
-    return build_model(config.model, config.norm, config.init_std, **shape)
+    model = build_model(config.model, config.norm, config.init_std, **shape)
+    if config.renorm_warmup is not None:  # Batch Renorm's warm-up as a share of this run (bnviz.norms.batch_renorm)
+        bn_steps, warmup_steps = config.renorm_schedule()
+        for layer in model.modules():
+            if hasattr(layer, "warmup_steps"):
+                layer.bn_steps, layer.warmup_steps = bn_steps, warmup_steps
+    return model

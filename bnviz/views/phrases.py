@@ -57,3 +57,25 @@ def listing(items) -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 seed``, ``3 seeds``."""
     return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def rates(lrs) -> str:
+    """Learning rates as a reader reads them: ``lr 0.1 to 3`` for a run of the grid's rates, else a list."""
+    lrs = [f"{lr:g}" for lr in lrs]
+    if not lrs:
+        return "no rate"
+    return f"lr {lrs[0]}" if len(lrs) == 1 else f"lr {listing(lrs)}"
+
+
+def stable_range(grid, stable) -> str:
+    """``lr 0.1 to 0.9 (not 3 or 9)``: the rates of ``grid`` (in order) where every seed trained, and the others."""
+    grid, stable = list(grid), set(stable)
+    inside = [lr for lr in grid if lr in stable]
+    if not inside:
+        return f"at no rate of the grid ({rates(grid)[3:]})"
+    lo, hi = grid.index(inside[0]), grid.index(inside[-1])
+    span = f"lr {inside[0]:g}" if lo == hi else f"lr {inside[0]:g} to {inside[-1]:g}"
+    if len(inside) != hi - lo + 1:
+        span = rates(inside)
+    outside = [f"{lr:g}" for lr in grid if lr not in stable]
+    return span + (f" (not {listing(outside).replace(' and ', ' or ')})" if outside else "")

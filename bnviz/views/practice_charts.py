@@ -155,3 +155,44 @@ def modes_chart(cells: pd.DataFrame, order: list[str]) -> alt.TopLevelMixin:
     title = "Test accuracy of each trained network under each way of testing (dot: mean; bar: lowest to highest seed)"
     rows = max(1, d["line"].nunique())
     return fit_width((rule + dot).properties(title=title, height=len(order) * (8 * rows + 10)))
+
+
+def accuracy_by_rate(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:
+    """Final test accuracy (mean; bar: lowest to highest seed) against the learning rate (log scale), one line per
+    placement (``name``), where every seed trained; a cross on the bottom edge where some did not.
+
+    ``cells``: columns ``name``, ``norm``, ``position``, ``lr``, ``mean``, ``lo``, ``hi``, ``outcome``.
+    """
+    names = list(dict.fromkeys(cells["name"]))
+    firsts = cells.drop_duplicates("name").set_index("name")
+    colors = alt.Scale(
+        domain=names, range=[norm_color(firsts.loc[n, "norm"], firsts.loc[n, "position"]) for n in names]
+    )
+    x = alt.X("lr:Q", title="Learning rate (log scale)", scale=alt.Scale(type="log"))
+    color = alt.Color("name:N", title=None, sort=names, scale=colors, legend=alt.Legend(orient="bottom", columns=3))
+    ok = cells[cells["outcome"] == "trains"]
+    floor = float(ok["lo"].min()) if len(ok) else 0.0
+    y = alt.Y(
+        "mean:Q",
+        title="Final test accuracy (fraction correct)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format=".0%"),
+    )
+    tips = [
+        alt.Tooltip("name:N", title="placement"),
+        alt.Tooltip("lr:Q", title="learning rate"),
+        alt.Tooltip("outcome:N"),
+        alt.Tooltip("mean:Q", title="mean over seeds", format=".2%"),
+        alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
+        alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
+    ]
+    base = alt.Chart(ok).encode(x=x, color=color)
+    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(y=y, tooltip=tips)
+    failed = cells[cells["outcome"] != "trains"].assign(floor=floor)
+    crosses = (
+        alt.Chart(failed)
+        .mark_point(shape="cross", size=120, filled=True)
+        .encode(x=x, y=alt.Y("floor:Q"), color=color, tooltip=tips)
+    )
+    return fit_width((bars + line + crosses).properties(title=title, height=300))

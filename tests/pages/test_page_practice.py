@@ -3,12 +3,12 @@
 import experiment_pages
 from experiment_pages import text_of
 from practice_results import (
+    after_ahead_before_wider,
     batch_result,
     eval_result,
     eval_trouble,
     momentum_result,
     position_result,
-    sigmoid_after_wins,
     slow_early_cumulative_late,
     small_batch_trouble,
 )
@@ -47,22 +47,26 @@ def test_an_empty_cache_gives_each_experiment_its_question_and_a_run_form(folder
 def test_cached_results_draw_charts_verdicts_advice_source_and_command(folder):
     write(folder, batch_result(small_batch_trouble), "hand0000000batch")
     write(folder, momentum_result(slow_early_cumulative_late), "hand000momentum")
-    write(folder, position_result(sigmoid_after_wins), "hand000position")
+    write(folder, position_result(after_ahead_before_wider), "hand000position")
     write(folder, eval_result(eval_trouble), "hand00trainevall")
     at = open_page()
     markdown = text_of(at.markdown)
-    assert "Does BN fall behind at small batches? yes, below batch 8" in markdown
-    assert "GN holds where BN falls behind" in markdown
+    assert "In the MLP, BN falls behind the best normalization at small batches" in markdown
+    assert "In the MLP, GN keeps level with the best arm where BN falls behind" in markdown
+    assert "Over a batch of two, BN turns every unit into ±1" in markdown
     assert "Keep PyTorch's momentum 0.1" in markdown
-    assert "With sigmoid units, put BN after the sigmoid" in markdown
-    assert "Use LN or GN there" in markdown
-    assert "eval() forgotten, test batches of 8: does it cost accuracy? yes" in markdown
+    assert "With sigmoid units BN after the sigmoid ended ahead at its best rate" in markdown
+    assert "no BN, LN and GN kept level there" in markdown
+    assert "Forgetting model.eval() costs accuracy at test batches of 8: our runs support this" in markdown
     assert "Call model.eval() before testing" in markdown
+    assert "? yes" not in markdown and "? no" not in markdown  # claims, never questions answered yes or no
     assert [s.value for s in at.subheader].count("What to do in your own code") == 4
     assert text_of(at.warning).count("Synthetic data") == 4  # every section says where its numbers come from
     assert [c.value for c in at.code].count("by hand") == 4  # and the command that made them
     charts = len(at.get("vega_lite_chart"))
-    assert charts == 2 + 2 + 3 + 3  # batch size 2; train-eval: modes, loss; momentum: accuracy, two lags; position 3
+    # batch size: the MLP at batch 2, the MLP and the CNN by batch; train-eval: modes, loss; momentum: accuracy, two
+    # lags; position: accuracy by rate and over training, each per activation
+    assert charts == 3 + 2 + 3 + 4
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels.count("PNG") == labels.count("SVG") == charts
     assert "Nothing is cached" not in text_of(at.info)
