@@ -28,12 +28,12 @@ SECTIONS: dict[str, Part] = {
         Part(
             "2",
             "Towards Reducing Internal Covariate Shift",
-            ("covariate shift", "whiten", "batch mean", "explanation", "bias", "undo", "gradient step"),
+            ("covariate shift", "whiten", "batch mean", "explanation", "bias", "undo", "gradient step", "warning", "u + b"),
         ),
         Part(
             "3",
             "Normalization via Mini-Batch Statistics",
-            ("algorithm 1", "backward", "chain rule", "gradient", "γ", "β", "identity", "normaliz", "x̂", "pure"),
+            ("algorithm 1", "backward", "chain rule", "chain-rule", "∂ℓ", "equations", "gradient", "γ", "β", "identity", "normaliz", "x̂", "pure"),
         ),
         Part(
             "3.1",

@@ -184,3 +184,30 @@ def test_a_shortened_run_gets_a_curve_not_three_points():
     assert {(a.config.eval_every, a.config.probe_every) for a in short.arms} == {(50, 50)}  # 20 points
     assert {a.config.eval_every for a in experiments.get("mnist-fig1").arms} == {500}  # the paper's run as it was
     assert {a.config.eval_every for a in experiments.resolve("mnist-fig1", steps=10).arms} == {1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(experiments.REGISTRY))
+def test_summary_of_every_experiment_loads_no_charting_library(name, tmp_path):
+    """``python -m bnviz summary NAME`` computes findings with pandas alone: Altair and Streamlit stay unloaded."""
+    import json
+    import subprocess
+
+    from tests.harness import ROOT, scaled
+
+    files = sorted((ROOT / "cache").glob(f"{name}-*.json"))
+    files = [f for f in files if not f.name.endswith(".progress.json")]
+    if not files:
+        pytest.skip(f"no shipped result of {name}")
+    probe = (
+        "import sys, runpy; sys.argv = ['bnviz', 'summary', sys.argv[1]]\n"
+        "try:\n    runpy.run_module('bnviz', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', [m for m in ('altair', 'streamlit', 'vl_convert') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, name], cwd=ROOT, capture_output=True, text=True, timeout=scaled(120)
+    )
+    assert out.returncode == 0, out.stderr
+    text, loaded = out.stdout.rsplit("LOADED", 1)
+    assert json.loads(text)["experiment"] == name
+    assert loaded.strip() == "[]"

@@ -86,10 +86,9 @@ def owner(text: str, start: int, end: int) -> str:
     if re.search(r"\btheir\s+$", low[max(0, start - 40) : start]):
         earlier = _named(low[max(0, start - LOOKBACK) : start], others_only=True)
         return earlier[-1][1] if earlier else "this"
-    near = _named(low[max(0, start - 40) : start]) + [(p + 1000, n) for p, n in _named(low[end : end + 60])]
-    return (sorted(near, key=lambda x: x[0])[-1:] if any(p < 1000 for p, _ in near) else near[:1] or [(0, "this")])[0][
-        1
-    ]
+    before = _named(low[max(0, start - 40) : start])  # the nearest name before the quote, else the first after
+    after = _named(low[end : end + 60])
+    return before[-1][1] if before else after[0][1] if after else "this"
 
 
 def quotes() -> list[Quote]:

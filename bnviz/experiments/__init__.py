@@ -10,15 +10,13 @@ They are imported only when asked for, so ``python -m bnviz summary`` never load
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import pkgutil
 from dataclasses import dataclass
-from types import ModuleType
 
 from bnviz.experiments.spec import Arm, Experiment  # noqa: F401  (the names callers build experiments from)
 from bnviz.views import summary as _summary
-from bnviz.views.findings import Findings, common
+from bnviz.views.findings import Findings
 from bnviz.views.sections import Section
 
 _NOT_EXPERIMENTS = {"spec", "paper_imagenet"}  # the spec's types; the paper's ImageNet numbers, quoted (plain data)
@@ -30,23 +28,12 @@ class Entry:
 
     experiment: Experiment
     package: str  # e.g. "bnviz.experiments.mnist_fig1"
-    legacy: ModuleType | None = None  # LEGACY (issue #22): a module not yet split into findings and sections
 
     def findings(self, result: dict) -> Findings:
-        if self.legacy is not None:
-            return _LegacyFindings(**common(result), sections=self.legacy.analyze(result), module=self.legacy)
         return importlib.import_module(f"{self.package}.findings").findings(result)
 
     def sections(self, findings: Findings) -> list[Section]:
-        if isinstance(findings, _LegacyFindings):  # LEGACY (issue #22): gone with the last unsplit module
-            return importlib.import_module("bnviz.views.legacy_sections").upgrade(findings.sections)
         return importlib.import_module(f"{self.package}.sections").sections(findings)
-
-
-@dataclass(frozen=True)
-class _LegacyFindings(Findings):
-    sections: list = dataclasses.field(default_factory=list)
-    module: ModuleType | None = None
 
 
 def _discover() -> dict[str, Entry]:
@@ -55,20 +42,8 @@ def _discover() -> dict[str, Entry]:
         if info.name.startswith("_") or info.name in _NOT_EXPERIMENTS:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        if not hasattr(module, "EXPERIMENT"):
-            continue
-        if info.ispkg:
+        if info.ispkg and hasattr(module, "EXPERIMENT"):
             found.append(Entry(module.EXPERIMENT, module.__name__))
-        else:  # LEGACY (issue #22): its page, tab, place and question were module attributes
-            exp = dataclasses.replace(
-                module.EXPERIMENT,
-                page=getattr(module, "PAGE", "experiments"),
-                tab=getattr(module, "TAB", ""),
-                order=getattr(module, "ORDER", 1000),
-                question=getattr(module, "QUESTION", ""),
-                claim=getattr(module, "CLAIM", ""),
-            )
-            found.append(Entry(exp, module.__name__, legacy=module))
     found.sort(key=lambda e: (e.experiment.order, e.experiment.name))
     return {e.experiment.name: e for e in found}
 
@@ -113,8 +88,4 @@ def sections(found: Findings) -> list[Section]:
 
 def summary(result: dict) -> dict:
     """``python -m bnviz summary``: every experiment's numbers, and its findings."""
-    found = findings(result)
-    if isinstance(found, _LegacyFindings):  # LEGACY (issue #22)
-        extra = found.module.summarize(result) if hasattr(found.module, "summarize") else {}
-        return {**_summary.summary(result), **extra}
-    return {**_summary.summary(result), **found.summary()}
+    return {**_summary.summary(result), **findings(result).summary()}

@@ -66,6 +66,8 @@ def _validator(hint) -> Validator:
             return say_inside(v, where) if say_inside and v is not None else _wrong(where, what, v)
 
         return union
+    if origin is tuple and args[1:] == (Ellipsis,):  # tuple[int, ...]: a list in JSON
+        return _validator(list[args[0]])
     if origin is list:
         item, item_leaf = _validator(args[0]), _leaf(args[0])
 
@@ -77,6 +79,15 @@ def _validator(hint) -> Validator:
             return next((p for i, x in enumerate(v) if (p := item(x, f"{where}[{i}]"))), None)
 
         return items
+    if origin is tuple and Ellipsis not in args:  # a fixed-length tuple; JSON stores it as a list
+        parts = [_validator(a) for a in args]
+
+        def fixed(v, where):
+            if not isinstance(v, (list, tuple)) or len(v) != len(parts):
+                return _wrong(where, what, v)
+            return next((p for i, (x, ok) in enumerate(zip(v, parts)) if (p := ok(x, f"{where}[{i}]"))), None)
+
+        return fixed
     if origin is Annotated and isinstance(args[1], OpenFields):
         return _open_record(args[0], args[1])
     if isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__required_keys__"):  # a TypedDict
@@ -170,6 +181,10 @@ def describe(hint) -> str:
         return "a list of " + re.sub(
             r"^(a|an) (\w+)", lambda m: m[2] + ("" if m[2] == "text" else "s"), describe(args[0])
         )
+    if origin is tuple and args[1:] == (Ellipsis,):
+        return describe(list[args[0]])
+    if origin is tuple and Ellipsis not in args:
+        return f"a list of {len(args)}: " + ", ".join(describe(a) for a in args)
     words = {str: "text", int: "a whole number", float: "a number", bool: "true or false", type(None): "null"}
     return words.get(hint, "an object")
 

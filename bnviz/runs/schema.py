@@ -205,7 +205,7 @@ def _config_problem(run: dict, where: str) -> str | None:
     config = run["config"]
     types = hints(TrainConfig)
     for name, value in config.items():
-        if name in types and name != "channels" and (problem := check(value, types[name], f"{where}config.{name}")):
+        if name in types and (problem := check(value, types[name], f"{where}config.{name}")):
             return problem
     try:
         run["config"] = TrainConfig.from_dict(_filled(config)).to_dict()

@@ -67,3 +67,20 @@ def test_the_checks_come_from_the_types():
     assert check(float("nan"), float) and check(2**60, int)  # finite, and exact in float64
     assert check([3, 0, 1], list[schema.Count]) is None and check([3, -1], list[schema.Count])
     assert set(get_args(schema.JobState)) >= set(get_args(schema.ProgressStatus))
+
+
+def test_every_train_config_field_has_a_check_and_a_fixed_tuple_is_a_list_in_json():
+    """Each TrainConfig field type compiles to a check (a new field with an unchecked type fails here, not on a page)."""
+    import dataclasses
+
+    from bnviz.train.config import TrainConfig
+
+    for f in dataclasses.fields(TrainConfig):
+        default = TrainConfig()
+        value = getattr(default, f.name)
+        value = list(value) if isinstance(value, tuple) else value
+        assert check(value, schema.hints(TrainConfig)[f.name], f.name) is None
+    warmup = tuple[float, float] | None
+    assert check([0.1, 0.5], warmup, "renorm_warmup") is None and check(None, warmup, "renorm_warmup") is None
+    assert "a list of 2" in check([0.1], warmup, "renorm_warmup")
+    assert "renorm_warmup[1] must be a number" in check([0.1, "x"], warmup, "renorm_warmup")

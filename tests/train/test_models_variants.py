@@ -11,7 +11,8 @@ from bnviz.norms import GroupNorm
 from bnviz.norms.batch_renorm import renorm_bounds
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import MnistCNN, model_for
-from bnviz.train.trainer import model_inputs, train
+from bnviz.train.batches import model_inputs
+from bnviz.train.trainer import train
 
 
 def built(config: TrainConfig):

@@ -82,7 +82,7 @@ def placement_verdicts(best: pd.DataFrame, g: str) -> list[Verdict]:
 
 
 def rate_verdicts(rates: pd.DataFrame, g: str) -> list[Verdict]:
-    """The paper's argument (Section 3.3): BN before g trains at rates where BN after it, or no BN, does not."""
+    """The paper's argument (Section 3.3): BN before g trains at learning rates where BN after it, or no BN, does not."""
     d = rates[rates["activation"] == g].set_index(["kind", "lr"])["outcome"]
     if not {"before", "after"} <= set(d.index.get_level_values("kind")):
         return []

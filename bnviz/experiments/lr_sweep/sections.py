@@ -1,4 +1,4 @@
-"""The sweep as sections: the heat map, then each of Section 3.3's claims, then every run."""
+"""The sweep as sections: the heat map, then each of Section 3.3's claims (learning rate, init scale), then every run."""
 
 from __future__ import annotations
 
