@@ -45,10 +45,12 @@ def test_every_registered_experiment_has_a_spec_a_tab_findings_and_sections():
     why = ["noisy-bn", "ics", "landscape", "lr-depth", "depth-sigmoid"]
     practice = ["batch-size", "train-vs-eval", "bn-momentum", "bn-position"]
     assert list(experiments.REGISTRY)[:3] == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
-    assert set(experiments.REGISTRY) == {"mnist-fig1", "cifar10-cnn", "lr-sweep", *practice, *why}
+    replays = ["replay-paper-mlp", "replay-bn-position", "replay-depth-10", "replay-high-lr"]
+    assert set(experiments.REGISTRY) == {"mnist-fig1", "cifar10-cnn", "lr-sweep", *practice, *why, *replays}
     assert experiments.on_page("experiments") == ["mnist-fig1", "cifar10-cnn", "lr-sweep"]
     assert experiments.on_page("practice") == practice
     assert experiments.on_page("why") == why
+    assert experiments.on_page("activations") == replays
     for name, entry in experiments.REGISTRY.items():
         exp = entry.experiment
         assert exp.name == name and experiments.get(name) is exp and exp.tab and exp.tab != name
@@ -59,7 +61,7 @@ def test_every_registered_experiment_has_a_spec_a_tab_findings_and_sections():
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"page": "practise"}, "page must be one of experiments, practice, why"),
+        ({"page": "practise"}, "page must be one of experiments, practice, why, activations"),
         ({"page": "why"}, "states the claim it tests"),
         ({"page": "practice"}, "states its question"),
         ({"seeds": ()}, "at least one arm and one seed"),

@@ -3,7 +3,8 @@
 A package ``bnviz/experiments/<name>/`` whose ``__init__`` defines ``EXPERIMENT`` (an
 :class:`~bnviz.experiments.spec.Experiment`: its arms and seeds, its page, tab, place and the question
 or claim it answers) is an experiment: the CLI lists and runs it, its page draws it, with no other
-edit. Beside it, ``findings.py`` defines ``findings(result) -> Findings`` (tables, verdicts and advice;
+edit. A package of several experiments that share their findings and sections (the Activations page's
+recorded presets) defines ``EXPERIMENTS``, a tuple of them, instead. Beside it, ``findings.py`` defines ``findings(result) -> Findings`` (tables, verdicts and advice;
 pandas only) and ``sections.py`` defines ``sections(findings) -> list[Section]`` (charts and layout).
 They are imported only when asked for, so ``python -m bnviz summary`` never loads a charting library.
 """
@@ -42,8 +43,9 @@ def _discover() -> dict[str, Entry]:
         if info.name.startswith("_") or info.name in _NOT_EXPERIMENTS:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        if info.ispkg and hasattr(module, "EXPERIMENT"):
-            found.append(Entry(module.EXPERIMENT, module.__name__))
+        several = getattr(module, "EXPERIMENTS", None)
+        if info.ispkg and (several or hasattr(module, "EXPERIMENT")):
+            found += [Entry(exp, module.__name__) for exp in (several or (module.EXPERIMENT,))]
     found.sort(key=lambda e: (e.experiment.order, e.experiment.name))
     return {e.experiment.name: e for e in found}
 
@@ -66,7 +68,8 @@ def resolve(name: str, steps: int | None = None, seeds: list[int] | None = None,
 
 
 def on_page(page: str) -> list[str]:
-    """The experiments a page draws, in order: ``"experiments"`` (the paper's), ``"practice"`` or ``"why"``."""
+    """The experiments a page draws, in order: ``"experiments"`` (the paper's), ``"practice"``, ``"why"`` or
+    ``"activations"`` (the Activations page's recorded presets)."""
     return [name for name, exp in EXPERIMENTS.items() if exp.page == page]
 
 

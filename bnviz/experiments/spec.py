@@ -1,5 +1,7 @@
 """An experiment is data: a name, a few sentences, the arms (one config each), the seeds, and where
-the app shows it (its page, tab, place, and the question or claim it answers).
+the app shows it (its page, tab, place, and the question or claim it answers). Its page is one of
+:data:`PAGES`: the paper's experiments, "BN in practice", "Why does BN work?", or "activations", the
+Activations page, which replays the recorded runs step by step instead of drawing sections.
 
 :mod:`bnviz.runs.runner` trains it; :mod:`bnviz.runs.cache` stores it under a hash of its arms and
 seeds. Each experiment is a package of :mod:`bnviz.experiments`: this spec in its ``__init__``, its
@@ -61,7 +63,9 @@ class Arm:
     config: TrainConfig  # the seed field is replaced per run; config.norm is what colours and verdicts key on
 
 
-Page = Literal["experiments", "practice", "why"]  # the paper's experiments, "BN in practice", "Why does BN work?"
+# The page that shows an experiment: the paper's experiments, "BN in practice", "Why does BN work?", or the
+# Activations page, which replays the recording as a preset (bnviz.experiments.replays) and draws no sections
+Page = Literal["experiments", "practice", "why", "activations"]
 PAGES: tuple[str, ...] = get_args(Page)
 
 
