@@ -16,8 +16,9 @@ import streamlit as st
 from bnviz import data, experiments
 from bnviz.runs import cache, jobs
 from bnviz.views import charts, describe, records
+from bnviz.views.markdown import literal
+from pages._data import cache_dir, data_badge, data_dir
 from pages._sections import draw
-from pages._ui import cache_dir, data_badge, data_dir, literal
 
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 

@@ -8,7 +8,7 @@ import streamlit as st
 from bnviz.views import export
 from bnviz.views import sections as S
 from bnviz.views.verdicts import markdown_icon
-from pages._ui import csv_download
+from pages._downloads import csv_download
 
 
 def draw(sections: list[S.Section], tag: str, source: str = "") -> None:

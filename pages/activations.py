@@ -7,8 +7,8 @@ import streamlit as st
 
 from bnviz.runs import cache, live
 from bnviz.train import probes
-from bnviz.views import activations
-from pages import _ui
+from bnviz.views import activations, markdown
+from pages import _data, _ui
 from pages._live_controls import live_controls
 from pages._run_view import draw
 
@@ -35,7 +35,7 @@ st.markdown(
 
 def start_live(configs: list, model: str) -> None:
     """Build one generator per arm; a missing dataset becomes a message, never a traceback."""
-    data, problem = _ui.load_dataset(configs[0].dataset)
+    data, problem = _data.load_dataset(configs[0].dataset)
     if data is None:
         st.info(f"{problem}\n\nOr switch on synthetic data above to train on a stand-in.")
         return
@@ -75,9 +75,9 @@ def live_panel() -> None:
     for run in lc.runs:
         if run["status"] == "diverged":
             st.error(
-                f"{_ui.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate."
+                f"{markdown.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate."
             )
-    _ui.data_badge(lc.info.data_label, lc.info.data_source)
+    _data.data_badge(lc.info.data_label, lc.info.data_source)
     draw(
         lc.runs,
         lc.runs,
@@ -108,7 +108,7 @@ def cached_runs(path: str, mtime_ns: int) -> list[dict]:
 
 
 def cached_entries() -> tuple[list[dict], list[str]]:
-    folder = _ui.cache_dir()
+    folder = _data.cache_dir()
     # Progress files change every second while an experiment runs; they are not results, so they are not in the key.
     files = (
         [p for p in sorted(folder.glob("*.json")) if not p.name.endswith(".progress.json")] if folder.is_dir() else []
@@ -134,7 +134,7 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
             st.write("\n".join(f"- {p}" for p in problems))
     if not entries:
         st.info(
-            f"No cached run with histograms in {_ui.cache_dir()}. Train one with `python -m bnviz run mnist-fig1` "
+            f"No cached run with histograms in {_data.cache_dir()}. Train one with `python -m bnviz run mnist-fig1` "
             "(or `--synthetic --steps 2000` for a quick one), or choose **Train live** above."
         )
         return
@@ -142,9 +142,9 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
     try:
         runs = cached_runs(entry["path"], entry["mtime_ns"])
     except (OSError, cache.CacheError) as e:
-        st.error(f"Cannot read this result ({_ui.literal(str(e))}). Choose another one, or train it again.")
+        st.error(f"Cannot read this result ({markdown.literal(str(e))}). Choose another one, or train it again.")
         return
-    _ui.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
+    _data.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
     draw(
         [r for r in runs if r["seed"] == seed],
         runs,

@@ -11,9 +11,10 @@ import streamlit as st
 
 from bnviz import experiments
 from bnviz.experiments import paper_imagenet
+from bnviz.views.markdown import literal
 from pages import _experiment_tab as panel
 from pages._sections import draw
-from pages._ui import literal, require_router
+from pages._ui import require_router
 
 require_router()
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages._ui import require_router, warm_up
+from pages._ui import require_router
+from pages._warm_up import warm_up
 
 require_router()
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from bnviz import experiments
+from bnviz.views.markdown import literal
 from pages import _experiment_tab as panel
-from pages._ui import literal, require_router
+from pages._ui import require_router
 
 require_router()
 
