@@ -12,9 +12,11 @@ import torch
 from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import url_state as U
+from bnviz.views.slides import fit_height
 
 STEPS = S.steps()
 CHART_NOTE = "Grey: this step's inputs · red: its outputs. Hover a point for its value."
+CHART_HEIGHT = 330  # pixels a slide leaves for the step's chart at 1280x720
 
 
 def compute(i: int, x, gamma, beta, eps: float, loss: str, k: int, seed: int, typed_dy, large: bool) -> V.StepView:
@@ -52,14 +54,31 @@ def words(step: S.Step, view: V.StepView) -> None:
         st.markdown(view.note)
 
 
-def checks(view: V.StepView, compact: bool = False) -> None:
-    """Each check against autograd or BatchNorm1d: a box, or (``compact``, on a slide) one line each."""
+def checks(view: V.StepView) -> None:
     for check in view.checks:
-        text = f"**{check.what}**: {check.explanation()}"
-        if compact:
-            icon = ":green[:material/check_circle:]" if check.ok else ":red[:material/cancel:]"
-            st.caption(f"{icon} {text}")
-        elif check.ok:
-            st.success(text, icon=":material/check_circle:")
+        if check.ok:
+            st.success(f"**{check.what}**: {check.explanation()}", icon=":material/check_circle:")
         else:
-            st.error(text, icon=":material/cancel:")
+            st.error(f"**{check.what}**: {check.explanation()}", icon=":material/cancel:")
+
+
+def slide(step: S.Step, view: V.StepView, loss: str, chart_height: float = CHART_HEIGHT) -> None:
+    """The step as one projector slide, under its title: the equations side by side, the chart shrunk to
+    ``chart_height``, the step in one sentence, and one line that says its checks passed (a failed one in full)."""
+    columns = st.columns(len(step.equations)) if len(step.equations) > 1 else [st.container()]
+    for column, equation in zip(columns, step.equations):
+        column.latex(equation)
+    st.altair_chart(fit_height(view.chart, chart_height), width="content")
+    st.markdown(f"**{step.answer}**")
+    notes = [CHART_NOTE.split(". ")[0]]
+    if step.part == "backward":
+        latex, meaning = S.LOSSES[loss]
+        notes.append(f"upstream gradient: ${latex}$")
+    if view.note:
+        notes.append(view.note)
+    for check in view.checks:
+        if check.ok:
+            notes.append(f":green[:material/check_circle:] {check.what}: they agree")
+        else:
+            st.error(f"**{check.what}**: {check.explanation()}", icon=":material/cancel:")
+    st.caption(" · ".join(notes))

@@ -121,19 +121,10 @@ write_url(U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy,
 
 with main:
     if present:
-        head, switch = st.columns([5, 1.3], vertical_alignment="center")
-        head.title(step.title, anchor=False)
-        with switch:
-            presenter_switch()
-        with st.container(key="slide_nav"):  # the buttons beside the equation, like a slide's arrows
-            back, middle, forward = st.columns([1.25, 6, 1.25], vertical_alignment="center")
-            _present.nav(back, forward, i, len(STEPS), _go)
-            with middle:
-                A.equations(step, loss)
-        A.chart(view)  # the equation, its chart and the words fill one 1280x720 screen; the tables are not shown
-        A.words(step, view)
-        A.checks(view, compact=True)
-        st.caption(where(i) + " · keys ← and → step · if the sidebar is open, close it with « at its top")
+        body = _present.slide(step.title, i, len(STEPS), _go)
+        with body:
+            A.slide(step, view, loss)
+            _present.footer(where(i), "alg_present", lambda: STEP_ANCHOR)
     else:
         st.divider()
         st.segmented_control(

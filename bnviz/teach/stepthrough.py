@@ -50,6 +50,7 @@ class Step:
     equations: list[str]  # LaTeX, the paper's
     text: str  # what to notice, in a sentence or two
     part: Part  # a backward step starts from the upstream gradient ∂ℓ/∂y, so its page shows the loss
+    answer: str  # the step in one sentence: what its slide says under the chart
 
 
 def steps() -> list[Step]:
@@ -62,6 +63,7 @@ def steps() -> list[Step]:
             fwd[0:1],
             "Each feature's average over the m rows of this mini-batch (Algorithm 1, line 1).",
             "forward",
+            "μ_B is each feature's average over the m rows of this mini-batch.",
         ),
         Step(
             "2 σ²_B",
@@ -70,6 +72,7 @@ def steps() -> list[Step]:
             "The mean squared distance from μ_B, dividing by m, not m − 1: the *biased* variance, "
             "which is the one Algorithm 1 normalizes with.",
             "forward",
+            "σ²_B divides by m, not m − 1: the biased variance, the one Algorithm 1 normalizes with.",
         ),
         Step(
             "3 x̂",
@@ -78,6 +81,7 @@ def steps() -> list[Step]:
             "Every feature now has mean 0 and variance just under 1, whatever its offset and scale "
             "were: compare the two panels. ε keeps a constant feature from dividing by zero.",
             "forward",
+            "Every feature now has mean 0 and variance just under 1, whatever its offset and scale were.",
         ),
         Step(
             "4 y",
@@ -86,6 +90,7 @@ def steps() -> list[Step]:
             "Two learned numbers per feature give the layer back its range: with γ = √(σ²_B + ε) and "
             "β = μ_B it would be the identity (Section 3). This y is what the next layer sees.",
             "forward",
+            "γ and β give each feature a scale and a shift back: this y is what the next layer sees.",
         ),
         Step(
             "5 ∂ℓ/∂x̂",
@@ -94,6 +99,7 @@ def steps() -> list[Step]:
             "Backpropagation starts from the upstream gradient ∂ℓ/∂y (choose the loss under *Parameters*) "
             "and walks Algorithm 1 backwards. Through y = γx̂ + β it is multiplied by γ.",
             "backward",
+            "Backpropagation starts from the upstream ∂ℓ/∂y; through y = γx̂ + β it is multiplied by γ.",
         ),
         Step(
             "6 ∂ℓ/∂σ²_B",
@@ -101,6 +107,7 @@ def steps() -> list[Step]:
             bwd[1:2],
             "σ²_B enters every x̂_i of its feature, so its gradient is a sum over the batch.",
             "backward",
+            "σ²_B enters every x̂_i of its feature, so its gradient is a sum over the batch.",
         ),
         Step(
             "7 ∂ℓ/∂μ_B",
@@ -109,6 +116,7 @@ def steps() -> list[Step]:
             "μ_B reaches the loss through every x̂_i and through σ²_B. The second term is 0 here, "
             "because Σ(x_i − μ_B) = 0, but the paper keeps it: it is the chain rule, term by term.",
             "backward",
+            "μ_B reaches the loss through every x̂_i and through σ²_B (that second term is 0 here: Σ(x_i − μ_B) = 0).",
         ),
         Step(
             "8 ∂ℓ/∂x",
@@ -118,6 +126,7 @@ def steps() -> list[Step]:
             "helped compute. Per feature the result sums to 0 over the batch (see the table): a "
             "gradient step cannot shift the batch mean, BN would undo it (Section 2).",
             "backward",
+            "Each x_i gets three contributions, which sum to 0 per feature: a gradient step cannot shift the batch mean.",
         ),
         Step(
             "9 ∂ℓ/∂γ, ∂ℓ/∂β",
@@ -126,6 +135,7 @@ def steps() -> list[Step]:
             "The gradients of the two parameters, per feature: γ learns from how the loss varies "
             "with x̂, β from the total upstream gradient.",
             "backward",
+            "γ learns from how the loss varies with x̂, β from the total upstream gradient.",
         ),
         Step(
             "10 running stats",
@@ -137,6 +147,7 @@ def steps() -> list[Step]:
             "so Bessel's factor m/(m − 1) makes Var[x] unbiased. The fewer the batches K, the more the averages "
             "scatter around those factors: change K and watch.",
             "inference",
+            "On average the biased σ²_B falls short of the true variance by (m − 1)/m; Bessel's m/(m − 1) corrects it.",
         ),
         Step(
             "11 inference",
@@ -146,6 +157,7 @@ def steps() -> list[Step]:
             "depends on the rest of its batch. For your batch it differs from the training-mode "
             "output: E[x], Var[x] come from other batches, and Var[x] carries Bessel's factor.",
             "inference",
+            "At inference BN is a fixed affine map per feature: an example's output no longer depends on its batch.",
         ),
     ]
 

@@ -105,11 +105,20 @@ def _measure(chart) -> tuple[float, float]:
         rows, headers = _facet_rows(chart)
         inner, inner_fixed = _measure(chart.spec)
         plots = rows * inner
-        fixed = inner_fixed + headers * HEADER + SPACING * (rows - 1)
+        axes = rows if _independent_x(chart) else 1  # each row of panels draws its own x axis, or the last row
+        fixed = axes * inner_fixed + headers * HEADER + SPACING * (rows - 1)
     else:
         plots, fixed = _own_height(chart), AXIS
     fixed += TITLE * _has_title(chart) + LEGEND_ROW * _legend_rows(chart)
     return plots, fixed
+
+
+def _independent_x(chart: alt.FacetChart) -> bool:
+    resolve = getattr(chart, "resolve", alt.Undefined)
+    scale = getattr(resolve, "scale", alt.Undefined) if resolve is not alt.Undefined else alt.Undefined
+    axis = getattr(resolve, "axis", alt.Undefined) if resolve is not alt.Undefined else alt.Undefined
+    independent = [getattr(r, "x", None) == "independent" for r in (scale, axis) if r is not alt.Undefined]
+    return any(independent)
 
 
 def _field(channel) -> str | None:
