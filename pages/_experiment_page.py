@@ -136,9 +136,7 @@ def write_link(page: Page, all_shown: list[results.Shown]) -> None:
             if key in ss and ss[key] != on and L.section_id(s.name, i + 1) not in flips:
                 flips.append(L.section_id(s.name, i + 1))
     first_tab = page.names[0] if page.tabs else None
-    link = L.PageLink(
-        tab if tab != first_tab else None, section, bool(ss.get(page.present_key)), picks, tuple(flips)
-    )
+    link = L.PageLink(tab if tab != first_tab else None, section, bool(ss.get(page.present_key)), picks, tuple(flips))
     params = L.to_params(link)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)

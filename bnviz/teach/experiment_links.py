@@ -23,7 +23,9 @@ class PageLink:
     tab: str | None = None  # the experiments page: the name of the open tab's experiment; None: the first
     section: str | None = None  # "<experiment>-<n>"; None: the page's first section
     present: bool = False  # the presenter view
-    results: Mapping[str, str] = field(default_factory=dict)  # experiment -> the picked result's key, if not its default
+    results: Mapping[str, str] = field(
+        default_factory=dict
+    )  # experiment -> the picked result's key, if not its default
     flips: tuple[str, ...] = ()  # sections whose switches are turned from their default
 
 
