@@ -45,9 +45,5 @@ def cube_chart(df: pd.DataFrame, kind: str, cell: int = 46) -> alt.FacetChart:
     return (
         alt.layer(*layers, data=df)
         .properties(width=cell * w, height=cell * h)
-        .facet(
-            row=alt.Row("example:N", title=None),
-            column=alt.Column("channel:N", title=None),
-            spacing=SPACING,
-        )
+        .facet(row=alt.Row("example:N", title=None), column=alt.Column("channel:N", title=None), spacing=SPACING)
     )
