@@ -43,6 +43,7 @@ def numbers(one: N.Entry) -> str:
 
 CELL, MIN_CELL = 46, 6  # a value's square, in pixels: as drawn, and the smallest a slide shrinks it to
 AROUND_CELLS = 80  # the channel headers and the legend below the cube
+SLIDE_CHART = 310  # pixels a slide leaves for the cube
 
 
 def chart(state: CubeState, height: float | None = None) -> N.Entry:

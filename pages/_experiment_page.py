@@ -5,18 +5,30 @@ one slide per section across the page's experiments. Not a page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from bnviz import experiments
+from bnviz.experiments import paper_imagenet
 from bnviz.teach import experiment_links as L
 from bnviz.views.markdown import literal
-from pages import _present
+from pages import _present, _scoreboard
 from pages import _results as results
-from pages._sections import slide, toggles
+from pages._sections import SLIDE_HEIGHT, slide, toggles
 
 ss = st.session_state
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A slide a page shows before its sections' (e.g. the Why page's scoreboard), with the anchor of its
+    place in the normal view."""
+
+    id: str
+    title: str
+    draw: Callable[[float], None]  # draws the slide's body in about this many pixels
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,7 @@ class Page:
     names: tuple[str, ...]  # its experiments, in order, then any quoted pseudo-experiments
     tabs: dict[str, str] = field(default_factory=dict)  # name -> tab label, for a page that shows tabs
     quoted: dict[str, results.Shown] = field(default_factory=dict)  # quoted numbers shown like a result
+    lead: tuple[Lead, ...] = ()  # slides before the sections' (the Why page's scoreboard)
 
     @property
     def present_key(self) -> str:
@@ -44,7 +57,7 @@ def shown(page: Page) -> list[results.Shown]:
     return [page.quoted[n] if n in page.quoted else results.shown(n) for n in page.names]
 
 
-def _catalog(page: Page) -> L.Catalog:
+def catalog(page: Page) -> L.Catalog:
     def count(name: str, key: str | None) -> int:
         if name in page.quoted:
             return len(page.quoted[name].sections)
@@ -58,7 +71,7 @@ def _catalog(page: Page) -> L.Catalog:
             return 0
 
     keys = {n: tuple(e["key"] for e in results.entries(n)) for n in page.names if n not in page.quoted}
-    return L.Catalog(page.names, keys, count, tabbed=bool(page.tabs))
+    return L.Catalog(page.names, keys, count, tabbed=bool(page.tabs), extra=tuple(lead.id for lead in page.lead))
 
 
 def open_link(page: Page) -> None:
@@ -71,7 +84,7 @@ def open_link(page: Page) -> None:
     ss[applied] = True
     if not params:
         return
-    link, ss[f"{page.key}_ignored"] = L.parse(params, _catalog(page))
+    link, ss[f"{page.key}_ignored"] = L.parse(params, catalog(page))
     for name, key in link.results.items():
         results.pick(name, key)
     ss[page.present_key] = link.present
@@ -142,39 +155,69 @@ def write_link(page: Page, all_shown: list[results.Shown]) -> None:
         st.query_params.from_dict(params)
 
 
-def _slides(all_shown: list[results.Shown]) -> list[tuple[results.Shown, int]]:
-    return [(s, i) for s in all_shown if not s.problem for i in range(len(s.sections))]
+@dataclass(frozen=True)
+class SlideRef:
+    id: str  # the section id in the URL (or a lead slide's id)
+    title: str
+    where: str  # the experiment's tab or the lead slide's place, for the slide's last line
+    draw: Callable[[float], None]  # draws the slide's body in about this many pixels
+    tab: str | None = None  # the experiment whose tab it belongs to
+
+
+def slides(page: Page, all_shown: list[results.Shown]) -> list[SlideRef]:
+    """Every slide of the page's presenter view, in order: its lead slides, then each section of each result."""
+    out = [SlideRef(lead.id, lead.title, page.title, lead.draw) for lead in page.lead]
+    for s in all_shown:
+        if s.problem:
+            continue
+        where = page.tabs.get(s.name) or experiments.get(s.name).tab
+        for i, section in enumerate(s.sections):
+            draw = lambda height, section=section, i=i, s=s: slide(section, i, s.tag, height)  # noqa: E731
+            out.append(SlideRef(L.section_id(s.name, i + 1), section.title, where, draw, s.name))
+    return out
 
 
 def deck(page: Page, all_shown: list[results.Shown]) -> None:
     """The presenter view: the current section as one slide, ← / → across every section of the page."""
-    deck_slides = _slides(all_shown)
-    if not deck_slides:
+    refs = slides(page, all_shown)
+    if not refs:
         _present.switch(page.present_key)
         st.info("Nothing is cached for this page's experiments yet, so there is nothing to present: train them first.")
         return
-    ids = [L.section_id(s.name, i + 1) for s, i in deck_slides]
+    ids = [r.id for r in refs]
     if ss.get(page.section_key) not in ids:
         ss[page.section_key] = ids[0]
     k = ids.index(ss[page.section_key])
-    s, i = deck_slides[k]
+    ref = refs[k]
 
     def go(delta: int) -> None:
-        target = deck_slides[min(max(k + delta, 0), len(deck_slides) - 1)][0]
-        ss[page.section_key] = ids[min(max(k + delta, 0), len(ids) - 1)]
-        if page.tabs:
-            _set_tab(page, target.name)
+        target = refs[min(max(k + delta, 0), len(refs) - 1)]
+        ss[page.section_key] = target.id
+        if page.tabs and target.tab:
+            _set_tab(page, target.tab)
         _present.ask_to_land(None)
 
-    body = _present.slide(s.sections[i].title, k, len(deck_slides), go)
-    with body:
-        slide(s.sections[i], i, s.tag)
-        where = page.tabs.get(s.name) or experiments.get(s.name).tab
-        _present.footer(
-            f"{page.title} · {where} · slide {k + 1} of {len(deck_slides)}", page.present_key, lambda: ids[k]
-        )
+    with _present.slide(ref.title, k, len(refs), go):
+        ref.draw(SLIDE_HEIGHT)
+        _present.footer(f"{page.title} · {ref.where} · slide {k + 1} of {len(refs)}", page.present_key, lambda: ref.id)
 
 
 def contents(names: list[str]) -> None:
     """The page's contents: one link per experiment, to its header."""
     st.markdown("\n".join(f"{i}. [{experiments.get(n).tab}](#{n})" for i, n in enumerate(names, 1)))
+
+
+QUOTED = "paper-imagenet"  # the paper's ImageNet numbers: quoted, so no cache, no run, no verdict
+TITLES = {"experiments": "The paper's experiments", "practice": "BN in practice", "why": "Why does BN work?"}
+
+
+def page(key: str) -> Page:
+    """The experiment page ``key`` ("experiments", "practice" or "why"): what its link and slides can name."""
+    names = tuple(experiments.on_page(key))
+    if key == "experiments":
+        quoted = results.Shown(QUOTED, sections=paper_imagenet.sections(), quoted=paper_imagenet.SOURCE)
+        tabs = {n: experiments.get(n).tab for n in names} | {QUOTED: paper_imagenet.TAB}
+        return Page(key, TITLES[key], (*names, QUOTED), tabs=tabs, quoted={QUOTED: quoted})
+    if key == "why":
+        return Page(key, TITLES[key], names, lead=(Lead(_scoreboard.ANCHOR, _scoreboard.TITLE, _scoreboard.slide),))
+    return Page(key, TITLES[key], names)

@@ -12,7 +12,8 @@ from bnviz import experiments
 from bnviz.runs import cache
 from bnviz.views import describe
 from bnviz.views.markdown import literal
-from bnviz.views.sections import Section
+from bnviz.views.sections import Section, verdicts_of
+from bnviz.views.verdicts import Verdict
 from pages._data import cache_dir
 
 
@@ -112,8 +113,10 @@ class Shown:
         return f"{self.meta['label']}; {self.meta['line']}" if self.meta else self.quoted
 
 
-def shown(name: str) -> Shown:
-    meta = picked(name)
+def shown(name: str, key: str | None = None) -> Shown:
+    """``name`` with the result this session picked, or (``key``) with the cached result of that key if there is one."""
+    meta = next((e for e in entries(name) if e["key"] == key), None) if key else None
+    meta = meta or picked(name)
     if meta is None:
         return Shown(name)
     try:
@@ -124,3 +127,22 @@ def shown(name: str) -> Shown:
             "Delete it or run the experiment again."
         )
         return Shown(name, meta, problem=problem)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _verdicts(path: str, mtime_ns: int) -> list[Verdict]:
+    """The verdicts of one cached result's findings (or, for an experiment not yet split into findings and
+    sections, those its sections show), once per file version."""
+    found = experiments.findings(cache.load_result(Path(path)))
+    return list(found.verdicts) or verdicts_of(experiments.sections(found))
+
+
+def verdicts(name: str) -> list[Verdict] | None:
+    """The verdicts of ``name``'s picked result; None if nothing is cached or it cannot be read."""
+    meta = picked(name)
+    if meta is None:
+        return None
+    try:
+        return _verdicts(meta["path"], meta["mtime_ns"])
+    except Exception:  # the page that shows the experiment says why its file cannot be drawn
+        return None

@@ -14,6 +14,7 @@ from bnviz.folders import DATA_DIR_ENV, default_data_dir
 
 PAGES = [  # (file, title, icon): the app's pages in sidebar order; app.py's router and the guard below share it
     ("pages/home.py", "Home", ":material/home:"),
+    ("pages/lecture.py", "Lecture", ":material/co_present:"),
     ("pages/algorithm.py", "Algorithm 1, step by step", ":material/calculate:"),
     ("pages/norm_sets.py", "What each normalizer averages over", ":material/grid_view:"),
     ("pages/activations.py", "Activations while training", ":material/monitoring:"),

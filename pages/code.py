@@ -13,6 +13,7 @@ from bnviz.teach.query import Reader, read_flag, read_int
 from bnviz.teach.stepthrough import docstring_equations
 from bnviz.views.markdown import literal
 from pages import _present
+from pages._code_slides import SLIDES, slide_body
 from pages._ui import require_router
 
 require_router()
@@ -23,12 +24,6 @@ MOMENTUM_FACTOR = r"f = \text{momentum, or } \tfrac{1}{k} \text{ at batch } k \t
 # Code up to this many characters a line sits beside its equations; longer code takes the page's width
 # under them, so that no line wraps.
 SIDE_BY_SIDE_CHARS = 88
-# The presenter view's slides: BN forward and backward as the paper prints them, about 20 lines each
-SLIDES = (
-    ("Algorithm 1 in code: the forward pass", bn_steps.forward_steps),
-    ("Section 3 in code: the backward pass", bn_steps.backward_steps),
-)
-CODE_CSS = "<style>[data-testid='stCode'] code { font-size: 0.95rem; }</style>"
 
 
 def block(obj, note: str, equations: list[str] | None = None) -> None:
@@ -143,15 +138,10 @@ def _go(delta: int) -> None:
 
 
 def code_slide(i: int) -> None:
-    """Slide ``i`` (from 1): the function's equations in a row, then its code."""
+    """Slide ``i`` (from 1) of the presenter view."""
     title, obj = SLIDES[i - 1]
     with _present.slide(title, i - 1, len(SLIDES), _go):
-        equations = docstring_equations(obj)
-        if len(equations) <= 4:  # the forward pass: its four lines side by side
-            for column, equation in zip(st.columns(len(equations)), equations):
-                column.latex(equation)
-        st.html(CODE_CSS)
-        st.code(source(obj), language="python", line_numbers=True)
+        slide_body(i)
         _present.footer(f"The code · {obj.__module__}.{obj.__name__} · slide {i} of {len(SLIDES)}", "code_present")
 
 

@@ -10,28 +10,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnviz import experiments
 from bnviz.experiments import paper_imagenet
 from bnviz.teach.experiment_links import section_id
 from bnviz.views.markdown import literal
 from pages import _experiment_page as E
 from pages import _experiment_tab as panel
 from pages import _present
-from pages._results import Shown
 from pages._sections import draw
 from pages._ui import require_router
 
 require_router()
 
-QUOTED = "paper-imagenet"  # the paper's ImageNet numbers: quoted, so no cache, no run, no verdict
-NAMES = experiments.on_page("experiments")
-PAGE = E.Page(
-    "experiments",
-    "The paper's experiments",
-    (*NAMES, QUOTED),
-    tabs={n: experiments.get(n).tab for n in NAMES} | {QUOTED: paper_imagenet.TAB},
-    quoted={QUOTED: Shown(QUOTED, sections=paper_imagenet.sections(), quoted=paper_imagenet.SOURCE)},
-)
+PAGE = E.page("experiments")
+QUOTED = E.QUOTED
 
 E.open_link(PAGE)
 present = bool(st.session_state.get(PAGE.present_key))

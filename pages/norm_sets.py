@@ -20,7 +20,6 @@ KINDS = list(N.KINDS)
 SIZE_KEYS = {"n": "ns_n", "c": "ns_c", "h": "ns_h", "w": "ns_w"}
 ENTRY_KEYS = ("ns_en", "ns_ec", "ns_eh", "ns_ew")
 CUBE_ANCHOR = "cube"
-SLIDE_CHART = 330  # pixels a slide leaves for the cube
 
 
 def apply_url() -> None:
@@ -114,7 +113,7 @@ with main:
     if present:
         i = KINDS.index(state.kind)
         with _present.slide(N.KINDS[state.kind][0], i, len(KINDS), _go):
-            _cube.slide(state, SLIDE_CHART)
+            _cube.slide(state, _cube.SLIDE_CHART)
             _present.footer(
                 f"What each normalizer averages over · {i + 1} of {len(KINDS)}", "ns_present", lambda: CUBE_ANCHOR
             )

@@ -19,7 +19,7 @@ from pages._ui import require_router
 require_router()
 
 NAMES = experiments.on_page("practice")
-PAGE = E.Page("practice", "BN in practice", tuple(NAMES))
+PAGE = E.page("practice")
 
 E.open_link(PAGE)
 present = bool(st.session_state.get(PAGE.present_key))

@@ -14,13 +14,13 @@ from bnviz import experiments
 from bnviz.views.markdown import literal
 from pages import _experiment_page as E
 from pages import _experiment_tab as panel
-from pages import _present
+from pages import _present, _scoreboard
 from pages._ui import require_router
 
 require_router()
 
 NAMES = experiments.on_page("why")
-PAGE = E.Page("why", "Why does BN work?", tuple(NAMES))
+PAGE = E.page("why")
 
 E.open_link(PAGE)
 present = bool(st.session_state.get(PAGE.present_key))
@@ -43,6 +43,8 @@ else:
     E.ignored(PAGE)
     for problem in panel.cache_problems():
         st.warning(f"Ignored a cache file: {literal(problem)}")
+    st.subheader("The scoreboard", anchor=_scoreboard.ANCHOR)
+    _scoreboard.draw()
     E.contents(NAMES)
     for i, name in enumerate(NAMES, 1):
         exp = experiments.get(name)

@@ -63,6 +63,7 @@ class Catalog:
     results: Mapping[str, tuple[str, ...]]  # experiment -> the keys of its cached results
     count: Callable[[str, str | None], int]  # (experiment, result key or None for the default) -> its sections
     tabbed: bool = False  # the page shows one experiment at a time, in tabs
+    extra: tuple[str, ...] = ()  # sections of the page's own, not an experiment's (the Why page's scoreboard)
 
 
 def parse(params: Mapping[str, str], catalog: Catalog) -> tuple[PageLink, list[str]]:
@@ -87,9 +88,9 @@ def parse(params: Mapping[str, str], catalog: Catalog) -> tuple[PageLink, list[s
     r.take("present", read_flag)
     section = r.found.get("section")
     tab = r.found.get("tab")
-    if catalog.tabbed and section and not tab:
+    if catalog.tabbed and section and not tab and section not in catalog.extra:
         tab = split_section(section)[0]  # a section opens its own tab
-    if catalog.tabbed and section and tab and split_section(section)[0] != tab:
+    if catalog.tabbed and section and tab and section not in catalog.extra and split_section(section)[0] != tab:
         r.ignore("section", f"it belongs to another tab than {tab}")
         section = None
     link = PageLink(tab, section, r.found.get("present", False), results, r.found.get("flip", ()))
@@ -103,6 +104,8 @@ def _name(text: str, catalog: Catalog) -> str:
 
 
 def _section(text: str, catalog: Catalog, results: Mapping[str, str]) -> str:
+    if text in catalog.extra:
+        return text
     if not SLUG.fullmatch(text):
         raise ValueError("a section is named <experiment>-<number>")
     name, n = split_section(text)
