@@ -29,7 +29,10 @@ def _provenance(meta: dict, about: str) -> None:
     """Where the numbers come from: the setup, the data, the code and the command, behind one expander."""
     with st.expander(f"Where these numbers come from: {literal(meta['label'])}", icon=":material/info:"):
         st.caption(about)
-        data_badge(meta["label"], meta["source"])
+        if meta["source"] == "synthetic":  # its warning already leads the result
+            st.caption(f"Data: {literal(meta['label'])}")
+        else:
+            data_badge(meta["label"], meta["source"])
         if meta["source"] == "non-official" and meta["dataset"] == "cifar10":
             st.caption(
                 "This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "

@@ -120,8 +120,13 @@ with main:
     else:
         st.subheader(_cube.title(state.kind), anchor=CUBE_ANCHOR)
         one = _cube.chart(state)
+        m = st.columns(5)
+        m[0].metric("values in the set", f"{len(one.values)}")
+        m[1].metric("μ", f"{one.mean:.4f}")
+        m[2].metric("σ² (biased)", f"{one.var:.4f}")
+        m[3].metric("x at the outlined entry", f"{one.x:.1f}")
+        m[4].metric("x̂ = (x − μ)/√(σ² + ε)", f"{one.x_hat:.4f}")
         st.markdown(_cube.depends(one))
-        st.caption(_cube.numbers(one))
         if state.kind == "renorm":
             st.caption(_cube.RENORM_NOTE)
         st.caption("The set's values: " + ", ".join(f"{v:.1f}" for v in one.values.tolist()))

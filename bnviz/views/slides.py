@@ -122,6 +122,8 @@ def _independent_x(chart: alt.FacetChart) -> bool:
 
 
 def _field(channel) -> str | None:
+    if isinstance(channel, str):  # a shorthand such as "layer:N"
+        return alt.utils.parse_shorthand(channel).get("field")
     field = getattr(channel, "field", alt.Undefined)
     if isinstance(field, str):
         return field
