@@ -59,10 +59,12 @@ def _slide_block(b, key: str, room: float) -> None:
             if isinstance(inner, S.Chart | S.Table | S.Columns):
                 _slide_block(inner, key, room - 40)
                 break
-    elif isinstance(b, S.Verdicts):
-        _block(b, key)
-    elif isinstance(b, S.Text):
-        _block(b, key)
+    elif isinstance(b, S.Verdicts | S.Text):  # words without a chart: a list too long for the slide scrolls in a box
+        texts = [v.text for v in b.items] if isinstance(b, S.Verdicts) else [b.body]
+        lines = sum(math.ceil(len(t) / ANSWER_CHARS) for t in texts)
+        box = int(max(room, 120) + 80)
+        with st.container(height=box, border=False) if lines * ANSWER_LINE > box else st.container():
+            _block(b, key)
 
 
 def toggle_key(key: str) -> str:
