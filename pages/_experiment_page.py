@@ -166,7 +166,7 @@ class SlideRef:
 
 def slides(page: Page, all_shown: list[results.Shown]) -> list[SlideRef]:
     """Every slide of the page's presenter view, in order: its lead slides, then each section of each result."""
-    out = [SlideRef(lead.id, lead.title, page.title, lead.draw) for lead in page.lead]
+    out = [SlideRef(lead.id, lead.title, lead.id, lead.draw) for lead in page.lead]
     for s in all_shown:
         if s.problem:
             continue

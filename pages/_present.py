@@ -66,19 +66,28 @@ def land() -> None:
     if not nonce or st.session_state.get(f"{LAND}_done") == nonce:
         return
     st.session_state[f"{LAND}_done"] = nonce
-    # Our own script and our own ids (json.dumps quotes them): no text from a URL or a file reaches it.
-    # It runs again as charts above the anchor finish drawing and move it.
+    # Our own script and our own ids (json.dumps quotes them): no text from a URL or a file reaches it. It
+    # scrolls again while charts above the anchor finish drawing and move it, until the anchor has stayed put
+    # for a moment, and stops as soon as the reader scrolls, types or clicks.
     st.html(
         f"""<script data-nonce="{nonce}">
 (() => {{
   const anchor = {json.dumps(anchor)};
-  const go = () => {{
+  let cancelled = false, last = null, still = 0, tries = 0;
+  const stop = () => {{ cancelled = true; }};
+  for (const e of ["wheel", "touchmove", "keydown", "mousedown"]) window.addEventListener(e, stop, {{once: true, passive: true}});
+  const tick = () => {{
+    if (cancelled || tries++ > 50) return;
     const main = document.querySelector('[data-testid="stMain"]');
     const target = anchor && document.getElementById(anchor);
     if (target) target.scrollIntoView({{block: "start"}});
     else if (main) main.scrollTo(0, 0);
+    const y = target ? Math.round(target.getBoundingClientRect().top) : 0;
+    still = y === last ? still + 1 : 0;
+    last = y;
+    if (still < 4) setTimeout(tick, 250);
   }};
-  for (const ms of [0, 300, 900, 1800]) setTimeout(go, ms);
+  tick();
 }})();
 </script>""",
         unsafe_allow_javascript=True,

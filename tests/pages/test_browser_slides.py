@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from pathlib import Path
 
@@ -153,3 +154,28 @@ def test_the_default_lecture_goes_across_five_pages_and_back_on_the_arrow_keys(a
     assert len(crossed) >= 5 and "" not in crossed, crossed
     assert backward[-1]["where"].endswith("?slide=1")
     assert not too_tall(forward), too_tall(forward)
+
+
+@pytest.mark.parametrize(  # anchor None: the section of the slide shown
+    "path, keys, anchor", [("practice?present=1", 4, None), ("algorithm?present=1&step=6", 2, "step")]
+)
+def test_leaving_the_presenter_view_lands_on_the_slide_just_shown(app_url, path, keys, anchor):
+    """Deep in a long page: the heading of the slide that was on the screen, not the page's top or the old place."""
+    with browser_page() as page:
+        page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+        settle(page)
+        for _ in range(keys):
+            before = page.evaluate("location.href")
+            page.keyboard.press("ArrowRight")
+            settle(page, before)
+        title = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()
+        before = page.evaluate("location.href")
+        anchor = anchor or re.search(r"section=([\w-]+)", before).group(1)
+        assert anchor != "batch-size-1"  # a slide deep in the page
+        page.get_by_text("Presenter view", exact=True).click()
+        settle(page, before)
+        time.sleep(2.5)  # the page scrolls once the charts above the heading have their height
+        heading = page.locator(f'[id="{anchor}"]')
+        box = heading.bounding_box()
+        assert box is not None and 0 <= box["y"] <= 200, (title, box)
+        assert page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop") > 500
