@@ -46,6 +46,8 @@ else:
     for problem in panel.cache_problems():
         st.warning(f"Ignored a cache file: {literal(problem)}")
     for tab, name in zip(E.tabs(PAGE), PAGE.names):
+        if not tab.open:  # only the open tab is drawn: switching tabs reruns the page (its URL keeps the tab)
+            continue
         with tab:
             if name == QUOTED:
                 st.info(paper_imagenet.BANNER, icon=":material/format_quote:")

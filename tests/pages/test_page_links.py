@@ -52,9 +52,12 @@ def test_the_experiments_page_reopens_its_tab_result_and_switch(cache_folder):
     at.run()
     assert at.query_params["tab"] == "cifar10-cnn"
     again = reopened(at, "pages/experiments.py")
-    assert again.session_state["experiments_tab"] == "CIFAR-10 CNN"
-    assert again.selectbox(key="pick-mnist-fig1").value == at.selectbox(key="pick-mnist-fig1").value
-    assert toggles(again, "toggle-mnist-fig1") == toggles(at, "toggle-mnist-fig1") and again.toggle(key=switch).value
+    assert again.session_state["experiments_tab"] == "CIFAR-10 CNN" and again.tabs[1].get("vega_lite_chart")
+    picked, flipped = at.session_state["pick-mnist-fig1"], at.session_state[switch]
+    assert again.session_state["pick-mnist-fig1"] == picked and again.session_state[switch] == flipped
+    again.session_state["experiments_tab"] = "MNIST Figure 1"  # and its widgets, once its tab is open
+    again.run()
+    assert again.selectbox(key="pick-mnist-fig1").value == picked and again.toggle(key=switch).value is True
     assert not again.warning or "link" not in text_of(again.warning)
 
 
