@@ -13,7 +13,7 @@ from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
-from pages._ui import literal
+from bnviz.views.markdown import literal
 
 ss = st.session_state
 

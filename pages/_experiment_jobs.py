@@ -11,7 +11,8 @@ from bnviz.runs import cache, jobs
 from bnviz.runs.request import RunRequest
 from bnviz.runs.schema import ACTIVE, JobState
 from bnviz.views import charts, describe, records
-from pages._ui import cache_dir, literal
+from bnviz.views.markdown import literal
+from pages._data import cache_dir
 
 ENDED: dict[JobState, str] = {
     "failed": "failed",
@@ -103,7 +104,7 @@ def _just_launched(name: str) -> None:
         return  # its progress file speaks for it (below)
     st.session_state["launched"].pop(name)
     if state == "complete":
-        st.session_state[f"pick-{name}"] = str(cache.result_path(cache_dir(), name, key))
+        st.session_state[f"pick-{name}"] = str(cache.result_path(cache_dir(), name, key))  # _results.pick_key
         st.session_state["toast"] = ("The run finished; its result is shown below.", ":material/check_circle:")
     elif state == "none":
         log = jobs.log_path(cache_dir(), name, key)

@@ -1,6 +1,6 @@
-"""One experiment's panel, shared by the pages that show experiments: its runs in flight
-(``pages/_experiment_jobs.py``), the run form, and its cached results drawn through the sections its
-module's ``analyze`` returns.
+"""One experiment's panel, shared by the pages that show experiments: its runs in flight, its picked
+cached result answer first (each section's title, answer and chart; where the numbers come from in an
+expander at the end), and the run form. Runs in flight are ``pages/_experiment_jobs.py``'s.
 
 ``show(name)`` draws it; ``cache_problems()`` are the cache files that were ignored; ``toast()`` shows
 a message a run left for the next rerun. Widget keys carry the experiment's name, so any number
@@ -9,82 +9,50 @@ of panels can share a page.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from bnviz import data, experiments
-from bnviz.runs import cache, jobs
+from bnviz.runs import jobs
 from bnviz.runs.request import RunRequest
-from bnviz.views import describe
+from bnviz.teach.experiment_links import section_id
+from bnviz.views.markdown import literal
 from pages import _experiment_jobs as _jobs
+from pages import _results as results
+from pages._data import cache_dir, data_badge, data_dir, data_dir_text
 from pages._sections import draw
-from pages._ui import cache_dir, data_badge, data_dir, data_dir_text, literal
 
 NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 
 
-# ------------------------------------------------------------------ loading (cached on path and mtime)
-@st.cache_data(show_spinner=False, max_entries=8)
-def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
-    """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
-    found = cache.scan(Path(folder))
-    listing, problems = {}, list(found.problems)
-    for name, entries in found.results.items():
-        for path, payload in entries:
-            try:
-                listing.setdefault(name, []).append(describe.describe(path, payload, experiments.EXPERIMENTS.get(name)))
-            except Exception as e:  # a file the schema let through that this page still cannot describe
-                problems.append(f"{path}: cannot be described ({type(e).__name__}: {e})")
-    return listing, problems
-
-
-@st.cache_data(show_spinner="Reading the cached result…", max_entries=32)
-def _sections(path: str, mtime_ns: int) -> list:
-    """The sections of one cached result, derived once per file version."""
-    return experiments.sections(experiments.findings(cache.load_result(Path(path))))
-
-
-def _cached() -> tuple[dict, list]:
-    folder = cache_dir()
-    return _scan(str(folder), cache.listing(folder))
-
-
 # ------------------------------------------------------------------ drawing a cached result
-def _provenance(meta: dict) -> None:
-    data_badge(meta["label"], meta["source"])
-    if meta["source"] == "non-official" and meta["dataset"] == "cifar10":
-        st.caption(
-            "This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "
-            "official files give."
-        )
-    st.caption(literal(meta["line"]))
-    st.code(meta["command"], language="bash")
+def _provenance(meta: dict, about: str) -> None:
+    """Where the numbers come from: the setup, the data, the code and the command, behind one expander."""
+    with st.expander(f"Where these numbers come from: {literal(meta['label'])}", icon=":material/info:"):
+        st.caption(about)
+        if meta["source"] == "synthetic":  # its warning already leads the result
+            st.caption(f"Data: {literal(meta['label'])}")
+        else:
+            data_badge(meta["label"], meta["source"])
+        if meta["source"] == "non-official" and meta["dataset"] == "cifar10":
+            st.caption(
+                "This copy of CIFAR-10 was JPEG re-encoded, so test accuracy runs a little below what the "
+                "official files give."
+            )
+        st.caption(literal(meta["line"]))
+        st.code(meta["command"], language="bash")
 
 
-def _result(name: str, entries: list[dict]) -> None:
-    key = f"pick-{name}"
-    paths = [e["path"] for e in entries]
-    if st.session_state.get(key) not in paths:
-        st.session_state[key] = next((e["path"] for e in entries if e["default"]), paths[0])
-    if len(entries) > 1:
-        st.selectbox(
-            "Cached result", paths, key=key, format_func=lambda p: next(e["choice"] for e in entries if e["path"] == p)
-        )
-    meta = next(e for e in entries if e["path"] == st.session_state[key])
-    _provenance(meta)
-    try:
-        sections = _sections(meta["path"], meta["mtime_ns"])
-    except Exception as e:  # a file that changed or broke after the scan: say so, never a traceback
-        st.warning(
-            literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})")
-            + ". Delete it or run the experiment again."
-        )
-        return
-    try:
-        draw(sections, f"{name}-{meta['key']}", source=f"{meta['label']}; {meta['line']}")
-    except Exception as e:  # the same, for what only drawing finds
-        st.warning(literal(f"ignored: {meta['path']}: cannot be drawn ({type(e).__name__}: {e})"))
+def _result(shown: results.Shown) -> None:
+    """The picked result answer first: its sections, then where its numbers come from."""
+    results.picker(shown.name)
+    if shown.meta["source"] == "synthetic":  # a reader must see this before any number
+        data_badge(shown.meta["label"], shown.meta["source"])
+    if shown.problem:
+        st.warning(shown.problem)
+    else:
+        ids = [section_id(shown.name, n) for n in range(1, len(shown.sections) + 1)]
+        draw(shown.sections, shown.tag, source=shown.source, ids=ids)
+    _provenance(shown.meta, experiments.get(shown.name).about)
 
 
 def _run_form(name: str) -> None:
@@ -134,15 +102,15 @@ def _run_form(name: str) -> None:
 
 
 def show(name: str) -> None:
-    """The experiment's setup line, its runs in flight, and its cached result or the form to train it."""
-    st.caption(experiments.get(name).about)
+    """The experiment's runs in flight, then its picked cached result answer first (or the form to train it)."""
     _jobs.panel(name)
-    entries = _cached()[0].get(name, [])
-    if entries:
-        with st.expander("Train another configuration"):
+    shown = results.shown(name)
+    if shown.meta is not None:
+        _result(shown)
+        with st.expander("Train another configuration", icon=":material/play_arrow:"):
             _run_form(name)
-        _result(name, entries)
     else:
+        st.caption(experiments.get(name).about)
         st.info(
             f"Nothing is cached for {experiments.get(name).tab} yet. Train it here, or from a terminal: "
             f"`python -m bnviz run {name}`."
@@ -152,7 +120,7 @@ def show(name: str) -> None:
 
 def cache_problems() -> list[str]:
     """The cache files that were ignored, each as ``<file>: <reason>``."""
-    return _cached()[1]
+    return results.cached()[1]
 
 
 def toast() -> None:

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from bnviz.train import probes
-from bnviz.views import activations, charts, records
+from bnviz.views import activations, charts, markdown, records
 from bnviz.views.style import arm_norms, norm_text_color
-from pages import _ui
+from pages import _chart_specs
 
 
 def histograms(df, step: int, layout: str, memo: tuple, **options) -> None:
@@ -17,13 +17,13 @@ def histograms(df, step: int, layout: str, memo: tuple, **options) -> None:
         st.caption("Not recorded at this step" + (" (step 0 has no gradient yet)." if step == 0 else "."))
         return
     if layout == "overlay":
-        _ui.chart(st, memo, lambda: charts.histogram_spec(df, framed, **options))
+        _chart_specs.chart(st, memo, lambda: charts.histogram_spec(df, framed, **options))
         return
     y_max = 1.05 * float(df["density"].max())
     arms = list(arm_norms(df))
     for col, arm in zip(st.columns(len(arms)), arms):
         panel = lambda arm=arm: charts.histogram_spec(df[df["arm"] == arm], framed, y_max=y_max, height=180, **options)
-        _ui.chart(col, (*memo, arm), panel)
+        _chart_specs.chart(col, (*memo, arm), panel)
 
 
 def framed(chart):
@@ -43,14 +43,14 @@ def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, mem
     cols = st.columns(min(len(shown), 3)) if layout == "overlay" else [st.container()]
     for i, name in enumerate(shown):
         with cols[i % len(cols)]:
-            st.markdown(f"**{_ui.literal(name)}** at step {step:,}")  # not a Vega title: "fit" sizing clips those
+            st.markdown(f"**{markdown.literal(name)}** at step {step:,}")  # not a Vega title: "fit" sizing clips those
             x_title = f"Input to the {nonlinearity}"
             histograms(inputs[name], step, layout, (*memo, "hist", name, step, layout), x_title=x_title)
             share = saturated.get(name, {})
             st.caption(
                 f"{what}: "
                 + " · ".join(
-                    f":{norm_text_color(norm)}[{_ui.literal(arm)} {share[arm]:.0%}]"
+                    f":{norm_text_color(norm)}[{markdown.literal(arm)} {share[arm]:.0%}]"
                     for arm, norm in norms.items()
                     if arm in share
                 )
@@ -64,5 +64,5 @@ def layer_views(runs, shown, step, edges, layout, nonlinearity, stats, what, mem
             if any(zeros.values()):
                 st.caption(
                     f"Zero or under 10^{probes.GRAD_LOG10_RANGE[0]:g}, not drawn: "
-                    + " · ".join(f"{_ui.literal(arm)} {z:.1%}" for arm, z in zeros.items())
+                    + " · ".join(f"{markdown.literal(arm)} {z:.1%}" for arm, z in zeros.items())
                 )

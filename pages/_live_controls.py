@@ -8,7 +8,8 @@ import streamlit as st
 
 from bnviz.live import choices, estimate, settings
 from bnviz.train.config import MAX_DEPTH
-from pages import _ui
+from bnviz.views import markdown
+from pages import _data
 
 KEEP = dict(persist_state="session")  # survive a switch to the cached source or to another page
 WIDTHS = (8, 16, 32, 64, 100, 128, 256, 512, 1024)
@@ -193,9 +194,9 @@ def show_problems(error: settings.SettingsError, d: dict) -> None:
     """Each problem as a sentence, and the setting to change where one is to blame."""
     lines = []
     for p in error.problems:
-        where = f"**{_ui.literal(p.arm)}**: " if p.arm else ""
+        where = f"**{markdown.literal(p.arm)}**: " if p.arm else ""
         hint = " · ".join(f"**{LABELS[k]}** (at its default, {d[k]}, this trains)" for k in p.culprits)
-        lines.append(f"- {where}{_ui.literal(p.sentence)}" + (f"  \n  Change {hint}." if hint else ""))
+        lines.append(f"- {where}{markdown.literal(p.sentence)}" + (f"  \n  Change {hint}." if hint else ""))
     st.error("These settings cannot train:\n" + "\n".join(lines), icon=":material/error:")
     st.caption("Change the settings named above, or remove the arm that cannot train.")
 
@@ -239,7 +240,7 @@ def live_controls() -> tuple[list | None, str, bool]:
             with columns[2]:
                 knobs |= norm_controls(d)
         st.caption(summary(model, knobs))
-        real = _ui.real_data_available(choice.dataset)
+        real = _data.real_data_available(choice.dataset)
         synthetic = st.toggle(
             "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **KEEP
         )
@@ -252,10 +253,10 @@ def live_controls() -> tuple[list | None, str, bool]:
             st.caption(live_note(choice, configs))
         if not (synthetic or real):
             st.info(
-                f"No {choice.dataset.upper()} files in {_ui.literal(_ui.data_dir())}: download them with the "
+                f"No {choice.dataset.upper()} files in {markdown.literal(_data.data_dir())}: download them with the "
                 "command below, set the data folder in the sidebar, or switch on synthetic data to train on a stand-in."
             )
-            st.code(f"python -m bnviz download {choice.dataset} --data-dir {shlex.quote(str(_ui.data_dir()))}")
+            st.code(f"python -m bnviz download {choice.dataset} --data-dir {shlex.quote(str(_data.data_dir()))}")
         start = st.button(
             "Start training",
             type="primary",

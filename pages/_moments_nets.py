@@ -13,8 +13,8 @@ from bnviz.live.threads import use_training_threads
 from bnviz.teach import batch_mates as B
 from bnviz.teach import folding as F
 from bnviz.teach import trained as TR
+from pages._data import load_dataset
 from pages._moments_ui import Ctx, check, data_note, settings, table
-from pages._ui import load_dataset
 
 ss = st.session_state
 FOLD_TOL = 1e-5  # the folded network's logits must equal the eval-mode BN network's within this

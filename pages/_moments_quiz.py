@@ -13,9 +13,9 @@ from bnviz.teach import grader as G
 from bnviz.teach import grader_examples as E
 from bnviz.teach import predict as P
 from bnviz.teach import sandbox as SB
+from bnviz.views.markdown import literal
 from pages._moments_nets import accuracy, network
 from pages._moments_ui import Ctx, table
-from pages._ui import literal
 
 ss = st.session_state
 STATUS = {G.AGREES: "✅ agrees", G.DIFFERS: "❌ differs", G.NOT_READ: "— not read"}

@@ -10,14 +10,16 @@ import streamlit as st
 
 from bnviz.teach.moments import MomentsState
 from bnviz.teach.stepthrough import Walk
-from pages._ui import literal
+from bnviz.views.markdown import literal
 
-# On top of pages/_ui.PRESENTER_CSS: tighter gaps, so that each part fits one 1280x720 screen
+# On top of pages/_present.CSS (the presenter view's large type): tighter gaps, so that each part fits one 1280x720 screen
 MOMENTS_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 0.5rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; }
 .katex-display > .katex { font-size: 1.45em; }
+.st-key-mom_nav button { min-height: 3.4rem; }
+.st-key-mom_nav button p { font-size: 1.35rem; }
 </style>"""
 CODE_CSS = (
     "<style>.st-key-mom_code textarea { font-family: 'Source Code Pro', monospace; font-size: 0.85rem; "

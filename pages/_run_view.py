@@ -5,9 +5,9 @@ curves (saturation, accuracy, loss, gradient norms, update:data ratios)."""
 import streamlit as st
 
 from bnviz.train import probes
-from bnviz.views import activations, charts, drift, probe_charts, probe_modes, records
+from bnviz.views import activations, charts, drift, markdown, probe_charts, probe_modes, records
 from bnviz.views.style import arm_norms, norm_color
-from pages import _ui
+from pages import _chart_specs, _downloads
 from pages._layer_view import layer_views
 
 LAYOUTS = {"overlay": "Overlaid", "side": "Side by side"}
@@ -130,7 +130,7 @@ def x_hat_view(runs, last: str, unit: int, nonlinearity: str, x_domain, log: boo
         )
         return charts.legend_below(charts.fit_width(probe_charts.step_axis(chart, x_domain, log)))
 
-    _ui.chart(st, (*memo, "x_hat", last, arm, log), build)
+    _chart_specs.chart(st, (*memo, "x_hat", last, arm, log), build)
     st.caption(
         "x̂ is the unit normalized by the batch's mean and variance (training mode) or by the running "
         "averages (eval mode); y = γx̂ + β is what the nonlinearity gets. In training mode x̂ keeps "
@@ -158,7 +158,7 @@ def draw(
     csv = (
         (lambda *a: None)
         if running
-        else (lambda df, name, label: _ui.csv_download(df, name, label, key=f"{key}-{name}"))
+        else (lambda df, name, label: _downloads.csv_download(df, name, label, key=f"{key}-{name}"))
     )
     nonlinearity = {"sigmoid": "sigmoid", "tanh": "tanh"}.get(activation, "ReLU")
     config = runs[0]["config"]
@@ -189,7 +189,8 @@ def draw(
         ]
         if pairs:
             st.caption(
-                f"{_ui.literal(arm)} {what.lower()} at step {step:,}, training mode / eval mode: " + " · ".join(pairs)
+                f"{markdown.literal(arm)} {what.lower()} at step {step:,}, training mode / eval mode: "
+                + " · ".join(pairs)
             )
     st.caption(
         f"Each input histogram pools every unit of its layer over the {config['probe_size']:,} probe examples "
@@ -222,7 +223,7 @@ def draw(
             chart = charts.retitle_y(chart, f"Input to the {nonlinearity}")
             return charts.fit_width(probe_charts.step_axis(chart, x_domain, log))
 
-        _ui.chart(col, (*grown, "percentiles", arm), bands)
+        _chart_specs.chart(col, (*grown, "percentiles", arm), bands)
     st.caption(f"Unit {config['probe_unit']} of {last} on the fixed probe batch, all panels on one y-axis. {relation}")
     left, right = st.columns(2)
     with left:
@@ -244,7 +245,7 @@ def draw(
         chart = lambda: charts.fit_width(probe_charts.step_axis(build(), x_domain, log)).configure_legend(
             symbolOpacity=1
         )
-        _ui.chart(col, (*grown, name), chart)
+        _chart_specs.chart(col, (*grown, name), chart)
 
     rows = [st.columns(2) for _ in range(3)]
     title = f"Test accuracy {accuracy_note}".strip()

@@ -8,8 +8,8 @@ import streamlit as st
 from bnviz.live import choices, comparison
 from bnviz.runs import cache
 from bnviz.train import probes
-from bnviz.views import activations
-from pages import _ui
+from bnviz.views import activations, markdown
+from pages import _data, _ui
 from pages._live_controls import live_controls
 from pages._run_view import draw
 
@@ -36,7 +36,7 @@ st.markdown(
 
 def start_live(configs: list, model: str) -> None:
     """Build one generator per arm; a missing dataset becomes a message, never a traceback."""
-    data, problem = _ui.load_dataset(configs[0].dataset)
+    data, problem = _data.load_dataset(configs[0].dataset)
     if data is None:
         st.info(f"{problem}\n\nOr switch on synthetic data above to train on a stand-in.")
         return
@@ -70,15 +70,15 @@ def live_panel() -> None:
         lc.fraction, text=f"**{lc.state.capitalize()}** · {steps} · {lc.train_seconds:.0f} s of training{rate}"
     )
     if lc.error:
-        st.error(f"{_ui.literal(lc.error)}. Change the settings above and start again.")
+        st.error(f"{markdown.literal(lc.error)}. Change the settings above and start again.")
     elif lc.state == "stopped":
         st.warning("Stopped by you: the charts show what was trained before the stop.", icon=":material/stop_circle:")
     for run in lc.runs:
         if run["status"] == "diverged":
             st.error(
-                f"{_ui.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate."
+                f"{markdown.literal(run['arm'])} diverged at step {run['step']:,} (the loss became infinite): lower the learning rate."
             )
-    _ui.data_badge(lc.info.data_label, lc.info.data_source)
+    _data.data_badge(lc.info.data_label, lc.info.data_source)
     draw(
         lc.runs,
         lc.runs,
@@ -116,7 +116,7 @@ def cached_runs(path: str, mtime_ns: int) -> list[dict]:
 
 
 def cached_entries() -> tuple[list[dict], list[str]]:
-    folder = _ui.cache_dir()
+    folder = _data.cache_dir()
     # Progress files change every second while an experiment runs; they are not results, so they are not in the key.
     return cached_index(str(folder), cache.listing(folder))
 
@@ -136,10 +136,10 @@ def cached_controls(entries: list[dict]) -> tuple[dict, int]:
 def show_cached(entries: list[dict], problems: list[str]) -> None:
     if problems:
         with st.expander(f"{len(problems)} cache file(s) ignored"):
-            st.markdown("\n".join(f"- ignored: {_ui.literal(p)}" for p in problems))
+            st.markdown("\n".join(f"- ignored: {markdown.literal(p)}" for p in problems))
     if not entries:
         st.info(
-            f"No cached run with histograms in {_ui.literal(_ui.cache_dir())}. Train one with "
+            f"No cached run with histograms in {markdown.literal(_data.cache_dir())}. Train one with "
             "`python -m bnviz run mnist-fig1` (or `--synthetic --steps 2000` for a quick one), or choose "
             "**Train live** above."
         )
@@ -148,9 +148,9 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
     try:
         runs = cached_runs(entry["path"], entry["mtime_ns"])
     except (OSError, cache.CacheError) as e:
-        st.error(f"Cannot read this result ({_ui.literal(str(e))}). Choose another one, or train it again.")
+        st.error(f"Cannot read this result ({markdown.literal(str(e))}). Choose another one, or train it again.")
         return
-    _ui.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
+    _data.data_badge(entry["data"].get("label", "unknown data"), entry["data"].get("source", "unknown"))
     try:
         draw(
             [r for r in runs if r["seed"] == seed],
@@ -161,7 +161,7 @@ def show_cached(entries: list[dict], problems: list[str]) -> None:
             run_id=entry["path"],
         )
     except Exception as e:  # a file the schema let through that still cannot be drawn: that file's problem only
-        st.warning(_ui.literal(f"ignored: {entry['path']}: cannot be drawn ({type(e).__name__}: {e})"))
+        st.warning(markdown.literal(f"ignored: {entry['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
 entries, problems = cached_entries()

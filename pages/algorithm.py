@@ -5,17 +5,20 @@ import torch
 
 from bnviz.teach import moments as M
 from bnviz.teach import step_views as V
-from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
+from bnviz.views.markdown import literal
+from pages import _algorithm_slide as A
+from pages import _present
 from pages._algorithm_controls import controls, set_batch
-from pages._ui import PRESENTER_CSS, literal, require_router
+from pages._ui import require_router
 
 require_router()
 
 ss = st.session_state
-STEPS = S.steps()
+STEPS = A.STEPS
 LABELS = [s.label for s in STEPS]
+STEP_ANCHOR = "step"  # the normal view's step heading: turning the presenter view off lands there
 
 
 def apply_url() -> None:
@@ -49,71 +52,16 @@ def write_url(state: U.UrlState) -> None:
 
 def _go(delta: int) -> None:
     ss.alg_step = LABELS[min(max(LABELS.index(ss.alg_step) + delta, 0), len(LABELS) - 1)]
+    _present.ask_to_land(None if ss.get("alg_present") else STEP_ANCHOR)
 
 
-def step_buttons(back, forward, i: int) -> None:
-    """Previous and Next; the ← and → keys press them (Streamlit's button shortcuts, which ignore keys
-    typed into a text box, a number box or the tables)."""
-    back.button(
-        "Previous",
-        on_click=_go,
-        args=(-1,),
-        disabled=i == 0,
-        icon=":material/arrow_back:",
-        width="stretch",
-        shortcut="Left",
-    )
-    forward.button(
-        "Next",
-        on_click=_go,
-        args=(1,),
-        disabled=i == len(LABELS) - 1,
-        icon=":material/arrow_forward:",
-        width="stretch",
-        type="primary",
-        shortcut="Right",
-    )
-
-
-def where(i: int, present: bool) -> None:
+def where(i: int) -> str:
     m, d = ss.alg_batch.shape
-    # Streamlit remembers a sidebar opened or closed by hand, and then the page config cannot close it
-    sidebar = " · if the sidebar is open, close it with « at its top" if present else ""
-    st.caption(f"Step {i + 1} of {len(STEPS)} · m = {m} rows, d = {d} features · keys ← and → step{sidebar}")
+    return f"Step {i + 1} of {len(STEPS)} · m = {m} rows, d = {d} features"
 
 
 def presenter_switch() -> None:
-    st.toggle(
-        "Presenter view",
-        key="alg_present",
-        persist_state="session",
-        help="For a projector: large type, this step's equation and chart on one 1280x720 screen, the "
-        "controls folded away at the bottom. The sidebar closes by itself unless you opened or closed it "
-        "by hand before (your browser keeps that choice): then close it with « at its top. The page's "
-        "link keeps present=1.",
-    )
-
-
-def equations(i: int, step: S.Step, loss: str) -> None:
-    for equation in step.equations:
-        st.latex(equation)
-    if 4 <= i <= 8:
-        latex, meaning = S.LOSSES[loss]
-        st.latex(latex)
-        st.caption(f"Upstream gradient: {meaning}.")
-
-
-def checks(view: V.StepView) -> None:
-    for check in view.checks:
-        if check.ok:
-            st.success(f"**{check.what}**: {check.explanation()}", icon=":material/check_circle:")
-        else:
-            st.error(f"**{check.what}**: {check.explanation()}", icon=":material/cancel:")
-
-
-def chart(view: V.StepView) -> None:
-    st.altair_chart(view.chart, width="content")
-    st.caption("Grey: this step's inputs · red: its outputs. Hover a point for its value.")
+    _present.switch("alg_present", lambda: STEP_ANCHOR)
 
 
 def moment_links(i: int, state: U.UrlState) -> None:
@@ -130,12 +78,12 @@ def moment_links(i: int, state: U.UrlState) -> None:
                 )
 
 
-def tables(i: int, view: V.StepView) -> None:
+def tables(view: V.StepView) -> None:
     fmt = {"formatter": "{:.4g}", "na_rep": ""}
     wide = view.per_row.shape[1] > 6  # a wide per-row table gets the full width, the per-feature one below it
     boxes = [st.container(), st.container()] if wide else st.columns([view.per_row.shape[1] + 1, 5], gap="medium")
     with boxes[0]:
-        st.markdown("**Per batch**" if i == 9 else "**Per row i** (inputs beside outputs)")
+        st.markdown("**Per batch**" if view.per_row.index.name == "batch" else "**Per row i** (inputs beside outputs)")
         st.dataframe(view.per_row.style.format(**fmt), width="stretch")
     with boxes[1]:
         st.markdown("**Per feature**")
@@ -144,11 +92,8 @@ def tables(i: int, view: V.StepView) -> None:
 
 apply_url()
 present = bool(ss.get("alg_present"))
-# The sidebar's state changes only when this value changes, and a browser that has opened or
-# closed the sidebar by hand keeps its own choice (Streamlit stores it): the switch's help says so.
-st.set_page_config(initial_sidebar_state="collapsed" if present else "auto")
+_present.begin(present)
 if present:
-    st.html(PRESENTER_CSS)
     notice, main = st.container(), st.container()
     controls_box = st.expander("The toy batch, γ, β, ε, the loss and K (the page's controls)")
 else:
@@ -186,28 +131,16 @@ with controls_box:
 ss.setdefault("alg_step", LABELS[0])
 i = LABELS.index(ss.alg_step)
 step = STEPS[i]
-walk = S.walk(x, gamma, beta, eps, loss, ss.alg_seed, typed_dy)
-inference = S.inference_demo(x, gamma, beta, eps, k, ss.alg_seed)
-view = V.step_view(i, walk, inference, large=present)
+view = A.compute(i, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, large=present)
 url_state = U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, present)
 write_url(url_state)
 
 with main:
     if present:
-        head, switch = st.columns([5, 1.3], vertical_alignment="center")
-        head.title(step.title)
-        with switch:
-            presenter_switch()
-        with st.container(key="alg_nav"):  # the buttons beside the equation, like a slide's arrows
-            back, middle, forward = st.columns([1.25, 6, 1.25], vertical_alignment="center")
-            step_buttons(back, forward, i)
-            with middle:
-                equations(i, step, loss)
-        chart(view)  # the equation and its chart fill one 1280x720 screen; the words follow below
-        where(i, present)
-        st.markdown(step.text)
-        checks(view)
-        moment_links(i, url_state)
+        body = _present.slide(step.title, i, len(STEPS), _go)
+        with body:
+            A.slide(step, view, loss)
+            _present.footer(where(i), "alg_present", lambda: STEP_ANCHOR)
     else:
         st.divider()
         st.segmented_control(
@@ -220,15 +153,15 @@ with main:
             wrap=True,
         )
         back, forward, here, switch = st.columns([1.3, 1.3, 3, 1.7], vertical_alignment="center")
-        step_buttons(back, forward, i)
-        with here:
-            where(i, present)
+        _present.nav(back, forward, i, len(STEPS), _go)
+        here.caption(where(i) + " · keys ← and → step")
         with switch:
             presenter_switch()
-        st.subheader(step.title)
-        equations(i, step, loss)
-        chart(view)  # right below its equation: at 1280x720 the two fit on one screen
-        st.markdown(step.text)
-        checks(view)
+        st.subheader(step.title, anchor=STEP_ANCHOR)
+        A.equations(step, loss)
+        A.chart(view)  # right below its equation: at 1280x720 the two fit on one screen
+        A.words(step, view)
+        A.checks(view)
         moment_links(i, url_state)
-    tables(i, view)
+        tables(view)
+_present.land()

@@ -1,41 +1,41 @@
-"""The code: bnviz's Batch Normalization, read from its source at run time, beside the paper's equations."""
+"""The code: bnviz's Batch Normalization, read from its source at run time, beside the paper's equations.
 
-import inspect
-import textwrap
+The code is shown without its docstrings: the equations they hold are rendered beside it. ``?present=1``
+shows the forward and the backward pass as two slides (``&slide=2`` the second).
+"""
 
 import streamlit as st
 
 from bnviz.norms import batch_norm as L
 from bnviz.norms import bn_fused, bn_steps
+from bnviz.teach.code_view import source
+from bnviz.teach.query import Reader, read_flag, read_int
 from bnviz.teach.stepthrough import docstring_equations
+from bnviz.views.markdown import literal
+from pages import _present
+from pages._code_slides import SLIDES, slide_body
 from pages._ui import require_router
 
 require_router()
 
-st.title("The code")
-st.markdown(
-    "This is the source of bnviz's Batch Normalization, read from the package each time the page "
-    "loads, so the text below is the code that runs. With each block: where it is in the paper and "
-    "the equations it implements, taken from the function's own docstring."
-)
-
+ss = st.session_state
 # The weight of a new batch in the running averages: the return line of _BatchNorm._count_batch.
 MOMENTUM_FACTOR = r"f = \text{momentum, or } \tfrac{1}{k} \text{ at batch } k \text{ if None}"
-# Code and LaTeX up to this many characters a line go side by side (the code wraps a little);
-# longer ones are stacked, equations first, so that no equation is clipped.
-SIDE_BY_SIDE_CHARS = 100
+# Code up to this many characters a line sits beside its equations; longer code takes the page's width
+# under them, so that no line wraps.
+SIDE_BY_SIDE_CHARS = 88
 
 
 def block(obj, note: str, equations: list[str] | None = None) -> None:
-    """The source of ``obj`` beside (or below) the note and the equations it implements."""
+    """The source of ``obj`` (without docstrings) beside, or under, the note and the equations it implements."""
     name = getattr(obj, "__qualname__", obj.__name__)
     equations = docstring_equations(obj) if equations is None else equations
     st.markdown(f"#### `{obj.__module__}.{name}`")
-    source = textwrap.dedent(inspect.getsource(obj))
-    if max(map(len, equations + source.splitlines())) <= SIDE_BY_SIDE_CHARS:
-        code, math = st.columns([3, 2], gap="large")
-        code.code(source, language="python", line_numbers=True, wrap_lines=True)
-        with math:
+    code = source(obj)
+    if max(map(len, code.splitlines())) <= SIDE_BY_SIDE_CHARS:
+        left, right = st.columns([2.2, 1], gap="medium")
+        left.code(code, language="python", line_numbers=True)
+        with right:
             st.markdown(note)
             for equation in equations:
                 st.latex(equation)
@@ -43,7 +43,7 @@ def block(obj, note: str, equations: list[str] | None = None) -> None:
         st.markdown(note)
         for equation in equations:
             st.latex(equation)
-        st.code(source, language="python", line_numbers=True)
+        st.code(code, language="python", line_numbers=True)
 
 
 def teaching_form() -> None:
@@ -127,22 +127,56 @@ def algorithm_2() -> None:
     )
 
 
-SECTIONS = {
-    "Algorithm 1 as the paper prints it": teaching_form,
-    "The fast path that trains the networks": fast_path,
-    "Algorithm 2: running statistics and inference": algorithm_2,
-}
-shown = st.pills(
-    "Show",
-    list(SECTIONS),
-    selection_mode="multi",
-    default=list(SECTIONS),
-    key="code_sections",
-    help="Pick the parts to show, e.g. one at a time when projecting.",
-)
-if not shown:
-    st.info("Pick at least one part above to see its code.")
-for title, draw in SECTIONS.items():
-    if title in shown:
-        st.header(title)
-        draw()
+def apply_url() -> None:
+    """``?present=1&slide=2`` opens the presenter view on that slide (read on the page's first run in a session)."""
+    if "code_url" in ss:
+        return
+    ss.code_url = True
+    r = Reader(st.query_params.to_dict(), ("present", "slide"))
+    r.take("present", read_flag)
+    r.take("slide", lambda s: read_int(s, 1, len(SLIDES), f"there are {len(SLIDES)} slides"))
+    ss.code_present, ss.code_slide, ss.code_ignored = r.found.get("present", False), r.found.get("slide", 1), r.ignored
+
+
+def _go(delta: int) -> None:
+    ss.code_slide = min(max(ss.code_slide + delta, 1), len(SLIDES))
+    _present.ask_to_land(None)
+
+
+def code_slide(i: int) -> None:
+    """Slide ``i`` (from 1) of the presenter view."""
+    title, obj = SLIDES[i - 1]
+    with _present.slide(title, i - 1, len(SLIDES), _go):
+        slide_body(i)
+        _present.footer(f"The code · {obj.__module__}.{obj.__name__} · slide {i} of {len(SLIDES)}", "code_present")
+
+
+apply_url()
+present = bool(ss.get("code_present"))
+_present.begin(present)
+if present:
+    code_slide(ss.code_slide)
+else:
+    head, switch = st.columns([5, 1.3], vertical_alignment="bottom")
+    head.title("The code")
+    with switch:
+        _present.switch("code_present")
+    st.markdown(
+        "This is the source of bnviz's Batch Normalization, read from the package each time the page "
+        "loads, so the text below is the code that runs (without its docstrings). With each block: where it "
+        "is in the paper and the equations it implements, taken from the function's own docstring."
+    )
+    if ignored := ss.pop("code_ignored", None):
+        st.warning(
+            "This link's " + "; ".join(literal(p) for p in ignored) + " could not be used.", icon=":material/link_off:"
+        )
+    st.header("Algorithm 1 as the paper prints it")
+    teaching_form()
+    st.header("Algorithm 2: running statistics and inference")
+    algorithm_2()
+    with st.expander("The fast path that trains the networks", icon=":material/speed:"):
+        fast_path()
+params = {"present": "1", "slide": str(ss.code_slide)} if present else {}
+if st.query_params.to_dict() != params:
+    st.query_params.from_dict(params)
+_present.land()

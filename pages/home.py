@@ -2,11 +2,37 @@
 
 import streamlit as st
 
-from pages._ui import require_router, warm_up
+from pages import _home_slide as H
+from pages import _present
+from pages._ui import require_router
+from pages._warm_up import warm_up
 
 require_router()
 
-st.title("Batch Normalization, step by step")
+ss = st.session_state
+TITLE = "Batch Normalization, step by step"
+if "home_url" not in ss:  # ?present=1, read on the page's first run in a session
+    ss.home_url, ss.home_present = True, st.query_params.get("present") in ("1", "true")
+present = bool(ss.get("home_present"))
+_present.begin(present)
+if present:
+    with _present.slide(TITLE, 0, 1, lambda delta: None):
+        H.slide()
+        _present.footer("Home", "home_present")
+    params = {"present": "1"}
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    _present.land()
+    st.stop()
+if st.query_params.to_dict():
+    st.query_params.clear()
+
+head, switch = st.columns([5, 1.3], vertical_alignment="bottom")
+head.title(TITLE)
+with switch:
+    _present.switch("home_present")
+H.picture()
+H.start_lecture()
 st.markdown(
     """
 **Batch Normalization** (BN) normalizes the input of every layer over each mini-batch: it
@@ -21,6 +47,11 @@ its weights were initialized.
 st.subheader("What each page teaches")
 cols = st.columns(2)
 with cols[0]:
+    st.page_link("pages/lecture.py", label="**Lecture**", icon=":material/co_present:")
+    st.caption(
+        "The pages below as one lecture, slide by slide with ← and →, from a plain text file a lecturer can edit "
+        "(lectures/bn.toml): Algorithms 1 and 2, the normalizers, the paper's experiments and why BN works."
+    )
     st.page_link("pages/algorithm.py", label="**Algorithm 1, step by step**", icon=":material/calculate:")
     st.caption(
         "Edit a toy batch and walk through the mean, the variance, the normalization and the "
@@ -61,4 +92,5 @@ st.markdown(
     "Sergey Ioffe and Christian Szegedy. *Batch Normalization: Accelerating Deep Network Training by "
     "Reducing Internal Covariate Shift.* ICML 2015. [arXiv:1502.03167](https://arxiv.org/abs/1502.03167)"
 )
+_present.land()
 warm_up()  # last: Home is drawn; the other pages' imports load in the background

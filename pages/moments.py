@@ -9,9 +9,11 @@ from bnviz.teach import moments as M
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
+from bnviz.views.markdown import literal
 from pages import _moments_graph, _moments_math, _moments_nets, _moments_quiz
 from pages._moments_ui import CODE_CSS, MOMENTS_CSS, Ctx
-from pages._ui import PRESENTER_CSS, literal, require_router
+from pages._present import CSS as PRESENTER_CSS
+from pages._ui import require_router
 
 require_router()
 

@@ -73,7 +73,15 @@ MOMENTS = (
         "predict",
         "Predict, then reveal",
         "Can I guess the numbers before the page shows them?",
-        ("μ_B", "σ²_B", "x̂ of a constant feature", "Σ ∂ℓ/∂xᵢ", "Bessel's factor", "Figure 1(a)'s MNIST gap", "eval() forgotten"),
+        (
+            "μ_B",
+            "σ²_B",
+            "x̂ of a constant feature",
+            "Σ ∂ℓ/∂xᵢ",
+            "Bessel's factor",
+            "Figure 1(a)'s MNIST gap",
+            "eval() forgotten",
+        ),
         {1: 1, 2: 2, 3: 3, 8: 4, 10: 5, 11: 7},
     ),
     Moment(

@@ -23,6 +23,7 @@ def _ratio(a: Tensor, b: Tensor) -> Tensor:
 
 
 BEFORE_COLOR, AFTER_COLOR = "#7f7f7f", "#d62728"  # grey: a step's input; red: its output
+TRUTH = "truth"  # strip_data's side of a value drawn as a dashed line, not a point
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class StepView:
     per_feature: pd.DataFrame  # quantities x features
     chart: alt.Chart
     checks: list[Check]  # two computations that must agree to float64 rounding
+    note: str = ""  # what this step's numbers show, in words built from them (Markdown written here)
 
 
 def row_table(named: dict[str, Tensor], index_name: str = "i") -> pd.DataFrame:
@@ -48,11 +50,17 @@ def feature_table(named: dict[str, Tensor | float]) -> pd.DataFrame:
 
 
 def strip_data(
-    before: dict[str, Tensor], after: dict[str, Tensor], before_title: str, after_title: str
+    before: dict[str, Tensor],
+    after: dict[str, Tensor],
+    before_title: str,
+    after_title: str,
+    truth: dict[str, Tensor] | None = None,
 ) -> pd.DataFrame:
-    """Long table for :func:`before_after_chart`: one row per value (per-row or per-feature tensors)."""
+    """Long table for :func:`before_after_chart`: one row per value (per-row or per-feature tensors);
+    ``truth`` (per feature) is drawn as a dashed line in the overlay layout."""
     records = []
-    for panel, side, named in ((before_title, "before", before), (after_title, "after", after)):
+    sides = ((before_title, "before", before), (after_title, "after", after), (after_title, TRUTH, truth or {}))
+    for panel, side, named in sides:
         for name, t in named.items():
             t2 = t if t.dim() == 2 else t.unsqueeze(0)  # (n, d)
             for i, row in enumerate(t2.tolist()):
@@ -95,20 +103,27 @@ def before_after_chart(data: pd.DataFrame, layout: str, large: bool = False) -> 
             alt.Tooltip("value:Q", format=".4g"),
         ],
     )
-    quantities = list(dict.fromkeys(data["quantity"]))
+    points = data[data["side"] != TRUTH]
+    quantities = list(dict.fromkeys(points["quantity"]))
     if layout == "overlay":
+        x = alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=8))
         lanes = (
-            alt.Chart(data)
+            alt.Chart()
+            .transform_filter(alt.datum.side != TRUTH)
             .mark_point(**mark)
-            .encode(
-                x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=8)),
-                y=alt.Y("quantity:N", title=None, sort=quantities),
-                **encoding,
-            )
-            .properties(width=round(640 * k), height=26 * len(quantities))  # lanes as tall: one screen
+            .encode(x=x, y=alt.Y("quantity:N", title=None, sort=quantities), **encoding)
         )
+        # A truth the values scatter around (e.g. the variance the batches are drawn from): a dashed line
+        truth = (
+            alt.Chart()
+            .transform_filter(alt.datum.side == TRUTH)
+            .mark_rule(color="black", strokeDash=[6, 4], strokeWidth=2)
+            .encode(x=x, tooltip=[alt.Tooltip("quantity:N"), alt.Tooltip("value:Q", format=".4g")])
+        )
+        layered = alt.layer(lanes, truth, data=data) if (data["side"] == TRUTH).any() else lanes.properties(data=data)
+        layered = layered.properties(width=round(640 * k), height=26 * len(quantities))  # lanes as tall: one screen
         header = alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")
-        faceted = lanes.facet(row=alt.Row("feature:N", title=None, header=header)).resolve_scale(x="independent")
+        faceted = layered.facet(row=alt.Row("feature:N", title=None, header=header)).resolve_scale(x="independent")
         return _large_type(faceted) if large else faceted
     if len(quantities) > 2:  # e.g. ∂ℓ/∂γ and ∂ℓ/∂β in one panel: tell them apart by shape
         encoding["shape"] = alt.Shape("quantity:N", sort=quantities, legend=alt.Legend(title=None, orient="right"))
@@ -141,8 +156,24 @@ def _large_type(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def step_view(step: int, w: Walk, inf: Inference, large: bool = False) -> StepView:
-    """Tables and chart for step ``step`` (0-based) of :func:`steps`; ``large``: the chart for a projector."""
+def bessel_note(inf: Inference, m: int) -> str:
+    """What Algorithm 2's averages came to with this K, beside what they tend to (step 10's text)."""
+    biased = _ratio(inf.pop.batch_vars.mean(0), inf.true_var)
+    unbiased = _ratio(inf.pop.var, inf.true_var)
+
+    def values(t: Tensor) -> str:
+        return ", ".join("–" if v != v else f"{v:.2f}" for v in t.tolist())
+
+    return (
+        f"With these K = {len(inf.batches):,} batches, E_B[σ²_B] / true variance is {values(biased)} per feature "
+        f"(it tends to (m − 1)/m = {(m - 1) / m:.2f}) and Var[x] / true variance is {values(unbiased)} "
+        "(it tends to 1). The dashed line is the true variance."
+    )
+
+
+def step_view(step: int, w: Walk, inf: Inference | None, large: bool = False) -> StepView:
+    """Tables and chart for step ``step`` (0-based) of :func:`steps`; ``large``: the chart for a projector.
+    ``inf`` (Algorithm 2 over K batches) is needed by the inference steps only (10 and 11)."""
     f, b, x = w.fwd, w.bwd, w.fwd.x
     centered = x - f.batch_mean  # x_i − μ_B, (m, d)
     std = torch.sqrt(f.batch_var + w.eps)  # √(σ²_B + ε)
@@ -184,8 +215,9 @@ def step_view(step: int, w: Walk, inf: Inference, large: bool = False) -> StepVi
             {"E_B[σ²_B]": biased, "Var[x]": inf.pop.var},
             "σ²_B of each training batch",
             "biased average vs Var[x] (Bessel)",
+            truth={"true variance": inf.true_var},
         )
-        return StepView(per_row, per_feature, before_after_chart(data, "overlay", large), checks)
+        return StepView(per_row, per_feature, before_after_chart(data, "overlay", large), checks, bessel_note(inf, m))
     if step == 10:
         per_row = row_table({"x": x, "train y": inf.train_y, "eval y": inf.eval_y})
         per_feature = feature_table(
@@ -256,7 +288,7 @@ def step_view(step: int, w: Walk, inf: Inference, large: bool = False) -> StepVi
             },
             {"∂ℓ/∂x̂": b.dx_hat},
             {"∂ℓ/∂x": b.dx},
-            "shared",
+            "independent",  # ∂ℓ/∂x can be a hundred times smaller than ∂ℓ/∂x̂ (a feature of large spread)
         ),
         8: (
             {"∂ℓ/∂y": w.dy, "x̂": f.x_hat},

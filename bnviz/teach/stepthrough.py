@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor
@@ -39,12 +40,17 @@ def docstring_equations(obj) -> list[str]:
     return equations
 
 
+Part = Literal["forward", "backward", "inference"]  # Algorithm 1, Section 3's chain rule, Algorithm 2
+
+
 @dataclass(frozen=True)
 class Step:
     label: str  # short name for the stepper
     title: str
     equations: list[str]  # LaTeX, the paper's
     text: str  # what to notice, in a sentence or two
+    part: Part  # a backward step starts from the upstream gradient ∂ℓ/∂y, so its page shows the loss
+    answer: str  # the step in one sentence: what its slide says under the chart
 
 
 def steps() -> list[Step]:
@@ -56,6 +62,8 @@ def steps() -> list[Step]:
             "Step 1 · the mini-batch mean μ_B",
             fwd[0:1],
             "Each feature's average over the m rows of this mini-batch (Algorithm 1, line 1).",
+            "forward",
+            "μ_B is each feature's average over the m rows of this mini-batch.",
         ),
         Step(
             "2 σ²_B",
@@ -63,6 +71,8 @@ def steps() -> list[Step]:
             fwd[1:2],
             "The mean squared distance from μ_B, dividing by m, not m − 1: the *biased* variance, "
             "which is the one Algorithm 1 normalizes with.",
+            "forward",
+            "σ²_B divides by m, not m − 1: the biased variance, the one Algorithm 1 normalizes with.",
         ),
         Step(
             "3 x̂",
@@ -70,6 +80,8 @@ def steps() -> list[Step]:
             fwd[2:3],
             "Every feature now has mean 0 and variance just under 1, whatever its offset and scale "
             "were: compare the two panels. ε keeps a constant feature from dividing by zero.",
+            "forward",
+            "Every feature now has mean 0 and variance just under 1, whatever its offset and scale were.",
         ),
         Step(
             "4 y",
@@ -77,6 +89,8 @@ def steps() -> list[Step]:
             fwd[3:4],
             "Two learned numbers per feature give the layer back its range: with γ = √(σ²_B + ε) and "
             "β = μ_B it would be the identity (Section 3). This y is what the next layer sees.",
+            "forward",
+            "γ and β give each feature a scale and a shift back: this y is what the next layer sees.",
         ),
         Step(
             "5 ∂ℓ/∂x̂",
@@ -84,11 +98,15 @@ def steps() -> list[Step]:
             bwd[0:1],
             "Backpropagation starts from the upstream gradient ∂ℓ/∂y (choose the loss under *Parameters*) "
             "and walks Algorithm 1 backwards. Through y = γx̂ + β it is multiplied by γ.",
+            "backward",
+            "Backpropagation starts from the upstream ∂ℓ/∂y; through y = γx̂ + β it is multiplied by γ.",
         ),
         Step(
             "6 ∂ℓ/∂σ²_B",
             "Step 6 · backward: ∂ℓ/∂σ²_B",
             bwd[1:2],
+            "σ²_B enters every x̂_i of its feature, so its gradient is a sum over the batch.",
+            "backward",
             "σ²_B enters every x̂_i of its feature, so its gradient is a sum over the batch.",
         ),
         Step(
@@ -97,6 +115,8 @@ def steps() -> list[Step]:
             bwd[2:3],
             "μ_B reaches the loss through every x̂_i and through σ²_B. The second term is 0 here, "
             "because Σ(x_i − μ_B) = 0, but the paper keeps it: it is the chain rule, term by term.",
+            "backward",
+            "μ_B reaches the loss through every x̂_i and through σ²_B (that second term is 0 here: Σ(x_i − μ_B) = 0).",
         ),
         Step(
             "8 ∂ℓ/∂x",
@@ -105,6 +125,8 @@ def steps() -> list[Step]:
             "Each x_i gets three contributions: through its own x̂_i, and through the μ_B and σ²_B it "
             "helped compute. Per feature the result sums to 0 over the batch (see the table): a "
             "gradient step cannot shift the batch mean, BN would undo it (Section 2).",
+            "backward",
+            "Each x_i gets three contributions, which sum to 0 per feature: a gradient step cannot shift the batch mean.",
         ),
         Step(
             "9 ∂ℓ/∂γ, ∂ℓ/∂β",
@@ -112,6 +134,8 @@ def steps() -> list[Step]:
             bwd[4:6],
             "The gradients of the two parameters, per feature: γ learns from how the loss varies "
             "with x̂, β from the total upstream gradient.",
+            "backward",
+            "γ learns from how the loss varies with x̂, β from the total upstream gradient.",
         ),
         Step(
             "10 running stats",
@@ -120,8 +144,10 @@ def steps() -> list[Step]:
             "After training, average μ_B and σ²_B over many training mini-batches (here K toy "
             "batches drawn from a normal distribution with your batch's mean and variance, shown as the true "
             "variance). On average the *biased* σ²_B falls short of the true variance by the factor (m − 1)/m, "
-            "so Bessel's factor m/(m − 1) makes Var[x] unbiased. With a few batches the averages scatter; "
-            "raise K to see them settle on (m − 1)/m and 1 times the true variance.",
+            "so Bessel's factor m/(m − 1) makes Var[x] unbiased. The fewer the batches K, the more the averages "
+            "scatter around those factors: change K and watch.",
+            "inference",
+            "On average the biased σ²_B falls short of the true variance by (m − 1)/m; Bessel's m/(m − 1) corrects it.",
         ),
         Step(
             "11 inference",
@@ -130,6 +156,8 @@ def steps() -> list[Step]:
             "At inference BN is a fixed affine map per feature, so an example's output no longer "
             "depends on the rest of its batch. For your batch it differs from the training-mode "
             "output: E[x], Var[x] come from other batches, and Var[x] carries Bessel's factor.",
+            "inference",
+            "At inference BN is a fixed affine map per feature: an example's output no longer depends on its batch.",
         ),
     ]
 

@@ -2,11 +2,11 @@
 the same settings, and every preset can be trained live."""
 
 import pytest
+from payloads import payload
 
 from bnviz import experiments
 from bnviz.live import presets, settings
 from bnviz.views.findings import Findings
-from payloads import payload
 
 
 def test_every_recorded_preset_is_on_the_activations_page_with_three_seeds():
@@ -40,7 +40,9 @@ def test_the_papers_runs_as_presets_train_live_with_their_network_and_training(n
 
 
 def test_a_presets_findings_are_its_curves_and_final_accuracies():
-    r = payload({"no BN": [[0.1, 0.5, 0.6]], "BN": [[0.1, 0.8, 0.9]]}, steps=(0, 100, 3000), experiment="replay-paper-mlp")
+    r = payload(
+        {"no BN": [[0.1, 0.5, 0.6]], "BN": [[0.1, 0.8, 0.9]]}, steps=(0, 100, 3000), experiment="replay-paper-mlp"
+    )
     found = experiments.findings(r)
     assert type(found) is Findings and not found.verdicts
     table = found.tables["Final test accuracy per seed"]

@@ -139,7 +139,7 @@ PAGES = {
     "experiments": lambda page: page.get_by_role("tab").nth(2).click(),
     "practice": lambda page: page.get_by_text("Train another configuration").first.click(),
     "activations": lambda page: page.get_by_text("Train live").first.click(),
-    "code": lambda page: page.get_by_role("button", name="The fast path that trains the networks").click(),
+    "code": lambda page: page.get_by_text("The fast path that trains the networks").click(),
     "norm_sets": lambda page: page.get_by_text("Layer Normalization", exact=True).first.click(),
     "why": open_a_run_form,
 }

@@ -173,8 +173,8 @@ def test_a_cifar_pickle_naming_a_hostile_global_is_quoted_not_rendered(tmp_path,
 
 def test_the_one_escaping_function_is_the_pages_own():
     from bnviz.views.markdown import literal
-    from pages import _ui
+    from pages import _data
 
-    assert _ui.literal is literal
+    assert _data.literal is literal
     assert not markdown_safety.rendered([literal(HOSTILE)])
     assert len(markdown_safety.rendered([HOSTILE])) >= len(markdown_safety.RENDERED)  # it finds each construct

@@ -18,7 +18,7 @@ from bnviz.runs.payload import data_fields as _data_fields
 from bnviz.runs.version import code_version
 from bnviz.train.trainer import train
 from bnviz.views import activations, probe_modes
-from pages import _ui
+from pages import _chart_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 # per hidden layer an input and a gradient histogram, Figure 1(b,c)'s panel per arm, x̂ beside y, and over the
@@ -497,7 +497,7 @@ def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
 
     a, b = pd.DataFrame({"x": [1, 2], "y": [3, 4]}), pd.DataFrame({"y": [0.5]})
     chart = alt.layer(alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q"), alt.Chart(b).mark_rule().encode(y="y:Q"))
-    spec = _ui.vega_spec(chart)
+    spec = _chart_specs.vega_spec(chart)
     names = [layer["data"]["name"] for layer in spec["layer"]]
     assert sorted(names) == sorted(spec["datasets"]) and len(set(names)) == 2
     assert all(isinstance(table, bytes) for table in spec["datasets"].values())
@@ -511,16 +511,16 @@ def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_hi
     while not lc.done:
         at.run()
     at.run()
-    specs = at.session_state[_ui.CHART_SPECS]
+    specs = at.session_state[_chart_specs.CHART_SPECS]
     kept = list(specs)
     at.slider(key="act_depth").set_value(5).run()  # a setting for the next run: nothing drawn changes
-    assert not at.exception and list(at.session_state[_ui.CHART_SPECS]) == kept
+    assert not at.exception and list(at.session_state[_chart_specs.CHART_SPECS]) == kept
     # A timer tick while training may have drawn step 50 when it was the newest: forget those specs, so the
     # step is one the page has not drawn (on a slow machine more ticks land on intermediate steps).
     for k in [k for k in specs if 50 in k]:
         del specs[k]
     kept = list(specs)
-    assert not [k for k in at.session_state[_ui.CHART_SPECS] if 50 in k]  # the page's own store, not a copy
+    assert not [k for k in at.session_state[_chart_specs.CHART_SPECS] if 50 in k]  # the page's own store, not a copy
     at.select_slider(key="act_step_live").set_value(50).run()
-    new = [k for k in at.session_state[_ui.CHART_SPECS] if k not in kept]
+    new = [k for k in at.session_state[_chart_specs.CHART_SPECS] if k not in kept]
     assert len(new) == 3 * 2 and all(50 in k for k in new)  # each layer's input and gradient histogram

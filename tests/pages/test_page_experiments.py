@@ -41,6 +41,14 @@ def open_page(page: str = "pages/experiments.py") -> AppTest:
     return experiment_pages.open_page(page, timeout=60)
 
 
+def open_tab(at: AppTest, i: int):
+    """Tab ``i``, opened as a click opens it (only the open tab is drawn)."""
+    at.session_state["experiments_tab"] = at.tabs[i].label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.tabs[i]
+
+
 def dead_pid() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
@@ -94,8 +102,12 @@ def test_a_cached_short_synthetic_run_draws_charts_table_and_its_label(folder, r
     assert table["Steps"].iloc[-1] == "40 (last)"
     assert "BN has the higher test accuracy throughout training (Figure 1(a))" in text_of(mnist.markdown)
     assert len(mnist.download_button) >= 4
-    assert [e.label for e in mnist.expander][:1] == ["Train another configuration"]
-    assert "Every seed" in [e.label for e in mnist.expander]
+    labels = [e.label for e in mnist.expander]  # answer first: where the numbers come from, then the run form, last
+    assert (
+        labels[-2].startswith("Where these numbers come from: synthetic MNIST")
+        and labels[-1] == "Train another configuration"
+    )
+    assert "Every seed" in labels[:-2]
     assert "Nothing is cached" not in text_of(mnist.info)
 
 
@@ -153,12 +165,14 @@ def test_cifar_and_sweep_results_draw_with_their_data_notes_and_findings(folder)
     for payload in (cifar, sweep):
         cache.write_json_atomic(cache.result_path(folder, payload["experiment"], payload["key"]), payload)
     at = open_page()
-    cifar_tab, sweep_tab = at.tabs[1], at.tabs[2]
+    cifar_tab = open_tab(at, 1)
     assert "JPEG re-encoded" in text_of(cifar_tab.caption)
     badge = text_of(cifar_tab.info)
     assert "files differ from the official release" in badge and badge.count("differ from the official") == 1
     assert [m.value for m in cifar_tab.metric] == ["70.00%", "78.00%"]
     assert len(cifar_tab.get("vega_lite_chart")) == 2
+    sweep_tab = open_tab(at, 2)
+    assert not at.tabs[1].get("vega_lite_chart")  # one tab is drawn at a time: the one open
     findings = text_of(sweep_tab.markdown)
     assert (
         "BN permits higher learning rates (Section 3.3): where the network without BN fails, BN trains: our runs support this (3 cells"
@@ -179,7 +193,8 @@ def test_a_corrupt_cache_file_is_a_warning_not_a_crash(folder, recorded):
 
 def test_an_empty_cache_offers_the_run_controls_with_synthetic_data_only(folder):
     at = open_page()
-    for tab, name in zip(at.tabs, ("mnist-fig1", "cifar10-cnn", "lr-sweep")):
+    for i, name in enumerate(("mnist-fig1", "cifar10-cnn", "lr-sweep")):
+        tab = open_tab(at, i)
         assert "Nothing is cached" in text_of(tab.info) and f"python -m bnviz run {name}" in text_of(tab.info)
         assert [b.label for b in tab.button] == ["Run"]
         assert tab.radio[0].options == ["synthetic (offline demo)"]  # no real data in the data folder
@@ -289,7 +304,8 @@ def test_every_chart_offers_png_and_svg_for_a_slide(folder, recorded):
 
 def test_the_papers_imagenet_results_are_their_own_quoted_tab_with_numeric_tables(folder):
     at = open_page()
-    *ours, quoted = at.tabs
+    ours = [open_tab(at, i) for i in range(len(at.tabs) - 1)]
+    quoted = open_tab(at, len(at.tabs) - 1)
     assert quoted.label == paper_imagenet.TAB == "The paper's ImageNet results (quoted, not reproduced)"
     assert "Quoted from Ioffe & Szegedy (2015), not reproduced here" in text_of(quoted.info)
     single, ensemble = (d.value for d in quoted.dataframe)

@@ -36,7 +36,8 @@ def test_each_experiment_is_a_section_with_claim_setup_charts_verdicts_source_an
         assert experiments.get(name).claim in markdown.replace("**The claim.** ", "")
     assert "Santurkar" in markdown and "Bjorck" in markdown and "arXiv:1806.02375" in markdown
     captions = text_of(at.caption)
-    assert markdown.count("**The setup**") == len(names)
+    where = [e for e in at.expander if e.label.startswith("Where these numbers come from")]  # at each result's end
+    assert len(where) == len(names)
     assert all(experiments.get(n).about in captions for n in names)
     assert text_of(at.subheader).count("What this means") == len(names) == 5
     assert (

@@ -79,10 +79,12 @@ def test_any_query_parses_to_a_state_the_page_can_draw(params):
 def test_the_url_is_short_and_readable():
     x = torch.tensor([[1.0, 2.0], [3.0, 4.5]], dtype=torch.float64)
     gamma, beta = T.default_affine(2)
-    state = U.state_of(8, x, gamma * 2, beta, 1e-5, "random w", 5, 0)
+    state = U.state_of(8, x, gamma * 2, beta, 1e-5, "random w", U.DEFAULT_K, 0)
     assert U.to_params(state) == {"step": "8", "batch": "1_2~3_4.5", "gamma": "4_1"}  # defaults left out
     assert urlencode(U.to_params(state)) == "step=8&batch=1_2~3_4.5&gamma=4_1"  # nothing percent-encoded
-    assert U.to_params(U.state_of(1, T.DEFAULT_BATCH, *T.default_affine(3), 1e-5, "random w", 5, 0)) == {"step": "1"}
+    assert U.to_params(U.state_of(1, T.DEFAULT_BATCH, *T.default_affine(3), 1e-5, "random w", U.DEFAULT_K, 0)) == {
+        "step": "1"
+    }
     assert U.format_number(1e20) == "1e20" and U.format_number(-0.5) == "-0.5" and U.format_number(3.0) == "3"
 
 

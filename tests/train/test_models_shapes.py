@@ -161,7 +161,12 @@ def test_shipped_cache_files_keep_their_keys():
         assert same != (result["experiment"] in AWAITING_RERUN), f.name
 
 
-AWAITING_RERUN = {"batch-size", "train-vs-eval", "bn-position", "depth-sigmoid"}  # issue #24: new arms; cache/ is re-made at the end
+AWAITING_RERUN = {
+    "batch-size",
+    "train-vs-eval",
+    "bn-position",
+    "depth-sigmoid",
+}  # issue #24: new arms; cache/ is re-made at the end
 
 
 def test_max_pool_without_gradients_gives_torchs_values_exactly_and_trains_with_torchs_backward():

@@ -9,9 +9,9 @@ import torch
 from bnviz import data as datasets
 from bnviz.norms import GroupNorm
 from bnviz.norms.batch_renorm import renorm_bounds
+from bnviz.train.batches import model_inputs
 from bnviz.train.config import TrainConfig
 from bnviz.train.models import MnistCNN, model_for
-from bnviz.train.batches import model_inputs
 from bnviz.train.trainer import train
 
 

@@ -22,7 +22,8 @@ from bnviz.experiments.bn_position.rates import (
 )
 from bnviz.views import compare, grid
 from bnviz.views.findings import Findings, common
-from bnviz.views.phrases import pct, points, rates as rates_text, stable_range
+from bnviz.views.phrases import pct, points, stable_range
+from bnviz.views.phrases import rates as rates_text
 from bnviz.views.verdicts import Verdict
 
 PLACEMENTS = ("before", "after")
