@@ -15,10 +15,11 @@ import streamlit as st
 
 from bnviz.teach import cube_links as C
 from bnviz.teach import experiment_links as L
+from bnviz.teach import moments as M
 from bnviz.teach import url_state as U
 from bnviz.teach.query import Reader, read_int
 from pages import _algorithm_slide as A
-from pages import _cube
+from pages import _cube, _moments_slide
 from pages import _experiment_page as E
 from pages import _home_slide as H
 from pages import _results as results
@@ -30,6 +31,7 @@ Drawn = tuple[list[str], str]  # (what of the state was ignored, the page's own 
 PAGE_TITLES = {
     "home": "Home",
     "algorithm": "Algorithm 1, step by step",
+    "moments": "Classroom moments",
     "norm_sets": "What each normalizer averages over",
     "activations": "Activations while training",
     "experiments": E.TITLES["experiments"],
@@ -53,6 +55,14 @@ def algorithm(state: dict[str, str], height: float) -> Drawn:
     parsed, ignored = U.parse(state)
     A.slide(A.STEPS[parsed.step - 1], A.view_of(parsed), parsed.loss)  # as the page's own slide
     return ignored, _link("algorithm", U.to_params(dataclasses.replace(parsed, present=False)))
+
+
+def moments(state: dict[str, str], height: float) -> Drawn:
+    parsed, ignored = M.parse(state)
+    parsed = dataclasses.replace(parsed, predict=parsed.predict if parsed.predict is not None else False)
+    _moments_slide.body(parsed, _moments_slide.context(parsed, present=True))  # as the page's presenter view
+    shown = dataclasses.replace(parsed, batch=dataclasses.replace(parsed.batch, present=False))
+    return ignored, _link("moments", M.to_params(shown))
 
 
 def norm_sets(state: dict[str, str], height: float) -> Drawn:
@@ -102,6 +112,7 @@ def experiment_page(key: str) -> Callable[[dict[str, str], float], Drawn]:
 DRAW: dict[str, Callable[[dict[str, str], float], Drawn]] = {
     "home": home,
     "algorithm": algorithm,
+    "moments": moments,
     "norm_sets": norm_sets,
     "activations": activations,
     "experiments": experiment_page("experiments"),

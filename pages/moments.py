@@ -6,27 +6,16 @@ from dataclasses import replace
 import streamlit as st
 
 from bnviz.teach import moments as M
-from bnviz.teach import stepthrough as S
-from bnviz.teach import toybatch as T
 from bnviz.teach import url_state as U
 from bnviz.views.markdown import literal
-from pages import _moments_graph, _moments_math, _moments_nets, _moments_quiz
-from pages._moments_ui import CODE_CSS, MOMENTS_CSS, Ctx
+from pages import _moments_slide
+from pages._moments_ui import CODE_CSS, MOMENTS_CSS
 from pages._present import CSS as PRESENTER_CSS
 from pages._ui import require_router
 
 require_router()
 
 ss = st.session_state
-DRAW = {
-    "graph": _moments_graph.graph,
-    "closed-form": _moments_math.closed_form,
-    "scale": _moments_math.scale,
-    "batch-mates": _moments_nets.batch_mates,
-    "folding": _moments_nets.folding,
-    "predict": _moments_quiz.predict,
-    "grader": _moments_quiz.grader,
-}
 
 
 def apply_url() -> None:
@@ -118,11 +107,7 @@ if present != state.present:
     state = ss.mom_state = replace(state, batch=replace(state.batch, present=present))
 st.set_page_config(initial_sidebar_state="collapsed" if present else "auto")
 moment = M.BY_SLUG[state.moment]
-x = state.batch.batch_tensor()
-gamma, beta = state.batch.affine()
-typed = None if state.batch.dy is None else T.batch_from_rows(state.batch.dy)
-walk = S.walk(x, gamma, beta, state.batch.eps, state.batch.loss, state.batch.seed, typed)
-ctx = Ctx(walk, state, present, state.predicting())
+ctx = _moments_slide.context(state, present)
 
 st.html(CODE_CSS + (PRESENTER_CSS + MOMENTS_CSS if present else ""))
 if present:
@@ -163,9 +148,9 @@ if not present:
     st.subheader(f"{moment.title} · {moment.parts[state.part - 1]}")
     st.caption(literal(moment.question))
 
-DRAW[state.moment](state.part, ctx)
+_moments_slide.body(state, ctx)
 
-m, d = x.shape
+m, d = ctx.walk.fwd.x.shape
 if present:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.caption(f"{moment.title}, part {state.part} of {len(moment.parts)} · toy batch m = {m}, d = {d} · ← →")

@@ -60,6 +60,9 @@ RECORD_PATTERNS: tuple[tuple[str, object], ...] = (
     (r"^final/batch_stats/", float | None),
     (r"(^|/)acc$|/saturation$", Fraction),  # accuracies and shares of saturated units
     (r"^time/", Seconds),
+    # the losses L(θ − ηg) along the gradient at each step size; null where a point blew up (no infinity in JSON)
+    (r"^landscape/(step_sizes|losses)$", list[float] | None),
+    (r"^landscape/", float | None),  # a landscape summary is null where a point along the gradient blew up
     (r".", float),  # every other measurement: a finite number
 )
 # A probe records each layer's statistics together, and the views read them together: a record with a

@@ -27,7 +27,7 @@ from pathlib import Path
 LECTURES_ENV = "BNVIZ_LECTURES_DIR"  # a folder of lecture files other than the repository's lectures/
 DEFAULT = "bn"  # lectures/bn.toml: the default 50-minute BN lecture
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a lecture's name in a link: its file's stem
-PAGES = ("home", "algorithm", "norm_sets", "activations", "experiments", "practice", "why", "code")
+PAGES = ("home", "algorithm", "moments", "norm_sets", "activations", "experiments", "practice", "why", "code")
 FIELDS = ("page", "state", "title", "minutes", "notes")
 MAX_BYTES = 200_000  # a lecture file larger than this is refused unread
 MAX_SLIDES = 200

@@ -118,3 +118,17 @@ def test_another_lecture_by_name_and_a_bad_name_is_refused(tmp_path, monkeypatch
     assert open_lecture({"lecture": "mine"}).title[0].value == "Mine"
     at = open_lecture({"lecture": "../../etc/passwd"})
     assert "lecture=../../etc/passwd" in text_of(at.warning) and title(at) == "Default"
+
+
+@pytest.mark.parametrize("moment", ["graph", "scale", "batch-mates"])
+def test_the_lecture_shows_classroom_moments_as_their_presenter_view_does(moment):
+    lecture = LE.load(LE.path_of(LE.DEFAULT))
+    n = next(i for i, s in enumerate(lecture.slides, 1) if s.page == "moments" and s.state.get("moment") == moment)
+    at = open_lecture({"slide": str(n)})
+    assert title(at) == lecture.slides[n - 1].title
+    assert source_page(at) == "Classroom moments"
+    link = text_of(at.caption, raw=True).replace("%7E", "~")
+    assert f"(moments?moment={moment}" in link and "present=1" not in link
+    if moment == "graph":  # Section 2's warning: the switch and the growing bias, on the lecture's batch
+        assert "part=6" in link and "batch=1_10~3_20~5_60" in link
+        assert any("constants" in t.label for t in at.toggle)

@@ -1,4 +1,4 @@
-"""docs/results.md and docs/practice.md are generated from the cache's findings: every arm with its seed
+"""docs/results.md, docs/practice.md and docs/replays.md are generated from the cache's findings: every arm with its seed
 range, every verdict with its symbol, the meaning; an experiment without a result says how to make one."""
 
 import json
@@ -51,7 +51,7 @@ def test_the_practice_doc_holds_the_practice_experiments_only(tmp_path):
 def test_the_cli_writes_both_docs(tmp_path, capsys):
     cached(tmp_path, payload(AHEAD))
     assert main(["summary", "--write-docs", str(tmp_path / "docs"), "--cache-dir", str(tmp_path)]) == 0
-    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["practice.md", "results.md"]
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["practice.md", "replays.md", "results.md"]
     assert "wrote" in capsys.readouterr().out
 
 
