@@ -84,3 +84,17 @@ def test_an_import_inside_a_function_still_closes_a_cycle(tmp_path):
 def test_no_module_of_bnviz_or_the_pages_imports_itself_through_others():
     found = cycles(import_graph())
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+MAX_LINES = 300  # a module a reader holds in one sitting
+
+
+def test_no_module_of_the_package_or_the_pages_is_over_300_lines():
+    root = Path(__file__).resolve().parent.parent
+    long = {
+        str(p.relative_to(root)): n
+        for folder in ("bnviz", "pages")
+        for p in (root / folder).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these by concern: {long}"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bnviz.experiments.lr_sweep import heatmap
 from bnviz.experiments.lr_sweep.findings import cells_of, findings, seeds_caption, sweep_table
-from bnviz.views import charts, records
+from bnviz.views import records
 
 CHANCE = math.log(10)
 STEPS = (0, 500, 1_000, 1_500, 2_000)
@@ -119,7 +120,7 @@ def test_init_scale_claim_from_the_spread_across_init_scales_at_the_stable_rate(
 
 def test_the_heat_map_labels_exploded_and_diverged_cells_and_keeps_its_colour_range():
     cells = cells_of(sweep_table(result(plain_high=EXPLODES, bn_high=None)))
-    spec = charts.sweep_heatmap(cells).to_dict()
+    spec = heatmap.sweep_heatmap(cells).to_dict()
     scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"] == [0.85, 0.98] and scale["clamp"] is True
     labels = {row["label"] for row in next(iter(spec["datasets"].values()))}

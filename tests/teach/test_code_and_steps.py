@@ -4,6 +4,7 @@ import ast
 import json
 
 from bnviz.norms import bn_fused, bn_steps
+from bnviz.teach import step_charts
 from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import toybatch as T
@@ -47,7 +48,7 @@ def test_algorithm_2_draws_the_true_variance_and_says_what_this_k_gave():
     view = V.step_view(9, w, inf)
     spec = json.dumps(view.chart.to_dict())
     assert '"rule"' in spec and '"truth"' in spec  # a dashed rule at each feature's true variance
-    truth = [r for r in view.chart.data.to_dict("records") if r["side"] == V.TRUTH]
+    truth = [r for r in view.chart.data.to_dict("records") if r["side"] == step_charts.TRUTH]
     assert [r["value"] for r in truth] == inf.true_var.tolist()
     assert view.note.startswith("With these K = 100 batches")
     m = T.DEFAULT_BATCH.shape[0]

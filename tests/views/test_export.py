@@ -2,6 +2,7 @@
 
 import pytest
 
+from bnviz.experiments.lr_sweep import heatmap
 from bnviz.views import charts, export, records
 
 
@@ -66,6 +67,6 @@ def test_a_faceted_chart_keeps_its_own_panel_sizes():
             for lr in (0.3, 3.0)
         ]
     )
-    labelled = export.with_labels(charts.sweep_heatmap(table), "Sweep").to_dict()
+    labelled = export.with_labels(heatmap.sweep_heatmap(table), "Sweep").to_dict()
     assert "width" not in labelled and labelled["title"]["text"] == "Sweep"
-    assert export.chart_file(charts.sweep_heatmap(table), "svg", "Sweep").decode().lstrip().startswith("<svg")
+    assert export.chart_file(heatmap.sweep_heatmap(table), "svg", "Sweep").decode().lstrip().startswith("<svg")

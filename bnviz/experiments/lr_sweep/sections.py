@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from bnviz.experiments.lr_sweep import heatmap
 from bnviz.experiments.lr_sweep.findings import SECTION_3_3, Sweep, seeds_caption
-from bnviz.views import charts
 from bnviz.views.sections import Chart, Details, Section, Table, Text, Verdicts
 
 
@@ -25,9 +25,9 @@ def sections(f: Sweep) -> list[Section]:
         Section(
             "Final test accuracy by learning rate and init scale",
             (
-                Chart(charts.sweep_heatmap(f.cells), stretch=False),
+                Chart(heatmap.sweep_heatmap(f.cells), stretch=False),
                 Text(
-                    f"Colours span {charts.SWEEP_COLOR_RANGE[0]:.0%} to {charts.SWEEP_COLOR_RANGE[1]:.0%}, where the "
+                    f"Colours span {heatmap.SWEEP_COLOR_RANGE[0]:.0%} to {heatmap.SWEEP_COLOR_RANGE[1]:.0%}, where the "
                     "runs that trained differ; a run below that takes the darkest colour, and a cell whose runs "
                     "exploded or diverged says so. " + seeds_caption(table, f.cells),
                     "caption",
