@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="the named experiments and whether each is cached").add_argument("--cache-dir")
     run = sub.add_parser("run", help="train an experiment and store it in the cache")
-    run.add_argument("experiment")
+    run.add_argument("experiment", nargs="?", help="the experiment to train (or --all)")
+    run.add_argument(
+        "--all", action="store_true", help="every experiment in turn, as the shipped cache was made (see README)"
+    )
     run.add_argument("--steps", type=_steps, help=f"override the number of training steps (at most {MAX_STEPS:,})")
     run.add_argument("--seeds", type=_seed, nargs="+", help="override the seeds, e.g. --seeds 0 1 2")
     run.add_argument("--data-dir", help=f"dataset folder (default ${data.DATA_DIR_ENV} or ./data)")
@@ -173,7 +176,24 @@ def _printer(total_steps: int, stream=None):
     return show
 
 
+def cmd_run_all(args, argv: list[str]) -> int:
+    """Each experiment in the registry's order, each recorded with its own command (``run NAME ...``)."""
+    if args.experiment:
+        return _fail("name one experiment or pass --all, not both", 2)
+    rest = [a for a in argv[1:] if a != "--all"]  # argv[0] is "run"
+    args.all = False
+    for name in experiments.EXPERIMENTS:
+        one = ["run", name, *rest]
+        args.experiment = name
+        cmd_run(args, one)
+    return 0
+
+
 def cmd_run(args, argv: list[str]) -> int:
+    if args.all:
+        return cmd_run_all(args, argv)
+    if not args.experiment:
+        return _fail(f"name the experiment to train (one of {', '.join(experiments.EXPERIMENTS)}), or pass --all", 2)
     request = RunRequest(args.experiment, args.steps, _unique(args.seeds), args.synthetic, args.data_dir)
     exp = request.experiment()
     cache_dir = cache.ensure_dir(Path(args.cache_dir or cache.default_cache_dir()))

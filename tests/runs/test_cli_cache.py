@@ -321,3 +321,24 @@ def test_progress_shows_steps_done_time_left_and_the_runs_in_flight():
     text = out.getvalue()
     assert "100%" in text and "200/200" in text and "<" in text  # done, of all steps, with the time left
     assert "[BN s0: 100/100]" in text and "no BN" not in text  # the run still in flight, not the finished one
+
+
+def test_run_all_trains_every_experiment_in_turn_each_with_its_own_command(tmp_path, monkeypatch, capsys):
+    from bnviz import cli
+
+    asked = []
+
+    def fake_run(exp, command="", **kw):
+        asked.append((exp.name, command, exp.steps))
+        return {"experiment": exp.name}
+
+    monkeypatch.setattr(cli, "run_experiment", fake_run)
+    monkeypatch.setattr(cli, "_print_summary", lambda result: None)
+    argv = ["run", "--all", "--synthetic", "--steps", "20", "--cache-dir", str(tmp_path), "--workers", "1"]
+    assert main(argv) == 0
+    assert [name for name, _, _ in asked] == list(experiments.EXPERIMENTS)
+    for name, command, steps in asked:
+        assert steps == 20  # --steps reaches each experiment
+        assert command == f"python -m bnviz run {name} --synthetic --steps 20 --cache-dir {tmp_path} --workers 1"
+    assert main(["run", "mnist-fig1", "--all"]) == 2 and "not both" in capsys.readouterr().err
+    assert main(["run"]) == 2 and "or pass --all" in capsys.readouterr().err
