@@ -23,6 +23,7 @@ PAGES = {  # file stem -> the page's address (its first screen)
     "home": "/",
     "lecture": "/lecture",
     "algorithm": "/algorithm?step=3",
+    "moments": "/moments",
     "norm_sets": "/norm_sets",
     "activations": "/activations",
     "experiments": "/experiments",
@@ -30,8 +31,8 @@ PAGES = {  # file stem -> the page's address (its first screen)
     "why": "/why",
     "code": "/code",
 }
-PRESENTED = ("home", "algorithm", "norm_sets", "experiments", "practice", "why", "code")
-LECTURE_SLIDES = (4, 8, 11, 16, 20)  # normalize, ∂ℓ/∂x, Algorithm 2, Figure 1(a), the scoreboard
+PRESENTED = ("home", "algorithm", "moments", "norm_sets", "experiments", "practice", "why", "code")
+LECTURE_SLIDES = (4, 8, 9, 13, 19, 23)  # normalize, ∂ℓ/∂x, its graph, Algorithm 2, Figure 1(a), the scoreboard
 HEIGHTS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   return {main: main ? main.scrollHeight : 0, document: document.documentElement.scrollHeight};
