@@ -3,6 +3,7 @@ normalization layers. Widgets return values; bnviz.live.settings turns them into
 says, in sentences, what cannot train."""
 
 import shlex
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 NORM_MOMENTA = (0.01, 0.03, 0.1, 0.3, 1.0, None)
 EPSILONS = (1e-8, 1e-5, 1e-3, 0.1, 1.0)
 LONG_INTERVAL = 30.0  # seconds between two probes from which the note gives the measured time of a step
+LONG_RUN = 60.0  # seconds of training from which the note says how long the run will take here
 LABELS = {  # TrainConfig field -> the widget that sets it, for the hints under a problem
     "depth": "Hidden layers",
     "width": "Units per layer",
@@ -157,30 +159,28 @@ def summary(model: str, k: dict) -> str:
 
 
 def live_note(choice: choices.ModelChoice, configs: list) -> str:
-    """What a live run of ``configs`` evaluates and probes on, and, where measured, how long it takes."""
+    """What a live run of ``configs`` evaluates and probes on, and, where it is long, how long a step takes here."""
     c, n = configs[0], len(configs)
     test = f"the first {choice.test_size:,} test images" if choice.test_size else "the whole test set"
     note = (
         f"Test accuracy on {test} every {c.eval_every:,} steps; histograms on {c.probe_size:,} training images "
-        f"every {c.probe_every:,} steps. Pause and Stop answer within a second, or within one training step "
-        "where a step takes longer."
+        f"every {c.probe_every:,} steps. Pause and Stop answer within one training step; the bar above the "
+        "charts gives the speed as the run goes and the time left."
     )
-    interval = estimate.interval_seconds(configs)
+    step = estimate.seconds_per_step(c)  # timed here, on this machine under its current load
+    interval, total = c.probe_every * n * step, c.steps * n * step
+    arms = f"{n} arm{'s' * (n > 1)}"
     if interval >= LONG_INTERVAL:
         note += (
-            f" **At these settings one step of one arm takes about {estimate.seconds_per_step(c):.1f} s here** "
-            f"(timed just now), so the charts change about every {duration(interval)}: {c.probe_every:,} steps of "
-            f"{n} arm{'s' * (n > 1)} between two probes."
+            f" **At these settings one step of one arm takes about {step:.1f} s here** (timed just now), so the "
+            f"charts change about every {duration(interval)}: {c.probe_every:,} steps of {arms} between two probes."
         )
-    if not choice.steps_per_second:
-        return note
-    seconds = c.steps * n / choice.steps_per_second
-    return (
-        f"{note} On this project's 2-core CPU the default two arms train {choice.steps_per_second:g} steps per "
-        f"second together, probes and evaluations included (`python -m benchmarks --only live-cnn`), so "
-        f"{c.steps:,} steps of {n} arm{'s' * (n > 1)} take about {duration(seconds)}; the bar above the charts "
-        "shows the speed here."
-    )
+    elif total >= LONG_RUN:
+        note += (
+            f" One step of one arm takes about {step:.2g} s here (timed just now), so {c.steps:,} steps of {arms} "
+            f"take at least {duration(total)}, probes and evaluations on top."
+        )
+    return note
 
 
 def duration(seconds: float) -> str:
@@ -201,8 +201,51 @@ def show_problems(error: settings.SettingsError, d: dict) -> None:
     st.caption("Change the settings named above, or remove the arm that cannot train.")
 
 
-def live_controls() -> tuple[list | None, str, bool]:
-    """(one config per arm, or None when the settings cannot train; the model; whether Start was pressed)."""
+@dataclass
+class LiveChoice:
+    """What the live controls say: the model, seed, steps, arms and knobs, the configs they make (None when
+    they cannot train), and whether Start was pressed."""
+
+    model: str
+    seed: int
+    steps: int
+    arms: list
+    knobs: dict = field(default_factory=dict)
+    synthetic: bool = False
+    configs: list | None = None
+    start: bool = False
+
+
+def widget_state(model: str, arms, steps: int, seed: int, knobs: dict, synthetic: bool) -> dict:
+    """The session-state values of the live controls' widgets that show these settings (for a preset's
+    "train it live" and for a link)."""
+    opt = knobs["optimizer"]
+    state = {
+        "act_model": model,
+        "act_seed": seed,
+        f"act_steps_{model}": steps,
+        "act_arms": list(arms),
+        f"act_activation_{model}": knobs["activation"],
+        f"act_batch_{model}": knobs["batch_size"],
+        f"act_opt_{model}": opt,
+        f"act_lr_{model}_{opt}": knobs["lr"],
+        f"act_dropout_{model}": knobs["dropout"],
+        "act_norm_momentum": knobs["norm_momentum"],
+        "act_eps": knobs["norm_eps"],
+        "act_affine": knobs["affine"],
+        f"act_synth_{model}": synthetic,
+    }
+    if opt == "sgd":
+        state[f"act_momentum_{model}"] = knobs["momentum"]
+    if model == "mlp":
+        state.update(act_depth=knobs["depth"], act_width=knobs["width"], act_std=knobs["init_std"])
+    else:
+        state["act_channels"] = tuple(knobs["channels"])
+    return state
+
+
+def live_controls() -> LiveChoice:
+    """The live run's settings, and whether Start was pressed."""
     with st.container(border=True):
         top = st.columns([2.4, 0.8, 1.1])
         model = top[0].selectbox(
@@ -244,6 +287,7 @@ def live_controls() -> tuple[list | None, str, bool]:
         synthetic = st.toggle(
             "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **KEEP
         )
+        chosen = LiveChoice(model, int(seed), int(steps), list(arms), knobs, synthetic)
         configs = None
         try:
             configs = settings.live_configs(model, arms, int(seed), int(steps), synthetic=synthetic, **knobs)
@@ -264,4 +308,5 @@ def live_controls() -> tuple[list | None, str, bool]:
             key="act_start",
             disabled=configs is None or not (synthetic or real),
         )
-    return configs, model, start
+    chosen.configs, chosen.start = configs, start
+    return chosen
