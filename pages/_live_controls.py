@@ -20,6 +20,8 @@ DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 NORM_MOMENTA = (0.01, 0.03, 0.1, 0.3, 1.0, None)
 EPSILONS = (1e-8, 1e-5, 1e-3, 0.1, 1.0)
 LONG_INTERVAL = 30.0  # seconds between two probes from which the note gives the measured time of a step
+FOLDED = "Live settings: model, arms, network and training (change them, then Start training for a new run)"
+KNOBS_LABEL = "Network, training and normalization layers (the paper's settings to start with)"
 LONG_RUN = 60.0  # seconds of training from which the note says how long the run will take here
 LABELS = {  # TrainConfig field -> the widget that sets it, for the hints under a problem
     "depth": "Hidden layers",
@@ -216,37 +218,11 @@ class LiveChoice:
     start: bool = False
 
 
-def widget_state(model: str, arms, steps: int, seed: int, knobs: dict, synthetic: bool) -> dict:
-    """The session-state values of the live controls' widgets that show these settings (for a preset's
-    "train it live" and for a link)."""
-    opt = knobs["optimizer"]
-    state = {
-        "act_model": model,
-        "act_seed": seed,
-        f"act_steps_{model}": steps,
-        "act_arms": list(arms),
-        f"act_activation_{model}": knobs["activation"],
-        f"act_batch_{model}": knobs["batch_size"],
-        f"act_opt_{model}": opt,
-        f"act_lr_{model}_{opt}": knobs["lr"],
-        f"act_dropout_{model}": knobs["dropout"],
-        "act_norm_momentum": knobs["norm_momentum"],
-        "act_eps": knobs["norm_eps"],
-        "act_affine": knobs["affine"],
-        f"act_synth_{model}": synthetic,
-    }
-    if opt == "sgd":
-        state[f"act_momentum_{model}"] = knobs["momentum"]
-    if model == "mlp":
-        state.update(act_depth=knobs["depth"], act_width=knobs["width"], act_std=knobs["init_std"])
-    else:
-        state["act_channels"] = tuple(knobs["channels"])
-    return state
-
-
-def live_controls() -> LiveChoice:
-    """The live run's settings, and whether Start was pressed."""
-    with st.container(border=True):
+def live_controls(folded: bool = False) -> LiveChoice:
+    """The live run's settings, and whether Start was pressed; ``folded`` (while a run is shown) puts them
+    in a closed expander, so the run's progress and charts come up the page."""
+    outer = st.expander(FOLDED, icon=":material/tune:") if folded else st.container(border=True)
+    with outer:
         top = st.columns([2.4, 0.8, 1.1])
         model = top[0].selectbox(
             "Model", list(choices.CHOICES), format_func=lambda m: choices.CHOICES[m].label, key="act_model", **KEEP
@@ -274,7 +250,7 @@ def live_controls() -> LiveChoice:
             "after it. An arm's colour is its normalization's; after the nonlinearity, a darker shade of it.",
             **KEEP,
         )
-        with st.expander("Network, training and normalization layers (the paper's settings to start with)"):
+        with st.container(border=True) if folded else st.expander(KNOBS_LABEL):
             columns = st.columns(3)
             with columns[0]:
                 knobs = network_controls(model, d)

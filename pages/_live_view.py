@@ -105,3 +105,31 @@ def fragment(draw_runs) -> None:
     lc = current()
     st.session_state[TICKING] = lc.running
     st.fragment(run_every=TICK if lc.running else None)(tick)(draw_runs)
+
+
+def widget_state(model: str, arms, steps: int, seed: int, knobs: dict, synthetic: bool) -> dict:
+    """The session-state values of the live controls' widgets that show these settings (for a preset's
+    "train it live" and for a link)."""
+    opt = knobs["optimizer"]
+    state = {
+        "act_model": model,
+        "act_seed": seed,
+        f"act_steps_{model}": steps,
+        "act_arms": list(arms),
+        f"act_activation_{model}": knobs["activation"],
+        f"act_batch_{model}": knobs["batch_size"],
+        f"act_opt_{model}": opt,
+        f"act_lr_{model}_{opt}": knobs["lr"],
+        f"act_dropout_{model}": knobs["dropout"],
+        "act_norm_momentum": knobs["norm_momentum"],
+        "act_eps": knobs["norm_eps"],
+        "act_affine": knobs["affine"],
+        f"act_synth_{model}": synthetic,
+    }
+    if opt == "sgd":
+        state[f"act_momentum_{model}"] = knobs["momentum"]
+    if model == "mlp":
+        state.update(act_depth=knobs["depth"], act_width=knobs["width"], act_std=knobs["init_std"])
+    else:
+        state["act_channels"] = tuple(knobs["channels"])
+    return state

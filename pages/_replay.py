@@ -137,7 +137,7 @@ def scrubber(p: Player, step: int) -> int:
     return st.select_slider("Training step", p.clock.frames, key=SCRUB, on_change=_seek, **options)
 
 
-def tick(entry: dict, runs: list[dict], seed: int, body) -> None:
+def tick(entry: dict, runs: list[dict], seed: int, body, controls: bool = True) -> None:
     """One frame: the runs as they stood at the clock's step, drawn by ``body(view, step_control)``."""
     p: Player = st.session_state[CLOCK]
     t = now()
@@ -158,6 +158,7 @@ def tick(entry: dict, runs: list[dict], seed: int, body) -> None:
         "replay",
         run_id=entry["path"],
         with_grads=records.recorded(shown, "grad_hist"),
+        controls=controls,
     )
     if v is not None:
         body(v, lambda steps: scrubber(p, step))
@@ -165,11 +166,11 @@ def tick(entry: dict, runs: list[dict], seed: int, body) -> None:
         st.rerun()  # the end: draw the controls as paused and turn the timer off
 
 
-def fragment(entry: dict, runs: list[dict], seed: int, body) -> None:
+def fragment(entry: dict, runs: list[dict], seed: int, body, controls: bool = True) -> None:
     p: Player = st.session_state[CLOCK]
     st.session_state[TICKING] = p.clock.playing
     every = max(MIN_TICK, 1 / p.clock.speed) if p.clock.playing else None
-    st.fragment(run_every=every)(tick)(entry, runs, seed, body)
+    st.fragment(run_every=every)(tick)(entry, runs, seed, body, controls)
 
 
 def header(entry: dict, preset: presets.Preset | None, train_live) -> None:

@@ -209,7 +209,7 @@ def draw(v: RunView, step_control: StepControl) -> None:
 
 
 # The presenter view: one idea per slide, each fitting 1280x720 with the sidebar closed (heights in pixels).
-SLIDE_HEIGHT = 250
+SLIDE_HEIGHT = 190
 
 
 def slide_inputs(v: RunView) -> None:
@@ -241,19 +241,14 @@ def slide_accuracy(v: RunView) -> None:
 
 @dataclass(frozen=True)
 class Slide:
-    title: Callable[[RunView], str]
+    title: str
     draw: Callable[[RunView], None]
 
 
 SLIDES = (
-    Slide(lambda v: f"Each layer's input at step {v.step:,}", slide_inputs),
-    Slide(lambda v: figure_title(v.config["model"], v.layers[-1], v.nonlinearity)[0], slide_figure),
-    Slide(
-        lambda v: (
-            f"Saturated {v.nonlinearity}s over the run" if v.activation != "relu" else "Inactive ReLUs over the run"
-        ),
-        slide_saturation,
-    ),
-    Slide(lambda v: f"Each layer's weight gradients at step {v.step:,}", slide_gradients),
-    Slide(lambda v: "Test accuracy and training loss", slide_accuracy),
+    Slide("Each layer's input", slide_inputs),
+    Slide("Figure 1(b,c): one unit's input over training", slide_figure),
+    Slide("Saturation over training", slide_saturation),
+    Slide("Each layer's weight gradients", slide_gradients),
+    Slide("Test accuracy and training loss", slide_accuracy),
 )

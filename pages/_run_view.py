@@ -159,18 +159,24 @@ def prepare(
     run_id: str = "",
     explain: bool = True,
     with_grads: bool | None = None,
+    controls: bool = True,
 ) -> RunView | None:
     """Draw the view's controls (probe mode, layout, step axis, layers) and read what every view needs;
-    None, with a note, before the first probe."""
+    None, with a note, before the first probe. Without ``controls`` (a slide), each is at its default."""
     steps = activations.slider_steps(runs)
     layers = records.layer_names(runs[0]["records"]) if runs else []
     if not steps or not layers:
         st.info("No probe yet: the first histograms appear with the first record (step 0).")
         return None
-    mode = mode_control(runs, key, explain)
-    both_modes = {m: records.layer_stats(probe_modes.view(runs, m)) for m in probe_modes.recorded_modes(runs)}
+    modes = probe_modes.recorded_modes(runs)
+    mode = (
+        mode_control(runs, key, explain)
+        if controls
+        else (probe_modes.TRAIN if probe_modes.TRAIN in modes else modes[0])
+    )
+    both_modes = {m: records.layer_stats(probe_modes.view(runs, m)) for m in modes}
     runs = probe_modes.view(runs, mode)
-    layout, log, shown = view_controls(layers, key)
+    layout, log, shown = view_controls(layers, key) if controls else ("overlay", False, activations.spread(layers, 3))
     memo = (run_id, key, mode, tuple((r["arm"], r["seed"]) for r in runs))
     return RunView(
         runs=runs,

@@ -11,8 +11,8 @@ from bnviz.experiments import EXPERIMENTS
 from bnviz.live import presets
 from bnviz.runs import cache
 from bnviz.views import activations, markdown
-from pages import _data, _live_view, _replay, _run_charts, _ui
-from pages._live_controls import live_controls, widget_state
+from pages import _data, _live_view, _present, _replay, _run_charts, _ui
+from pages._live_controls import live_controls
 from pages._run_view import prepare, step_slider
 
 PAPER_RUN = "mnist-fig1"  # the recorded result the page opens on: the paper's Figure 1 setting
@@ -20,16 +20,30 @@ SOURCES = ("Replay a recorded run", "Train live")
 SOURCE, RESULT, PRESET = "act_source", "act_result", _replay.PRESET
 AUTOSTART = "act_autostart"  # set by "train it live": the live branch starts the run as it draws its controls
 UNRECORDED = "act_unrecorded"  # the preset chosen that has no recording here: the live branch says so
+PRESENT, SLIDE = "act_present", "act_slide"  # the presenter view's switch, and its slide (0-based)
 
 _ui.require_router()
-st.title("Activations while training")
-st.markdown(
-    "Train up to four versions of one network side by side on the same batches (without normalization, with BN "
-    "before or after the nonlinearity, or with another normalizer) and watch the input of every hidden layer's "
-    "nonlinearity, and the gradients of its weights, change step by step as the layers below it learn. The paper "
-    "calls this change *internal covariate shift* and, in its Figure 1(b,c), shows one sigmoid's input moving "
-    "less with BN than without; under the charts, the numbers say how far it moves in the run shown."
-)
+if PRESENT not in st.session_state:  # ?present=1 opens the presenter view
+    st.session_state[PRESENT] = st.query_params.get("present") == "1"
+    if SLIDE not in st.session_state:  # ?slide=N: the N-th slide, 1-based; anything else is the first
+        slide = st.query_params.get("slide", "1")
+        st.session_state[SLIDE] = int(slide) - 1 if slide.isdigit() else 0
+present = bool(st.session_state[PRESENT])
+_present.begin(present)
+
+
+def intro() -> None:
+    title, switch = st.columns([5, 1.4], vertical_alignment="center")
+    title.title("Activations while training")
+    with switch:
+        _present.switch(PRESENT)
+    st.markdown(
+        "Train up to four versions of one network side by side on the same batches (without normalization, with BN "
+        "before or after the nonlinearity, or with another normalizer) and watch the input of every hidden layer's "
+        "nonlinearity, and the gradients of its weights, change step by step as the layers below it learn. The paper "
+        "calls this change *internal covariate shift* and, in its Figure 1(b,c), shows one sigmoid's input moving "
+        "less with BN than without; under the charts, the numbers say how far it moves in the run shown."
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -62,7 +76,7 @@ def train_live(name: str) -> None:
     live = presets.live_settings(EXPERIMENTS[name])
     dataset = EXPERIMENTS[name].dataset
     synthetic = not _data.real_data_available(dataset)
-    st.session_state.update(widget_state(live.model, live.arms, live.steps, 0, live.knobs, synthetic))
+    st.session_state.update(_live_view.widget_state(live.model, live.arms, live.steps, 0, live.knobs, synthetic))
     st.session_state[SOURCE], st.session_state[AUTOSTART] = SOURCES[1], True
 
 
@@ -124,8 +138,8 @@ def show_replay(entries: list[dict], problems: list[str]) -> None:
         st.warning(markdown.literal(f"ignored: {entry['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
-def draw_live(lc, runs: list[dict]) -> None:
-    """The views of a snapshot of the live run's runs."""
+def draw_live(lc, runs: list[dict], body=_run_charts.draw) -> None:
+    """The views of a snapshot of the live run's runs, drawn by ``body`` (all of them, or a slide's)."""
     run_id = _live_view.run_id()
     v = prepare(
         runs,
@@ -136,15 +150,16 @@ def draw_live(lc, runs: list[dict]) -> None:
         running=lc.running,
         accuracy_note=f"on the first {lc.test_examples:,} test images, every {lc.config.eval_every:,} steps",
         run_id=run_id,
+        controls=body is _run_charts.draw,
     )
     if v is not None:
-        _run_charts.draw(v, lambda steps: step_slider(steps, "act_step_live", lc.running, run_id))
+        body(v, lambda steps: step_slider(steps, "act_step_live", lc.running, run_id))
 
 
 def show_live() -> None:
     if name := st.session_state.get(UNRECORDED):
         _replay.missing(presets.BY_NAME[name])
-    chosen = live_controls()
+    chosen = live_controls(folded=_live_view.current() is not None)
     if chosen.configs and (chosen.start or st.session_state.pop(AUTOSTART, False)):
         _live_view.start_live(chosen.configs, chosen.model)
     st.session_state.pop(AUTOSTART, None)  # settings that cannot train: nothing starts by itself later
@@ -155,14 +170,68 @@ def show_live() -> None:
     _live_view.fragment(draw_live)
 
 
+def go(delta: int) -> None:
+    st.session_state[SLIDE] = st.session_state.get(SLIDE, 0) + delta
+    _present.ask_to_land(None)
+
+
+def slide_body(slide: _run_charts.Slide):
+    """A slide's drawing of one comparison: the newest step shown (a replay's or a live run's)."""
+
+    def body(v, step_control) -> None:
+        v.step = v.steps[-1]
+        slide.draw(v)
+
+    return body
+
+
+def show_slides(entries: list[dict]) -> None:
+    """One view per slide of the recorded run or the live run the normal view shows, with its controls."""
+    n = len(_run_charts.SLIDES)
+    i = st.session_state[SLIDE] = min(max(st.session_state.get(SLIDE, 0), 0), n - 1)
+    slide = _run_charts.SLIDES[i]
+    live = st.session_state.get(SOURCE) == SOURCES[1]
+    with _present.slide(slide.title, i, n, go):
+        if live and _live_view.current() is not None:
+            _live_view.buttons()
+            _live_view.fragment(lambda lc, runs: draw_live(lc, runs, slide_body(slide)))
+            where = "the live run"
+        elif not live and entries:
+            labels = {e["label"]: e for e in entries}
+            entry = labels.get(st.session_state.get(RESULT)) or next(
+                (e for e in entries if e["experiment"] == PAPER_RUN), entries[0]
+            )
+            runs = cached_runs(entry["path"], entry["mtime_ns"])
+            seed = st.session_state.get("act_replay_seed", entry["seeds"][0])
+            seed = seed if seed in entry["seeds"] else entry["seeds"][0]
+            _replay.controls(_replay.player(entry, seed, runs))
+            _replay.fragment(entry, runs, seed, slide_body(slide), controls=False)
+            where = f"a replay of {entry['experiment']}"
+        else:
+            st.info("Nothing to show yet: choose a preset or start a live run in the normal view.")
+            where = "nothing shown"
+        _present.footer(f"Activations · {where} · slide {i + 1} of {n}", PRESENT)
+
+
 entries, problems = cached_entries()
-preset_row(entries)
 if st.session_state.get(SOURCE) not in SOURCES:
     st.session_state[SOURCE] = SOURCES[0] if entries and _live_view.current() is None else SOURCES[1]
-source = st.segmented_control(
-    "Source", SOURCES, required=True, key=SOURCE, persist_state="session", label_visibility="collapsed"
-)
-if source == SOURCES[0]:
-    show_replay(entries, problems)
+if present:
+    show_slides(entries)
 else:
-    show_live()
+    intro()
+    preset_row(entries)
+    source = st.segmented_control(
+        "Source", SOURCES, required=True, key=SOURCE, persist_state="session", label_visibility="collapsed"
+    )
+    if source == SOURCES[0]:
+        show_replay(entries, problems)
+    else:
+        show_live()
+params = st.query_params.to_dict()  # the link keeps the view: ?present=1&slide=N
+wanted = {k: v for k, v in params.items() if k not in ("present", "slide")}
+if present:
+    wanted |= {"present": "1", "slide": str(st.session_state.get(SLIDE, 0) + 1)}
+if wanted != params:
+    st.query_params.from_dict(wanted)
+_present.land()
