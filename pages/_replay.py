@@ -213,8 +213,11 @@ def seed_choice(entry: dict, where=None) -> int:
     """The seed replayed (0 by default, or the recording's first)."""
     seeds = entry["seeds"]
     key = "act_replay_seed"
-    if st.session_state.get(key) not in seeds:
-        st.session_state[key] = 0 if 0 in seeds else seeds[0]
+    if st.session_state.get(key) not in seeds:  # the player's seed of this recording, else 0 or the first
+        p = st.session_state.get(CLOCK)
+        st.session_state[key] = (
+            p.id[1] if p is not None and p.id[0] == entry["path"] else seeds[0] if 0 not in seeds else 0
+        )
     return (where or st).selectbox("Seed", seeds, key=key, help="The other seeds of the same recording")
 
 

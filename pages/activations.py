@@ -20,6 +20,7 @@ SOURCES = ("Replay a recorded run", "Train live")
 SOURCE, RESULT, PRESET = "act_source", "act_result", _replay.PRESET
 AUTOSTART = "act_autostart"  # set by "train it live": the live branch starts the run as it draws its controls
 UNRECORDED = "act_unrecorded"  # the preset chosen that has no recording here: the live branch says so
+SOURCE_KEPT = "act_source_kept"  # the source the normal view showed last (the presenter view draws no control)
 PRESENT, SLIDE = "act_present", "act_slide"  # the presenter view's switch, and its slide (0-based)
 
 _ui.require_router()
@@ -71,6 +72,20 @@ def cached_entries() -> tuple[list[dict], list[str]]:
     return cached_index(str(folder), cache.listing(folder))
 
 
+def shown_recording(entries: list[dict]) -> tuple[dict, int]:
+    """The recording and seed shown: the replay's player's (the normal and presenter views share it; neither
+    draws the other's widgets), else the one chosen, else the paper's MNIST run (not whatever was cached last)."""
+    p = st.session_state.get(_replay.CLOCK)
+    by_path = {e["path"]: e for e in entries}
+    if p is not None and p.id[0] in by_path:
+        return by_path[p.id[0]], p.id[1]
+    labels = {e["label"]: e for e in entries}
+    entry = labels.get(st.session_state.get(RESULT)) or next(
+        (e for e in entries if e["experiment"] == PAPER_RUN), entries[0]
+    )
+    return entry, 0 if 0 in entry["seeds"] else entry["seeds"][0]
+
+
 def train_live(name: str) -> None:
     """Set the live controls to preset ``name``'s networks and training, and start them (a callback)."""
     live = presets.live_settings(EXPERIMENTS[name])
@@ -118,8 +133,8 @@ def show_replay(entries: list[dict], problems: list[str]) -> None:
         )
         return
     labels = {e["label"]: e for e in entries}
-    if st.session_state.get(RESULT) not in labels:  # open on the paper's MNIST run, not whatever was cached last
-        st.session_state[RESULT] = next((e for e in entries if e["experiment"] == PAPER_RUN), entries[0])["label"]
+    if st.session_state.get(RESULT) not in labels:  # the recording shown before, or the paper's MNIST run
+        st.session_state[RESULT] = shown_recording(entries)[0]["label"]
     top = st.columns([4, 1])
     entry = labels[top[0].selectbox("Recorded result", list(labels), key=RESULT, on_change=_replay.forget_preset)]
     seed = _replay.seed_choice(entry, top[1])
@@ -197,13 +212,8 @@ def show_slides(entries: list[dict]) -> None:
             _live_view.fragment(lambda lc, runs: draw_live(lc, runs, slide_body(slide)))
             where = "the live run"
         elif not live and entries:
-            labels = {e["label"]: e for e in entries}
-            entry = labels.get(st.session_state.get(RESULT)) or next(
-                (e for e in entries if e["experiment"] == PAPER_RUN), entries[0]
-            )
+            entry, seed = shown_recording(entries)
             runs = cached_runs(entry["path"], entry["mtime_ns"])
-            seed = st.session_state.get("act_replay_seed", entry["seeds"][0])
-            seed = seed if seed in entry["seeds"] else entry["seeds"][0]
             _replay.controls(_replay.player(entry, seed, runs))
             _replay.fragment(entry, runs, seed, slide_body(slide), controls=False)
             where = f"a replay of {entry['experiment']}"
@@ -214,8 +224,9 @@ def show_slides(entries: list[dict]) -> None:
 
 
 entries, problems = cached_entries()
-if st.session_state.get(SOURCE) not in SOURCES:
-    st.session_state[SOURCE] = SOURCES[0] if entries and _live_view.current() is None else SOURCES[1]
+if st.session_state.get(SOURCE) not in SOURCES:  # as the normal view last had it, or what there is to show
+    default = SOURCES[0] if entries and _live_view.current() is None else SOURCES[1]
+    st.session_state[SOURCE] = st.session_state.get(SOURCE_KEPT, default)
 if present:
     show_slides(entries)
 else:
@@ -224,6 +235,7 @@ else:
     source = st.segmented_control(
         "Source", SOURCES, required=True, key=SOURCE, persist_state="session", label_visibility="collapsed"
     )
+    st.session_state[SOURCE_KEPT] = source
     if source == SOURCES[0]:
         show_replay(entries, problems)
     else:

@@ -20,11 +20,14 @@ COMMAND = "python -m bnviz run replay-paper-mlp --synthetic --steps 40 --seeds 0
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
-    """A cache folder holding a 40-step recording of the paper's-MLP preset on synthetic MNIST."""
+    """A cache folder holding a 40-step recording of the paper's-MLP preset on synthetic MNIST, and a
+    shorter mnist-fig1 (what the page opens on)."""
     folder = tmp_path_factory.mktemp("cache")
     exp = experiments.get(PRESET).with_overrides(steps=40, seeds=[0], dataset="synthetic-mnist")
     dataset = data.load("synthetic-mnist")
     write_result(folder, exp, train_runs(exp, dataset), dataset, "2026-01-01T00:00:00+00:00", command=COMMAND)
+    fig1 = experiments.get("mnist-fig1").with_overrides(steps=10, seeds=[0], dataset="synthetic-mnist")
+    write_result(folder, fig1, train_runs(fig1, dataset), dataset, "2026-01-02T00:00:00+00:00")  # the page's default
     return folder
 
 
@@ -122,3 +125,18 @@ def test_a_preset_without_a_recording_trains_live_and_says_so(page):
     lc = at.session_state["act_live"].lc
     assert [c.depth for c in lc.configs] == [10, 10] and [c.norm for c in lc.configs] == ["none", "bnviz"]
     assert at.slider(key="act_depth").value == 10  # the controls show what trains
+
+
+def test_the_presenter_view_shows_the_replay_chosen_and_the_normal_view_gets_it_back(page):
+    at = page
+    choose(at, PRESET)
+    label = at.selectbox(key="act_result").value
+    at.toggle(key="act_present").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params.get("present") == "1" and at.title[0].value == "Each layer's input"
+    assert any(f"a replay of {PRESET}" in c.value for c in at.caption) and at.button(key="act_play")
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert at.title[0].value.startswith("Figure 1(b,c)") and at.query_params.get("slide") == "2"
+    at.toggle(key="act_present").set_value(False).run()
+    assert not at.exception and "present" not in at.query_params
+    assert at.selectbox(key="act_result").value == label  # the same recording, not the page's default
