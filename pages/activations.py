@@ -174,14 +174,18 @@ def draw_live(lc, runs: list[dict], body=_run_charts.draw) -> None:
 def show_live() -> None:
     if name := st.session_state.get(UNRECORDED):
         _replay.missing(presets.BY_NAME[name])
-    chosen = live_controls(folded=_live_view.current() is not None)
+    shown = _live_view.current()
+    if shown is not None:  # Pause and Stop above the settings: a click's rerun draws them again first
+        _live_view.buttons()
+    chosen = live_controls(folded=shown is not None)
     if chosen.configs and (chosen.start or st.session_state.pop(AUTOSTART, False)):
         _live_view.start_live(chosen.configs, chosen.model)
     st.session_state.pop(AUTOSTART, None)  # settings that cannot train: nothing starts by itself later
     if _live_view.current() is None:
         st.caption("Press **Start training** to train every arm; the charts fill in as they learn.")
         return
-    _live_view.buttons()
+    if _live_view.current() is not shown:
+        st.rerun()  # a new run: its buttons go above the settings, which fold
     _live_view.fragment(draw_live)
 
 

@@ -18,7 +18,7 @@ BN_COLOR = norm_color("bnviz")
 X_HAT_COLOR = "#7f7f7f"  # x̂: grey, beside BN's red y
 
 
-def by_layer(lines: alt.Chart, d: pd.DataFrame, y: alt.Y) -> alt.LayerChart:
+def by_layer(lines: alt.Chart, d: pd.DataFrame, y: alt.Y) -> tuple[alt.Chart, alt.Chart]:
     """``lines`` (one per arm and layer: colour for the arm, dash for the layer) with a point shape per
     layer too, and each line's layer named at its last point, in its arm's colour: lines that differ
     in dash alone are hard to tell apart on a projector. ``y`` is the lines' y encoding."""
@@ -35,7 +35,7 @@ def by_layer(lines: alt.Chart, d: pd.DataFrame, y: alt.Y) -> alt.LayerChart:
             text="layer:N",
         )
     )
-    return alt.layer(shaped, last)
+    return shaped, last  # to layer with alt.layer (whose .layer would lose the data it hoists)
 
 
 def grad_norms(stats: pd.DataFrame) -> alt.LayerChart:
@@ -54,7 +54,7 @@ def grad_norms(stats: pd.DataFrame) -> alt.LayerChart:
             tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("grad_norm:Q", format=".4g")],
         )
     )
-    return by_layer(lines, d, y).properties(title="Gradient norm per layer", height=260)
+    return alt.layer(*by_layer(lines, d, y)).properties(title="Gradient norm per layer", height=260)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.LayerChart:
@@ -62,7 +62,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.LayerCha
     lines = charts.saturation(stats, activation).copy(deep=True)
     lines.title = lines.height = alt.Undefined  # the layered chart's, below
     d = stats[stats["seed"] == stats["seed"].min()] if len(stats) else stats
-    return by_layer(lines, d, lines.encoding.y).properties(title="Saturation per layer", height=260)
+    return alt.layer(*by_layer(lines, d, lines.encoding.y)).properties(title="Saturation per layer", height=260)
 
 
 ACCURACY_TICKS = (0.9, 0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)  # error rates: 10% ... 99.9%
@@ -137,7 +137,7 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
         .mark_rule(strokeDash=[6, 4], color="#555555")
         .encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="rule of thumb")])
     )
-    return alt.layer(*by_layer(lines, d, y).layer, rule).properties(title="Update:data ratio per layer", height=260)
+    return alt.layer(*by_layer(lines, d, y), rule).properties(title="Update:data ratio per layer", height=260)
 
 
 def x_hat_bands(df: pd.DataFrame, title: str, y_title: str = "Value", color: str = BN_COLOR) -> alt.Chart:
