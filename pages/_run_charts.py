@@ -15,12 +15,15 @@ from pages._layer_view import layer_views
 from pages._run_view import RunView, StepControl
 
 
-def figure_title(model: str, last: str, nonlinearity: str) -> tuple[str, str]:
-    """The Figure 1(b,c) section's heading, and how this model relates to the paper's figure."""
-    if model == "mlp":
+def figure_title(config: dict, last: str, nonlinearity: str) -> tuple[str, str]:
+    """The Figure 1(b,c) section's heading, and how this run's network relates to the paper's figure."""
+    if config["model"] == "mlp":
+        papers = config.get("depth") == 3 and config.get("width") == 100 and nonlinearity == "sigmoid"
         return (
             f"Figure 1(b,c): one {nonlinearity}'s input in {last}, the last hidden layer",
-            "The paper draws this for the same network on MNIST over 50,000 steps.",
+            "The paper draws this for the same network on MNIST over 50,000 steps."
+            if papers
+            else "The paper draws this for its 3x100 sigmoid network on MNIST over 50,000 steps; this network differs.",
         )
     return (
         f"Figure 1(b,c)'s measurement on the CNN: one {nonlinearity}'s input in {last}",
@@ -162,7 +165,7 @@ def draw(v: RunView, step_control: StepControl) -> None:
     )
 
     last = v.layers[-1]
-    title, relation = figure_title(v.config["model"], last, v.nonlinearity)
+    title, relation = figure_title(v.config, last, v.nonlinearity)
     st.subheader(title)
     bands(v)
     st.caption(

@@ -308,6 +308,7 @@ def test_cached_page_opens_on_the_paper_run_and_names_the_figure_per_model(two_r
     assert box.options[0].startswith("cifar10-cnn"), "the CNN result is the newest"
     assert box.value.startswith("mnist-fig1"), "yet the page opens on the paper's MNIST run"
     assert "Figure 1(b,c): one sigmoid's input in layer3, the last hidden layer" in [h.value for h in at.subheader]
+    assert any("The paper draws this for the same network on MNIST" in c.value for c in at.caption)
     box.set_value(box.options[0]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Figure 1(b,c)'s measurement on the CNN: one ReLU's input in fc1" in [h.value for h in at.subheader]
@@ -419,6 +420,7 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
     assert hist == {"no BN": "#1f77b4", "BN": "#d62728", "BN after tanh": "#801718"}  # by config, a darker BN
     assert any("BN after tanh" in c.value and "Saturated" in c.value for c in at.caption)
     assert titled(at, "BN: unit 0 before and after γ, β")  # x̂ is the BN arm's: after tanh, x̂ is not its input
+    assert any("3x100 sigmoid network on MNIST over 50,000 steps; this network differs" in c.value for c in at.caption)
     (ratio,) = titled(at, "Update:data ratio per layer")
     rule = next(layer for layer in ratio["layer"] if layer["mark"]["type"] == "rule")
     assert rule["mark"]["strokeDash"] and ratio["layer"][0]["encoding"]["y"]["field"] == "update_ratio"
