@@ -179,6 +179,8 @@ def show_live() -> None:
         _live_view.buttons()
     chosen = live_controls(folded=shown is not None)
     if chosen.configs and (chosen.start or st.session_state.pop(AUTOSTART, False)):
+        if chosen.start:  # the reader's own run: the note about a preset without a recording no longer applies
+            st.session_state[UNRECORDED] = None
         _live_view.start_live(chosen.configs, chosen.model)
     st.session_state.pop(AUTOSTART, None)  # settings that cannot train: nothing starts by itself later
     if _live_view.current() is None:
