@@ -3,6 +3,7 @@ normalization layers. Widgets return values; bnviz.live.settings turns them into
 says, in sentences, what cannot train."""
 
 import shlex
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -19,6 +20,9 @@ DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5)
 NORM_MOMENTA = (0.01, 0.03, 0.1, 0.3, 1.0, None)
 EPSILONS = (1e-8, 1e-5, 1e-3, 0.1, 1.0)
 LONG_INTERVAL = 30.0  # seconds between two probes from which the note gives the measured time of a step
+FOLDED = "Live settings: model, arms, network and training (change them, then Start training for a new run)"
+KNOBS_LABEL = "Network, training and normalization layers (the paper's settings to start with)"
+LONG_RUN = 60.0  # seconds of training from which the note says how long the run will take here
 LABELS = {  # TrainConfig field -> the widget that sets it, for the hints under a problem
     "depth": "Hidden layers",
     "width": "Units per layer",
@@ -157,30 +161,28 @@ def summary(model: str, k: dict) -> str:
 
 
 def live_note(choice: choices.ModelChoice, configs: list) -> str:
-    """What a live run of ``configs`` evaluates and probes on, and, where measured, how long it takes."""
+    """What a live run of ``configs`` evaluates and probes on, and, where it is long, how long a step takes here."""
     c, n = configs[0], len(configs)
     test = f"the first {choice.test_size:,} test images" if choice.test_size else "the whole test set"
     note = (
         f"Test accuracy on {test} every {c.eval_every:,} steps; histograms on {c.probe_size:,} training images "
-        f"every {c.probe_every:,} steps. Pause and Stop answer within a second, or within one training step "
-        "where a step takes longer."
+        f"every {c.probe_every:,} steps. Pause and Stop answer within one training step; the bar above the "
+        "charts gives the speed as the run goes and the time left."
     )
-    interval = estimate.interval_seconds(configs)
+    step = estimate.seconds_per_step(c)  # timed here, on this machine under its current load
+    interval, total = c.probe_every * n * step, c.steps * n * step
+    arms = f"{n} arm{'s' * (n > 1)}"
     if interval >= LONG_INTERVAL:
         note += (
-            f" **At these settings one step of one arm takes about {estimate.seconds_per_step(c):.1f} s here** "
-            f"(timed just now), so the charts change about every {duration(interval)}: {c.probe_every:,} steps of "
-            f"{n} arm{'s' * (n > 1)} between two probes."
+            f" **At these settings one step of one arm takes about {step:.1f} s here** (timed just now), so the "
+            f"charts change about every {duration(interval)}: {c.probe_every:,} steps of {arms} between two probes."
         )
-    if not choice.steps_per_second:
-        return note
-    seconds = c.steps * n / choice.steps_per_second
-    return (
-        f"{note} On this project's 2-core CPU the default two arms train {choice.steps_per_second:g} steps per "
-        f"second together, probes and evaluations included (`python -m benchmarks --only live-cnn`), so "
-        f"{c.steps:,} steps of {n} arm{'s' * (n > 1)} take about {duration(seconds)}; the bar above the charts "
-        "shows the speed here."
-    )
+    elif total >= LONG_RUN:
+        note += (
+            f" One step of one arm takes about {step:.2g} s here (timed just now), so {c.steps:,} steps of {arms} "
+            f"take at least {duration(total)}, probes and evaluations on top."
+        )
+    return note
 
 
 def duration(seconds: float) -> str:
@@ -201,9 +203,26 @@ def show_problems(error: settings.SettingsError, d: dict) -> None:
     st.caption("Change the settings named above, or remove the arm that cannot train.")
 
 
-def live_controls() -> tuple[list | None, str, bool]:
-    """(one config per arm, or None when the settings cannot train; the model; whether Start was pressed)."""
-    with st.container(border=True):
+@dataclass
+class LiveChoice:
+    """What the live controls say: the model, seed, steps, arms and knobs, the configs they make (None when
+    they cannot train), and whether Start was pressed."""
+
+    model: str
+    seed: int
+    steps: int
+    arms: list
+    knobs: dict = field(default_factory=dict)
+    synthetic: bool = False
+    configs: list | None = None
+    start: bool = False
+
+
+def live_controls(folded: bool = False) -> LiveChoice:
+    """The live run's settings, and whether Start was pressed; ``folded`` (while a run is shown) puts them
+    in a closed expander, so the run's progress and charts come up the page."""
+    outer = st.expander(FOLDED, icon=":material/tune:") if folded else st.container(border=True)
+    with outer:
         top = st.columns([2.4, 0.8, 1.1])
         model = top[0].selectbox(
             "Model", list(choices.CHOICES), format_func=lambda m: choices.CHOICES[m].label, key="act_model", **KEEP
@@ -231,7 +250,7 @@ def live_controls() -> tuple[list | None, str, bool]:
             "after it. An arm's colour is its normalization's; after the nonlinearity, a darker shade of it.",
             **KEEP,
         )
-        with st.expander("Network, training and normalization layers (the paper's settings to start with)"):
+        with st.container(border=True) if folded else st.expander(KNOBS_LABEL):
             columns = st.columns(3)
             with columns[0]:
                 knobs = network_controls(model, d)
@@ -244,6 +263,7 @@ def live_controls() -> tuple[list | None, str, bool]:
         synthetic = st.toggle(
             "Synthetic stand-in data (no download needed)", value=not real, key=f"act_synth_{model}", **KEEP
         )
+        chosen = LiveChoice(model, int(seed), int(steps), list(arms), knobs, synthetic)
         configs = None
         try:
             configs = settings.live_configs(model, arms, int(seed), int(steps), synthetic=synthetic, **knobs)
@@ -264,4 +284,5 @@ def live_controls() -> tuple[list | None, str, bool]:
             key="act_start",
             disabled=configs is None or not (synthetic or real),
         )
-    return configs, model, start
+    chosen.configs, chosen.start = configs, start
+    return chosen

@@ -69,9 +69,6 @@ class ModelChoice:
     lrs: tuple[float, ...]  # SGD learning rates offered, the base config's among them
     eval_every_probes: int = 1  # evaluate on the test set at every this-many-th probe step (and the last step)
     eval_chunk: int = EVAL_CHUNK  # test examples per forward pass of an evaluation (bnviz.train.modes.evaluate)
-    # Measured: steps per second of the default arms together (no BN and BN), probes and evaluations included,
-    # on this project's 2-core machine (python -m benchmarks --only live-cnn); None where the page says nothing.
-    steps_per_second: float | None = None
     adam_lrs: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03)  # Adam's, torch's default 1e-3 among them
 
 
@@ -107,9 +104,6 @@ CHOICES = {
         lrs=(0.005, 0.01, 0.02, spec.CIFAR.lr, 0.1, 0.2),
         eval_every_probes=2,
         eval_chunk=128,
-        # steps/s of the two default arms together in the complete `python -m benchmarks` run of 2026-12-02
-        # (docs/performance.md; 6.9 in a whole default run timed on a machine shared with other jobs)
-        steps_per_second=8.9,
     ),
 }
 INIT_STDS = lr_sweep.SWEEP_STDS  # 0.01 (the plateau-prone small init), 0.1 (the MNIST default), 1.0

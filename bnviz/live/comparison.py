@@ -6,13 +6,15 @@ and their records as "runs" in the shape of a cache payload's, so :mod:`bnviz.vi
 :mod:`bnviz.views.charts` draw a live run exactly as they draw a cached one. The arms share what makes
 them comparable (:data:`SHARED`): the data, the seed and so the mini-batches in the same order, the
 probe batch and the steps at which they are recorded. ``advance(budget_seconds)`` trains whichever
-arm is behind, one step at a time, until the budget is used, so the page can call it from a timer and
-stay responsive. Pure Python and torch: no Streamlit here.
+arm is behind, one step at a time, until the budget is used; :mod:`bnviz.live.background` calls it from
+a thread of its own, so the page only draws and its buttons answer within a step. Pure Python and
+torch: no Streamlit here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Sequence
 
@@ -84,6 +86,10 @@ class LiveComparison:
     random numbers (dropout, noisy BN) from torch's generator as if it trained alone: its state is kept
     per arm and put back before the arm trains, so an arm's records equal those of its config trained
     alone, however the arms take turns.
+
+    One thread may train (``advance``) while another pauses, resumes, stops or reads: a step runs under
+    a lock that :meth:`stop` waits for (at most one step), :meth:`pause` takes effect after the step in
+    flight, and :meth:`snapshot` copies the runs without waiting (records are only ever appended).
     """
 
     def __init__(self, configs: Sequence[TrainConfig], data: Dataset, test_size: int | None = None):
@@ -114,7 +120,10 @@ class LiveComparison:
         self._rng_states: list[torch.Tensor | None] = [None] * len(configs)  # None: the arm has not started
         self.state = "running"
         self.error: str | None = None
-        self.train_seconds = 0.0  # time spent inside advance(), pauses and page drawing excluded
+        # Wall-clock seconds spent in advance(): with the page drawing meanwhile in another thread, the time
+        # the room sees training take (steps, probes and evaluations, slowed by the drawing), pauses excluded.
+        self.train_seconds = 0.0
+        self._lock = threading.Lock()  # held while a step runs: a generator runs in one thread at a time
 
     @property
     def running(self) -> bool:
@@ -132,10 +141,22 @@ class LiveComparison:
 
     @property
     def steps_per_second(self) -> float | None:
-        """Training steps of all arms together per second of :attr:`train_seconds` (probes and evaluations
-        included); None before any training."""
+        """Training steps of all arms together per wall-clock second of :attr:`train_seconds` (probes and
+        evaluations included); None before any training."""
         steps = sum(r["step"] for r in self.runs)
         return steps / self.train_seconds if steps and self.train_seconds > 0 else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """The planned steps not yet trained at :attr:`steps_per_second`; None before any training."""
+        rate = self.steps_per_second
+        left = sum(max(r["steps"] - r["step"], 0) for r in self.runs if r["status"] == "running")
+        return left / rate if rate else None
+
+    def snapshot(self) -> list[dict]:
+        """The runs as they stand, copied (each run's dict and its list of records) for drawing while
+        another thread trains."""
+        return [{**run, "records": list(run["records"])} for run in self.runs]
 
     def advance(self, budget_seconds: float) -> int:
         """Train, always the arm that is behind, one step (or one record) at a time until ``budget_seconds``
@@ -147,8 +168,11 @@ class LiveComparison:
         if not self.running:
             return 0
         start, pulled = time.perf_counter(), 0
-        while self.running:
-            self._pull(self._behind())
+        while True:
+            with self._lock:
+                if not self.running:  # paused or stopped by another thread meanwhile
+                    break
+                self._pull(self._behind())
             pulled += 1
             if time.perf_counter() - start >= budget_seconds:
                 break
@@ -164,8 +188,13 @@ class LiveComparison:
             self.state = "running"
 
     def stop(self) -> None:
-        """End training now and keep every record so far; the runs are labelled "stopped"."""
-        if self.state in ("running", "paused"):
+        """End training after the step in flight and keep every record so far; the runs are labelled "stopped"."""
+        if self.state not in ("running", "paused"):
+            return
+        self.state = "paused"  # another thread's advance() ends after its step
+        with self._lock:
+            if self.state != "paused":  # the last step in flight finished the run, or it failed
+                return
             for run in self.runs:
                 if run["status"] == "running":
                     run["status"] = "stopped"

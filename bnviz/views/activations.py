@@ -65,8 +65,12 @@ def cached_choices(scan: Scan) -> list[dict]:
             out.append(
                 {
                     "path": str(path),
+                    "stem": Path(path).stem,  # the file's name without .json: what a link names it by
                     "mtime_ns": Path(path).stat().st_mtime_ns,
                     "experiment": experiment,
+                    "key": payload.get("key", ""),
+                    "command": payload.get("command", ""),
+                    "wall_time": payload.get("wall_time", 0.0),
                     "title": payload.get("title", experiment),
                     "created": payload.get("created", ""),
                     "data": data,

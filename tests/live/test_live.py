@@ -1,9 +1,11 @@
 """bnviz.live: one to four arms trained in step, pause / resume / stop, and the helpers the Activations page draws with."""
 
 import math
+import time
 
 import pytest
 import torch
+from harness import scaled
 
 from bnviz import data
 from bnviz.experiments import spec
@@ -428,3 +430,69 @@ def test_arms_that_draw_random_numbers_train_exactly_as_each_alone(mnist_like):
     for run in lc.runs:
         expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
         assert without_time(run["records"]) == without_time(expected)
+
+
+def test_a_background_thread_trains_to_the_end_as_advance_would(mnist_like):
+    from bnviz.live import background
+
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
+    bg = background.Background(lc)
+    bg.join(timeout=scaled(120))
+    assert lc.state == "done" and not bg.alive and lc.seconds_left == 0
+    for run in lc.runs:
+        expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
+        assert without_time(run["records"]) == without_time(expected)
+
+
+def test_pause_and_stop_from_another_thread_take_effect_after_the_step_in_flight(mnist_like):
+    from bnviz.live import background
+
+    lc = comparison.LiveComparison(arms(small(steps=100_000, probe_every=50_000, eval_every=50_000)), mnist_like)
+    bg = background.Background(lc)
+    wait_for(lambda: sum(r["step"] for r in lc.runs) > 20)
+    lc.pause()
+    with lc._lock:  # the step in flight has ended
+        trained = [r["step"] for r in lc.runs]
+    time.sleep(0.3)
+    assert [r["step"] for r in lc.runs] == trained and bg.alive
+    lc.resume()
+    wait_for(lambda: sum(r["step"] for r in lc.runs) > sum(trained) + 10)
+    lc.stop()  # returns once the step in flight has ended: nothing trains after it
+    stopped = [r["step"] for r in lc.runs]
+    bg.join(timeout=scaled(30))
+    assert not bg.alive and lc.state == "stopped" and [r["step"] for r in lc.runs] == stopped
+    assert all(r["status"] == "stopped" for r in lc.runs)
+
+
+def test_an_unwatched_run_waits_and_an_abandoned_one_stops(mnist_like):
+    from bnviz.live import background
+
+    now = [0.0]
+    lc = comparison.LiveComparison(arms(small(steps=100_000, probe_every=50_000, eval_every=50_000)), mnist_like)
+    bg = background.Background(lc, clock=lambda: now[0])
+    wait_for(lambda: sum(r["step"] for r in lc.runs) > 4)
+    now[0] = background.UNWATCHED  # nobody has drawn it for that long
+    wait_for(lambda: bg.idle)  # the slice in flight has ended
+    idle = [r["step"] for r in lc.runs]
+    time.sleep(0.3)
+    assert [r["step"] for r in lc.runs] == idle and lc.running and bg.alive and bg.idle
+    now[0] = background.UNWATCHED - 1  # the page drew it again: training goes on
+    wait_for(lambda: sum(r["step"] for r in lc.runs) > sum(idle))
+    now[0] = background.ABANDONED
+    bg.join(timeout=scaled(30))
+    assert lc.state == "stopped" and not bg.alive
+
+
+def test_seconds_left_are_the_steps_to_go_at_the_rate_so_far(mnist_like):
+    lc = comparison.LiveComparison(arms(small()), mnist_like)
+    assert lc.seconds_left is None
+    while sum(r["step"] for r in lc.runs) < 40:
+        lc.advance(0.0)
+    assert lc.seconds_left == pytest.approx((80 - sum(r["step"] for r in lc.runs)) / lc.steps_per_second)
+
+
+def wait_for(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + scaled(seconds)
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

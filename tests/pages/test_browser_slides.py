@@ -34,7 +34,7 @@ HEIGHTS = """() => {
     from: from ? from.split(" · from ")[1].split(" · ")[0] : "",
   };
 }"""
-PRESENTED = ("home", "algorithm", "norm_sets", "code", "experiments", "practice", "why")
+PRESENTED = ("home", "algorithm", "norm_sets", "code", "experiments", "practice", "why", "activations")
 
 pytestmark = [
     pytest.mark.slow,

@@ -1,23 +1,21 @@
 """The Activations page in AppTest: it renders, trains one to four arms live on synthetic data with the
 network and training chosen on the page, pauses, resumes and stops, shows bad settings as errors, and
-opens a cached run. AppTest does not fire fragment timers, so every ``at.run()`` is one training tick."""
+replays a recorded run. A live run trains in a thread of its own (bnviz.live.background); AppTest does not
+fire fragment timers, so every ``at.run()`` is one redraw, and tests wait for the thread between them."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
-import torch
 from harness import scaled
+from recordings import train_runs, write_result
 from streamlit.testing.v1 import AppTest
 
 from bnviz import data, experiments
 from bnviz.experiments import spec as exp_spec
 from bnviz.live import choices
-from bnviz.runs import cache
-from bnviz.runs.payload import data_fields as _data_fields
-from bnviz.runs.version import code_version
-from bnviz.train.trainer import train
-from bnviz.views import activations, probe_modes
+from bnviz.views import probe_modes
 from pages import _chart_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,45 +34,6 @@ def folders(tmp_path, monkeypatch):
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(data_dir))
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cache_dir))
     return data_dir, cache_dir
-
-
-def train_runs(exp, dataset) -> list[dict]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the runner does; two threads on a busy machine are many times slower
-    try:
-        return [
-            {
-                "arm": arm.label,
-                "seed": seed,
-                "config": cfg.to_dict(),
-                "status": "done",
-                "step": cfg.steps,
-                "steps": cfg.steps,
-                "records": list(train(cfg, dataset)),
-                "wall_time": 1.0,
-            }
-            for arm, seed, cfg in exp.runs()
-        ]
-    finally:
-        torch.set_num_threads(threads)
-
-
-def write_result(folder: Path, exp, runs: list[dict], dataset, created: str) -> None:
-    payload = {
-        "schema": cache.SCHEMA,
-        "experiment": exp.name,
-        "key": exp.key(),
-        "status": "complete",
-        "title": exp.title,
-        "spec": exp.spec(),
-        "runs": runs,
-        "data": _data_fields(dataset.provenance),
-        "command": "test",
-        "code_version": code_version(),
-        "created": created,
-        "wall_time": 1.0,
-    }
-    cache.write_json_atomic(cache.result_path(folder, exp.name, exp.key()), payload)
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +116,42 @@ def click(at: AppTest, key: str) -> None:
     at.run()
 
 
+def live(at: AppTest):
+    """The page's live comparison (trained by the Background in session state)."""
+    return at.session_state["act_live"].lc
+
+
+def finish(at: AppTest, lc, seconds: float = 120) -> list[float]:
+    """Redraw the page until the live run is done (the thread trains meanwhile); its fraction at each redraw."""
+    deadline, progress = time.monotonic() + scaled(seconds), [lc.fraction]
+    while not lc.done:
+        assert time.monotonic() < deadline, "the live run did not finish"
+        time.sleep(0.05)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        progress.append(lc.fraction)
+    at.run()  # the tick that saw the end asked for a full rerun (see click())
+    at.run()
+    return progress
+
+
+def wait(at: AppTest, condition, seconds: float = 60) -> None:
+    """Redraw the page (the live run trains while someone watches) until ``condition()`` holds."""
+    deadline = time.monotonic() + scaled(seconds)
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+        at.run()
+
+
+def settle(at: AppTest, seconds: float = 30) -> None:
+    """Wait until the training thread idles: the step in flight when Pause was pressed has ended."""
+    bg, deadline = at.session_state["act_live"], time.monotonic() + scaled(seconds)
+    while not bg.idle:
+        assert time.monotonic() < deadline, "the training thread did not pause"
+        time.sleep(0.01)
+
+
 def start(at: AppTest, steps: int) -> None:
     at.number_input(key="act_steps_mlp").set_value(steps)
     at.button(key="act_start").click().run()
@@ -176,26 +171,17 @@ def test_page_opens_on_live_training_when_the_cache_is_empty(folders):
 def test_live_run_advances_on_every_rerun_and_draws_every_view(folders):
     at = open_page()
     start(at, 100)
-    lc = at.session_state["act_live"]
+    lc = live(at)
     assert lc.config.dataset == "synthetic-mnist" and lc.config.init_std == exp_spec.MNIST.init_std
-    progress = [lc.fraction]
-    while not lc.done and len(progress) < 40:
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        progress.append(lc.fraction)
-        # the follow toggle is drawn once the slider has two stops (one probe alone gets a caption)
-        following = len(activations.slider_steps(lc.runs)) >= 2
-        if lc.running and lc.fraction < 1 and len(charts(at)) == CHARTS_MLP and following:
-            assert at.toggle(key="act_step_live-follow").value is True
-            assert at.get("download_button") == []  # none while the data changes every second
+    progress = finish(at, lc)
     assert lc.state == "done" and progress == sorted(progress) and progress[-1] == 1.0
     assert len(charts(at)) == CHARTS_MLP
-    assert f"({lc.steps_per_second:,.1f} steps/s, probes and evaluations included)" in at.get("progress")[0].proto.text
+    text = at.get("progress")[0].proto.text  # the wall-clock rate the room saw, drawing included
+    assert f"{lc.steps_per_second:,.1f} steps/s here, all arms together, probes, evaluations and drawing" in text
     slider = at.select_slider(key="act_step_live")
     assert list(slider.options) == ["0", "1", "2", "5", "10", "20", "50", "100"] and slider.value == 100
     assert any("Synthetic data" in w.value for w in at.warning)
     assert len(at.get("download_button")) == 4
-    at.run()  # the last tick ended in st.rerun(): see click()
     at.select_slider(key="act_step_live").set_value(5).run()
     assert "**layer1** at step 5" in [m.value for m in at.markdown]
 
@@ -205,16 +191,18 @@ def test_pause_keeps_state_resume_continues_and_stop_keeps_the_records(folders):
     at = open_page()
     start(at, 3000)
     at.run()
-    lc = at.session_state["act_live"]
+    lc = live(at)
     click(at, "act_pause")
-    assert lc.state == "paused"
-    frozen = [len(r["records"]) for r in lc.runs]
+    assert lc.state == "paused"  # set by the button's callback, before the page is drawn again
+    settle(at)
+    frozen = [r["step"] for r in lc.runs]
     at.run()
     at.run()
-    assert [len(r["records"]) for r in lc.runs] == frozen
+    assert [r["step"] for r in lc.runs] == frozen
     assert at.button(key="act_pause").label == "Resume"
     click(at, "act_pause")
-    assert lc.running and sum(len(r["records"]) for r in lc.runs) > sum(frozen)
+    assert lc.running
+    wait(at, lambda: sum(r["step"] for r in lc.runs) > sum(frozen))
     click(at, "act_pause")
     assert lc.state == "paused"
     click(at, "act_stop")  # stop from a paused run
@@ -232,11 +220,11 @@ def test_cached_run_opens_with_its_seeds_steps_and_data_label(cached_result, mon
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cached_result))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
     at = open_page()
-    assert at.button_group(key="act_source").value == "Open a cached run"
+    assert at.button_group(key="act_source").value == "Replay a recorded run"
     assert at.selectbox(key="act_result").value.startswith("mnist-fig1: 40 steps, seeds 0, 1, synthetic data")
     assert any("Synthetic data" in w.value for w in at.warning)
     assert len(charts(at)) == CHARTS_MLP
-    slider = at.select_slider(key="act_step_cached")
+    slider = at.select_slider(key="act_step_replay")
     assert list(slider.options)[:5] == ["0", "1", "2", "4", "6"] and slider.value == 40  # step 1, then every 2
     assert any("mean over 2 seeds" in c.value for c in at.caption)
     seed = next(s for s in at.selectbox if s.label == "Seed")
@@ -251,10 +239,10 @@ def test_unreadable_cache_file_is_reported_not_raised(folders):
     _, cache_dir = folders
     (cache_dir / "mnist-fig1-0000.json").write_text("{not json")
     at = open_page()
-    at.button_group(key="act_source").set_value("Open a cached run").run()
+    at.button_group(key="act_source").set_value("Replay a recorded run").run()
     assert not at.exception
     assert at.expander[0].label == "1 cache file(s) ignored"
-    assert "No cached run with histograms" in at.info[0].value
+    assert "No recorded run with histograms" in at.info[0].value
 
 
 def test_missing_real_data_says_how_to_get_it(folders):
@@ -265,14 +253,22 @@ def test_missing_real_data_says_how_to_get_it(folders):
     assert at.button(key="act_start").disabled
 
 
-def test_cnn_choice_says_what_it_evaluates_on_and_its_measured_speed_and_hides_the_init_std(folders):
-    at = open_page()
-    at.selectbox(key="act_model").set_value("cnn").run()
+def test_cnn_choice_says_what_it_evaluates_on_and_its_speed_timed_here_and_hides_the_init_std(folders, monkeypatch):
+    from bnviz.live import estimate
+
+    monkeypatch.setattr(estimate, "step_seconds", lambda config, n: 0.2)  # what timing one step "measures"
+    estimate._seconds_per_step.cache_clear()
+    try:
+        at = open_page()
+        at.selectbox(key="act_model").set_value("cnn").run()
+    finally:
+        estimate._seconds_per_step.cache_clear()
     assert not at.exception
     note = next(c.value for c in at.caption if c.value.startswith("Test accuracy on"))
     assert note.startswith("Test accuracy on the first 500 test images every 20 steps; histograms on 64 training")
-    assert f"train {choices.CHOICES['cnn'].steps_per_second:g} steps per second together" in note
-    assert "300 steps of 2 arms take about" in note and not at.warning
+    # 300 steps of 2 arms at 0.2 s a step, timed here: no speed written into the code
+    assert "takes about 0.2 s here (timed just now), so 300 steps of 2 arms take at least 2 minutes" in note
+    assert "steps per second" not in note and not at.warning
     assert at.number_input(key="act_steps_cnn").value == 300
     assert all(b.key != "act_std" for b in at.button_group)
 
@@ -289,7 +285,7 @@ def test_a_long_probe_interval_is_announced_with_the_step_time_measured_here(fol
     estimate._seconds_per_step.cache_clear()
     try:
         at = open_page()
-        assert "Pause and Stop answer within a second" in live_note(at) and "takes about" not in live_note(at)
+        assert "Pause and Stop answer within one training step" in live_note(at) and "takes about" not in live_note(at)
         seconds["step"] = 2.0
         at.slider(key="act_depth").set_value(4).run()  # another network, timed anew
         note = live_note(at)
@@ -312,6 +308,7 @@ def test_cached_page_opens_on_the_paper_run_and_names_the_figure_per_model(two_r
     assert box.options[0].startswith("cifar10-cnn"), "the CNN result is the newest"
     assert box.value.startswith("mnist-fig1"), "yet the page opens on the paper's MNIST run"
     assert "Figure 1(b,c): one sigmoid's input in layer3, the last hidden layer" in [h.value for h in at.subheader]
+    assert any("The paper draws this for the same network on MNIST" in c.value for c in at.caption)
     box.set_value(box.options[0]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Figure 1(b,c)'s measurement on the CNN: one ReLU's input in fc1" in [h.value for h in at.subheader]
@@ -322,11 +319,11 @@ def test_step_slider_starts_at_the_last_step_of_a_newly_chosen_result(two_result
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(two_results))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
     at = open_page()
-    at.select_slider(key="act_step_cached").set_value(2).run()
+    at.select_slider(key="act_step_replay").set_value(2).run()
     assert "**layer1** at step 2" in [m.value for m in at.markdown]
     box = at.selectbox(key="act_result")
     box.set_value(box.options[0]).run()  # the CNN, which was probed at step 2 too
-    assert at.select_slider(key="act_step_cached").value == 4
+    assert at.select_slider(key="act_step_replay").value == 4
     assert "**conv1** at step 4" in [m.value for m in at.markdown]
 
 
@@ -334,18 +331,18 @@ def test_training_and_eval_mode_probes_and_the_views_beside_them(cached_result, 
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cached_result))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
     at = open_page()
-    mode = at.button_group(key="act_mode_cached")
+    mode = at.button_group(key="act_mode_replay")
     assert mode.value == "train" and list(mode.options) == [probe_modes.LABELS["train"], probe_modes.LABELS["eval"]]
-    at.select_slider(key="act_step_cached").set_value(0).run()
+    moved = next(m.value for m in at.markdown if m.value.startswith("- From step 0 to "))
+    assert "without BN" in moved and "with BN" in moved and "stay" not in moved
+    assert not any("stays put" in m.value or "stay put" in m.value for m in at.markdown)
+    at.select_slider(key="act_step_replay").set_value(0).run()
     assert any(c.value.startswith("BN saturated at step 0, training mode / eval mode: layer1 ") for c in at.caption)
     train_hist = charts(at)[0].proto.datasets[0].data.data  # the chart's data, as Arrow bytes
     titles = [spec(c).get("title") for c in charts(at)]
     assert "Gradient norm per layer" in [t.get("text") if isinstance(t, dict) else t for t in titles]
     assert any("pools every unit of its layer" in c.value and "end bins" in c.value for c in at.caption)
-    moved = next(m.value for m in at.markdown if m.value.startswith("- From step 0 to "))
-    assert "without BN" in moved and "with BN" in moved and "stay" not in moved
-    assert not any("stays put" in m.value or "stay put" in m.value for m in at.markdown)
-    at.button_group(key="act_mode_cached").set_value("eval").run()
+    at.button_group(key="act_mode_replay").set_value("eval").run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(charts(at)) == CHARTS_MLP - NO_GRADIENT_YET
     assert charts(at)[0].proto.datasets[0].data.data != train_hist, "the BN histogram differs in eval mode"
@@ -357,7 +354,7 @@ def test_result_cached_before_training_mode_probes_opens_in_eval_mode_with_a_not
     at = open_page()
     assert not at.exception, [e.value for e in at.exception]
     assert any("recorded before bnviz probed the BN network in training mode" in i.value for i in at.info)
-    assert all(b.key != "act_mode_cached" for b in at.button_group)
+    assert all(b.key != "act_mode_replay" for b in at.button_group)
     assert any("x̂, the BN unit before γ and β, was not recorded" in c.value for c in at.caption)
     assert any("recorded before bnviz kept gradient histograms" in c.value for c in at.caption)
     assert any("Update:data ratios were not recorded" in c.value for c in at.caption)
@@ -378,9 +375,8 @@ def titled(at: AppTest, text: str) -> list[dict]:
 def test_live_panels_of_both_arms_span_the_planned_steps(folders):
     at = open_page()
     start(at, 100)
-    at.run()
+    wait(at, lambda: len(titled(at, "percentiles 15, 50 and 85")) == 2)  # the first probe of both arms
     panels = titled(at, "percentiles 15, 50 and 85")
-    assert len(panels) == 2
     for p in panels:
         assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 100] for layer in p["layer"])
 
@@ -407,17 +403,13 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
     at.slider(key="act_depth").set_value(5).run()
     at.button_group(key="act_activation_mlp").set_value("tanh").run()
     start(at, 100)
-    lc = at.session_state["act_live"]
+    lc = live(at)
     assert [(c.norm, c.norm_position, c.depth, c.activation) for c in lc.configs] == [
         ("none", "before", 5, "tanh"),
         ("bnviz", "before", 5, "tanh"),
         ("bnviz", "after", 5, "tanh"),
     ]
-    for _ in range(40):
-        if lc.done:
-            break
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
+    finish(at, lc)
     assert lc.state == "done" and [r["status"] for r in lc.runs] == ["done"] * 3
     # five layers: four drawn (first, last and two between), each with its input and gradient histogram
     layers = at.multiselect(key="act_layers_live_5")
@@ -428,6 +420,7 @@ def test_three_arms_on_a_deeper_tanh_network_train_live_and_draw_every_view(fold
     assert hist == {"no BN": "#1f77b4", "BN": "#d62728", "BN after tanh": "#801718"}  # by config, a darker BN
     assert any("BN after tanh" in c.value and "Saturated" in c.value for c in at.caption)
     assert titled(at, "BN: unit 0 before and after γ, β")  # x̂ is the BN arm's: after tanh, x̂ is not its input
+    assert any("3x100 sigmoid network on MNIST over 50,000 steps; this network differs" in c.value for c in at.caption)
     (ratio,) = titled(at, "Update:data ratio per layer")
     rule = next(layer for layer in ratio["layer"] if layer["mark"]["type"] == "rule")
     assert rule["mark"]["strokeDash"] and ratio["layer"][0]["encoding"]["y"]["field"] == "update_ratio"
@@ -440,10 +433,8 @@ def test_view_options_side_by_side_histograms_and_a_log_step_axis(folders):
     at = open_page()
     choose_arms(at, choices.ArmChoice("bnviz"), choices.ArmChoice("renorm"))
     start(at, 100)
-    lc = at.session_state["act_live"]
-    while not lc.done:
-        at.run()
-    at.run()
+    lc = live(at)
+    finish(at, lc)
     assert len(charts(at)) == CHARTS_MLP
     at.button_group(key="act_layout_live").set_value("side").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -487,7 +478,7 @@ def test_adam_replaces_momentum_and_offers_its_own_learning_rates(folders):
     assert lr.value == 1e-3 and 0.3 not in lr.options
     at.toggle(key="act_affine").set_value(False).run()
     start(at, 100)
-    configs = at.session_state["act_live"].configs
+    configs = live(at).configs
     assert all(c.optimizer == "adam" and c.lr == 1e-3 and c.momentum == 0.0 and not c.affine for c in configs)
 
 
@@ -507,10 +498,8 @@ def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
 def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_histograms(folders):
     at = open_page()
     start(at, 100)
-    lc = at.session_state["act_live"]
-    while not lc.done:
-        at.run()
-    at.run()
+    lc = live(at)
+    finish(at, lc)
     specs = at.session_state[_chart_specs.CHART_SPECS]
     kept = list(specs)
     at.slider(key="act_depth").set_value(5).run()  # a setting for the next run: nothing drawn changes

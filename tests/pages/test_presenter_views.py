@@ -15,6 +15,7 @@ PRESENTED = {  # page -> its presenter switch, and how many slides it has with t
     "experiments": ("experiments_present", None),
     "practice": ("practice_present", None),
     "why": ("why_present", None),
+    "activations": ("act_present", 5),
 }
 
 

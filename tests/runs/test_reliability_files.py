@@ -159,7 +159,7 @@ def test_the_experiments_and_activations_pages_list_them_as_ignored(tmp_path, mo
         at.switch_page(page)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-    at.button_group(key="act_source").set_value("Open a cached run").run()
+    at.button_group(key="act_source").set_value("Replay a recorded run").run()
     ignored = "\n".join(e.value for e in at.markdown).replace("\\", "")
     for path in made.values():
         assert path.name in ignored

@@ -1,0 +1,142 @@
+"""The Activations page's presets in AppTest: a preset with a recording replays it at once (play, pause,
+scrub, speed, the line saying it is a replay and its command, "Train it live" one click away); one without
+a recording trains live. The replay's clock is the page's ``_replay.now``, set by each test."""
+
+from pathlib import Path
+
+import pytest
+from harness import scaled
+from recordings import train_runs, write_result
+from streamlit.testing.v1 import AppTest
+
+from bnviz import data, experiments
+from bnviz.views import replay
+from pages import _replay
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESET = "replay-paper-mlp"
+COMMAND = "python -m bnviz run replay-paper-mlp --synthetic --steps 40 --seeds 0"
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    """A cache folder holding a 40-step recording of the paper's-MLP preset on synthetic MNIST, and a
+    shorter mnist-fig1 (what the page opens on)."""
+    folder = tmp_path_factory.mktemp("cache")
+    exp = experiments.get(PRESET).with_overrides(steps=40, seeds=[0], dataset="synthetic-mnist")
+    dataset = data.load("synthetic-mnist")
+    write_result(folder, exp, train_runs(exp, dataset), dataset, "2026-01-01T00:00:00+00:00", command=COMMAND)
+    fig1 = experiments.get("mnist-fig1").with_overrides(steps=10, seeds=[0], dataset="synthetic-mnist")
+    write_result(folder, fig1, train_runs(fig1, dataset), dataset, "2026-01-02T00:00:00+00:00")  # the page's default
+    return folder
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The replay's time, in seconds, as the test sets it."""
+    t = [1000.0]
+    monkeypatch.setattr(_replay, "now", lambda: t[0])
+    return t
+
+
+@pytest.fixture
+def page(recording, clock, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(recording))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))  # no real data: a live run is synthetic
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
+    at.run()
+    at.switch_page("pages/activations.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    if "act_live" in at.session_state:
+        at.session_state["act_live"].lc.stop()  # its thread ends after the step in flight
+
+
+def choose(at: AppTest, name: str) -> None:
+    at.button_group(key="act_preset").set_value(name).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def status(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith(("**Playing**", "**Paused**")))
+
+
+def test_a_preset_with_a_recording_replays_it_at_once_from_the_first_step(page):
+    at = page
+    assert "(live)" not in at.button_group(key="act_preset").format_func(PRESET)
+    choose(at, PRESET)
+    assert at.button_group(key="act_source").value == "Replay a recorded run"
+    assert at.selectbox(key="act_result").value.startswith(f"{PRESET}: 40 steps, seeds 0, synthetic data")
+    line = next(c.value for c in at.caption if "A replay of a recorded run" in c.value)
+    assert "not training now" in line and "40 steps" in line
+    assert at.code[0].value == COMMAND  # the command that recorded it, shown literally
+    assert at.button(key="act_play").label == "Pause"  # playing
+    assert status(at).startswith("**Playing** · step 0 of 40")
+    assert "**layer1** at step 0" in [m.value for m in at.markdown]
+    assert any("Synthetic data" in w.value for w in at.warning)
+
+
+def test_a_replay_plays_at_its_speed_pauses_scrubs_and_stops_at_the_last_step(page, clock):
+    at = page
+    choose(at, PRESET)
+    frames = replay.Clock(tuple(at.session_state[_replay.CLOCK].clock.frames), 1).frames
+    assert frames[0] == 0 and frames[-1] == 40
+    at.button_group(key=_replay.SPEED).set_value(10).run()
+    clock[0] += 0.35  # three and a half frames at 10 a second
+    at.run()  # a timer tick of the fragment
+    assert status(at).startswith(f"**Playing** · step {frames[3]:,} of 40")
+    at.button(key="act_play").click().run()  # Pause
+    assert at.button(key="act_play").label == "Play" and status(at).startswith(f"**Paused** · step {frames[3]:,}")
+    clock[0] += 100
+    at.run()
+    assert status(at).startswith(f"**Paused** · step {frames[3]:,}")  # paused: time does not move it
+    at.select_slider(key=_replay.SCRUB).set_value(frames[1]).run()
+    assert status(at).startswith(f"**Paused** · step {frames[1]:,}")
+    assert f"**layer1** at step {frames[1]:,}" in [m.value for m in at.markdown]
+    at.button(key="act_play").click().run()  # Play from the scrubbed step
+    clock[0] += len(frames) / 10  # past the end
+    at.run()  # the tick that reaches the end pauses the clock and redraws the page
+    at.run()
+    assert at.button(key="act_play").label == "Play"
+    assert status(at).startswith("**Paused** · step 40 of 40")
+    assert "**layer3** at step 40" in [m.value for m in at.markdown]
+
+
+def test_train_it_live_trains_the_presets_networks_now(page):
+    at = page
+    choose(at, PRESET)
+    at.button(key="act_train_live").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button_group(key="act_source").value == "Train live"
+    lc = at.session_state["act_live"].lc
+    exp = experiments.get(PRESET)
+    assert [(c.norm, c.lr, c.activation, c.depth) for c in lc.configs] == [
+        (a.config.norm, a.config.lr, a.config.activation, a.config.depth) for a in exp.arms
+    ]
+    assert lc.config.dataset == "synthetic-mnist" and {b.key for b in at.button} >= {"act_pause", "act_stop"}
+
+
+def test_a_preset_without_a_recording_trains_live_and_says_so(page):
+    at = page
+    assert at.button_group(key="act_preset").format_func("replay-depth-10").endswith("(live)")
+    choose(at, "replay-depth-10")
+    assert at.button_group(key="act_source").value == "Train live"
+    assert any("No recording of **10 sigmoid layers**" in i.value and "trains live" in i.value for i in at.info)
+    lc = at.session_state["act_live"].lc
+    assert [c.depth for c in lc.configs] == [10, 10] and [c.norm for c in lc.configs] == ["none", "bnviz"]
+    assert at.slider(key="act_depth").value == 10  # the controls show what trains
+
+
+def test_the_presenter_view_shows_the_replay_chosen_and_the_normal_view_gets_it_back(page):
+    at = page
+    choose(at, PRESET)
+    label = at.selectbox(key="act_result").value
+    at.toggle(key="act_present").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params.get("present") == "1" and at.title[0].value == "Each layer's input"
+    assert any(f"a replay of {PRESET}" in c.value for c in at.caption) and at.button(key="act_play")
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert at.title[0].value.startswith("Figure 1(b,c)") and at.query_params.get("slide") == "2"
+    at.toggle(key="act_present").set_value(False).run()
+    assert not at.exception and "present" not in at.query_params
+    assert at.selectbox(key="act_result").value == label  # the same recording, not the page's default
