@@ -144,6 +144,8 @@ def tick(entry: dict, runs: list[dict], seed: int, body, controls: bool = True) 
     ended = p.clock.finished(t)
     p.clock.stop_at_end(t)
     step = p.clock.step(t)
+    if not p.clock.playing and "recording" in st.query_params and st.query_params.get("step") != str(step):
+        st.query_params["step"] = str(step)  # the link keeps a paused replay's step (scrubbed in this fragment)
     left = p.clock.seconds_left(t) if p.clock.playing else None
     st.caption(
         f"**{'Playing' if p.clock.playing else 'Paused'}** · step {step:,} of {p.clock.frames[-1]:,}"

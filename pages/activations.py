@@ -11,7 +11,7 @@ from bnviz.experiments import EXPERIMENTS
 from bnviz.live import presets
 from bnviz.runs import cache
 from bnviz.views import activations, markdown
-from pages import _data, _live_view, _present, _replay, _run_charts, _ui
+from pages import _data, _live_view, _present, _replay, _replay_link, _run_charts, _ui
 from pages._live_controls import live_controls
 from pages._run_view import prepare, step_slider
 
@@ -83,7 +83,8 @@ def shown_recording(entries: list[dict]) -> tuple[dict, int]:
     entry = labels.get(st.session_state.get(RESULT)) or next(
         (e for e in entries if e["experiment"] == PAPER_RUN), entries[0]
     )
-    return entry, 0 if 0 in entry["seeds"] else entry["seeds"][0]
+    linked = st.session_state.get(_replay_link.SEED)  # the seed a link or the seed box chose
+    return entry, linked if linked in entry["seeds"] else 0 if 0 in entry["seeds"] else entry["seeds"][0]
 
 
 def train_live(name: str) -> None:
@@ -146,6 +147,7 @@ def show_replay(entries: list[dict], problems: list[str]) -> None:
     preset = presets.BY_NAME.get(entry["experiment"])
     _replay.header(entry, preset, train_live)
     p = _replay.player(entry, seed, runs)
+    _replay_link.seek_to_link(p)
     _replay.controls(p)
     try:
         _replay.fragment(entry, runs, seed, _run_charts.draw)
@@ -220,7 +222,9 @@ def show_slides(entries: list[dict]) -> None:
         elif not live and entries:
             entry, seed = shown_recording(entries)
             runs = cached_runs(entry["path"], entry["mtime_ns"])
-            _replay.controls(_replay.player(entry, seed, runs))
+            p = _replay.player(entry, seed, runs)
+            _replay_link.seek_to_link(p)
+            _replay.controls(p)
             _replay.fragment(entry, runs, seed, slide_body(slide), controls=False)
             where = f"a replay of {entry['experiment']}"
         else:
@@ -230,6 +234,9 @@ def show_slides(entries: list[dict]) -> None:
 
 
 entries, problems = cached_entries()
+if linked := _replay_link.read(entries, st.session_state):  # ?recording=...&seed=...&step=...
+    st.session_state[SOURCE], st.session_state[RESULT] = SOURCES[0], linked["label"]
+    st.session_state.pop(_replay.CLOCK, None)
 if st.session_state.get(SOURCE) not in SOURCES:  # as the normal view last had it, or what there is to show
     default = SOURCES[0] if entries and _live_view.current() is None else SOURCES[1]
     st.session_state[SOURCE] = st.session_state.get(SOURCE_KEPT, default)
@@ -237,6 +244,7 @@ if present:
     show_slides(entries)
 else:
     intro()
+    _replay_link.warn_ignored()
     preset_row(entries)
     source = st.segmented_control(
         "Source", SOURCES, required=True, key=SOURCE, persist_state="session", label_visibility="collapsed"
@@ -246,8 +254,10 @@ else:
         show_replay(entries, problems)
     else:
         show_live()
-params = st.query_params.to_dict()  # the link keeps the view: ?present=1&slide=N
-wanted = {k: v for k, v in params.items() if k not in ("present", "slide")}
+params = st.query_params.to_dict()  # the link keeps the view: the replay shown, ?present=1&slide=N
+wanted = {k: v for k, v in params.items() if k not in ("present", "slide", *_replay_link.KEYS)}
+if st.session_state.get(SOURCE) == SOURCES[0] and entries:
+    wanted |= _replay_link.params(*shown_recording(entries), st.session_state.get(_replay.CLOCK))
 if present:
     wanted |= {"present": "1", "slide": str(st.session_state.get(SLIDE, 0) + 1)}
 if wanted != params:

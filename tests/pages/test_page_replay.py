@@ -2,6 +2,7 @@
 scrub, speed, the line saying it is a replay and its command, "Train it live" one click away); one without
 a recording trains live. The replay's clock is the page's ``_replay.now``, set by each test."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,46 @@ def test_the_presenter_view_shows_the_replay_chosen_and_the_normal_view_gets_it_
     at.toggle(key="act_present").set_value(False).run()
     assert not at.exception and "present" not in at.query_params
     assert at.selectbox(key="act_result").value == label  # the same recording, not the page's default
+
+
+def open_link(recording, params: dict) -> AppTest:
+    """A fresh session opening the Activations page from a pasted link."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
+    at.run()
+    at.switch_page("pages/activations.py")
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_paused_replay_is_in_the_url_and_a_pasted_link_reopens_it_exactly(page, recording, clock):
+    at = page
+    choose(at, PRESET)
+    at.button(key="act_play").click().run()  # pause
+    at.select_slider(key=_replay.SCRUB).set_value(20).run()
+    assert status(at).startswith("**Paused** · step 20 of 40")
+    link = dict(at.query_params)
+    assert {k: link[k][0] if isinstance(link[k], list) else link[k] for k in ("recording", "seed", "step")} == {
+        "recording": PRESET,
+        "seed": "0",
+        "step": "20",
+    }
+    fresh = open_link(recording, {"recording": PRESET, "seed": "0", "step": "20"})
+    assert fresh.selectbox(key="act_result").value == at.selectbox(key="act_result").value
+    assert fresh.selectbox(key="act_replay_seed").value == 0
+    assert status(fresh).startswith("**Paused** · step 20 of 40")
+    assert fresh.button(key="act_play").label == "Play"
+    assert not fresh.warning or all("link" not in w.value for w in fresh.warning)
+
+
+def test_a_link_with_what_the_page_cannot_show_falls_back_and_says_so(recording, clock, monkeypatch, tmp_path):
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(recording))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    at = open_link(recording, {"recording": PRESET, "seed": "7", "step": "x"})
+    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in at.warning if "This link asked" in w.value))
+    assert "seed=7 (this recording has seeds 0)" in warning and "step=x" in warning
+    assert at.selectbox(key="act_result").value.startswith(PRESET)  # what it could use, it used
+    gone = open_link(recording, {"recording": "no-such-run"})
+    assert "recording\\=no\\-such\\-run" in next(w.value for w in gone.warning if "This link asked" in w.value)
+    assert gone.selectbox(key="act_result").value.startswith("mnist-fig1")  # the page's default
