@@ -156,17 +156,7 @@ def test_shipped_cache_files_keep_their_keys():
     assert files
     for f in files:
         result = cache.load_result(f)
-        same = EXPERIMENTS[result["experiment"]].key() == result["key"]
-        # arms changed on purpose (issue #24): these wait for the re-made cache/, and must not pass unnoticed
-        assert same != (result["experiment"] in AWAITING_RERUN), f.name
-
-
-AWAITING_RERUN = {
-    "batch-size",
-    "train-vs-eval",
-    "bn-position",
-    "depth-sigmoid",
-}  # issue #24: new arms; cache/ is re-made at the end
+        assert EXPERIMENTS[result["experiment"]].key() == result["key"], f.name
 
 
 def test_max_pool_without_gradients_gives_torchs_values_exactly_and_trains_with_torchs_backward():
