@@ -95,8 +95,10 @@ def lines_over_steps(
         ],
     )
     return fit_width(
-        (line + area).properties(title=title, height=300).configure_legend(labelLimit=320, orient="bottom", columns=2)
-    )
+        (line + area)
+        .properties(title=title, height=300)
+        .configure_legend(labelLimit=320, orient="bottom", columns=3 if df["line"].nunique() > 4 else 2)
+    )  # five or more lines: three a row, so a projector's slide keeps room for the chart
 
 
 def dot_plot(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:

@@ -99,7 +99,7 @@ def one_class_training(f: TrainEvalFindings) -> Section:
         },
     )
     trained = [
-        f"{name}: {grid.spread(c)}"
+        f"{name.removesuffix(', one-class training batches')} {grid.spread(c)}"
         for name in dict.fromkeys(f.cells["network"])
         if (c := grid.cell(f.cells, network=name, mode="running")) is not None and c["batches"] == "one-class"
     ]
@@ -114,7 +114,7 @@ def one_class_training(f: TrainEvalFindings) -> Section:
             ),
             Verdicts(f.training),
         ),
-        answer=("Trained on batches of one class each, in eval mode: " + "; ".join(trained) + "; chance is 10%.")
+        answer=("Trained on one-class batches, tested in eval mode: " + ", ".join(trained) + "; chance is 10%.")
         if trained
         else "This result has no network trained on one-class batches.",
     )
