@@ -87,7 +87,17 @@ SECTIONS: dict[str, Part] = {
         Part(
             "3.3",
             "Batch Normalization enables higher learning rates",
-            ("learning rate", "higher rate", "larger rate", "larger step", "scale", "saturat", "ε", "identit", "jacobian"),
+            (
+                "learning rate",
+                "higher rate",
+                "larger rate",
+                "larger step",
+                "scale",
+                "saturat",
+                "ε",
+                "identit",
+                "jacobian",
+            ),
         ),
         Part(
             "3.4", "Batch Normalization regularizes the model", ("regulariz", "dropout", "generaliz", "deterministic")

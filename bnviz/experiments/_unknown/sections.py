@@ -6,15 +6,18 @@ from bnviz.views import blocks
 from bnviz.views.findings import Findings
 from bnviz.views.sections import Section, Text, Verdicts
 
+NOTE = "No analysis is registered for this experiment: its curves only."
 
-def sections(f: Findings) -> list[Section]:
+
+def sections(f: Findings, note: str = NOTE) -> list[Section]:
+    """Test accuracy (with ``note`` under it) and training loss: the curves alone, no analysis."""
     return [
         Section(
             "Test accuracy",
             (
                 blocks.accuracy_chart(f.curves, f.name),
                 blocks.headline_cards(f.finals),
-                Text("No analysis is registered for this experiment: its curves only.", "caption"),
+                Text(note, "caption"),
                 Verdicts(f.verdicts),
             ),
         ),
