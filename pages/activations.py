@@ -11,7 +11,7 @@ from bnviz.experiments import EXPERIMENTS
 from bnviz.live import presets
 from bnviz.runs import cache
 from bnviz.views import activations, markdown
-from pages import _data, _live_view, _present, _replay, _replay_link, _run_charts, _ui
+from pages import _data, _live_controls, _live_link, _live_view, _present, _replay, _replay_link, _run_charts, _ui
 from pages._live_controls import live_controls
 from pages._run_view import prepare, step_slider
 
@@ -173,7 +173,7 @@ def draw_live(lc, runs: list[dict], body=_run_charts.draw) -> None:
         body(v, lambda steps: step_slider(steps, "act_step_live", lc.running, run_id))
 
 
-def show_live() -> None:
+def show_live() -> _live_controls.LiveChoice:
     if name := st.session_state.get(UNRECORDED):
         _replay.missing(presets.BY_NAME[name])
     shown = _live_view.current()
@@ -187,10 +187,11 @@ def show_live() -> None:
     st.session_state.pop(AUTOSTART, None)  # settings that cannot train: nothing starts by itself later
     if _live_view.current() is None:
         st.caption("Press **Start training** to train every arm; the charts fill in as they learn.")
-        return
+        return chosen
     if _live_view.current() is not shown:
         st.rerun()  # a new run: its buttons go above the settings, which fold
     _live_view.fragment(draw_live)
+    return chosen
 
 
 def go(delta: int) -> None:
@@ -234,12 +235,21 @@ def show_slides(entries: list[dict]) -> None:
 
 
 entries, problems = cached_entries()
+if not st.session_state.get(_replay_link.READ):  # ?live=1&model=...: the live controls set as the link says
+    asked, ignored = _live_link.parse(st.query_params.to_dict())
+    if asked is not None:
+        w = _live_view.widget_state(
+            asked["model"], asked["arms"], asked["steps"], asked["seed"], asked["knobs"], asked["synthetic"]
+        )
+        st.session_state.update(w)
+        st.session_state[SOURCE], st.session_state[_replay_link.IGNORED] = SOURCES[1], ignored
 if linked := _replay_link.read(entries, st.session_state):  # ?recording=...&seed=...&step=...
     st.session_state[SOURCE], st.session_state[RESULT] = SOURCES[0], linked["label"]
     st.session_state.pop(_replay.CLOCK, None)
 if st.session_state.get(SOURCE) not in SOURCES:  # as the normal view last had it, or what there is to show
     default = SOURCES[0] if entries and _live_view.current() is None else SOURCES[1]
     st.session_state[SOURCE] = st.session_state.get(SOURCE_KEPT, default)
+chosen = None
 if present:
     show_slides(entries)
 else:
@@ -253,11 +263,15 @@ else:
     if source == SOURCES[0]:
         show_replay(entries, problems)
     else:
-        show_live()
+        chosen = show_live()
 params = st.query_params.to_dict()  # the link keeps the view: the replay shown, ?present=1&slide=N
-wanted = {k: v for k, v in params.items() if k not in ("present", "slide", *_replay_link.KEYS)}
+wanted = {k: v for k, v in params.items() if k not in ("present", "slide")}
 if st.session_state.get(SOURCE) == SOURCES[0] and entries:
+    wanted = {k: v for k, v in wanted.items() if k not in (*_replay_link.KEYS, *_live_link.KEYS)}
     wanted |= _replay_link.params(*shown_recording(entries), st.session_state.get(_replay.CLOCK))
+elif chosen is not None:  # the live controls as drawn (the presenter view draws none: the link stays)
+    wanted = {k: v for k, v in wanted.items() if k not in (*_replay_link.KEYS, *_live_link.KEYS)}
+    wanted |= _live_link.to_params(chosen.model, chosen.seed, chosen.steps, chosen.arms, chosen.knobs, chosen.synthetic)
 if present:
     wanted |= {"present": "1", "slide": str(st.session_state.get(SLIDE, 0) + 1)}
 if wanted != params:

@@ -184,3 +184,23 @@ def test_a_link_with_what_the_page_cannot_show_falls_back_and_says_so(recording,
     gone = open_link(recording, {"recording": "no-such-run"})
     assert "recording\\=no\\-such\\-run" in next(w.value for w in gone.warning if "This link asked" in w.value)
     assert gone.selectbox(key="act_result").value.startswith("mnist-fig1")  # the page's default
+
+
+def test_live_settings_are_in_the_url_and_a_pasted_link_sets_the_same_widgets(page, recording):
+    at = page
+    at.button_group(key="act_source").set_value("Train live").run()
+    at.slider(key="act_depth").set_value(10).run()
+    at.select_slider(key="act_width").set_value(64).run()
+    at.multiselect(key="act_arms").select(at.multiselect(key="act_arms").options[-1]).run()  # an arm after g
+    assert not at.exception, [e.value for e in at.exception]
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert link["live"] == "1" and link["depth"] == "10" and link["width"] == "64" and "lr" not in link
+    fresh = open_link(recording, link)
+    assert fresh.button_group(key="act_source").value == "Train live"
+    for key in ("act_depth", "act_width", "act_arms", "act_activation_mlp", "act_lr_mlp_sgd"):
+        assert fresh.session_state[key] == at.session_state[key], key
+    assert not [w for w in fresh.warning if "This link asked" in w.value]
+    bad = open_link(recording, {"live": "1", "width": "7", "arms": "none,nonsense", "lr": "9"})
+    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in bad.warning if "This link asked" in w.value))
+    assert "width=7 (choose one of 8, 16, 32" in warning
+    assert bad.session_state["act_width"] == 100 and bad.session_state["act_lr_mlp_sgd"] == 9.0  # 9 is offered
