@@ -302,10 +302,17 @@ def test_the_quoted_imagenet_tab_in_chromium(browser, app_url):
     try:
         page.goto(f"{app_url}/experiments", wait_until="domcontentloaded")
         settle(page)
-        page.get_by_role("tab", name="The paper's ImageNet results (quoted, not reproduced)").click()
+        tab = page.get_by_role("tab", name="The paper's ImageNet results (quoted, not reproduced)")
+        quoted = page.get_by_text("Quoted from Ioffe & Szegedy (2015), not reproduced here.")
+        tab.click()
         settle(page)
+        try:  # the tab draws on its rerun; under load a click before the tabs listen was once lost
+            quoted.wait_for(timeout=scaled_ms(15_000))
+        except playwright_api.TimeoutError:
+            tab.click()
+            settle(page)
+            quoted.wait_for(timeout=scaled_ms(30_000))
         assert_no_error(page, "the ImageNet tab")
-        assert page.get_by_text("Quoted from Ioffe & Szegedy (2015), not reproduced here.").is_visible()
         assert page.get_by_text("The ensemble: 4.9% top-5 validation error (Figure 4)").is_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "experiments-imagenet.png"))
@@ -340,8 +347,8 @@ def test_a_three_arm_live_run_trains_and_draws_its_charts_in_chromium(browser, a
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         # per layer an input and a gradient histogram, a Figure 1(b,c) panel per arm, x̂, and five over the run
         expected = 3 * 2 + 3 + 1 + 5
-        deadline = time.time() + scaled(30)
-        while time.time() < deadline and charts.count() < expected:
+        deadline = time.time() + scaled(30)  # the end state's rerun may still be replacing the last tick's charts
+        while time.time() < deadline and charts.count() != expected:
             time.sleep(0.5)
         assert charts.count() == expected
         for i in range(expected):  # each one drawn by Vega, not an empty box
