@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from bnviz.views import activations, probe_modes, records
-from pages import _downloads
+from pages import _downloads, _view_link
 
 LAYOUTS = {"overlay": "Overlaid", "side": "Side by side"}
 AXES = {"linear": "Linear", "log": "Log (early steps)"}
@@ -98,6 +98,9 @@ def mode_control(runs: list[dict], key: str, explain: bool = True) -> str:
             icon=":material/history:",
         )
         return probe_modes.EVAL
+    _view_link.seed(f"act_mode_{key}", "mode")
+    if st.session_state.get(f"act_mode_{key}") not in (None, *modes):  # a link's mode this run did not record
+        del st.session_state[f"act_mode_{key}"]
     mode = st.segmented_control(
         "BN normalizes the probe batch with",
         modes,
@@ -106,6 +109,7 @@ def mode_control(runs: list[dict], key: str, explain: bool = True) -> str:
         required=True,
         key=f"act_mode_{key}",
     )
+    _view_link.write("mode", mode, probe_modes.TRAIN)
     if explain:
         st.caption(
             "Training mode is the network that learns (the paper's $N^{tr}_{\\mathrm{BN}}$): each BN layer uses the "
@@ -119,6 +123,8 @@ def mode_control(runs: list[dict], key: str, explain: bool = True) -> str:
 def view_controls(layers: list[str], key: str) -> tuple[str, bool, list[str]]:
     """(histogram layout, whether the step axes are logarithmic, the layers whose charts are drawn)."""
     left, middle, right = st.columns([1.8, 2, 3], vertical_alignment="bottom")
+    _view_link.seed(f"act_layout_{key}", "layout")
+    _view_link.seed(f"act_axis_{key}", "axis")
     layout = left.segmented_control(
         "Histograms", list(LAYOUTS), format_func=LAYOUTS.get, default="overlay", required=True, key=f"act_layout_{key}"
     )
@@ -131,16 +137,24 @@ def view_controls(layers: list[str], key: str) -> tuple[str, bool, list[str]]:
         key=f"act_axis_{key}",
         help="Log spreads out the early probes (steps 1, 2, 5, 10, ...), where most of the change happens.",
     )
+    _view_link.write("layout", layout, "overlay")
+    _view_link.write("axis", axis, "linear")
     shown = layers
     if len(layers) > MAX_LAYERS:
+        default = activations.spread(layers, MAX_LAYERS)
+        _view_link.seed(layers_key(key, layers), "layers", layers)
+        _view_link.warn_ignored()
+        if len(st.session_state.get(layers_key(key, layers), ())) > MAX_LAYERS:  # a link naming too many
+            st.session_state[layers_key(key, layers)] = st.session_state[layers_key(key, layers)][:MAX_LAYERS]
         picked = right.multiselect(
             f"Layers drawn (up to {MAX_LAYERS})",
             layers,
-            default=activations.spread(layers, MAX_LAYERS),
+            default=default,
             max_selections=MAX_LAYERS,
             key=layers_key(key, layers),
         )
-        shown = [name for name in layers if name in picked] or activations.spread(layers, MAX_LAYERS)
+        shown = [name for name in layers if name in picked] or default
+        _view_link.write("layers", shown, default)
     return layout, axis == "log", shown
 
 

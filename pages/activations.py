@@ -11,7 +11,18 @@ from bnviz.experiments import EXPERIMENTS
 from bnviz.live import presets
 from bnviz.runs import cache
 from bnviz.views import activations, markdown
-from pages import _data, _live_controls, _live_link, _live_view, _present, _replay, _replay_link, _run_charts, _ui
+from pages import (
+    _data,
+    _live_controls,
+    _live_link,
+    _live_view,
+    _present,
+    _replay,
+    _replay_link,
+    _run_charts,
+    _ui,
+    _view_link,
+)
 from pages._live_controls import live_controls
 from pages._run_view import prepare, step_slider
 
@@ -243,6 +254,7 @@ if not st.session_state.get(_replay_link.READ):  # ?live=1&model=...: the live c
         )
         st.session_state.update(w)
         st.session_state[SOURCE], st.session_state[_replay_link.IGNORED] = SOURCES[1], ignored
+_view_link.read_once(st.query_params.to_dict())  # ?layout=side&axis=log...: the view options
 if linked := _replay_link.read(entries, st.session_state):  # ?recording=...&seed=...&step=...
     st.session_state[SOURCE], st.session_state[RESULT] = SOURCES[0], linked["label"]
     st.session_state.pop(_replay.CLOCK, None)
@@ -255,6 +267,7 @@ if present:
 else:
     intro()
     _replay_link.warn_ignored()
+    _view_link.warn_ignored()
     preset_row(entries)
     source = st.segmented_control(
         "Source", SOURCES, required=True, key=SOURCE, persist_state="session", label_visibility="collapsed"

@@ -204,3 +204,38 @@ def test_live_settings_are_in_the_url_and_a_pasted_link_sets_the_same_widgets(pa
     warning = re.sub(r"\\(.)", r"\1", next(w.value for w in bad.warning if "This link asked" in w.value))
     assert "width=7 (choose one of 8, 16, 32" in warning
     assert bad.session_state["act_width"] == 100 and bad.session_state["act_lr_mlp_sgd"] == 9.0  # 9 is offered
+
+
+def test_the_view_options_are_in_the_url_and_a_pasted_link_sets_them(page, recording):
+    at = page
+    layout = next(b.key for b in at.button_group if b.key and b.key.startswith("act_layout_"))
+    axis, mode = layout.replace("layout", "axis"), layout.replace("layout", "mode")
+    at.button_group(key=layout).set_value("side").run()
+    at.button_group(key=axis).set_value("log").run()
+    at.button_group(key=mode).set_value("eval").run()
+    assert not at.exception, [e.value for e in at.exception]
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(at.query_params).items()}
+    assert (link["layout"], link["axis"], link["mode"]) == ("side", "log", "eval")
+    fresh = open_link(recording, link)
+    assert [fresh.session_state[k] for k in (layout, axis, mode)] == ["side", "log", "eval"]
+    assert not [w for w in fresh.warning if "This link asked" in w.value]
+    at.button_group(key=layout).set_value("overlay").run()  # back at the default: gone from the link
+    assert "layout" not in dict(at.query_params)
+    bad = open_link(recording, {"layout": "grid", "axis": "log"})
+    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in bad.warning if "view options" in w.value))
+    assert "layout=grid (choose one of overlay, side)" in warning
+    assert bad.session_state[layout] == "overlay" and bad.session_state[axis] == "log"
+
+
+def test_a_deep_run_s_layers_drawn_are_in_the_url(tmp_path, monkeypatch):
+    exp = experiments.get("replay-depth-10").with_overrides(steps=10, seeds=[0], dataset="synthetic-mnist")
+    dataset = data.load("synthetic-mnist")
+    write_result(tmp_path, exp, train_runs(exp, dataset), dataset, "2026-01-01T00:00:00+00:00")  # 10 layers
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path))
+    at = open_link(tmp_path, {"recording": "replay-depth-10", "layers": "layer2,layer9,nolayer"})
+    picked = next(m for m in at.multiselect if m.key and m.key.startswith("act_layers_"))
+    assert picked.value == ["layer2", "layer9"]
+    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in at.warning if "view options" in w.value))
+    assert "layers=nolayer (this run's layers are layer1, layer2" in warning
+    picked.set_value(["layer1", "layer2", "layer9"]).run()
+    assert dict(at.query_params)["layers"] in ("layer1,layer2,layer9", ["layer1,layer2,layer9"])
