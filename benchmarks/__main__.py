@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live,live-cnn] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live,live-cnn,clicks,short-run] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -12,7 +12,20 @@ import torch
 
 from benchmarks import harness
 
-SECTIONS = ("layers", "mlp", "trainer", "seeds", "memory", "fig1", "app", "probes", "live", "live-cnn")
+SECTIONS = (
+    "layers",
+    "mlp",
+    "trainer",
+    "seeds",
+    "memory",
+    "fig1",
+    "app",
+    "probes",
+    "live",
+    "live-cnn",
+    "clicks",
+    "short-run",
+)
 
 
 def main(argv=None) -> int:
@@ -78,6 +91,16 @@ def main(argv=None) -> int:
     if "live" in only:
         print()
         print("\n".join(live.run_control_change(args.quick)))
+    if "clicks" in only:
+        from benchmarks import clicks
+
+        print()
+        print("\n".join(clicks.run(args.data_dir, args.quick)))
+    if "short-run" in only:
+        from benchmarks import short_run
+
+        print()
+        print("\n".join(short_run.run(args.data_dir, args.quick)))
     print(f"\n(all sections: {time.time() - t0:,.0f} s)")
     return 0
 
