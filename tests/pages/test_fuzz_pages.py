@@ -159,6 +159,7 @@ def fuzz_folder(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow  # 17 renders of every page: the fast loop has the schema's own fuzz tests
 @settings(
     max_examples=10,
     deadline=None,
