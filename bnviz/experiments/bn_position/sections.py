@@ -135,8 +135,8 @@ def redundant_bias(f: PositionFindings) -> Section:
                 table, csv=readable(f.bias), csv_name=f"{f.name}-bias", csv_label="Download the seeds (CSV, numbers)"
             ),
             Text(
-                f"BN before g at lr {BIAS_LR:g}, with and without a bias in the weight layer before it. Both arms of a "
-                "seed start from the same weights (the bias at 0) and see the same batches.",
+                f"BN before g (g the nonlinearity) at lr {BIAS_LR:g}, with and without a bias in the weight layer before "
+                "it. Both arms of a seed start from the same weights (the bias at 0) and see the same batches.",
                 "caption",
             ),
             Verdicts(f.redundant),
@@ -161,7 +161,13 @@ def over_training(f: PositionFindings) -> Section:
     )
     return Section(
         f"Test accuracy over training at lr {BIAS_LR:g}",
-        (Text("BN's arms share BN's red: before g solid, with the bias dotted, after g dashed.", "caption"), *panels),
+        (
+            Text(
+                "BN's arms share BN's red: before the nonlinearity g solid, with the bias dotted, after g dashed.",
+                "caption",
+            ),
+            *panels,
+        ),
         answer=f"At one rate, {BIAS_LR:g}, the placements' curves: where the single-rate comparison came from.",
     )
 
