@@ -32,3 +32,13 @@ def scaled(seconds: float) -> float:
 def scaled_ms(milliseconds: float) -> float:
     """The same for Playwright, whose timeouts are in milliseconds."""
     return milliseconds * timeout_scale()
+
+
+HEAVY_PAGES = ("why", "practice")  # the longest pages: a page-by-page sweep renders them only in the slow tier
+
+
+def pages_fast_then_heavy(names) -> list:
+    """``names`` as pytest parameters, HEAVY_PAGES marked slow: the fast loop sweeps the light pages."""
+    import pytest
+
+    return [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY_PAGES else n for n in names]

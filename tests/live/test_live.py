@@ -122,6 +122,7 @@ def test_a_crash_becomes_a_message_not_an_exception(mnist_like):
     assert "batch_size 1000" in lc.error and lc.error.startswith("no BN")
 
 
+@pytest.mark.slow  # a fresh process importing torch
 def test_torch_threads_are_set_once_per_process_never_around_an_advance(mnist_like, monkeypatch):
     from bnviz.live import threads
 

@@ -40,6 +40,7 @@ def toggles(at: AppTest, prefix: str) -> dict[str, bool]:
     return {t.key: t.value for t in at.toggle if t.key and t.key.startswith(prefix)}
 
 
+@pytest.mark.slow  # several renders of a long page
 def test_the_experiments_page_reopens_its_tab_result_and_switch(cache_folder):
     at = open_link("pages/experiments.py")
     at.session_state["experiments_tab"] = "MNIST Figure 1"
@@ -61,6 +62,7 @@ def test_the_experiments_page_reopens_its_tab_result_and_switch(cache_folder):
     assert not again.warning or "link" not in text_of(again.warning)
 
 
+@pytest.mark.slow  # several renders of a long page
 def test_a_presenter_link_reopens_its_slide_and_leaving_it_keeps_the_section():
     at = open_link("pages/practice.py", {"present": "1", "section": "bn-momentum-2"})
     assert at.toggle(key="practice_present").value is True
@@ -73,6 +75,7 @@ def test_a_presenter_link_reopens_its_slide_and_leaving_it_keeps_the_section():
     assert again.title[0].value == "BN in practice" and again.query_params == {"section": "bn-momentum-3"}
 
 
+@pytest.mark.slow  # several renders of a long page
 def test_the_why_page_opens_on_its_scoreboard_slide_and_links_each_claim():
     at = open_link("pages/why.py", {"present": "1", "section": "scoreboard"})
     assert at.title[0].value == "Why does BN work? The scoreboard"

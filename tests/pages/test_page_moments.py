@@ -102,6 +102,7 @@ def test_batch_mates_and_forgetting_eval(folder):
     assert at.metric[0].label == "test accuracy, batches of 1" and float(at.metric[0].value.rstrip("%")) < 50
 
 
+@pytest.mark.slow  # trains and times both networks
 def test_folding_matches_eval_mode_and_is_measured(folder):
     at = open_link({"moment": "folding"})
     assert len(at.success) == 2 and not at.error

@@ -227,6 +227,7 @@ def test_the_view_options_are_in_the_url_and_a_pasted_link_sets_them(page, recor
     assert bad.session_state[layout] == "overlay" and bad.session_state[axis] == "log"
 
 
+@pytest.mark.slow  # records a 10-layer run first
 def test_a_deep_run_s_layers_drawn_are_in_the_url(tmp_path, monkeypatch):
     exp = experiments.get("replay-depth-10").with_overrides(steps=10, seeds=[0], dataset="synthetic-mnist")
     dataset = data.load("synthetic-mnist")

@@ -3,7 +3,7 @@ and Next buttons that the arrow keys press, the switch back to the normal view, 
 an error from the first to the last. tests/pages/test_browser_slides.py measures their height in Chromium."""
 
 import pytest
-from harness import APP, scaled
+from harness import APP, pages_fast_then_heavy, scaled
 from shipped import shipped_cache
 from streamlit.testing.v1 import AppTest
 
@@ -45,7 +45,7 @@ def nav(at: AppTest) -> dict:
     return {b.label: b for b in at.button if b.label in ("Previous", "Next")}
 
 
-@pytest.mark.parametrize("name", list(PRESENTED))
+@pytest.mark.parametrize("name", pages_fast_then_heavy(PRESENTED))
 def test_a_presenter_view_opens_on_a_slide_with_large_arrows_and_its_switch(name):
     at = present(name)
     buttons = nav(at)
