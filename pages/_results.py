@@ -20,7 +20,7 @@ from pages._data import cache_dir
 @st.cache_data(show_spinner=False, max_entries=8)
 def _scan(folder: str, fingerprint: tuple) -> tuple[dict, list]:
     """Per experiment, newest first: the metadata of each cached result; and the files that were ignored."""
-    found = cache.scan(Path(folder))
+    found = cache.scan_listed(Path(folder))
     listing, problems = {}, list(found.problems)
     for name, entries in found.results.items():
         for path, payload in entries:

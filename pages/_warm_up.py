@@ -1,4 +1,5 @@
-"""Home warms up the other pages' imports in the background, so the first click to a training page need not wait.
+"""Home warms up the other pages' imports and reads the cache folder in the background, so the first click to a
+training page need not wait.
 
 Not a page (app.py does not list it). What the other pages import costs about 1.5 s on a 2-core machine
 (torch alone about 1 s): Home draws without them, then :func:`warm_up` imports them in a daemon thread.
@@ -32,3 +33,7 @@ def _import_all(names: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # a page that needs it will report the failure itself
             return
+    try:  # then the cache folder, read once and shared with the pages (bnviz.runs.cache.scan_listed)
+        importlib.import_module("bnviz.runs.cache").scan_listed()
+    except Exception:  # the page that reads it says what is wrong
+        return

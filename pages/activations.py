@@ -61,7 +61,7 @@ def intro() -> None:
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_index(folder: str, listing: tuple) -> tuple[list[dict], list[str]]:
     """Results with histograms, and the files ignored; ``listing`` (names, sizes, mtimes) keys the cache."""
-    scan = cache.scan(Path(folder))
+    scan = cache.scan_listed(Path(folder))
     choices, problems = [], list(scan.problems)
     for experiment, entries in scan.results.items():
         for path, payload in entries:  # one file at a time: one this page cannot use is that file's problem

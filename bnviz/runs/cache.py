@@ -9,6 +9,7 @@ Never pickle: these files travel with the repository.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -226,6 +227,18 @@ def scan(cache_dir: Path | None = None) -> Scan:
     for entries in results.values():
         entries.sort(key=lambda e: e[1].get("created", ""), reverse=True)
     return Scan(results, problems)
+
+
+@functools.lru_cache(maxsize=2)  # parsed results are large: the folder's newest versions only
+def _scan_of(folder: str, fingerprint: tuple) -> Scan:
+    return scan(Path(folder))
+
+
+def scan_listed(cache_dir: Path | None = None) -> Scan:
+    """:func:`scan`, read once per version of the folder (its :func:`listing`: names, sizes, mtimes) in this
+    process, so the pages and Home's background warm-up share one reading. Treat the result as read-only."""
+    cache_dir = Path(cache_dir or default_cache_dir())
+    return _scan_of(str(cache_dir), listing(cache_dir))
 
 
 def find(cache_dir: Path | None, experiment: str, key: str) -> Result | None:

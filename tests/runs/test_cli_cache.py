@@ -342,3 +342,15 @@ def test_run_all_trains_every_experiment_in_turn_each_with_its_own_command(tmp_p
         assert command == f"python -m bnviz run {name} --synthetic --steps 20 --cache-dir {tmp_path} --workers 1"
     assert main(["run", "mnist-fig1", "--all"]) == 2 and "not both" in capsys.readouterr().err
     assert main(["run"]) == 2 and "or pass --all" in capsys.readouterr().err
+
+
+def test_a_listed_scan_is_shared_until_the_folder_changes(finished, tmp_path):
+    exp, folder, _ = finished
+    source = cache.result_path(folder, exp.name, exp.key())
+    (tmp_path / source.name).write_text(source.read_text())
+    first = cache.scan_listed(tmp_path)
+    assert cache.scan_listed(tmp_path) is first  # read once: the pages and Home's warm-up share it
+    assert [p.name for p, _ in first.results[exp.name]] == [source.name]
+    (tmp_path / "mnist-fig1-deadbeef00000000.json").write_text("{")  # a new file: the folder is read again
+    again = cache.scan_listed(tmp_path)
+    assert again is not first and len(again.problems) == 1
