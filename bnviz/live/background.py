@@ -15,6 +15,7 @@ import threading
 import time
 import weakref
 
+from bnviz.live import threads
 from bnviz.live.comparison import LiveComparison
 
 SLICE = 0.05  # seconds of training between two checks for a pause or an absent viewer
@@ -61,6 +62,7 @@ class Background:
         self._thread.join(timeout)
 
     def _train(self) -> None:
+        threads.use_training_threads_in_this_thread()  # the count the runner's workers train with
         lc = self.lc
         while not lc.done:
             if self._clock() - self.last_seen >= ABANDONED:

@@ -20,3 +20,10 @@ def use_training_threads() -> None:
     wait for a busy core.
     """
     torch.set_num_threads(TORCH_THREADS)
+
+
+def use_training_threads_in_this_thread() -> None:
+    """Give the calling thread :data:`TORCH_THREADS` too. Torch keeps the count per thread: a new thread starts
+    from the count set last anywhere in the process and keeps its own after, so a thread that trains sets its
+    own once, at its start, and its numbers do not depend on what other threads set before it."""
+    torch.set_num_threads(TORCH_THREADS)

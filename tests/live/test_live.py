@@ -434,12 +434,14 @@ def test_arms_that_draw_random_numbers_train_exactly_as_each_alone(mnist_like):
 
 
 def test_a_background_thread_trains_to_the_end_as_advance_would(mnist_like):
-    from bnviz.live import background
+    from bnviz.live import background, threads
 
     lc = comparison.LiveComparison(arms(small()), mnist_like)
+    torch.set_num_threads(2)  # what another thread set last: the training thread keeps its own count all the same
     bg = background.Background(lc)
     bg.join(timeout=scaled(120))
     assert lc.state == "done" and not bg.alive and lc.seconds_left == 0
+    torch.set_num_threads(threads.TORCH_THREADS)  # this thread's count, for the oracle
     for run in lc.runs:
         expected = list(train(TrainConfig.from_dict(run["config"]), mnist_like))
         assert without_time(run["records"]) == without_time(expected)
