@@ -234,12 +234,15 @@ def control_change_lines(at, repeats: int) -> list[str]:
     at.switch_page("pages/activations.py").run()
     at.multiselect(key="act_arms").set_value(list(ARMS)).run()
     at.button(key="act_start").click().run()
-    lc = at.session_state["act_live"]
+    lc = at.session_state["act_live"].lc  # the run, trained by its own thread (bnviz.live.background)
     running = []
-    for _ in range(repeats):  # a timer tick while training: drawing, then 0.4 to 1 s of training
-        trained, t0 = lc.train_seconds, time.perf_counter()
+    for _ in range(repeats):  # the page redrawn while the arms train in their thread
+        t0 = time.perf_counter()
         at.run()
-        running.append((time.perf_counter() - t0, lc.train_seconds - trained))
+        running.append(time.perf_counter() - t0)
+    deadline = time.perf_counter() + 120
+    while len(activations.slider_steps(lc.runs)) < 3 and time.perf_counter() < deadline:
+        time.sleep(0.2)  # a few probes to choose a step from
     at.button(key="act_pause").click().run()
     at.run()  # the click's handler ends in st.rerun() (see tests/pages/test_page_activations.py's click())
     probe_steps = activations.slider_steps(lc.runs)
@@ -256,10 +259,8 @@ def control_change_lines(at, repeats: int) -> list[str]:
         f"| control change on Activations, 4-arm run paused: {name} | {statistics.median(s) * 1e3:,.0f} ms | < 200 ms |"
         for name, s in samples.items()
     ]
-    draw = statistics.median(total - trained for total, trained in running)
-    total = statistics.median(total for total, _ in running)
     lines.append(
-        f"| timer tick while 4 arms train: drawing (tick minus training) / whole tick | {draw * 1e3:,.0f} ms / "
-        f"{total * 1e3:,.0f} ms | |"
+        "| the whole page redrawn while 4 arms train in their own thread (a timer tick redraws only its fragment) "
+        f"| {statistics.median(running) * 1e3:,.0f} ms | <= 100 ms (a tick) |"
     )
     return ["| app | median server time | target |", "|---|---:|---|", *lines]
