@@ -320,21 +320,24 @@ def importing_torch(pid: int) -> bool:
 @pytest.mark.skipif(not LINUX, reason="reads /proc and signals a child process")
 @pytest.mark.parametrize("later", [0.0, 0.3])
 def test_ctrl_c_while_torch_imports_prints_one_line_not_a_traceback(tmp_path, later):
-    p = subprocess.Popen(
-        [sys.executable, "-m", "bnviz", "run", *REQUEST.argv()[1:], "--cache-dir", str(tmp_path)],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + scaled(60)
-    while not importing_torch(p.pid) and p.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert importing_torch(p.pid), "the process never imported torch"
-    time.sleep(later)  # at the start of torch's import, or in the middle of it
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=scaled(120))
+    for attempt in range(3):  # under heavy load this process once saw torch only when the 10-step run had ended
+        p = subprocess.Popen(
+            [sys.executable, "-m", "bnviz", "run", *REQUEST.argv()[1:], "--cache-dir", str(tmp_path / str(attempt))],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + scaled(60)
+        while not importing_torch(p.pid) and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert importing_torch(p.pid), "the process never imported torch"
+        time.sleep(later)  # at the start of torch's import, or in the middle of it
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=scaled(120))
+        if not (p.returncode == 0 and "100%" in err):  # a signal after the whole run: try again
+            break
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert p.returncode == 130 and err.strip().splitlines()[-1] == "bnviz: error: interrupted", (p.returncode, err)
 
