@@ -140,7 +140,10 @@ def view_controls(layers: list[str], key: str) -> tuple[str, bool, list[str]]:
     _view_link.write("layout", layout, "overlay")
     _view_link.write("axis", axis, "linear")
     shown = layers
-    if len(layers) > MAX_LAYERS:
+    if len(layers) <= MAX_LAYERS:
+        _view_link.all_layers_drawn(layers)
+        _view_link.warn_ignored()
+    else:
         default = activations.spread(layers, MAX_LAYERS)
         _view_link.seed(layers_key(key, layers), "layers", layers)
         _view_link.warn_ignored()

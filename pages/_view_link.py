@@ -57,10 +57,18 @@ def seed(widget_key: str, option: str, offered=None) -> None:
     st.session_state[widget_key] = value
 
 
+def all_layers_drawn(layers: list[str]) -> None:
+    """A run shallow enough that every layer is drawn: a link's ``layers`` has nothing to choose; say so."""
+    asked = st.session_state.get(ASKED, {})
+    if "layers" in asked:
+        del asked["layers"]
+        st.session_state.setdefault(IGNORED, []).append(f"layers (this run draws all its layers: {', '.join(layers)})")
+
+
 def write(option: str, value, default) -> None:
     """The URL keeps the widget's value (a list as names joined by commas); nothing at the default."""
-    text = ",".join(value) if isinstance(value, list | tuple) else str(value)
-    if value == default or (isinstance(value, list | tuple) and list(value) == list(default)):
+    text = ",".join(value) if isinstance(value, list) else str(value)
+    if value == default:
         if option in st.query_params:
             del st.query_params[option]
     elif st.query_params.get(option) != text:

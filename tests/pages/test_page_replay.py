@@ -221,9 +221,10 @@ def test_the_view_options_are_in_the_url_and_a_pasted_link_sets_them(page, recor
     assert not [w for w in fresh.warning if "This link asked" in w.value]
     at.button_group(key=layout).set_value("overlay").run()  # back at the default: gone from the link
     assert "layout" not in dict(at.query_params)
-    bad = open_link(recording, {"layout": "grid", "axis": "log"})
-    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in bad.warning if "view options" in w.value))
+    bad = open_link(recording, {"layout": "grid", "axis": "log", "layers": "layer9"})
+    warning = re.sub(r"\\(.)", r"\1", " ".join(w.value for w in bad.warning if "view options" in w.value))
     assert "layout=grid (choose one of overlay, side)" in warning
+    assert "layers (this run draws all its layers: layer1, layer2, layer3)" in warning
     assert bad.session_state[layout] == "overlay" and bad.session_state[axis] == "log"
 
 
