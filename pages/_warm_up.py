@@ -12,7 +12,22 @@ import importlib
 import os
 import threading
 
-WARM_UP = ("torch", "pandas", "altair", "bnviz.data", "bnviz.views.records", "bnviz.train.trainer")
+WARM_UP = (
+    "torch",
+    "pandas",
+    "altair",
+    "bnviz.data",
+    "bnviz.views.records",
+    "bnviz.train.trainer",
+    "bnviz.experiments",
+    "streamlit.emojis",  # a button row's first label with an icon reads it (about 0.2 s)
+    # the helpers of the pages a lecture opens next: Activations, then the experiment pages
+    "pages._run_charts",
+    "pages._replay",
+    "pages._live_view",
+    "pages._live_controls",
+    "pages._experiment_page",
+)
 WARM_UP_OFF_ENV = "BNVIZ_NO_WARM_UP"  # set (to anything) to measure what a page imports by itself
 
 

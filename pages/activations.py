@@ -72,8 +72,14 @@ def cached_index(folder: str, listing: tuple) -> tuple[list[dict], list[str]]:
     return sorted(choices, key=lambda e: e["created"], reverse=True), problems
 
 
-@st.cache_data(show_spinner="Reading the recorded run…", max_entries=4)
 def cached_runs(path: str, mtime_ns: int) -> list[dict]:
+    """The runs of the result at ``path``, as the folder's scan read and checked them (shared, read-only: the
+    views copy what they change); read again only when the file changed since that scan."""
+    folder = Path(path).parent
+    for entries in cache.scan_listed(folder).results.values():
+        for found, payload in entries:
+            if str(found) == path and found.stat().st_mtime_ns == mtime_ns:
+                return payload["runs"]
     return cache.load_result(Path(path))["runs"]
 
 
