@@ -129,19 +129,33 @@ with controls_box:
         st.warning(literal(warning), icon=":material/warning:")
 
 ss.setdefault("alg_step", LABELS[0])
-i = LABELS.index(ss.alg_step)
-step = STEPS[i]
-view = A.compute(i, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, large=present)
-url_state = U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, present)
-write_url(url_state)
+
+
+@st.fragment
+def presenter_slide(x, gamma, beta, eps: float, loss: str, k: int, typed_dy) -> None:
+    """The presenter view's slide. A fragment: ← and → rerun only this slide, not the controls above it
+    (which rerun the whole page when they change, and so hand this the new values)."""
+    if not ss.get("alg_present"):  # switched off on the slide: the normal view is the whole page
+        st.rerun(scope="app")
+    i = LABELS.index(ss.alg_step)
+    step = STEPS[i]
+    view = A.compute(i, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, large=True)
+    write_url(U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, True))
+    with _present.slide(step.title, i, len(STEPS), _go):
+        A.slide(step, view, loss)
+        _present.footer(where(i), "alg_present", lambda: STEP_ANCHOR)
+    _present.land()
+
 
 with main:
     if present:
-        body = _present.slide(step.title, i, len(STEPS), _go)
-        with body:
-            A.slide(step, view, loss)
-            _present.footer(where(i), "alg_present", lambda: STEP_ANCHOR)
+        presenter_slide(x, gamma, beta, eps, loss, k, typed_dy)
     else:
+        i = LABELS.index(ss.alg_step)
+        step = STEPS[i]
+        view = A.compute(i, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, large=False)
+        url_state = U.state_of(i + 1, x, gamma, beta, eps, loss, k, ss.alg_seed, typed_dy, False)
+        write_url(url_state)
         st.divider()
         st.segmented_control(
             "Step",
