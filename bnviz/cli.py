@@ -149,6 +149,7 @@ def _printer(total_steps: int, stream=None):
     line every 10 s, so a log stays readable."""
     stream = stream if stream is not None else sys.stderr
     tty = stream.isatty()
+    tqdm.monitor_interval = 0  # no monitor thread: a one-thread process starts its workers by fork (runs.schedule)
     bar = tqdm(
         total=total_steps,
         unit="step",

@@ -31,6 +31,22 @@ except ImportError:  # Windows: no flock; a lock is then always granted and neve
 
 LOCK_FD_ENV = "BNVIZ_RUN_LOCK_FD"
 _PROC = Path("/proc/self/stat").exists()
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_locks_in_child() -> None:
+    """A forked child (a training worker) closes its copies of the parent's lock descriptors: the lock is
+    the runner's, and lives as long as the runner, not as long as its last worker."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
 
 
 def _valid_pid(pid) -> bool:
@@ -154,6 +170,7 @@ class ConfigLock:
                 time.sleep(0.05)
                 continue
             if _same_file(fd, path):
+                _HELD.add(fd)
                 return cls(path, fd, inherited)
             os.close(fd)  # its holder deleted the file as it let go: lock the file now at that path
 
@@ -166,12 +183,14 @@ class ConfigLock:
                 remove(self.path)
             except OSError:  # a folder put in its place: not ours to delete
                 pass
+        _HELD.discard(self.fd)
         os.close(self.fd)
         self.fd = None
 
     def hand_over(self) -> None:
         """Close this process's copy without unlocking: a child that inherited the descriptor keeps the lock."""
         if self.fd is not None:
+            _HELD.discard(self.fd)
             os.close(self.fd)
             self.fd = None
 

@@ -1,7 +1,8 @@
 """The child process of one job (a run, or an arm's seeds trained as one model): train it and send every record home over a queue.
 
-Kept apart from :mod:`bnviz.runs.runner` so that a spawned child imports only torch and the
-training modules, not pandas and the rest that the parent needs.
+A worker is forked from the command line, which has torch imported already (bnviz.runs.schedule), or, in
+a process with other threads, spawned: kept apart from :mod:`bnviz.runs.runner` so that a spawned child
+imports only torch and the training modules, not pandas and the rest that the parent needs.
 
 A worker lives only as long as its parent: if the runner is killed outright (SIGKILL, the OOM
 killer), nothing could tell the workers to stop, and they would train to the end for nobody.
@@ -56,6 +57,7 @@ def train_and_send(
     """Child process: train the runs ``indices`` (one, or an arm's seeds as one stacked model:
     :mod:`bnviz.train.seed_stack`) and send every record home, tagged with its run's index."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (on Ctrl-C too)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the runner's handler: SIGTERM ends it
     if hasattr(signal, "pthread_sigmask"):  # the parent blocked it while starting us (runner._spawn)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if parent_pid is not None:

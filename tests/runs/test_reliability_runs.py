@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from harness import scaled
 from benchmarks.browser import stop
 from bnviz import experiments
 from bnviz.cli import build_parser, main
-from bnviz.runs import cache, jobs, payload, runner
+from bnviz.runs import cache, jobs, owner, payload, runner, schedule
 from bnviz.runs.request import RunRequest
 from bnviz.runs.runner import RunError, run_experiment
 
@@ -74,8 +75,14 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def is_worker(pid: int) -> bool:
+    """A training worker: forked from the command line (its command line, bnviz's) or spawned (spawn_main)."""
+    text = cmdline(pid)
+    return "spawn_main" in text or "bnviz run" in text
+
+
 def workers_of(pid: int) -> list[int]:
-    return [k for k in children(pid) if "spawn_main" in cmdline(k)]
+    return [k for k in children(pid) if is_worker(k)]
 
 
 def end(proc: subprocess.Popen) -> None:
@@ -357,12 +364,50 @@ def test_killing_the_runner_ends_its_workers(tmp_path):
         proc.wait()
     try:
         assert trained and len(kids) == 2, "the workers never trained"
-        gone = wait_for(lambda: not any("spawn_main" in cmdline(k) for k in kids), 15)
+        gone = wait_for(lambda: not any(is_worker(k) for k in kids), 15)
         assert gone, "the workers outlived their runner"
     finally:
         for k in kids:  # our own grandchildren, if they outlived it
-            if "spawn_main" in cmdline(k):
+            if is_worker(k):
                 os.kill(k, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not LINUX, reason="reads /proc")
+def test_the_command_line_forks_its_workers_with_torch_already_imported(tmp_path):
+    """A one-thread command line forks its workers (no second import of torch, 2-4 s each on two cores); a
+    process with other threads (this test runner, a server) spawns them, which is safe there."""
+    proc = subprocess.Popen(
+        long_run_cmd(tmp_path, workers=2), cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert wait_for(lambda: len(workers_of(proc.pid)) == 2), "no two workers"
+        assert all("spawn_main" not in cmdline(k) for k in workers_of(proc.pid))
+    finally:
+        end(proc)
+    threading.Thread(target=time.sleep, args=(0.5,)).start()
+    assert schedule.start_method() == "spawn"
+
+
+@pytest.mark.skipif(not LINUX, reason="flock")
+def test_a_forked_worker_does_not_keep_the_runners_lock(tmp_path):
+    path = tmp_path / ".lock"
+    lock = owner.ConfigLock.acquire(path)
+    r, w = os.pipe()
+    started_r, started_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: as a worker, it lives on after the runner lets go
+        os.write(started_w, b"x")  # its fork handlers have run
+        os.read(r, 1)
+        os._exit(0)
+    try:
+        os.read(started_r, 1)
+        lock.release(unlink=False)
+        assert not owner.is_held(path), "the lock outlived its holder in a forked child"
+    finally:
+        os.write(w, b"x")
+        os.waitpid(pid, 0)
+        for fd in (r, w, started_r, started_w):
+            os.close(fd)
 
 
 @pytest.mark.parametrize("progress_writable", [True, False])
