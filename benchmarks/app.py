@@ -16,6 +16,8 @@ Then server times in AppTest: each page's first render (warm caches) and a click
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -58,10 +60,16 @@ HOME, ALGORITHM, ACTIVATIONS = (
     "Activations while training",
 )
 THINK = 1.0  # seconds between a page becoming interactive and the click: a reader's first glance, the same for both
+# A lecturer who talks over Home first: long enough for Home's background warm-up (pages/_warm_up.py), whose
+# own time this benchmark measures too ("warm-up" below), to have finished on the project's machine.
+THINK_WARM = 12.0
 TIMEOUT_MS = 120_000
 LOADS = ["Home: start to interactive", "step-through: start to interactive"]
 CHART, ACTIVATIONS_CLICK = "step-through: start to its chart drawn", "Activations: click to rendered"
 FIRST_CHART = "Activations: click to its first chart drawn"
+WARM_CHART = f"Activations, clicked {THINK_WARM:.0f} s after Home: click to its first chart drawn"
+AGAIN_CHART = "Activations, clicked again from Home in the same tab: click to its first chart drawn"
+WARM_UP = "Home's background warm-up: imports and the cache read, in a fresh process"
 ARROW = "step-through presenter view: → key to the next step drawn"
 ARROWS = 6  # presses per round, each timed; the round keeps their median
 
@@ -102,11 +110,24 @@ def arrow_presses(page) -> float:
     return statistics.median(times)
 
 
-def launch(browser, script: str, cwd: Path, path: str, title: str, chart: bool = False, click=None, arrows=False):
+def launch(
+    browser,
+    script: str,
+    cwd: Path,
+    path: str,
+    title: str,
+    chart: bool = False,
+    click=None,
+    arrows=False,
+    think=THINK,
+    again=False,
+):
     """Seconds from `streamlit run script` to ``path`` interactive ("interactive") and, with ``chart``, to
     its first chart drawn ("chart"); with ``click=(link text, title)``, the seconds from clicking that
-    sidebar link, THINK seconds after, to its page rendered ("click") and, with ``chart``, to its first
-    chart drawn ("click chart"); with ``arrows``, the median of ARROWS → presses ("arrow")."""
+    sidebar link, ``think`` seconds after, to its page rendered ("click") and, with ``chart``, to its first
+    chart drawn ("click chart"); with ``again``, back to the first page, THINK seconds there, and the same click
+    in the same tab to its first chart drawn ("again chart"); with ``arrows``, the median of ARROWS → presses
+    ("arrow")."""
     port = B.free_port()
     url = f"http://127.0.0.1:{port}"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -125,7 +146,7 @@ def launch(browser, script: str, cwd: Path, path: str, title: str, chart: bool =
             t["chart"] = time.perf_counter() - t0
         if click:
             link, target = click
-            time.sleep(THINK)
+            time.sleep(think)
             t1 = time.perf_counter()
             page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
             if chart:
@@ -133,6 +154,14 @@ def launch(browser, script: str, cwd: Path, path: str, title: str, chart: bool =
                 t["click chart"] = time.perf_counter() - t1
             wait_ready(page, target)
             t["click"] = time.perf_counter() - t1
+        if click and again:
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+            wait_ready(page, title)
+            time.sleep(THINK)
+            t1 = time.perf_counter()
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
+            page.wait_for_function(TITLED_CHART_JS, arg=[target], polling="raf", timeout=TIMEOUT_MS)
+            t["again chart"] = time.perf_counter() - t1
         if arrows:
             t["arrow"] = arrow_presses(page)
         return t
@@ -145,6 +174,9 @@ def browser_round(browser, hello_dir: Path) -> dict[str, float]:
     """One round: each contender once, in a fixed order (a background load hits them all alike)."""
     hello = launch(browser, "hello.py", hello_dir, "/", "Hello")
     home = launch(browser, "app.py", B.ROOT, "/", HOME, chart=True, click=(ACTIVATIONS, ACTIVATIONS))
+    warm = launch(
+        browser, "app.py", B.ROOT, "/", HOME, chart=True, click=(ACTIVATIONS, ACTIVATIONS), think=THINK_WARM, again=True
+    )
     two = launch(browser, "two_pages.py", hello_dir, "/", "Hello", click=("Second page", "Second page"))
     step = launch(browser, "app.py", B.ROOT, "/algorithm", ALGORITHM, chart=True)
     present = launch(
@@ -158,6 +190,9 @@ def browser_round(browser, hello_dir: Path) -> dict[str, float]:
         "hello: click to second page": two["click"],
         ACTIVATIONS_CLICK: home["click"],
         FIRST_CHART: home["click chart"],
+        WARM_CHART: warm["click chart"],
+        AGAIN_CHART: warm["again chart"],
+        WARM_UP: warm_up_seconds(),
         ARROW: present["arrow"],
     }
 
@@ -192,7 +227,19 @@ def run_browser(quick: bool) -> list[str]:
     table.add("`streamlit run` to interactive", side_by_side(samples, hello, LOADS), hello, "ms", "< 2x")
     table.add("`streamlit run` to a chart drawn (context)", side_by_side(samples, hello, [CHART]), hello, "ms")
     table.add("sidebar click to rendered", side_by_side(samples, click, [ACTIVATIONS_CLICK]), click, "ms", "< 2x")
-    table.add("sidebar click to a chart drawn", side_by_side(samples, click, [FIRST_CHART]), click, "ms", "<= 500 ms")
+    table.add(
+        "sidebar click to a chart drawn",
+        side_by_side(samples, click, [FIRST_CHART, WARM_CHART, AGAIN_CHART]),
+        click,
+        "ms",
+        "<= 500 ms",
+    )
+    table.add(
+        f"what the first click waits for (context; must end within {THINK_WARM:.0f} s for the row above)",
+        side_by_side(samples, click, [WARM_UP]),
+        click,
+        "ms",
+    )
     table.add(
         f"a key in a presenter view (median of {ARROWS} presses a round)",
         side_by_side(samples, click, [ARROW]),
@@ -201,6 +248,16 @@ def run_browser(quick: bool) -> list[str]:
         "<= 300 ms",
     )
     return [f"real browser, {rounds} rounds (a fresh server and browser context each):", table.markdown()]
+
+
+def warm_up_seconds() -> float:
+    """Seconds that Home's warm-up takes in a fresh Python process (its imports, then the cache folder's scan)."""
+    code = (
+        "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); from pages import _warm_up; "
+        "_warm_up._import_all(_warm_up.WARM_UP); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=B.ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
 
 
 def first_render(page: str) -> float:
