@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -13,6 +16,20 @@ if TYPE_CHECKING:
 
 CHART_SPECS = "_chart_specs"  # session_state: recently drawn charts' Vega-Lite specs, by what they show
 CHART_SPECS_KEPT = 96
+SHARED_KEPT = 256  # specs of recorded runs, shared by every session of this server
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recorded result's file as it is now: a chart key that starts with one shows what that file holds,
+    which no session changes, so its spec is shared by every session (a new tab, the presenter view)."""
+
+    path: str
+    mtime_ns: int
+
+
+_shared: OrderedDict = OrderedDict()  # key -> spec, in the order of last use
+_shared_lock = threading.Lock()  # the sessions' script threads share it
 
 
 def vega_spec(chart) -> dict:
@@ -55,9 +72,25 @@ def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict]) -
     """
     specs: dict = st.session_state.setdefault(CHART_SPECS, {})
     spec = specs.pop(key, None)  # popped and put back: the dict's order is the order of last use
-    if spec is None:
+    shared = isinstance(key, tuple) and bool(key) and isinstance(key[0], Recording)
+    if spec is None and shared:
+        spec = _shared_spec(key, build)
+    elif spec is None:
         spec = vega_spec(build())
     specs[key] = spec
     while len(specs) > CHART_SPECS_KEPT:
         del specs[next(iter(specs))]
     where.vega_lite_chart(spec, width="stretch")
+
+
+def _shared_spec(key: tuple, build: Callable[[], alt.TopLevelMixin | dict]) -> dict:
+    """The spec of a recorded run's chart, converted once per server (the newest :data:`SHARED_KEPT`)."""
+    with _shared_lock:
+        spec = _shared.pop(key, None)
+    if spec is None:
+        spec = vega_spec(build())  # outside the lock: two sessions at once may both convert it, once each
+    with _shared_lock:
+        _shared[key] = spec
+        while len(_shared) > SHARED_KEPT:
+            _shared.popitem(last=False)
+    return spec

@@ -13,7 +13,7 @@ from bnviz.experiments import EXPERIMENTS
 from bnviz.live import presets
 from bnviz.train import probes
 from bnviz.views import activations, markdown, records, replay
-from pages import _data
+from pages import _chart_specs, _data
 from pages._run_view import prepare
 
 CLOCK = "act_clock"  # session_state: the Player of the recording shown
@@ -158,7 +158,7 @@ def tick(entry: dict, runs: list[dict], seed: int, body, controls: bool = True) 
         entry["activation"],
         probes.hist_edges(),
         "replay",
-        run_id=entry["path"],
+        run_id=_chart_specs.Recording(entry["path"], entry["mtime_ns"]),
         with_grads=records.recorded(shown, "grad_hist"),
         controls=controls,
     )

@@ -2,7 +2,7 @@
 options and the step, then its views (each layer's input and gradients at one step, Figure 1(b,c) per
 arm, x̂ beside y, and the curves over the run), all on the page or one per slide in the presenter view."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -55,7 +55,7 @@ class RunView:
             _downloads.csv_download(df, name, label, key=f"{self.key}-{name}")
 
 
-def step_slider(steps: list[int], key: str, running: bool, run_id: str) -> int:
+def step_slider(steps: list[int], key: str, running: bool, run_id: Hashable) -> int:
     """A slider over the probe steps; while training it can follow the newest step. It starts at the
     newest step whenever ``run_id`` (the run shown) changes, and keeps the step chosen when training stops."""
     if st.session_state.get(f"{key}-run") != run_id:
@@ -173,7 +173,7 @@ def prepare(
     key: str,
     running: bool = False,
     accuracy_note: str = "",
-    run_id: str = "",
+    run_id: Hashable = "",
     explain: bool = True,
     with_grads: bool | None = None,
     controls: bool = True,

@@ -2,6 +2,7 @@
 scrub, speed, the line saying it is a replay and its command, "Train it live" one click away); one without
 a recording trains live. The replay's clock is the page's ``_replay.now``, set by each test."""
 
+import os
 import re
 from pathlib import Path
 
@@ -95,6 +96,37 @@ def test_opening_a_replay_reads_each_file_once(recording, clock, monkeypatch, tm
     assert not at.exception, [e.value for e in at.exception]
     assert any(c.value.startswith("**Paused**") or c.value.startswith("**Playing**") for c in at.caption)
     assert sorted(reads) == sorted(p.name for p in recording.glob("*.json")), reads
+
+
+def test_a_second_session_draws_a_recording_with_the_specs_the_first_converted(recording, clock, monkeypatch, tmp_path):
+    """A recorded run's charts are converted once per server: a new tab (or the presenter view's session)
+    draws them from the shared specs; a file recorded again under the same name is converted again."""
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(recording))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    from pages import _chart_specs
+
+    converted = []
+    real = _chart_specs.vega_spec
+    monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: converted.append(1) or real(chart))
+    _chart_specs._shared.clear()
+
+    def open_page() -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
+        at.run()
+        at.switch_page("pages/activations.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    first = open_page()
+    assert converted, "the replay drew no chart"
+    n = len(converted)
+    second = open_page()
+    assert len(converted) == n
+    assert len(second.get("arrow_vega_lite_chart")) == len(first.get("arrow_vega_lite_chart"))
+    newest = max(recording.glob("mnist-fig1-*.json"))
+    os.utime(newest, ns=(newest.stat().st_atime_ns, newest.stat().st_mtime_ns + 10**9))
+    open_page()
+    assert len(converted) > n
 
 
 def test_a_replay_plays_at_its_speed_pauses_scrubs_and_stops_at_the_last_step(page, clock):
