@@ -293,6 +293,7 @@ def test_four_arms_are_labelled_by_their_configs_and_share_the_first_batch(mnist
     assert first_batches[("none", "before")] != batches[0], "another seed draws another batch"
 
 
+@pytest.mark.slow  # trains every arm twice, interleaved and alone (test_interleaved_records_equal_sequential_training stays fast)
 def test_four_interleaved_arms_train_exactly_as_each_alone(mnist_like):
     lc = comparison.LiveComparison(arms(small(), *FOUR), mnist_like)
     while not lc.done:
@@ -424,6 +425,7 @@ def test_a_long_probe_interval_is_trained_one_step_per_turn_so_stop_waits_one_st
     assert lc.state == "stopped" and lc.fraction == 30 / 800 and [len(r["records"]) for r in lc.runs] == [1, 1]
 
 
+@pytest.mark.slow  # trains every arm twice, interleaved and alone (test_interleaved_records_equal_sequential_training stays fast)
 def test_arms_that_draw_random_numbers_train_exactly_as_each_alone(mnist_like):
     """Dropout and noisy BN draw from torch's generator; each arm keeps its own state of it across turns."""
     lc = comparison.LiveComparison([small(dropout=0.2), small(norm="noisy", dropout=0.2)], mnist_like)

@@ -137,6 +137,7 @@ def test_grader_names_the_first_wrong_intermediate(folder):
     assert list(at.dataframe[0].value.columns) == ["where", "yours", "the paper's"]
 
 
+@pytest.mark.slow  # a sandbox subprocess, waited on until its time limit
 def test_code_that_loops_forever_is_stopped_and_the_page_keeps_working(folder, monkeypatch):
     monkeypatch.setattr(SB, "DEFAULT_LIMITS", SB.Limits(timeout=scaled(3), cpu_seconds=60))
     at = open_link({"moment": "grader"})
