@@ -320,10 +320,7 @@ def importing_torch(pid: int) -> bool:
 @pytest.mark.skipif(not LINUX, reason="reads /proc and signals a child process")
 @pytest.mark.parametrize("later", [0.0, 0.3])
 def test_ctrl_c_while_torch_imports_prints_one_line_not_a_traceback(tmp_path, later):
-    # Under heavy load this process has seen torch only when the 10-step run had ended (its workers are forked,
-    # so the run is over about a second after the import): the run gets a lower priority than this process,
-    # and a signal that still lands after the run is tried again.
-    for attempt in range(5):
+    for attempt in range(3):  # a signal that lands after the whole run (the process was seen late) is tried again
         p = subprocess.Popen(
             [sys.executable, "-m", "bnviz", "run", *REQUEST.argv()[1:], "--cache-dir", str(tmp_path / str(attempt))],
             cwd=ROOT,
@@ -331,7 +328,9 @@ def test_ctrl_c_while_torch_imports_prints_one_line_not_a_traceback(tmp_path, la
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=lambda: os.nice(10),
+            # A Ctrl-C reaches a command typed at a terminal. A suite started in the background (`... &` in a
+            # script) ignores SIGINT, its children inherit that, and Python then keeps ignoring it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + scaled(60)
         while not importing_torch(p.pid) and p.poll() is None and time.monotonic() < deadline:
