@@ -45,13 +45,19 @@ def clock(monkeypatch):
 def page(recording, clock, monkeypatch, tmp_path):
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(recording))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))  # no real data: a live run is synthetic
+    at = open_page()
+    yield at
+    if "act_live" in at.session_state:
+        at.session_state["act_live"].lc.stop()  # its thread ends after the step in flight
+
+
+def open_page() -> AppTest:
+    """Home, then a click to Activations, in a new session."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
     at.run()
     at.switch_page("pages/activations.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    yield at
-    if "act_live" in at.session_state:
-        at.session_state["act_live"].lc.stop()  # its thread ends after the step in flight
+    return at
 
 
 def choose(at: AppTest, name: str) -> None:
@@ -90,10 +96,7 @@ def test_opening_a_replay_reads_each_file_once(recording, clock, monkeypatch, tm
     real = cache.load_result
     monkeypatch.setattr(cache, "load_result", lambda path: reads.append(Path(path).name) or real(path))
     cache._scan_of.cache_clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
-    at.run()
-    at.switch_page("pages/activations.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page()
     assert any(c.value.startswith("**Paused**") or c.value.startswith("**Playing**") for c in at.caption)
     assert sorted(reads) == sorted(p.name for p in recording.glob("*.json")), reads
 
@@ -109,13 +112,6 @@ def test_a_second_session_draws_a_recording_with_the_specs_the_first_converted(r
     real = _chart_specs.vega_spec
     monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: converted.append(1) or real(chart))
     _chart_specs._shared.clear()
-
-    def open_page() -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=scaled(60))
-        at.run()
-        at.switch_page("pages/activations.py").run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
 
     first = open_page()
     assert converted, "the replay drew no chart"
