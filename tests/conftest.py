@@ -4,6 +4,7 @@ import os
 import sys
 
 import pytest
+from harness import scaled
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
 
@@ -15,6 +16,15 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "cache"
+
+
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    """After each test, stop the live runs it started (a page test leaves them to the server's clean-up)."""
+    yield
+    background = sys.modules.get("bnviz.live.background")
+    if background is not None:
+        background.stop_all(timeout=scaled(60))
 
 
 def pytest_configure(config):

@@ -28,10 +28,18 @@ _ALIVE: weakref.WeakSet = weakref.WeakSet()  # every Background whose thread may
 
 
 @atexit.register
-def _stop_all() -> None:
-    """At exit, stop every run after its step in flight: a daemon thread killed inside torch aborts the process."""
+def stop_all(timeout: float | None = 0) -> None:
+    """Stop every run still training in this process after its step in flight, and wait up to ``timeout``
+    seconds for each thread to end (None: until it ends).
+
+    Called at exit, without waiting: a daemon thread killed inside torch aborts the process. The tests call it
+    after each test: a run a page test started would otherwise train on for :data:`UNWATCHED` seconds, taking
+    the CPU from the tests after it and drawing from torch's global generator under them."""
     for bg in list(_ALIVE):
         bg.lc.stop()
+    if timeout != 0:
+        for bg in list(_ALIVE):
+            bg.join(timeout)
 
 
 class Background:
