@@ -72,8 +72,7 @@ def bands(v: RunView, height: int | None = None) -> None:
         def build(arm=arm):
             chart = charts.percentile_bands(pct, arm, domain, arm, subtitle="percentiles 15, 50 and 85")
             chart = charts.retitle_y(chart, f"Input to the {v.nonlinearity}")
-            chart = chart.properties(height=height) if height else chart
-            return charts.fit_width(probe_charts.step_axis(chart, v.x_domain, v.log))
+            return probe_charts.over_steps(chart, v.x_domain, v.log, height)
 
         _chart_specs.chart(col, (*v.grown, "percentiles", arm, height), build)
 
@@ -96,7 +95,7 @@ def x_hat_view(v: RunView) -> None:
             f"Input to the {v.nonlinearity}",
             color=norm_color(*styles[arm]),
         )
-        return charts.legend_below(charts.fit_width(probe_charts.step_axis(chart, v.x_domain, v.log)))
+        return probe_charts.over_steps(chart, v.x_domain, v.log, **charts.LEGEND_BELOW)
 
     _chart_specs.chart(st, (*v.grown, "x_hat", last, arm), build)
     st.caption(
@@ -110,9 +109,7 @@ def curve(v: RunView, where, name: str, build, height: int | None = None) -> Non
     """A chart over the run on the shared step axis."""
 
     def chart():
-        c = build()
-        c = c.properties(height=height) if height else c
-        return charts.fit_width(probe_charts.step_axis(c, v.x_domain, v.log)).configure_legend(symbolOpacity=1)
+        return probe_charts.over_steps(build(), v.x_domain, v.log, height, symbolOpacity=1)
 
     _chart_specs.chart(where, (*v.grown, name, height), chart)
 

@@ -30,6 +30,21 @@ LAYER_DASH = dict(
 )
 
 
+def layer(*parts: alt.Chart, **properties) -> alt.LayerChart:
+    """``alt.layer(*parts).properties(**properties)``, built once, a DataFrame the parts share given once at the top.
+
+    Altair names each part that shares its parent's data by a hash of the part printed with its data (a
+    DataFrame's printed table, several milliseconds each), and copies every part twice more for each
+    ``properties`` call after. The spec is the same."""
+    data = parts[0].data if parts else alt.Undefined
+    if isinstance(data, pd.DataFrame) and all(part.data is data for part in parts):
+        parts = tuple(part.copy(deep=False) for part in parts)
+        for part in parts:
+            part.data = alt.Undefined
+        properties = {"data": data, **properties}
+    return alt.layer(*parts, **properties)
+
+
 def arm_scale(df: pd.DataFrame) -> alt.Scale:
     """Each arm in its norm's colour, in legend order (baseline, BN, then the rest of the family)."""
     domain, colors = arm_colors(df)
@@ -94,7 +109,7 @@ def percentile_bands(
         for p in ("p15", "p85")
     ]
     title = alt.TitleParams(title or f"{arm}: 15th, 50th, 85th percentiles", subtitle=subtitle or alt.Undefined)
-    return alt.layer(area, mid, *edges).properties(title=title, height=260)
+    return layer(area, mid, *edges, title=title, height=260)
 
 
 def histogram(
@@ -187,7 +202,7 @@ def _histogram(
             ],
         )
     )
-    return alt.layer(fill, line, hover).properties(title=title, height=height)
+    return layer(fill, line, hover, title=title, height=height)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
@@ -213,9 +228,12 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
     )
 
 
+LEGEND_BELOW = dict(orient="bottom", columns=2, labelLimit=220, columnPadding=12, symbolOpacity=1)
+
+
 def legend_below(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The legend under the plot, two entries a row: four arms' names fit a narrow chart."""
-    return chart.configure_legend(orient="bottom", columns=2, labelLimit=220, columnPadding=12, symbolOpacity=1)
+    return chart.configure_legend(**LEGEND_BELOW)
 
 
 def affine_growth(df: pd.DataFrame) -> alt.Chart:
@@ -251,7 +269,10 @@ def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     Streamlit gives a single chart ``autosize: fit``, which squeezes the chart title and axis
     titles into the set height: a y-axis title longer than the plot is tall collapses the plot.
     """
-    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return chart.properties(autosize=FIT_WIDTH)
+
+
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def retitle_y(chart: alt.LayerChart, title: str) -> alt.LayerChart:

@@ -54,7 +54,7 @@ def grad_norms(stats: pd.DataFrame) -> alt.LayerChart:
             tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("grad_norm:Q", format=".4g")],
         )
     )
-    return alt.layer(*by_layer(lines, d, y)).properties(title="Gradient norm per layer", height=260)
+    return charts.layer(*by_layer(lines, d, y), title="Gradient norm per layer", height=260)
 
 
 def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.LayerChart:
@@ -62,7 +62,7 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.LayerCha
     lines = charts.saturation(stats, activation).copy(deep=True)
     lines.title = lines.height = alt.Undefined  # the layered chart's, below
     d = stats[stats["seed"] == stats["seed"].min()] if len(stats) else stats
-    return alt.layer(*by_layer(lines, d, lines.encoding.y)).properties(title="Saturation per layer", height=260)
+    return charts.layer(*by_layer(lines, d, lines.encoding.y), title="Saturation per layer", height=260)
 
 
 ACCURACY_TICKS = (0.9, 0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)  # error rates: 10% ... 99.9%
@@ -103,7 +103,7 @@ def accuracy_close(band: pd.DataFrame, title: str = "Test accuracy") -> alt.Laye
         .mark_text(align="right", dx=-7, dy=-9, fontSize=12, fontWeight="bold")
         .encode(y=y, text=alt.Text("mean:Q", format=".1%"), color=alt.Color("arm:N", scale=arm_scale(d), legend=None))
     )
-    return alt.layer(area, line, last).properties(title=title, height=320)
+    return charts.layer(area, line, last, title=title, height=320)
 
 
 UPDATE_RATIO_RULE = -3.0  # log10 of 1/1000: each step moves the weights by about a thousandth of their spread
@@ -137,7 +137,7 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
         .mark_rule(strokeDash=[6, 4], color="#555555")
         .encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="rule of thumb")])
     )
-    return alt.layer(*by_layer(lines, d, y), rule).properties(title="Update:data ratio per layer", height=260)
+    return charts.layer(*by_layer(lines, d, y), rule, title="Update:data ratio per layer", height=260)
 
 
 def x_hat_bands(df: pd.DataFrame, title: str, y_title: str = "Value", color: str = BN_COLOR) -> alt.Chart:
@@ -161,7 +161,7 @@ def x_hat_bands(df: pd.DataFrame, title: str, y_title: str = "Value", color: str
     ]
     area = base.mark_area(opacity=0.15).encode(y=alt.Y("p15:Q", title=y_title), y2="p85:Q")
     mid = base.mark_line().encode(y=alt.Y("p50:Q", title=y_title), tooltip=tips)
-    return alt.layer(area, mid).properties(title=title, height=260)
+    return charts.layer(area, mid, title=title, height=260)
 
 
 def with_x_domain(chart: alt.LayerChart, domain: list[float]) -> alt.LayerChart:
@@ -171,6 +171,22 @@ def with_x_domain(chart: alt.LayerChart, domain: list[float]) -> alt.LayerChart:
     for layer in chart.layer:
         if layer.encoding.x is not alt.Undefined:
             layer.encoding.x.scale = alt.Scale(domain=domain)
+    return chart
+
+
+def over_steps(
+    chart: alt.TopLevelMixin, domain: list[float], log: bool = False, height: int | None = None, **legend
+) -> alt.TopLevelMixin:
+    """A copy of a chart over training steps as a page draws it: :func:`step_axis`, then the ``height`` given,
+    :func:`bnviz.views.charts.fit_width` and ``configure_legend(**legend)``, in one copy. (Chained, each copied
+    the chart, and Altair copies every layer of a layered chart twice more on each copy.)"""
+    chart = step_axis(chart, domain, log)  # a copy: the rest change it in place
+    if height:
+        chart.height = height
+    chart.autosize = charts.FIT_WIDTH
+    if legend:
+        chart.config = alt.Config() if chart.config is alt.Undefined else chart.config
+        chart.config["legend"] = alt.LegendConfig(**legend)  # as configure_legend sets it
     return chart
 
 

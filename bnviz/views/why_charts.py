@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from bnviz.views import charts
 from bnviz.views.charts import STEP_AXIS, arm_scale
 
 ACC_AXIS = alt.Axis(format=".0%")
@@ -70,7 +71,7 @@ def accuracy_vs_rate(cells: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_point(shape="cross", size=120, filled=True, angle=45)
         .encode(x=x, y=alt.Y("y:Q", scale=y_scale), color=color, tooltip=tips)
     )
-    return alt.layer(rule, line, crosses).properties(title=title, height=320)
+    return charts.layer(rule, line, crosses, title=title, height=320)
 
 
 def placement_scale(df: pd.DataFrame, colours: dict[str, str]) -> alt.Scale:
@@ -107,7 +108,7 @@ def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) 
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
         y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS), strokeDash=dash, tooltip=tips
     )
-    return alt.layer(rule, line).properties(title=title, height=300)
+    return charts.layer(rule, line, title=title, height=300)
 
 
 def accuracy_vs_rate_by_depth(cells: pd.DataFrame, colours: dict[str, str]) -> alt.FacetChart:

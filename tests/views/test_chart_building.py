@@ -1,0 +1,40 @@
+"""The two shortcuts that build the pages' charts faster give the spec Altair's own calls give (the oracle)."""
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from bnviz.views import charts, probe_charts
+
+DF = pd.DataFrame({"step": [0, 10, 20, 30], "lo": [0.1, 0.2, 0.3, 0.4], "hi": [0.5, 0.6, 0.7, 0.9], "arm": list("aabb")})
+
+
+def parts(shared: bool):
+    base = alt.Chart(DF).encode(x=alt.X("step:Q", axis=charts.STEP_AXIS), color="arm:N")
+    other = alt.Chart(DF.iloc[:2]).mark_rule().encode(y="hi:Q") if not shared else base.mark_point().encode(y="hi:Q")
+    return base.mark_area().encode(y="lo:Q", y2="hi:Q"), base.mark_line().encode(y="lo:Q"), other
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_layer_is_alt_layer_then_properties(shared):
+    ours = charts.layer(*parts(shared), title="t", height=200)
+    theirs = alt.layer(*parts(shared)).properties(title="t", height=200)
+    assert ours.to_dict() == theirs.to_dict()  # validated against the Vega-Lite schema, as Altair does
+
+
+def test_layer_leaves_its_parts_as_they_were():
+    given = parts(True)
+    charts.layer(*given)
+    assert all(part.data is DF for part in given)
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("height", [None, 150])
+@pytest.mark.parametrize("legend", [{}, {"symbolOpacity": 1}, charts.LEGEND_BELOW])
+def test_over_steps_is_the_chain_it_replaces(log, height, legend):
+    chart = charts.layer(*parts(True), title="t", height=200)
+    chained = chart.properties(height=height) if height else chart
+    chained = charts.fit_width(probe_charts.step_axis(chained, [0, 30], log))
+    chained = chained.configure_legend(**legend) if legend else chained
+    assert probe_charts.over_steps(chart, [0, 30], log, height, **legend).to_dict() == chained.to_dict()
+    assert chart.to_dict() == charts.layer(*parts(True), title="t", height=200).to_dict()  # the chart given is kept
