@@ -39,10 +39,14 @@ def arm_styles(df: pd.DataFrame) -> dict[str, tuple[str, str]]:
     ``position``, "before" where absent), in legend order: by kind, the paper's position first."""
     if not len(df) or "norm" not in df:
         return {}
-    d = df.assign(position=df["position"] if "position" in df else "before")
-    triples = d[["arm", "norm", "position"]].drop_duplicates("arm").itertuples(index=False)
-    ordered = sorted(triples, key=lambda p: (norm_rank(p.norm), p.position != "before", str(p.arm)))
-    return {p.arm: (p.norm, p.position) for p in ordered}
+    rows = (~df["arm"].duplicated()).to_numpy().nonzero()[0]  # each arm's first row, without copying the table
+
+    def column(name: str) -> list:
+        return df[name].to_numpy()[rows].tolist() if name in df else ["before"] * len(rows)
+
+    triples = zip(column("arm"), column("norm"), column("position"))
+    ordered = sorted(triples, key=lambda t: (norm_rank(t[1]), t[2] != "before", str(t[0])))
+    return {arm: (norm, position) for arm, norm, position in ordered}
 
 
 def arm_norms(df: pd.DataFrame) -> dict[str, str]:
