@@ -6,7 +6,9 @@ import pytest
 
 from bnviz.views import charts, probe_charts
 
-DF = pd.DataFrame({"step": [0, 10, 20, 30], "lo": [0.1, 0.2, 0.3, 0.4], "hi": [0.5, 0.6, 0.7, 0.9], "arm": list("aabb")})
+DF = pd.DataFrame(
+    {"step": [0, 10, 20, 30], "lo": [0.1, 0.2, 0.3, 0.4], "hi": [0.5, 0.6, 0.7, 0.9], "arm": list("aabb")}
+)
 
 
 def parts(shared: bool):
@@ -28,9 +30,9 @@ def test_layer_leaves_its_parts_as_they_were():
     assert all(part.data is DF for part in given)
 
 
-@pytest.mark.parametrize("log", [False, True])
-@pytest.mark.parametrize("height", [None, 150])
-@pytest.mark.parametrize("legend", [{}, {"symbolOpacity": 1}, charts.LEGEND_BELOW])
+@pytest.mark.parametrize(
+    "log,height,legend", [(False, None, {}), (True, 150, {"symbolOpacity": 1}), (False, 150, charts.LEGEND_BELOW)]
+)
 def test_over_steps_is_the_chain_it_replaces(log, height, legend):
     chart = charts.layer(*parts(True), title="t", height=200)
     chained = chart.properties(height=height) if height else chart
