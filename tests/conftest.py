@@ -18,6 +18,24 @@ def folder(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+@pytest.fixture(scope="session")
+def shipped_folder(tmp_path_factory):
+    """The shipped results (tests/shipped.py), copied once per test process. Every page test that reads them
+    reads this one folder, so the pages' cached scan and sections of each file serve them all, as they serve
+    every session of a server: a folder per test file read, checked and analysed the 11 MB again for each."""
+    from shipped import shipped_cache
+
+    return shipped_cache(tmp_path_factory.mktemp("shipped"))
+
+
+@pytest.fixture
+def shipped(shipped_folder, tmp_path, monkeypatch):
+    """The shipped results as the cache folder, and a data folder without real datasets."""
+    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(shipped_folder))
+    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+    return shipped_folder
+
+
 @pytest.fixture(autouse=True)
 def no_training_left_behind():
     """After each test, stop the live runs it started (a page test leaves them to the server's clean-up)."""

@@ -36,19 +36,21 @@ def folders(tmp_path, monkeypatch):
     return data_dir, cache_dir
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mnist_result():
     """mnist-fig1 on synthetic data, 40 steps, seeds 0 and 1: (experiment, runs, dataset).
 
     Trained in this process: the runner's worker processes each import torch, which takes longer
-    than the whole page test on a busy two-core machine (tests/test_cli_cache.py covers the runner).
+    than the whole page test on a busy two-core machine (tests/runs/test_cli_cache.py covers the runner).
+    Once per test process (as the folders below): pytest-xdist's work stealing can run other files' tests
+    between this file's, which made a module-scoped fixture train again.
     """
     exp = experiments.get("mnist-fig1").with_overrides(steps=40, seeds=[0, 1], dataset="synthetic-mnist")
     dataset = data.load("synthetic-mnist")
     return exp, train_runs(exp, dataset), dataset
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cached_result(tmp_path_factory, mnist_result):
     """A cache folder holding mnist-fig1 as the runner writes it."""
     folder = tmp_path_factory.mktemp("cache")
@@ -56,7 +58,7 @@ def cached_result(tmp_path_factory, mnist_result):
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_results(tmp_path_factory, mnist_result):
     """mnist-fig1 and, cached a month later, a 4-step cifar10-cnn on a tiny synthetic CIFAR-10."""
     folder = tmp_path_factory.mktemp("cache2")

@@ -7,21 +7,11 @@ import pytest
 from experiment_pages import text_of
 from harness import APP, scaled
 from reader_text import page_problems
-from shipped import shipped_cache
 from streamlit.testing.v1 import AppTest
 
 from bnviz.teach import lecture as LE
 
-
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory):
-    return shipped_cache(tmp_path_factory.mktemp("cache"))
-
-
-@pytest.fixture(autouse=True)
-def shipped(cache_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cache_folder))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("shipped")  # the shipped results, read from one folder per process
 
 
 def open_lecture(params=None) -> AppTest:

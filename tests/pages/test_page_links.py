@@ -5,19 +5,10 @@ and says what it ignored."""
 import pytest
 from experiment_pages import text_of
 from harness import APP, scaled
-from shipped import OTHER_KEY, shipped_cache
+from shipped import OTHER_KEY
 from streamlit.testing.v1 import AppTest
 
-
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory):
-    return shipped_cache(tmp_path_factory.mktemp("cache"))
-
-
-@pytest.fixture(autouse=True)
-def shipped(cache_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cache_folder))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("shipped")  # the shipped results, read from one folder per process
 
 
 def open_link(page: str, params: dict[str, str] | None = None) -> AppTest:
@@ -41,10 +32,10 @@ def toggles(at: AppTest, prefix: str) -> dict[str, bool]:
 
 
 @pytest.mark.slow  # several renders of a long page
-def test_the_experiments_page_reopens_its_tab_result_and_switch(cache_folder):
+def test_the_experiments_page_reopens_its_tab_result_and_switch(shipped_folder):
     at = open_link("pages/experiments.py")
     at.session_state["experiments_tab"] = "MNIST Figure 1"
-    at.selectbox(key="pick-mnist-fig1").set_value(str(cache_folder / f"mnist-fig1-{OTHER_KEY}.json")).run()
+    at.selectbox(key="pick-mnist-fig1").set_value(str(shipped_folder / f"mnist-fig1-{OTHER_KEY}.json")).run()
     switch = next(k for k in toggles(at, f"toggle-mnist-fig1-{OTHER_KEY}"))
     at.toggle(key=switch).set_value(True).run()  # Figure 1(a) on the paper's y-range
     assert not at.exception

@@ -20,10 +20,11 @@ PRESET = "replay-paper-mlp"
 COMMAND = "python -m bnviz run replay-paper-mlp --synthetic --steps 40 --seeds 0"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def recording(tmp_path_factory):
     """A cache folder holding a 40-step recording of the paper's-MLP preset on synthetic MNIST, and a
-    shorter mnist-fig1 (what the page opens on)."""
+    shorter mnist-fig1 (what the page opens on). Once per test process: pytest-xdist's work stealing can run
+    other files' tests between this file's, which made a module-scoped fixture train again."""
     folder = tmp_path_factory.mktemp("cache")
     exp = experiments.get(PRESET).with_overrides(steps=40, seeds=[0], dataset="synthetic-mnist")
     dataset = data.load("synthetic-mnist")

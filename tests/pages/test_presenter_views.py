@@ -4,7 +4,6 @@ an error from the first to the last. tests/pages/test_browser_slides.py measures
 
 import pytest
 from harness import APP, pages_fast_then_heavy, scaled
-from shipped import shipped_cache
 from streamlit.testing.v1 import AppTest
 
 PRESENTED = {  # page -> its presenter switch, and how many slides it has with the shipped results (None: varies)
@@ -19,15 +18,7 @@ PRESENTED = {  # page -> its presenter switch, and how many slides it has with t
 }
 
 
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory):
-    return shipped_cache(tmp_path_factory.mktemp("cache"))
-
-
-@pytest.fixture(autouse=True)
-def shipped(cache_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cache_folder))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("shipped")  # the shipped results, read from one folder per process
 
 
 def present(name: str) -> AppTest:

@@ -10,7 +10,6 @@ import pytest
 from experiment_pages import text_of
 from harness import APP, pages_fast_then_heavy, scaled
 from reader_text import chart_problems, page_problems, table_problems, text_problems
-from shipped import shipped_cache
 from streamlit.testing.v1 import AppTest
 
 from bnviz import experiments
@@ -22,15 +21,7 @@ PAGES = ("home", "lecture", "algorithm", "norm_sets", "experiments", "practice",
 KNOWN: set = set()  # (page, problem) a page may still show: none, and nothing may be added here
 
 
-@pytest.fixture(scope="module")
-def cache_folder(tmp_path_factory):
-    return shipped_cache(tmp_path_factory.mktemp("cache"))
-
-
-@pytest.fixture(autouse=True)
-def shipped(cache_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("BNVIZ_CACHE_DIR", str(cache_folder))
-    monkeypatch.setenv("BNVIZ_DATA_DIR", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("shipped")  # the shipped results, read from one folder per process
 
 
 def open_page(name: str) -> AppTest:
@@ -64,7 +55,7 @@ def test_no_page_shows_a_machine_name(name):
 
 
 @pytest.mark.parametrize("name", pages_fast_then_heavy(("experiments", "practice", "why")))
-def test_every_verdict_shows_the_icon_of_its_outcome(name, cache_folder):
+def test_every_verdict_shows_the_icon_of_its_outcome(name, shipped_folder):
     at = open_page(name)
     drawn = text_of(at.markdown, raw=True)
     if name == "experiments":  # the page draws only its open tab: open each as a click does
@@ -75,7 +66,7 @@ def test_every_verdict_shows_the_icon_of_its_outcome(name, cache_folder):
             drawn += "\n" + text_of(at.markdown, raw=True)
     outcomes = {}
     for exp in experiments.on_page(name):
-        path = next(cache_folder.glob(f"{exp}-*.json"))
+        path = next(shipped_folder.glob(f"{exp}-*.json"))
         for v in verdicts_of(experiments.sections(experiments.findings(cache.load_result(path)))):
             assert f"{markdown_icon(v.outcome)} {v.text}" in drawn, (exp, v.text)
             outcomes[v.text] = v.outcome
