@@ -1,4 +1,5 @@
-"""Fixtures shared by the page tests."""
+"""Fixtures and settings shared by the tests: the page tests' cache folders, one torch thread per xdist worker,
+what AppTest keeps across tests, and no live run left training after its test."""
 
 import os
 import sys
@@ -56,7 +57,7 @@ def _share_the_cores():
 
     Torch starts a thread per core in every process: two workers on two cores ran four threads, and a torch
     thread that waits for a busy core slows the whole operation many-fold (the live tests took 17 s instead
-    of 5 s). Set before the tests import torch, so the processes they start inherit it, as a user's own
+    of 6 s). Set before the tests import torch, so the processes they start inherit it, as a user's own
     ``OMP_NUM_THREADS`` would be kept."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1:

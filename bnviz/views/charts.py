@@ -263,6 +263,9 @@ def affine_growth(df: pd.DataFrame) -> alt.Chart:
     )
 
 
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")  # see fit_width
+
+
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The chart stretched to its container's width, its height grown to hold titles and legends.
 
@@ -270,9 +273,6 @@ def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     titles into the set height: a y-axis title longer than the plot is tall collapses the plot.
     """
     return chart.properties(autosize=FIT_WIDTH)
-
-
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def retitle_y(chart: alt.LayerChart, title: str) -> alt.LayerChart:
