@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -36,35 +35,55 @@ def vega_spec(chart) -> dict:
     """An Altair chart, or a Vega-Lite dict whose ``datasets`` hold DataFrames, as the spec
     ``st.vega_lite_chart`` takes, its data as Arrow tables.
 
-    Each DataFrame of an Altair chart is swapped for a named dataset before ``to_dict`` (the chart is
-    changed), so no Altair data transformer (global, shared by every session's thread) runs, and the
-    spec is not validated again: the chart functions' JSON is tested in tests/.
+    For an Altair chart this is the spec ``st.altair_chart`` makes, dataset names included (tested against it
+    in tests/pages/test_chart_specs.py), made without what makes that slow or unsafe to share: the spec is not
+    validated again (the chart functions' JSON is tested in tests/), and no global Altair state (the data
+    transformer, the theme) is switched, so every session's thread may convert at once. Each DataFrame (in
+    layers, concatenations and facets too) is swapped for its named dataset while ``to_dict`` runs, then put
+    back: the chart is left as it was.
     """
     import altair as alt
     import pandas as pd
     from streamlit import dataframe_util
+    from streamlit.util import calc_hash
 
     if isinstance(chart, dict):
         tables = {name: dataframe_util.convert_anything_to_arrow_bytes(d) for name, d in chart["datasets"].items()}
         return {**chart, "datasets": tables}
-    datasets = {}
+
+    def _attribute(part, name: str):  # None where unset (Altair's Undefined)
+        value = getattr(part, name, None)
+        return None if value is alt.Undefined else value
+
+    datasets, swapped = {}, []
     parts = [chart]
     while parts:
         part = parts.pop()
-        parts.extend(getattr(part, "layer", None) or [])
-        if isinstance(part.data, pd.DataFrame):
-            table = dataframe_util.convert_anything_to_arrow_bytes(part.data)
-            name = f"data-{hashlib.sha1(table).hexdigest()[:16]}"
+        for children in ("layer", "hconcat", "vconcat", "concat"):
+            parts.extend(_attribute(part, children) or [])
+        inner = _attribute(part, "spec")  # a facet's or a repeat's chart
+        if inner is not None and hasattr(inner, "to_dict"):
+            parts.append(inner)
+        data = _attribute(part, "data")
+        if isinstance(data, pd.DataFrame):
+            table = dataframe_util.convert_anything_to_arrow_bytes(data)
+            name = calc_hash(table)  # Streamlit's name for it
             datasets[name] = table
+            swapped.append((part, data))
             part.data = alt.NamedData(name=name)
-    spec = chart.to_dict(validate=False)
+    try:  # not as the top level: Altair adds no theme (Streamlit's conversion turns it off)
+        spec = chart.to_dict(validate=False, context={"top_level": False})
+    finally:
+        for part, data in reversed(swapped):
+            part.data = data
+    spec["$schema"] = alt.SCHEMA_URL
     spec["datasets"] = datasets
     return spec
 
 
-def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict]) -> None:
-    """Draw the chart ``build()`` returns (see :func:`vega_spec`), across ``where``'s width, converting it only
-    when ``key`` is new.
+def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict], width: str = "stretch") -> None:
+    """Draw the chart ``build()`` returns (see :func:`vega_spec`), ``width`` as ``st.vega_lite_chart`` takes it
+    (across ``where``'s width by default), converting it only when ``key`` is new.
 
     ``key`` must name everything the chart shows (the run, its records so far, the step, the options):
     a rerun that changes none of that draws the spec kept from last time. Kept per session, the newest
@@ -80,7 +99,7 @@ def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict]) -
     specs[key] = spec
     while len(specs) > CHART_SPECS_KEPT:
         del specs[next(iter(specs))]
-    where.vega_lite_chart(spec, width="stretch")
+    where.vega_lite_chart(spec, width=width)
 
 
 def _shared_spec(key: tuple, build: Callable[[], alt.TopLevelMixin | dict]) -> dict:

@@ -172,7 +172,7 @@ def slides(page: Page, all_shown: list[results.Shown]) -> list[SlideRef]:
             continue
         where = page.tabs.get(s.name) or experiments.get(s.name).tab
         for i, section in enumerate(s.sections):
-            draw = lambda height, section=section, i=i, s=s: slide(section, i, s.tag, height)  # noqa: E731
+            draw = lambda height, section=section, i=i, s=s: slide(section, i, s.tag, height, s.recording)  # noqa: E731
             out.append(SlideRef(L.section_id(s.name, i + 1), section.title, where, draw, s.name))
     return out
 

@@ -51,7 +51,7 @@ def _result(shown: results.Shown) -> None:
         st.warning(shown.problem)
     else:
         ids = [section_id(shown.name, n) for n in range(1, len(shown.sections) + 1)]
-        draw(shown.sections, shown.tag, source=shown.source, ids=ids)
+        draw(shown.sections, shown.tag, source=shown.source, ids=ids, recording=shown.recording)
     _provenance(shown.meta, experiments.get(shown.name).about)
 
 

@@ -14,6 +14,7 @@ from bnviz.views import describe
 from bnviz.views.markdown import literal
 from bnviz.views.sections import Section, verdicts_of
 from bnviz.views.verdicts import Verdict
+from pages._chart_specs import Recording
 from pages._data import cache_dir
 
 
@@ -108,6 +109,11 @@ class Shown:
     def tag(self) -> str:
         """Keeps widget keys apart between results."""
         return f"{self.name}-{self.meta['key']}" if self.meta else self.name
+
+    @property
+    def recording(self) -> Recording | None:
+        """The picked result's file as it is now: its charts' specs are kept under it (pages/_chart_specs.py)."""
+        return Recording(self.meta["path"], self.meta["mtime_ns"]) if self.meta else None
 
     @property
     def source(self) -> str:

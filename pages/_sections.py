@@ -11,6 +11,8 @@ import streamlit as st
 from bnviz.views import export, slides
 from bnviz.views import sections as S
 from bnviz.views.verdicts import markdown_icon
+from pages import _chart_specs
+from pages._chart_specs import Recording
 from pages._downloads import csv_download
 
 SLIDE_HEIGHT = 720  # a projector's 1280x720 screen
@@ -19,19 +21,31 @@ ANSWER_LINE, ANSWER_CHARS = 32, 100  # a line of a slide's answer in large type:
 TABLE_ROW = 35  # st.dataframe's row height
 
 
-def draw(sections: list[S.Section], tag: str, source: str = "", ids: list[str] | None = None) -> None:
+def draw(
+    sections: list[S.Section],
+    tag: str,
+    source: str = "",
+    ids: list[str] | None = None,
+    recording: Recording | None = None,
+) -> None:
     """Every section as a subheader (its anchor from ``ids``), its one-sentence answer, then its blocks; ``tag``
-    keeps widget keys apart between results, ``source`` (where the data came from) goes into every export."""
+    keeps widget keys apart between results, ``source`` (where the data came from) goes into every export.
+
+    ``recording``: the cached result the sections were derived from. Its charts' specs are then converted once
+    per server and shared by every session (:mod:`pages._chart_specs`); without one, once per session."""
     for i, section in enumerate(sections):
         st.subheader(section.title, anchor=ids[i] if ids else None)
         if section.answer:
             st.markdown(f"**{section.answer}**")
-        _blocks(section.blocks, f"{tag}-{i}", section.title, source)
+        _blocks(section.blocks, f"{tag}-{i}", section.title, source, recording)
 
 
-def slide(section: S.Section, i: int, tag: str, height: float = SLIDE_HEIGHT) -> None:
+def slide(
+    section: S.Section, i: int, tag: str, height: float = SLIDE_HEIGHT, recording: Recording | None = None
+) -> None:
     """Section ``i`` as a slide's body under its title: its answer, then its one chart or table (or its verdicts),
-    shrunk to what ``height`` leaves. Its switches share their state with the normal view's."""
+    shrunk to what ``height`` leaves. Its switches share their state with the normal view's; ``recording`` as
+    for :func:`draw`."""
     lines = math.ceil(len(section.answer) / ANSWER_CHARS) if section.answer else 0
     if section.answer:
         st.markdown(f"**{section.answer}**")
@@ -39,25 +53,37 @@ def slide(section: S.Section, i: int, tag: str, height: float = SLIDE_HEIGHT) ->
     shown = slides.slide_blocks(section)
     for j, block in enumerate(section.blocks):
         if any(block is b for b in shown):
-            _slide_block(block, f"{tag}-{i}-{j}", room)
+            _slide_block(block, f"{tag}-{i}-{j}", room, recording)
 
 
-def _slide_block(b, key: str, room: float) -> None:
+def _chart(b: S.Chart, key: str, recording: Recording | None, room: float | None = None) -> None:
+    """A section's chart (shrunk to ``room`` pixels on a slide), its spec kept under what it shows: the result
+    it came from, its place among the sections (``key``) and the room."""
+    spec_key = (recording, "section", key, room) if recording else ("section", key, room)
+
+    def build():
+        return b.chart if room is None else slides.fit_height(b.chart, room)
+
+    _chart_specs.chart(st, spec_key, build, width="stretch" if b.stretch else "content")
+
+
+def _slide_block(b, key: str, room: float, recording: Recording | None = None) -> None:
     if isinstance(b, S.Chart):
-        st.altair_chart(slides.fit_height(b.chart, room), width="stretch" if b.stretch else "content")
+        _chart(b, key, recording, room)
         if b.caption:
             st.caption(b.caption)
     elif isinstance(b, S.Table):
         rows = min(len(b.df) + 1, max(3, int(room // TABLE_ROW)))
         st.dataframe(b.df, hide_index=True, column_config=_table_config(b), height=rows * TABLE_ROW + 3)
     elif isinstance(b, S.Columns):
-        for col, inner in zip(st.columns(len(b.blocks)), b.blocks):
+        for k, (col, inner) in enumerate(zip(st.columns(len(b.blocks)), b.blocks)):
             with col:
-                _slide_block(inner, key, room)
+                _slide_block(inner, f"{key}-{k}", room, recording)
     elif isinstance(b, S.Toggle):
-        for inner in b.on if _toggle(b, key) else b.off:
+        on = _toggle(b, key)
+        for inner in b.on if on else b.off:
             if isinstance(inner, S.Chart | S.Table | S.Columns):
-                _slide_block(inner, key, room - 40)
+                _slide_block(inner, f"{key}-{'on' if on else 'off'}", room - 40, recording)
                 break
     elif isinstance(b, S.Verdicts | S.Text):  # words without a chart: a list too long for the slide scrolls in a box
         texts = [v.text for v in b.items] if isinstance(b, S.Verdicts) else [b.body]
@@ -97,9 +123,9 @@ def toggles(sections: list[S.Section], tag: str) -> list[tuple[int, str, bool]]:
     return found
 
 
-def _blocks(blocks, tag: str, title: str = "", source: str = "") -> None:
+def _blocks(blocks, tag: str, title: str = "", source: str = "", recording: Recording | None = None) -> None:
     for j, block in enumerate(blocks):
-        _block(block, f"{tag}-{j}", title, source)
+        _block(block, f"{tag}-{j}", title, source, recording)
 
 
 def _figure_downloads(b: S.Chart, key: str, title: str, source: str) -> None:
@@ -123,11 +149,11 @@ def _table_config(b: S.Table) -> dict:
     return config | {c: st.column_config.NumberColumn(c, format=f) for c, f in b.formats.items()}
 
 
-def _block(b, key: str, title: str = "", source: str = "") -> None:
+def _block(b, key: str, title: str = "", source: str = "", recording: Recording | None = None) -> None:
     if isinstance(b, S.Text):
         {"markdown": st.markdown, "caption": st.caption, "info": st.info}[b.style](b.body)
     elif isinstance(b, S.Chart):
-        st.altair_chart(b.chart, width="stretch" if b.stretch else "content")
+        _chart(b, key, recording)
         if b.caption:
             st.caption(b.caption)
         _figure_downloads(b, b.csv_name or key, title, source)
@@ -151,11 +177,12 @@ def _block(b, key: str, title: str = "", source: str = "") -> None:
     elif isinstance(b, S.Columns):
         for k, (col, inner) in enumerate(zip(st.columns(len(b.blocks)), b.blocks)):
             with col:
-                _block(inner, f"{key}-{k}", title, source)
+                _block(inner, f"{key}-{k}", title, source, recording)
     elif isinstance(b, S.Toggle):
-        _blocks(b.on if _toggle(b, key) else b.off, key, title, source)
+        on = _toggle(b, key)
+        _blocks(b.on if on else b.off, f"{key}-{'on' if on else 'off'}", title, source, recording)
     elif isinstance(b, S.Details):
         with st.expander(b.label):
-            _blocks(b.blocks, key, title, source)
+            _blocks(b.blocks, key, title, source, recording)
     else:  # a block type this page does not know: say so rather than drop it silently
         st.warning(f"bnviz cannot draw a {type(b).__name__} block yet.")

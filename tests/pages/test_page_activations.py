@@ -484,18 +484,6 @@ def test_adam_replaces_momentum_and_offers_its_own_learning_rates(folders):
     assert all(c.optimizer == "adam" and c.lr == 1e-3 and c.momentum == 0.0 and not c.affine for c in configs)
 
 
-def test_vega_spec_names_each_dataframe_as_arrow_and_references_it():
-    import altair as alt
-    import pandas as pd
-
-    a, b = pd.DataFrame({"x": [1, 2], "y": [3, 4]}), pd.DataFrame({"y": [0.5]})
-    chart = alt.layer(alt.Chart(a).mark_line().encode(x="x:Q", y="y:Q"), alt.Chart(b).mark_rule().encode(y="y:Q"))
-    spec = _chart_specs.vega_spec(chart)
-    names = [layer["data"]["name"] for layer in spec["layer"]]
-    assert sorted(names) == sorted(spec["datasets"]) and len(set(names)) == 2
-    assert all(isinstance(table, bytes) for table in spec["datasets"].values())
-
-
 @pytest.mark.slow
 def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_histograms(folders):
     at = open_page()
