@@ -5,6 +5,7 @@ them all on the page, :data:`SLIDES` one per slide of the presenter view (1280x7
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from bnviz.train import probes
@@ -59,10 +60,19 @@ def step_captions(v: RunView) -> None:
     )
 
 
+def percentiles(v: RunView) -> pd.DataFrame:
+    """Figure 1(b,c)'s percentiles of one unit of the last hidden layer, per arm, seed and step."""
+    return v.derived("percentiles", lambda: records.percentiles(v.runs, v.layers[-1]))
+
+
+def curves(v: RunView) -> pd.DataFrame:
+    """Every seed's test accuracy and training loss over the run."""
+    return v.derived("curves", lambda: records.curves(v.curve_runs))
+
+
 def bands(v: RunView, height: int | None = None) -> None:
     """Figure 1(b,c): one panel per arm, all on one y-axis."""
-    last = v.layers[-1]
-    pct = records.percentiles(v.runs, last)
+    pct = percentiles(v)
     domain = activations.percentile_domain(pct)
     arms = list(arm_norms(pct)) or list(dict.fromkeys(run["arm"] for run in v.runs))  # legend order, by norm
     per_row = 3 if len(arms) == 3 else 2  # four panels in two rows of two: their axis titles fit
@@ -116,13 +126,12 @@ def curve(v: RunView, where, name: str, build, height: int | None = None) -> Non
 
 def accuracy(v: RunView, where, height: int | None = None) -> None:
     title = f"Test accuracy {v.accuracy_note}".strip()
-    band = records.band(records.curves(v.curve_runs), "test_acc")
-    curve(v, where, "accuracy", lambda: probe_charts.accuracy_close(band, title=title), height)
+    band = lambda: records.band(curves(v), "test_acc")  # noqa: E731 (only when the chart is new)
+    curve(v, where, "accuracy", lambda: probe_charts.accuracy_close(band(), title=title), height)
 
 
 def loss(v: RunView, where, height: int | None = None) -> None:
-    band = records.band(records.curves(v.curve_runs), "train_loss")
-    curve(v, where, "loss", lambda: charts.loss(band), height)
+    curve(v, where, "loss", lambda: charts.loss(records.band(curves(v), "train_loss")), height)
 
 
 def drawn(v: RunView):
@@ -176,10 +185,10 @@ def draw(v: RunView, step_control: StepControl) -> None:
             f"**How far it moved**: the median and the 15–85th percentile band over the first "
             f"{drift.EARLY_FRACTION:.0%} of the steps {'so far ' if v.running else ''}and after"
         )
-        pct = records.percentiles(v.runs, last)
+        pct = percentiles(v)
         both = pct[pct["step"] <= v.steps[-1]]  # a live arm one probe ahead would not compare with the others
         st.markdown("\n".join(f"- {sentence}" for sentence in drift.sentences(both)))
-    v.csv(records.percentiles(v.runs, last), f"percentiles_{last}.csv", "CSV: percentiles")
+    v.csv(percentiles(v), f"percentiles_{last}.csv", "CSV: percentiles")
 
     st.subheader("Over the whole run")
     rows = [st.columns(2) for _ in range(3)]
@@ -203,7 +212,7 @@ def draw(v: RunView, step_control: StepControl) -> None:
         )
     )
     v.csv(v.stats, "layer_stats.csv", "CSV: saturation, mean, std, gradient norm and update ratio per layer")
-    v.csv(records.curves(v.curve_runs), "curves.csv", "CSV: accuracy and loss")
+    v.csv(curves(v), "curves.csv", "CSV: accuracy and loss")
     if v.running:
         st.caption("CSV downloads appear when training is paused, stopped or finished.")
 

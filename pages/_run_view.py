@@ -2,8 +2,10 @@
 options and the step, then its views (each layer's input and gradients at one step, Figure 1(b,c) per
 arm, x̂ beside y, and the curves over the run), all on the page or one per slide in the presenter view."""
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +16,26 @@ from pages import _downloads, _view_link
 LAYOUTS = {"overlay": "Overlaid", "side": "Side by side"}
 AXES = {"linear": "Linear", "log": "Log (early steps)"}
 MAX_LAYERS = 4  # per-layer charts drawn at once; a deeper network picks which
+DERIVED = "_act_derived"  # session_state: tables derived from the runs shown, by what they were derived from
+DERIVED_KEPT = 32
+T = TypeVar("T")
+
+
+def kept(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for this session under ``key`` (the newest :data:`DERIVED_KEPT`): a rerun that shows
+    the same runs (a click on anything else, a replay paused) derives no table again."""
+    store: OrderedDict = st.session_state.setdefault(DERIVED, OrderedDict())
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    store[key] = value = compute()
+    while len(store) > DERIVED_KEPT:
+        store.popitem(last=False)
+    return value
+
+
+def _sizes(runs: list[dict]) -> tuple:
+    return tuple(len(r["records"]) for r in runs)
 
 
 @dataclass
@@ -48,6 +70,10 @@ class RunView:
     @property
     def saturated(self) -> str:
         return {"sigmoid": "Saturated", "tanh": "Saturated"}.get(self.activation, "Inactive (≤ 0)")
+
+    def derived(self, name: Hashable, compute: Callable[[], T]) -> T:
+        """A table derived from the runs shown (``compute()``), derived again only when they change."""
+        return kept((*self.memo, _sizes(self.runs), _sizes(self.curve_runs), name), compute)
 
     def csv(self, df, name: str, label: str) -> None:
         """A CSV download, except while training (the data would change under the button)."""
@@ -191,10 +217,17 @@ def prepare(
         if controls
         else (probe_modes.TRAIN if probe_modes.TRAIN in modes else modes[0])
     )
-    both_modes = {m: records.layer_stats(probe_modes.view(runs, m)) for m in modes}
+    arms = tuple((r["arm"], r["seed"]) for r in runs)
+    both_modes = {
+        m: kept(
+            (run_id, key, m, arms, _sizes(runs), "layer_stats"),
+            lambda m=m: records.layer_stats(probe_modes.view(runs, m)),
+        )
+        for m in modes
+    }
     runs = probe_modes.view(runs, mode)
     layout, log, shown = view_controls(layers, key) if controls else ("overlay", False, activations.spread(layers, 3))
-    memo = (run_id, key, mode, tuple((r["arm"], r["seed"]) for r in runs))
+    memo = (run_id, key, mode, arms)
     return RunView(
         runs=runs,
         curve_runs=curve_runs,
