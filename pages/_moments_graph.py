@@ -122,7 +122,7 @@ def bias_drift(ctx: Ctx) -> None:
             x=x,
             y=alt.Y("b:Q", title="the bias b", scale=alt.Scale(domain=[-reach, reach])),
             color=alt.Color("feature:N", title=None),
-            tooltip=["feature", "step", alt.Tooltip("b:Q", format=".4g")],
+            tooltip=[alt.Tooltip("feature"), alt.Tooltip("step"), alt.Tooltip("b:Q", format=".4g")],
         )
         .properties(height=height),
         width="stretch",
@@ -135,7 +135,7 @@ def bias_drift(ctx: Ctx) -> None:
             x=x,
             y=alt.Y("value:Q", title=None),
             color=alt.Color("key:N", title=None, scale=alt.Scale(range=["#7f7f7f", "#d62728"])),
-            tooltip=["key:N", "step", alt.Tooltip("value:Q", format=".4g")],
+            tooltip=[alt.Tooltip("key:N"), alt.Tooltip("step"), alt.Tooltip("value:Q", format=".4g")],
         )
         .properties(height=height),
         width="stretch",

@@ -111,7 +111,7 @@ def scale(part: int, ctx: Ctx) -> None:
             x=alt.X("step:Q", title="gradient step"),
             y=alt.Y("loss:Q", title="training loss (cross-entropy)"),
             color=alt.Color("a:N", title=None, sort=[f"a = {v:g}" for v in SI.TRAIN_A]),
-            tooltip=["a", "step", alt.Tooltip("loss:Q", format=".3f")],
+            tooltip=[alt.Tooltip("a"), alt.Tooltip("step"), alt.Tooltip("loss:Q", format=".3f")],
         )
         .properties(height=260 if ctx.present else 300)
     )

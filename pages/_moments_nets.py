@@ -92,7 +92,7 @@ def batch_mates(part: int, ctx: Ctx) -> None:
                     "batch size:Q", scale=alt.Scale(type="log", base=2), title="test batch size (eval() forgotten)"
                 ),
                 y=alt.Y("accuracy:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="test accuracy"),
-                tooltip=["batch size", alt.Tooltip("accuracy:Q", format=".2%")],
+                tooltip=[alt.Tooltip("batch size"), alt.Tooltip("accuracy:Q", format=".2%")],
             )
         )
         rule = (
@@ -146,12 +146,12 @@ def _mates(ctx: Ctx, net: TR.Trained, n: int) -> None:
             .mark_bar()
             .encode(
                 x=alt.X("class:O", title="class"),
-                xOffset="setting:N",
+                xOffset=alt.XOffset("setting:N"),
                 y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1])),
                 color=alt.Color(
                     "setting:N", scale=colors, title=None, legend=alt.Legend(orient="right", labelFontSize=14)
                 ),
-                tooltip=["setting", "class", alt.Tooltip("probability:Q", format=".3f")],
+                tooltip=[alt.Tooltip("setting"), alt.Tooltip("class"), alt.Tooltip("probability:Q", format=".3f")],
             )
             .properties(height=230 if ctx.present else 260)
         )

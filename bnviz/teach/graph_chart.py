@@ -151,10 +151,19 @@ def graph_chart(
     lines = (
         alt.Chart(solid)
         .mark_rule()
-        .encode(x=x, y=y, x2="x2:Q", y2="y2:Q", color=color, strokeWidth=alt.StrokeWidth("width:Q", scale=None))
+        .encode(
+            x=x,
+            y=y,
+            x2=alt.X2("x2:Q"),
+            y2=alt.Y2("y2:Q"),
+            color=color,
+            strokeWidth=alt.StrokeWidth("width:Q", scale=None),
+        )
     )
     cut_lines = (
-        alt.Chart(cut).mark_rule(strokeDash=[7, 5], strokeWidth=2).encode(x=x, y=y, x2="x2:Q", y2="y2:Q", color=color)
+        alt.Chart(cut)
+        .mark_rule(strokeDash=[7, 5], strokeWidth=2)
+        .encode(x=x, y=y, x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"), color=color)
     )
     heads = (
         alt.Chart(edges)
@@ -169,7 +178,7 @@ def graph_chart(
     boxes = (
         alt.Chart(nodes)
         .mark_rect(cornerRadius=10, fill="#f4f4f4", stroke="#888888", strokeWidth=1.2)
-        .encode(x=x, x2="x2:Q", y=y, y2="y2:Q")
+        .encode(x=x, x2=alt.X2("x2:Q"), y=y, y2=alt.Y2("y2:Q"))
     )
     node_text = (
         alt.Chart(nodes)
@@ -177,13 +186,13 @@ def graph_chart(
         .encode(
             x=alt.X("cx:Q", scale=alt.Scale(domain=[0, WIDTH]), axis=None),
             y=alt.Y("ty:Q", scale=alt.Scale(domain=[0, HEIGHT], reverse=True), axis=None),
-            text="text",
+            text=alt.Text("text"),
         )
     )
     at = dict(
         x=alt.X("lx:Q", scale=alt.Scale(domain=[0, WIDTH]), axis=None),
         y=alt.Y("ly:Q", scale=alt.Scale(domain=[0, HEIGHT], reverse=True), axis=None),
-        text="label:N",
+        text=alt.Text("label:N"),
     )
     labelled = edges[edges["label"] != ""]
     halo = alt.Chart(labelled).mark_text(fontSize=size, fontWeight="bold", stroke="white", strokeWidth=5).encode(**at)

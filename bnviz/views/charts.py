@@ -57,7 +57,7 @@ def accuracy(band: pd.DataFrame, paper_axes: bool = False, title: str = "Test ac
     base = alt.Chart(band).encode(
         x=alt.X("step:Q", axis=STEP_AXIS), color=alt.Color("arm:N", scale=arm_scale(band), title=None)
     )
-    area = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    area = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", scale=y_scale), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         y=alt.Y("mean:Q", title="Test accuracy (fraction correct)", scale=y_scale, axis=alt.Axis(format=".0%")),
         tooltip=[
@@ -80,7 +80,11 @@ def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("mean:Q", title="Cross-entropy (nats, mean since last point)", scale=alt.Scale(type="symlog")),
             color=alt.Color("arm:N", scale=arm_scale(band), title=None),
-            tooltip=["arm:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("mean:Q", title="loss", format=".4f")],
+            tooltip=[
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("mean:Q", title="loss", format=".4f"),
+            ],
         )
         .properties(title=title, height=260)
     )
@@ -102,7 +106,7 @@ def percentile_bands(
         alt.Tooltip("p50:Q", format=".3f"),
         alt.Tooltip("p85:Q", format=".3f"),
     ]
-    area = base.mark_area(opacity=0.18, color=color).encode(y=alt.Y("p15:Q", scale=y), y2="p85:Q")
+    area = base.mark_area(opacity=0.18, color=color).encode(y=alt.Y("p15:Q", scale=y), y2=alt.Y2("p85:Q"))
     mid = base.mark_line(color=color).encode(y=alt.Y("p50:Q", scale=y, title="Input to the sigmoid"), tooltip=tips)
     edges = [
         base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
@@ -190,11 +194,11 @@ def _histogram(
         .mark_bar(opacity=0, clip=True)
         .encode(
             x=x,
-            x2="bin_right:Q",
+            x2=alt.X2("bin_right:Q"),
             y=y,
             color=color,
             tooltip=[
-                "arm:N",
+                alt.Tooltip("arm:N"),
                 alt.Tooltip("bin_left:Q", title="from", format=".2f"),
                 alt.Tooltip("bin_right:Q", title="to", format=".2f"),
                 alt.Tooltip("count:Q", title="values"),
@@ -222,7 +226,12 @@ def saturation(stats: pd.DataFrame, activation: str = "sigmoid") -> alt.Chart:
             ),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
             strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
-            tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("saturation:Q", format=".1%")],
+            tooltip=[
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("layer:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("saturation:Q", format=".1%"),
+            ],
         )
         .properties(title="Saturation per layer", height=260)
     )
@@ -255,7 +264,12 @@ def affine_growth(df: pd.DataFrame) -> alt.Chart:
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("value:Q", title="Mean over the layer's units"),
             color=alt.Color("layer:N", title="Layer"),
-            tooltip=["layer:N", "parameter:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".3f")],
+            tooltip=[
+                alt.Tooltip("layer:N"),
+                alt.Tooltip("parameter:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("value:Q", format=".3f"),
+            ],
         )
         .properties(height=200, width=260)
         .facet(column=alt.Column("parameter:N", title=None))

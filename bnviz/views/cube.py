@@ -27,12 +27,12 @@ def cube_chart(df: pd.DataFrame, kind: str, cell: int = 46) -> alt.FacetChart:
             legend=alt.Legend(title=IN_SET, orient="bottom"),
         ),
         tooltip=[
-            "example:N",
-            "channel:N",
+            alt.Tooltip("example:N"),
+            alt.Tooltip("channel:N"),
             alt.Tooltip("h:O", title="row h"),
             alt.Tooltip("w:O", title="column w"),
             alt.Tooltip("value:Q", format=".2f"),
-            f"{IN_SET}:N",
+            alt.Tooltip(f"{IN_SET}:N"),
         ],
     )
     entry = base.transform_filter(alt.datum.entry).mark_rect(filled=False, stroke="black", strokeWidth=3)

@@ -24,7 +24,7 @@ def accuracy_by_batch(cells: pd.DataFrame, y_domain: list[float] | None = None) 
     )
     y_scale = alt.Scale(domain=y_domain, clamp=True) if y_domain else alt.Scale(zero=False)
     base = alt.Chart(cells).encode(x=x, color=alt.Color("arm:N", scale=arm_scale(cells), title=None))
-    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q", scale=y_scale), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
         y=alt.Y("mean:Q", title="Final test accuracy (fraction correct)", scale=y_scale, axis=alt.Axis(format=".0%")),
         tooltip=[
@@ -83,7 +83,7 @@ def lines_over_steps(
             legend=legend,
         )
     base = alt.Chart(df).encode(**encoding)
-    area = base.mark_area(opacity=0.15).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    area = base.mark_area(opacity=0.15).encode(y=alt.Y("lo:Q", scale=y_scale), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=14)).encode(
         y=alt.Y("mean:Q", title=y_title, scale=y_scale, axis=alt.Axis(format="~g" if log else fmt)),
         tooltip=[
@@ -107,7 +107,7 @@ def dot_plot(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:
     y = alt.Y("line:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x_scale = alt.Scale(zero=False)
     base = alt.Chart(cells).encode(y=y, color=alt.Color("line:N", legend=None, scale=norm_colored(cells)))
-    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q")
+    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(x=alt.X("lo:Q", scale=x_scale), x2=alt.X2("hi:Q"))
     dot = base.mark_point(filled=True, size=90).encode(
         x=alt.X("mean:Q", title="Final test accuracy (fraction correct)", scale=x_scale, axis=alt.Axis(format=".1%")),
         tooltip=[
@@ -142,7 +142,9 @@ def modes_chart(cells: pd.DataFrame, order: list[str]) -> alt.TopLevelMixin:
     x = alt.X(
         "mean:Q", title="Test accuracy (fraction correct)", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])
     )
-    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(x=alt.X("lo:Q", scale=alt.Scale(domain=[0, 1])), x2="hi:Q")
+    rule = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
+        x=alt.X("lo:Q", scale=alt.Scale(domain=[0, 1])), x2=alt.X2("hi:Q")
+    )
     dot = base.mark_point(filled=True, size=60).encode(
         x=x,
         tooltip=[
@@ -189,7 +191,7 @@ def accuracy_by_rate(cells: pd.DataFrame, title: str) -> alt.TopLevelMixin:
         alt.Tooltip("hi:Q", title="highest seed", format=".2%"),
     ]
     base = alt.Chart(ok).encode(x=x, color=color)
-    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    bars = base.mark_rule(opacity=0.5, strokeWidth=3).encode(y=alt.Y("lo:Q"), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(y=y, tooltip=tips)
     failed = cells[cells["outcome"] != "trains"].assign(floor=floor)
     crosses = (

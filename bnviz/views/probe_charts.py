@@ -32,7 +32,7 @@ def by_layer(lines: alt.Chart, d: pd.DataFrame, y: alt.Y) -> tuple[alt.Chart, al
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=y,
             color=alt.Color("arm:N", scale=arm_scale(d), legend=None),
-            text="layer:N",
+            text=alt.Text("layer:N"),
         )
     )
     return shaped, last  # to layer with alt.layer (whose .layer would lose the data it hoists)
@@ -51,7 +51,12 @@ def grad_norms(stats: pd.DataFrame) -> alt.LayerChart:
             y=y,
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
             strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
-            tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("grad_norm:Q", format=".4g")],
+            tooltip=[
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("layer:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("grad_norm:Q", format=".4g"),
+            ],
         )
     )
     return charts.layer(*by_layer(lines, d, y), title="Gradient norm per layer", height=260)
@@ -85,7 +90,9 @@ def accuracy_close(band: pd.DataFrame, title: str = "Test accuracy") -> alt.Laye
     y = alt.Y("err:Q", title=y_title, scale=scale, axis=axis)
     color = alt.Color("arm:N", scale=arm_scale(d), title=None)
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS), color=color)
-    area = base.mark_area(opacity=0.2).encode(y=alt.Y("err_hi:Q", scale=scale, axis=axis, title=y_title), y2="err_lo:Q")
+    area = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("err_hi:Q", scale=scale, axis=axis, title=y_title), y2=alt.Y2("err_lo:Q")
+    )
     line = base.mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         y=y,
         tooltip=[
@@ -125,8 +132,8 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
             strokeDash=alt.StrokeDash("layer:N", **LAYER_DASH),
             tooltip=[
-                "arm:N",
-                "layer:N",
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("layer:N"),
                 alt.Tooltip("step:Q", format=","),
                 alt.Tooltip("update_ratio:Q", title="log10 ratio", format=".2f"),
             ],
@@ -135,7 +142,7 @@ def update_ratios(stats: pd.DataFrame) -> alt.LayerChart:
     rule = (
         alt.Chart(pd.DataFrame({"y": [UPDATE_RATIO_RULE]}))
         .mark_rule(strokeDash=[6, 4], color="#555555")
-        .encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="rule of thumb")])
+        .encode(y=alt.Y("y:Q"), tooltip=[alt.Tooltip("y:Q", title="rule of thumb")])
     )
     return charts.layer(*by_layer(lines, d, y), rule, title="Update:data ratio per layer", height=260)
 
@@ -153,13 +160,13 @@ def x_hat_bands(df: pd.DataFrame, title: str, y_title: str = "Value", color: str
     )
     base = alt.Chart(d).encode(x=alt.X("step:Q", axis=STEP_AXIS), color=color)
     tips = [
-        "value:N",
+        alt.Tooltip("value:N"),
         alt.Tooltip("step:Q", format=","),
         alt.Tooltip("p15:Q", format=".3f"),
         alt.Tooltip("p50:Q", format=".3f"),
         alt.Tooltip("p85:Q", format=".3f"),
     ]
-    area = base.mark_area(opacity=0.15).encode(y=alt.Y("p15:Q", title=y_title), y2="p85:Q")
+    area = base.mark_area(opacity=0.15).encode(y=alt.Y("p15:Q", title=y_title), y2=alt.Y2("p85:Q"))
     mid = base.mark_line().encode(y=alt.Y("p50:Q", title=y_title), tooltip=tips)
     return charts.layer(area, mid, title=title, height=260)
 

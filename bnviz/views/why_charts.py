@@ -23,11 +23,11 @@ def histogram_grid(df: pd.DataFrame, x_title: str) -> alt.Chart:
         .mark_bar(binSpacing=0, opacity=0.8)
         .encode(
             x=alt.X("bin_left:Q", bin="binned", title=x_title),
-            x2="bin_right:Q",
+            x2=alt.X2("bin_right:Q"),
             y=alt.Y("density:Q", title="Density", axis=alt.Axis(tickCount=2)),
             color=alt.Color("arm:N", scale=arm_scale(df), title=None, legend=None),
             tooltip=[
-                "arm:N",
+                alt.Tooltip("arm:N"),
                 alt.Tooltip("step:Q", format=","),
                 alt.Tooltip("bin_left:Q", title="from", format=".2f"),
                 alt.Tooltip("bin_right:Q", title="to", format=".2f"),
@@ -52,7 +52,7 @@ def accuracy_vs_rate(cells: pd.DataFrame, title: str) -> alt.LayerChart:
     y_scale = alt.Scale(domain=[0, 1])
     color = alt.Color("arm:N", scale=arm_scale(cells), title=None)
     tips = [
-        "arm:N",
+        alt.Tooltip("arm:N"),
         alt.Tooltip("lr:Q", format="~g"),
         alt.Tooltip("mean:Q", title="mean final acc. (runs that did not diverge)", format=".2%"),
         alt.Tooltip("lo:Q", title="lowest seed", format=".2%"),
@@ -62,7 +62,7 @@ def accuracy_vs_rate(cells: pd.DataFrame, title: str) -> alt.LayerChart:
     ]
     trained = cells.dropna(subset=["mean"])
     base = alt.Chart(trained).encode(x=x, color=color)
-    rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
         y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS), tooltip=tips
     )
@@ -104,7 +104,7 @@ def accuracy_vs_depth(cells: pd.DataFrame, colours: dict[str, str], title: str) 
         alt.Tooltip("seeds:Q", title="seeds"),
     ]
     base = alt.Chart(cells).encode(x=x, color=color)
-    rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2="hi:Q")
+    rule = base.mark_rule(strokeWidth=2, opacity=0.5).encode(y=alt.Y("lo:Q", scale=y_scale), y2=alt.Y2("hi:Q"))
     line = base.mark_line(point=alt.OverlayMarkDef(size=40)).encode(
         y=alt.Y("mean:Q", title="Final test accuracy", scale=y_scale, axis=ACC_AXIS), strokeDash=dash, tooltip=tips
     )
@@ -190,7 +190,12 @@ def metric_by_layer(band: pd.DataFrame, value: str, title: str, log: bool) -> al
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=y,
             color=alt.Color("arm:N", scale=arm_scale(d), title=None),
-            tooltip=["arm:N", "layer:N", alt.Tooltip("step:Q", format=","), alt.Tooltip(f"{value}:Q", format=".4g")],
+            tooltip=[
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("layer:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip(f"{value}:Q", format=".4g"),
+            ],
         )
         .properties(width=300, height=200)
         .facet(column=alt.Column("layer:N", title=None))
@@ -211,7 +216,12 @@ def metric_over_steps(
             x=alt.X("step:Q", axis=STEP_AXIS),
             y=alt.Y("value:Q", title=None, scale=alt.Scale(type="log") if log else alt.Scale(zero=True)),
             color=alt.Color("arm:N", scale=arm_scale(d), title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["arm:N", "metric:N", alt.Tooltip("step:Q", format=","), alt.Tooltip("value:Q", format=".4g")],
+            tooltip=[
+                alt.Tooltip("arm:N"),
+                alt.Tooltip("metric:N"),
+                alt.Tooltip("step:Q", format=","),
+                alt.Tooltip("value:Q", format=".4g"),
+            ],
         )
         .properties(width=200, height=200)
         .facet(column=alt.Column("metric:N", title=None, sort=order or "ascending"))

@@ -1,5 +1,8 @@
 """The two shortcuts that build the pages' charts faster give the spec Altair's own calls give (the oracle)."""
 
+import ast
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -40,3 +43,35 @@ def test_over_steps_is_the_chain_it_replaces(log, height, legend):
     chained = chained.configure_legend(**legend) if legend else chained
     assert probe_charts.over_steps(chart, [0, 30], log, height, **legend).to_dict() == chained.to_dict()
     assert chart.to_dict() == charts.layer(*parts(True), title="t", height=200).to_dict()  # the chart given is kept
+
+
+def shorthand_channels(source: str) -> list[str]:
+    """``name=value`` arguments of ``.encode(...)`` calls given as a string, or as a list holding one."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
+            for kw in node.keywords:
+                items = kw.value.elts if isinstance(kw.value, ast.List | ast.Tuple) else [kw.value]
+                if any(
+                    isinstance(i, ast.Constant | ast.JoinedStr) and isinstance(getattr(i, "value", ""), str)
+                    for i in items
+                ):
+                    found.append(f"{node.lineno}: {kw.arg}")
+    return found
+
+
+def test_the_charts_give_each_channel_as_an_object_not_a_shorthand_string():
+    """Altair turns each shorthand string of ``encode`` into its channel by building a converter over all 568
+    schema classes (``SchemaBase.from_dict``, about 6 ms a string): it was a fifth of a replay step's time. The
+    channel object itself (``alt.Y2("hi:Q")`` for ``y2="hi:Q"``) is the same object and costs nothing."""
+    assert shorthand_channels('c.encode(y2="hi:Q", tooltip=["a:N", alt.Tooltip("b:Q")], x=alt.X("s:Q"))') == [
+        "1: y2",
+        "1: tooltip",
+    ]
+    root = Path(charts.__file__).resolve().parents[2]
+    found = {
+        str(path.relative_to(root)): shorthand
+        for path in sorted([*(root / "bnviz").rglob("*.py"), *(root / "pages").glob("*.py")])
+        if (shorthand := shorthand_channels(path.read_text()))
+    }
+    assert found == {}

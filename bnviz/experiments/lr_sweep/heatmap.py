@@ -33,20 +33,20 @@ def sweep_heatmap(cells: pd.DataFrame) -> alt.Chart:
             legend=alt.Legend(format=".0%"),
         ),
         tooltip=[
-            "arm:N",
-            "lr:Q",
-            "init_std:Q",
+            alt.Tooltip("arm:N"),
+            alt.Tooltip("lr:Q"),
+            alt.Tooltip("init_std:Q"),
             alt.Tooltip("acc:Q", title="mean final acc.", format=".2%"),
             alt.Tooltip("acc_min:Q", title="lowest seed", format=".2%"),
             alt.Tooltip("acc_max:Q", title="highest seed", format=".2%"),
             alt.Tooltip("seeds:Q", title="seeds"),
             alt.Tooltip("steps_to_90:Q", title="median steps to 90%"),
-            "outcome:N",
+            alt.Tooltip("outcome:N"),
         ],
     )
     panels = sorted(d["norm"].unique(), key=norm_rank)
     text = base.mark_text(fontSize=12).encode(
-        text="label:N",
+        text=alt.Text("label:N"),
         color=alt.condition(alt.datum.acc > sum(SWEEP_COLOR_RANGE) / 2, alt.value("black"), alt.value("white")),
     )
     return (
