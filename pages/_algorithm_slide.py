@@ -13,7 +13,7 @@ from bnviz.teach import step_views as V
 from bnviz.teach import stepthrough as S
 from bnviz.teach import url_state as U
 from bnviz.views.slides import fit_height
-from pages._chart_specs import vega_spec
+from pages import _chart_specs
 
 STEPS = S.steps()
 CHART_NOTE = "Grey: this step's inputs · red: its outputs. Hover a point for its value."
@@ -45,7 +45,9 @@ def equations(step: S.Step, loss: str) -> None:
 
 
 def chart(view: V.StepView) -> None:
-    st.vega_lite_chart(vega_spec(view.chart), width="content")  # the chart's JSON is tested in tests/, once
+    st.vega_lite_chart(
+        _chart_specs.vega_spec(view.chart), width="content"
+    )  # the chart's JSON is tested in tests/, once
     st.caption(CHART_NOTE)
 
 
@@ -69,7 +71,9 @@ def slide(step: S.Step, view: V.StepView, loss: str, chart_height: float = CHART
     columns = st.columns(len(step.equations)) if len(step.equations) > 1 else [st.container()]
     for column, equation in zip(columns, step.equations):
         column.latex(equation)
-    st.vega_lite_chart(vega_spec(fit_height(view.chart, chart_height)), width="content")  # not validated again
+    st.vega_lite_chart(
+        _chart_specs.vega_spec(fit_height(view.chart, chart_height)), width="content"
+    )  # not validated again
     st.markdown(f"**{step.answer}**")
     notes = [CHART_NOTE.split(". ")[0]]
     if step.part == "backward":
