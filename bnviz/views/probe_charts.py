@@ -78,7 +78,8 @@ def accuracy_close(band: pd.DataFrame, title: str = "Test accuracy") -> alt.Laye
     """Mean test accuracy over seeds per arm (``band`` from :func:`bnviz.views.records.band`), its lowest to
     highest seed as a band, on an axis spaced by the error rate 1 − accuracy on a log scale: 90%, 99% and
     99.9% are equally far apart, so two arms at 97.1% and 97.7% stand apart where a 0-100% axis draws one
-    line. Each arm's last mean is written at its end, to a tenth of a percent."""
+    line. Each arm's last mean is written at its end, to a tenth of a percent: the best arm's above its
+    line, the next one's below, and so on, so the labels of two arms that end close sit either side of them."""
     d = band.assign(
         err=(1 - band["mean"]).clip(lower=MIN_ERROR),
         err_lo=(1 - band["hi"]).clip(lower=MIN_ERROR),
@@ -104,13 +105,16 @@ def accuracy_close(band: pd.DataFrame, title: str = "Test accuracy") -> alt.Laye
             alt.Tooltip("seeds:Q"),
         ],
     )
-    last = (
+    ends = (
         base.transform_joinaggregate(last="max(step)", groupby=["arm"])
         .transform_filter("datum.step == datum.last")
-        .mark_text(align="right", dx=-7, dy=-9, fontSize=12, fontWeight="bold")
+        .transform_window(rank="row_number()", sort=[alt.SortField("mean", order="descending")])
         .encode(y=y, text=alt.Text("mean:Q", format=".1%"), color=alt.Color("arm:N", scale=arm_scale(d), legend=None))
     )
-    return charts.layer(area, line, last, title=title, height=320)
+    label = {"align": "right", "dx": -7, "fontSize": 12, "fontWeight": "bold"}
+    above = ends.transform_filter("datum.rank % 2 == 1").mark_text(dy=-9, **label)
+    below = ends.transform_filter("datum.rank % 2 == 0").mark_text(dy=11, **label)
+    return charts.layer(area, line, above, below, title=title, height=320)
 
 
 UPDATE_RATIO_RULE = -3.0  # log10 of 1/1000: each step moves the weights by about a thousandth of their spread

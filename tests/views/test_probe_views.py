@@ -248,3 +248,28 @@ def test_histogram_spec_is_the_histogram_chart_with_its_data_put_in():
         }
     other = df.assign(density=df["density"] * 2)
     assert charts.histogram_spec(other)["datasets"]["bins"]["density"].tolist() == other["density"].tolist()
+
+
+def end_labels(ends: dict[str, float]) -> dict[str, float]:
+    """Each arm's end label on the accuracy chart as Vega draws it (vl-convert's SVG): label -> its y in pixels."""
+    import re
+
+    import vl_convert as vlc
+
+    rows = [
+        {"arm": arm, "step": step, "mean": acc, "lo": acc - 0.002, "hi": acc + 0.002, "seeds": 3}
+        for arm, end in ends.items()
+        for step, acc in ((0, 0.1), (1000, 0.9), (2000, end))
+    ]
+    svg = vlc.vegalite_to_svg(probe_charts.accuracy_close(pd.DataFrame(rows)).to_json())
+    found = re.findall(r'<text[^>]*transform="translate\([-\d.]+,([-\d.]+)\)"[^>]*>(\d+\.\d%)</text>', svg)
+    return {text: float(y) for y, text in found}
+
+
+def test_two_arms_that_end_close_write_their_accuracy_apart():
+    """97.7% and 97.5% both sat above their lines, 6 px apart in 12 px type: one is now above, one below."""
+    labels = end_labels({"no BN": 0.975, "BN": 0.977})
+    assert set(labels) == {"97.5%", "97.7%"}
+    assert labels["97.5%"] - labels["97.7%"] >= 12  # the better arm's label above, a line of type apart
+    far = end_labels({"no BN": 0.90, "BN": 0.99})
+    assert far["90.0%"] > far["99.0%"]
