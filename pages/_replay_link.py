@@ -32,8 +32,10 @@ def read(entries: list[dict], session: dict) -> dict | None:
         return None
     ignored = []
     entry = _replay.recording_of(entries, name) if name in EXPERIMENTS else None
-    if entry is None:
-        session[IGNORED] = [f"recording={name} (there is no recording of it in the cache folder)"]
+    if entry is None:  # its seed and step were that recording's: they go with it
+        session[IGNORED] = [f"recording={name} (there is no recording of it in the cache folder)"] + [
+            f"{key}={q[key]} (of that recording)" for key in ("seed", "step") if key in q
+        ]
         return None
     if name in presets.BY_NAME:
         session[_replay.PRESET] = name

@@ -249,8 +249,9 @@ def test_a_link_with_what_the_page_cannot_show_falls_back_and_says_so(recording,
     warning = re.sub(r"\\(.)", r"\1", next(w.value for w in at.warning if "This link asked" in w.value))
     assert "seed=7 (this recording has seeds 0)" in warning and "step=x" in warning
     assert at.selectbox(key="act_result").value.startswith(PRESET)  # what it could use, it used
-    gone = open_link(recording, {"recording": "no-such-run"})
-    assert "recording\\=no\\-such\\-run" in next(w.value for w in gone.warning if "This link asked" in w.value)
+    gone = open_link(recording, {"recording": "no-such-run", "seed": "1", "step": "abc"})
+    warning = re.sub(r"\\(.)", r"\1", next(w.value for w in gone.warning if "This link asked" in w.value))
+    assert "recording=no-such-run" in warning and "seed=1 (of that recording)" in warning and "step=abc" in warning
     assert gone.selectbox(key="act_result").value.startswith("mnist-fig1")  # the page's default
 
 
