@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,probes,live,live-cnn,clicks,short-run] [--data-dir DIR]
+"""python -m benchmarks [--quick] [--only layers,mlp,trainer,seeds,memory,fig1,app,reruns,probes,live,live-cnn,clicks,short-run] [--data-dir DIR]
 
 Prints one Markdown table of ratios, each measured side by side in one run, plus the machine."""
 
@@ -20,6 +20,7 @@ SECTIONS = (
     "memory",
     "fig1",
     "app",
+    "reruns",
     "probes",
     "live",
     "live-cnn",
@@ -88,6 +89,11 @@ def main(argv=None) -> int:
 
         print()
         print("\n".join(app.run(args.quick)))
+    if "reruns" in only:
+        from benchmarks import reruns
+
+        print()
+        print("\n".join(reruns.run(args.quick)))
     if "live" in only:
         print()
         print("\n".join(live.run_control_change(args.quick)))
