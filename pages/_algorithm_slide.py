@@ -45,9 +45,8 @@ def equations(step: S.Step, loss: str) -> None:
 
 
 def chart(view: V.StepView) -> None:
-    st.vega_lite_chart(
-        _chart_specs.vega_spec(view.chart), width="content"
-    )  # the chart's JSON is tested in tests/, once
+    spec = _chart_specs.vega_spec(view.chart)  # not validated again: the chart's JSON is tested in tests/
+    st.vega_lite_chart(spec, width="content")
     st.caption(CHART_NOTE)
 
 
@@ -71,9 +70,7 @@ def slide(step: S.Step, view: V.StepView, loss: str, chart_height: float = CHART
     columns = st.columns(len(step.equations)) if len(step.equations) > 1 else [st.container()]
     for column, equation in zip(columns, step.equations):
         column.latex(equation)
-    st.vega_lite_chart(
-        _chart_specs.vega_spec(fit_height(view.chart, chart_height)), width="content"
-    )  # not validated again
+    st.vega_lite_chart(_chart_specs.vega_spec(fit_height(view.chart, chart_height)), width="content")
     st.markdown(f"**{step.answer}**")
     notes = [CHART_NOTE.split(". ")[0]]
     if step.part == "backward":

@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import streamlit as st
+from pages._kept import kept
 
 if TYPE_CHECKING:
     import altair as alt
@@ -38,9 +38,10 @@ def vega_spec(chart) -> dict:
     For an Altair chart this is the spec ``st.altair_chart`` makes, dataset names included (tested against it
     in tests/pages/test_chart_specs.py), made without what makes that slow or unsafe to share: the spec is not
     validated again (the chart functions' JSON is tested in tests/), and no global Altair state (the data
-    transformer, the theme) is switched, so every session's thread may convert at once. Each DataFrame (in
-    layers, concatenations and facets too) is swapped for its named dataset while ``to_dict`` runs, then put
-    back: the chart is left as it was.
+    transformer, the theme) is switched, so sessions' threads may convert at once. Each DataFrame (in layers,
+    concatenations and facets too) is swapped for its named dataset while ``to_dict`` runs, then put back: the
+    chart is left as it was, but one chart object must not be converted by two threads at once (each session
+    builds its own, or gets its own copy from ``st.cache_data``).
     """
     import altair as alt
     import pandas as pd
@@ -89,16 +90,8 @@ def chart(where, key: Hashable, build: Callable[[], alt.TopLevelMixin | dict], w
     a rerun that changes none of that draws the spec kept from last time. Kept per session, the newest
     :data:`CHART_SPECS_KEPT`.
     """
-    specs: dict = st.session_state.setdefault(CHART_SPECS, {})
-    spec = specs.pop(key, None)  # popped and put back: the dict's order is the order of last use
     shared = isinstance(key, tuple) and bool(key) and isinstance(key[0], Recording)
-    if spec is None and shared:
-        spec = _shared_spec(key, build)
-    elif spec is None:
-        spec = vega_spec(build())
-    specs[key] = spec
-    while len(specs) > CHART_SPECS_KEPT:
-        del specs[next(iter(specs))]
+    spec = kept(CHART_SPECS, key, lambda: _shared_spec(key, build) if shared else vega_spec(build()), CHART_SPECS_KEPT)
     where.vega_lite_chart(spec, width=width)
 
 

@@ -126,8 +126,13 @@ def curve(v: RunView, where, name: str, build, height: int | None = None) -> Non
 
 def accuracy(v: RunView, where, height: int | None = None) -> None:
     title = f"Test accuracy {v.accuracy_note}".strip()
-    band = lambda: records.band(curves(v), "test_acc")  # noqa: E731 (only when the chart is new)
-    curve(v, where, "accuracy", lambda: probe_charts.accuracy_close(band(), title=title), height)
+    curve(
+        v,
+        where,
+        "accuracy",
+        lambda: probe_charts.accuracy_close(records.band(curves(v), "test_acc"), title=title),
+        height,
+    )
 
 
 def loss(v: RunView, where, height: int | None = None) -> None:

@@ -2,7 +2,6 @@
 options and the step, then its views (each layer's input and gradients at one step, Figure 1(b,c) per
 arm, x̂ beside y, and the curves over the run), all on the page or one per slide in the presenter view."""
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -12,6 +11,7 @@ import streamlit as st
 
 from bnviz.views import activations, probe_modes, records
 from pages import _downloads, _view_link
+from pages._kept import kept
 
 LAYOUTS = {"overlay": "Overlaid", "side": "Side by side"}
 AXES = {"linear": "Linear", "log": "Log (early steps)"}
@@ -19,19 +19,6 @@ MAX_LAYERS = 4  # per-layer charts drawn at once; a deeper network picks which
 DERIVED = "_act_derived"  # session_state: tables derived from the runs shown, by what they were derived from
 DERIVED_KEPT = 32
 T = TypeVar("T")
-
-
-def kept(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, kept for this session under ``key`` (the newest :data:`DERIVED_KEPT`): a rerun that shows
-    the same runs (a click on anything else, a replay paused) derives no table again."""
-    store: OrderedDict = st.session_state.setdefault(DERIVED, OrderedDict())
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    store[key] = value = compute()
-    while len(store) > DERIVED_KEPT:
-        store.popitem(last=False)
-    return value
 
 
 def _sizes(runs: list[dict]) -> tuple:
@@ -73,7 +60,7 @@ class RunView:
 
     def derived(self, name: Hashable, compute: Callable[[], T]) -> T:
         """A table derived from the runs shown (``compute()``), derived again only when they change."""
-        return kept((*self.memo, _sizes(self.runs), _sizes(self.curve_runs), name), compute)
+        return kept(DERIVED, (*self.memo, _sizes(self.runs), _sizes(self.curve_runs), name), compute, DERIVED_KEPT)
 
     def csv(self, df, name: str, label: str) -> None:
         """A CSV download, except while training (the data would change under the button)."""
@@ -220,8 +207,10 @@ def prepare(
     arms = tuple((r["arm"], r["seed"]) for r in runs)
     both_modes = {
         m: kept(
+            DERIVED,
             (run_id, key, m, arms, _sizes(runs), "layer_stats"),
             lambda m=m: records.layer_stats(probe_modes.view(runs, m)),
+            DERIVED_KEPT,
         )
         for m in modes
     }

@@ -16,6 +16,16 @@ from pages import _chart_specs, _results
 pytestmark = pytest.mark.usefixtures("shipped")
 
 
+@pytest.fixture
+def converted(monkeypatch) -> list:
+    """The charts ``vega_spec`` converts from now on (the server's shared specs start empty)."""
+    charts = []
+    real = _chart_specs.vega_spec
+    monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: charts.append(chart) or real(chart))
+    monkeypatch.setattr(_chart_specs, "_shared", type(_chart_specs._shared)())
+    return charts
+
+
 def same_as_streamlits(chart) -> None:
     """``vega_spec`` first, then Streamlit's conversion of the same object: a chart ``vega_spec`` changed (a
     DataFrame left swapped for its name) would give Streamlit no data to convert, and the two would differ."""
@@ -33,16 +43,12 @@ def shape(chart) -> str:
 
 
 @pytest.mark.parametrize("page", ["activations", "algorithm", "practice"])
-def test_the_charts_a_page_builds_convert_as_streamlit_would(page, monkeypatch):
+def test_the_charts_a_page_builds_convert_as_streamlit_would(page, converted, monkeypatch):
     """The charts a page builds from the shipped results (the replay's, the step-through's, the experiments'
     sections), one of each shape: Streamlit's conversion validates, so all of them would take seconds."""
-    built = []
-    real = _chart_specs.vega_spec
-    monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: built.append(chart) or real(chart))
-    monkeypatch.setattr(_chart_specs, "_shared", type(_chart_specs._shared)())  # nothing kept from other tests
     open_page(f"pages/{page}.py")
     monkeypatch.undo()  # the checks below call the real one
-    shapes = {shape(chart): chart for chart in built if not isinstance(chart, dict)}
+    shapes = {shape(chart): chart for chart in converted if not isinstance(chart, dict)}
     assert shapes
     for chart in shapes.values():
         same_as_streamlits(chart)
@@ -71,12 +77,8 @@ def test_a_chart_of_each_shape_is_left_with_its_data_and_converts_as_streamlit_w
     assert len(_chart_specs.vega_spec(layered)["datasets"]) == 2
 
 
-def test_a_rerun_of_an_experiment_page_converts_no_chart(monkeypatch):
+def test_a_rerun_of_an_experiment_page_converts_no_chart(converted):
     """The specs of a cached result's charts are kept for the server: a rerun (any click) draws them as they are."""
-    converted = []
-    real = _chart_specs.vega_spec
-    monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: converted.append(1) or real(chart))
-    monkeypatch.setattr(_chart_specs, "_shared", type(_chart_specs._shared)())
     at = open_page("pages/practice.py")
     first = len(converted)
     drawn = len(at.get("vega_lite_chart"))
@@ -86,7 +88,7 @@ def test_a_rerun_of_an_experiment_page_converts_no_chart(monkeypatch):
     assert len(converted) == first and len(at.get("vega_lite_chart")) == drawn
 
 
-def test_a_result_file_made_again_is_converted_again(shipped, tmp_path, monkeypatch):
+def test_a_result_file_made_again_is_converted_again(shipped, tmp_path, monkeypatch, converted):
     """The kept specs are keyed by the file's version: a result trained again draws its new charts."""
     name = "train-vs-eval"  # the smallest shipped result on the page
     listing, _ = _results._scan(str(shipped), ())
@@ -94,9 +96,6 @@ def test_a_result_file_made_again_is_converted_again(shipped, tmp_path, monkeypa
     path = tmp_path / original.name
     shutil.copy(original, path)
     monkeypatch.setenv("BNVIZ_CACHE_DIR", str(tmp_path))
-    converted = []
-    real = _chart_specs.vega_spec
-    monkeypatch.setattr(_chart_specs, "vega_spec", lambda chart: converted.append(1) or real(chart))
     open_page("pages/practice.py")
     first = len(converted)
     stat = path.stat()
