@@ -80,8 +80,8 @@ def bands(v: RunView, height: int | None = None) -> None:
     for col, arm in zip(columns, arms):
 
         def build(arm=arm):
-            chart = charts.percentile_bands(pct, arm, domain, arm, subtitle="percentiles 15, 50 and 85")
-            chart = charts.retitle_y(chart, f"Input to the {v.nonlinearity}")
+            subtitle, y_title = "percentiles 15, 50 and 85", f"Input to the {v.nonlinearity}"
+            chart = charts.percentile_bands(pct, arm, domain, arm, subtitle=subtitle, y_title=y_title)
             return probe_charts.over_steps(chart, v.x_domain, v.log, height)
 
         _chart_specs.chart(col, (*v.grown, "percentiles", arm, height), build)

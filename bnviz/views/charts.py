@@ -91,9 +91,15 @@ def loss(band: pd.DataFrame, title: str = "Training loss") -> alt.Chart:
 
 
 def percentile_bands(
-    df: pd.DataFrame, arm: str, y_domain: list[float] | None = None, title: str | None = None, subtitle: str = ""
-) -> alt.Chart:
-    """Figure 1(b,c): the 15th, 50th and 85th percentile of one sigmoid's input over training (first seed)."""
+    df: pd.DataFrame,
+    arm: str,
+    y_domain: list[float] | None = None,
+    title: str | None = None,
+    subtitle: str = "",
+    y_title: str = "Input to the sigmoid",
+) -> alt.LayerChart:
+    """Figure 1(b,c): the 15th, 50th and 85th percentile of one unit's input over training (first seed);
+    ``y_title`` names the nonlinearity it feeds, e.g. "Input to the ReLU" for the CNN."""
     d = df[(df["arm"] == arm)]
     d = d[d["seed"] == d["seed"].min()] if len(d) else d
     position = d["position"].iloc[0] if len(d) and "position" in d else "before"
@@ -107,7 +113,7 @@ def percentile_bands(
         alt.Tooltip("p85:Q", format=".3f"),
     ]
     area = base.mark_area(opacity=0.18, color=color).encode(y=alt.Y("p15:Q", scale=y), y2=alt.Y2("p85:Q"))
-    mid = base.mark_line(color=color).encode(y=alt.Y("p50:Q", scale=y, title="Input to the sigmoid"), tooltip=tips)
+    mid = base.mark_line(color=color).encode(y=alt.Y("p50:Q", scale=y, title=y_title), tooltip=tips)
     edges = [
         base.mark_line(color=color, strokeDash=[4, 3], strokeWidth=1).encode(y=alt.Y(f"{p}:Q", scale=y), tooltip=tips)
         for p in ("p15", "p85")
@@ -287,13 +293,3 @@ def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     titles into the set height: a y-axis title longer than the plot is tall collapses the plot.
     """
     return chart.properties(autosize=FIT_WIDTH)
-
-
-def retitle_y(chart: alt.LayerChart, title: str) -> alt.LayerChart:
-    """A copy of a layered chart whose y-axis reads ``title``, e.g. :func:`percentile_bands` for the
-    CNN, whose units feed a ReLU: "Input to the ReLU"."""
-    chart = chart.copy(deep=True)
-    for layer in chart.layer:
-        if layer.encoding.y is not alt.Undefined:
-            layer.encoding.y.title = title  # identical titles on every layer merge into one
-    return chart

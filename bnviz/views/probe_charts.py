@@ -175,23 +175,14 @@ def x_hat_bands(df: pd.DataFrame, title: str, y_title: str = "Value", color: str
     return charts.layer(area, mid, title=title, height=260)
 
 
-def with_x_domain(chart: alt.LayerChart, domain: list[float]) -> alt.LayerChart:
-    """A copy of a layered chart whose x-axis spans ``domain``, e.g. both Figure 1(b,c) panels over the
-    planned steps of a live run, whichever arm is ahead."""
-    chart = chart.copy(deep=True)
-    for layer in chart.layer:
-        if layer.encoding.x is not alt.Undefined:
-            layer.encoding.x.scale = alt.Scale(domain=domain)
-    return chart
-
-
 def over_steps(
     chart: alt.TopLevelMixin, domain: list[float], log: bool = False, height: int | None = None, **legend
 ) -> alt.TopLevelMixin:
-    """A copy of a chart over training steps as a page draws it: :func:`step_axis`, then the ``height`` given,
-    :func:`bnviz.views.charts.fit_width` and ``configure_legend(**legend)``, in one copy. (Chained, each copied
-    the chart, and Altair copies every layer of a layered chart twice more on each copy.)"""
-    chart = step_axis(chart, domain, log)  # a copy: the rest change it in place
+    """``chart`` over training steps as a page draws it: :func:`step_axis`, then the ``height`` given,
+    :func:`bnviz.views.charts.fit_width` and ``configure_legend(**legend)``, set on ``chart`` itself, which is
+    returned: build it for this call. (Altair's methods return copies, and each copy of a layered chart
+    deep-copies every layer three times: copied, they took a third of a replay step.)"""
+    chart = step_axis(chart, domain, log)
     if height:
         chart.height = height
     chart.autosize = charts.FIT_WIDTH
@@ -202,10 +193,10 @@ def over_steps(
 
 
 def step_axis(chart: alt.TopLevelMixin, domain: list[float], log: bool = False) -> alt.TopLevelMixin:
-    """A copy of a chart over training steps whose x-axis spans ``domain`` and, with ``log``, is
+    """``chart`` over training steps: its x-axis set to span ``domain`` and, with ``log``, to be
     logarithmic: a symlog scale, so step 0 stays on the axis while steps 1, 2, 5, 10, ... spread out
-    and the early probes are visible. Layers without an x encoding (a rule) are left alone."""
-    chart = chart.copy(deep=True)
+    and the early probes are visible. Layers without an x encoding (a rule) are left alone. Set on
+    ``chart`` itself, which is returned (see :func:`over_steps`)."""
     ticks = [0] + [10**k for k in range(0, 7) if 10**k <= domain[1]] if log else alt.Undefined
     for layer in getattr(chart, "layer", None) or [chart]:
         x = layer.encoding.x if layer.encoding is not alt.Undefined else alt.Undefined

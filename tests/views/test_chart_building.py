@@ -37,12 +37,14 @@ def test_layer_leaves_its_parts_as_they_were():
     "log,height,legend", [(False, None, {}), (True, 150, {"symbolOpacity": 1}), (False, 150, charts.LEGEND_BELOW)]
 )
 def test_over_steps_is_the_chain_it_replaces(log, height, legend):
-    chart = charts.layer(*parts(True), title="t", height=200)
-    chained = chart.properties(height=height) if height else chart
+    """Altair's chain, each call a copy, as the oracle; ``over_steps`` sets the same on the chart it is given."""
+    chained = charts.layer(*parts(True), title="t", height=200)
+    chained = chained.properties(height=height) if height else chained
     chained = charts.fit_width(probe_charts.step_axis(chained, [0, 30], log))
     chained = chained.configure_legend(**legend) if legend else chained
-    assert probe_charts.over_steps(chart, [0, 30], log, height, **legend).to_dict() == chained.to_dict()
-    assert chart.to_dict() == charts.layer(*parts(True), title="t", height=200).to_dict()  # the chart given is kept
+    chart = charts.layer(*parts(True), title="t", height=200)
+    assert probe_charts.over_steps(chart, [0, 30], log, height, **legend) is chart
+    assert chart.to_dict() == chained.to_dict()
 
 
 def shorthand_channels(source: str) -> list[str]:

@@ -152,15 +152,6 @@ def test_grad_norm_chart_skips_steps_without_a_gradient_and_uses_a_log_scale():
     assert [v["step"] for v in values] == [1, 2]
 
 
-def test_with_x_domain_sets_every_layer_of_a_copy():
-    from bnviz.views import charts
-
-    chart = charts.percentile_bands(pct_frame("BN", BN), "BN")
-    wide = probe_charts.with_x_domain(chart, [0, 500])
-    assert all(layer["encoding"]["x"]["scale"]["domain"] == [0, 500] for layer in wide.to_dict()["layer"])
-    assert "scale" not in chart.to_dict()["layer"][0]["encoding"]["x"], "the original is unchanged"
-
-
 def test_update_ratio_chart_has_a_line_per_arm_and_layer_and_a_dashed_rule_at_minus_3():
     stats = pd.DataFrame(
         [
@@ -184,13 +175,13 @@ def test_update_ratio_chart_has_a_line_per_arm_and_layer_and_a_dashed_rule_at_mi
 
 def test_step_axis_is_linear_or_symlog_on_every_layer_with_an_x():
     stats = pd.DataFrame([{"arm": "BN", "norm": "bnviz", "seed": 0, "step": 5, "layer": "l", "update_ratio": -3.0}])
-    chart = probe_charts.update_ratios(stats)
-    log = probe_charts.step_axis(chart, [0, 2000], log=True).to_dict()
+    assert probe_charts.update_ratios(stats).to_dict()["layer"][0]["encoding"]["x"].get("scale") is None
+    log = probe_charts.step_axis(probe_charts.update_ratios(stats), [0, 2000], log=True).to_dict()
     x = log["layer"][0]["encoding"]["x"]
     assert x["scale"] == {"domain": [0, 2000], "type": "symlog"} and x["axis"]["values"] == [0, 1, 10, 100, 1000]
     assert "x" not in log["layer"][-1]["encoding"], "the rule keeps no x"
-    linear = probe_charts.step_axis(chart, [0, 2000]).to_dict()["layer"][0]["encoding"]["x"]
-    assert linear["scale"]["type"] == "linear" and chart.to_dict()["layer"][0]["encoding"]["x"].get("scale") is None
+    linear = probe_charts.step_axis(probe_charts.update_ratios(stats), [0, 2000]).to_dict()["layer"][0]["encoding"]["x"]
+    assert linear["scale"] == {"domain": [0, 2000], "type": "linear"} and "values" not in linear.get("axis", {})
 
 
 def test_an_arm_normalized_after_the_nonlinearity_takes_a_darker_shade_of_its_kinds_colour():
@@ -273,3 +264,17 @@ def test_two_arms_that_end_close_write_their_accuracy_apart():
     assert labels["97.5%"] - labels["97.7%"] >= 12  # the better arm's label above, a line of type apart
     far = end_labels({"no BN": 0.90, "BN": 0.99})
     assert far["90.0%"] > far["99.0%"]
+
+
+@pytest.mark.parametrize("y_title", ["Input to the sigmoid", "Input to the ReLU"])
+def test_the_percentile_bands_y_axis_reads_the_title_given_and_nothing_else(y_title):
+    """The CNN's units feed a ReLU: Vega draws one y-axis title, the one given, not the bands' field names."""
+    import re
+
+    import vl_convert as vlc
+
+    from bnviz.views import charts
+
+    svg = vlc.vegalite_to_svg(charts.percentile_bands(pct_frame("BN", BN), "BN", y_title=y_title).to_json())
+    titles = re.findall(r'role-axis-title"[^>]*><text[^>]*transform="([^"]*)"[^>]*>([^<]*)<', svg)
+    assert [text for transform, text in titles if "rotate(-90)" in transform] == [y_title]  # the y-axis's
