@@ -5,6 +5,7 @@ import gc
 import os
 import sys
 
+import harness
 import pytest
 from harness import scaled
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
@@ -48,9 +49,11 @@ def no_training_left_behind():
 
 
 def pytest_configure(config):
-    """Share the cores fairly between pytest-xdist's workers, and let ``AppTest`` keep what the server keeps."""
+    """Share the cores fairly between pytest-xdist's workers, let ``AppTest`` keep what the server keeps, and
+    tell the property tests whether this is the fast loop (``harness.examples``)."""
     _share_the_cores()
     _keep_across_app_tests()
+    harness.fast_loop = "not slow" in (config.getoption("markexpr") or "")
 
 
 def pytest_collection_finish(session):

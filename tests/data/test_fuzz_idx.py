@@ -5,6 +5,7 @@ import gzip
 import math
 import tracemalloc
 
+from harness import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,9 @@ body = st.one_of(st.binary(max_size=64), st.integers(0, 4096).map(bytes))
 # Headers whose dims agree with a short body are the rare, interesting case that reaches the data.
 honest = st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)).map(lambda d: (d, bytes(math.prod(d))))
 FUZZ = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
 

@@ -5,6 +5,7 @@ and the exceptions raised must agree."""
 
 import pytest
 import torch
+from harness import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -47,7 +48,7 @@ def outcome(layer, x, dy):
     return y.detach(), x.grad, *grads
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layer_and_calls())
 def test_layer_matches_torch_over_random_call_sequences(case):
     dims, c, config, shapes, seed = case
@@ -81,7 +82,7 @@ def test_layer_matches_torch_over_random_call_sequences(case):
             torch.testing.assert_close(getattr(ours, name), value, **TOL[dtype])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     st.sampled_from([(5, 3), (2, 2), (3, 2, 2), (2, 2, 1, 3)]),
     st.sampled_from([True, False]),

@@ -3,6 +3,7 @@
 import math
 from typing import Annotated
 
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ items = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(HINTS), st.lists(items, max_size=6))
 def test_a_list_passes_exactly_when_every_item_does(hint, values):
     assert checks._all_leaves(hint)(values) == all(map(checks._leaf(hint), values))

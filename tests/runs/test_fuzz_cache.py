@@ -4,6 +4,7 @@ the reader accepts is one the summaries can use, so one bad file can never take 
 import json
 
 import pytest
+from harness import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,13 +70,13 @@ def check(tmp_path, payload) -> None:
         assert found.problems and "mnist-fig1-0123456789abcdef.json" in found.problems[0]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=JSON)
 def test_random_json_is_refused_with_a_cache_error(tmp_path, payload):
     check(tmp_path, payload)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.lists(
         st.sampled_from(

@@ -3,6 +3,7 @@ step-through page call one of the paper's equations wrong. A one-ulp difference 
 smallest float64) against a tolerance that underflowed to 0 raised such false red alarms."""
 
 import torch
+from harness import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ value = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.integers(2, 6).flatmap(lambda m: st.lists(st.lists(value, min_size=2, max_size=2), min_size=m, max_size=m)),
     eps=st.sampled_from([T.MIN_EPS, 1e-5, 1.0]),

@@ -2,6 +2,7 @@
 ToyBatchError, never another exception (which the page would show as a traceback)."""
 
 import torch
+from harness import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ token = st.one_of(
 separator = st.sampled_from([",", ", ", " ", "\t", ";", " ,", "\n", "\r\n", ",,", "  "])
 structured = st.lists(st.tuples(token, separator), max_size=120).map(lambda ts: "".join(a + b for a, b in ts))
 any_text = st.one_of(st.text(max_size=400), st.text(alphabet=SPECIAL, max_size=2000), structured)
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ

@@ -3,6 +3,7 @@ checked against torch autograd on random batches."""
 
 import pytest
 import torch
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ def close(a: torch.Tensor, b: torch.Tensor, scale: torch.Tensor) -> bool:
     return bool(((a - b).abs() <= 1e-9 * (1 + scale)).all())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(walks())
 def test_the_three_paths_add_up_to_autograds_gradient(w):
     p = G.paths(w)
@@ -41,7 +42,7 @@ def test_the_three_paths_add_up_to_autograds_gradient(w):
     assert torch.equal(p.dmean_from_var, torch.zeros_like(p.dmean_from_var))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(walks())
 def test_constants_keep_only_the_direct_path_and_miss_autograd_by_the_other_two(w):
     const = G.constants_gradient(w)
@@ -91,7 +92,7 @@ def test_the_graph_puts_each_paths_term_on_its_edge_into_x():
     GC.graph_chart(w, p, 1, 3, ("direct",), large=True).to_dict()  # a valid Vega-Lite spec
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(walks())
 def test_the_compact_form_equals_the_six_equations_and_autograd(w):
     cf = C.closed_form(w)
@@ -99,7 +100,7 @@ def test_the_compact_form_equals_the_six_equations_and_autograd(w):
     assert cf.against_autograd.ok, cf.against_autograd.explanation()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(walks())
 def test_the_gradient_is_orthogonal_to_ones_and_to_x_hat_up_to_what_eps_leaves(w):
     g = C.geometry(w)
@@ -108,7 +109,7 @@ def test_the_gradient_is_orthogonal_to_ones_and_to_x_hat_up_to_what_eps_leaves(w
     assert ((g.sum_dx_x_hat - g.eps_part).abs() <= 1e-9 * (1 + size)).all()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(3, 10), st.integers(1, 3), st.integers(0, 1000))
 def test_at_eps_zero_the_gradient_is_orthogonal_to_x_hat_exactly(m, d, seed):
     x = T.random_batch(m, d, seed) + torch.linspace(0, 1, m, dtype=torch.float64)[:, None]  # no constant column

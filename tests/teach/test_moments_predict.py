@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 import torch
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ def browser(params: dict[str, str]) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlencode(params), keep_blank_values=True).items()}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.sampled_from(M.screens()),
     st.sampled_from([None, True, False]),
@@ -39,7 +40,7 @@ def test_format_then_parse_gives_the_same_state(screen, predict, rows, present):
     assert M.parse(browser(params)) == (state, [])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from([*M.MOMENT_KEYS, *M.BATCH_KEYS, "step"]) | st.text(max_size=10),

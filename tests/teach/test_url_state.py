@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 import torch
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ def through_the_browser(params: dict[str, str]) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlencode(params), keep_blank_values=True).items()}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(states())
 def test_format_then_parse_gives_the_same_state(state):
     params = U.to_params(state)
@@ -53,7 +54,7 @@ def test_format_then_parse_gives_the_same_state(state):
 junk = st.text(max_size=60).map(lambda s: s + "!")  # "!" is in no valid value of any setting
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.sampled_from(U.KEYS) | st.text(max_size=20), junk, max_size=12))
 def test_random_junk_only_yields_defaults_plus_a_message_per_part(params):
     state, ignored = U.parse(params)
@@ -61,7 +62,7 @@ def test_random_junk_only_yields_defaults_plus_a_message_per_part(params):
     assert len(ignored) == len(params)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.sampled_from(U.KEYS) | st.text(max_size=10), st.text(max_size=80), max_size=12))
 def test_any_query_parses_to_a_state_the_page_can_draw(params):
     state, ignored = U.parse(params)

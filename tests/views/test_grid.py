@@ -3,6 +3,7 @@
 import math
 
 import pandas as pd
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ values = st.sampled_from([None, math.nan, 0, 1, 2, 0.5, 64, "bn", "none", "after
 keys = st.sampled_from([None, 0, 1, 2, 0.5, 64, "bn", "none", "after"])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.tuples(values, values, st.floats(0, 1)), max_size=8),
     st.dictionaries(st.sampled_from(["a", "b"]), keys, max_size=2),
