@@ -10,6 +10,7 @@ once into a function that returns the first problem as a sentence naming the fie
 # No ``from __future__ import annotations``: Python 3.11's TypedDict tells NotRequired fields apart
 # only when annotations are objects, not strings.
 import functools
+import itertools
 import json
 import math
 import re
@@ -69,12 +70,12 @@ def _validator(hint) -> Validator:
     if origin is tuple and args[1:] == (Ellipsis,):  # tuple[int, ...]: a list in JSON
         return _validator(list[args[0]])
     if origin is list:
-        item, all_fit = _validator(args[0]), _all_leaves(args[0])
+        item, all_fit = _validator(args[0]), _all_leaves(args[0]) or _all_records(args[0])
 
         def items(v, where):
             if not isinstance(v, list):
                 return _wrong(where, what, v)
-            if all_fit is not None and all_fit(v):  # the fast path: a histogram's counts
+            if all_fit is not None and all_fit(v):  # the fast path: a histogram's counts, a run's records
                 return None
             return next((p for i, x in enumerate(v) if (p := item(x, f"{where}[{i}]"))), None)
 
@@ -133,6 +134,77 @@ def _all_leaves(hint) -> Callable[[list], bool] | None:
         return all(map(leaf, v))
 
     return all_fit
+
+
+def _all_records(hint) -> Callable[[list], bool] | None:
+    """A test that every item of a list fits the open record ``hint`` (None for other types).
+
+    A result file is mostly its runs' records: thousands of flat records of the same few dozen fields, which
+    record by record would cost a validator call per field per record. Instead the records are grouped by
+    their keys (a run's records usually share one key set), each key set is checked once (required keys,
+    groups, each field's type: :func:`_fields_test`), and the values of all fields of one type are tested at
+    once (:func:`_column_test`). Any list this rejects goes record by record (:func:`_open_record`), which
+    decides and words the first problem."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is not Annotated or not isinstance(args[1], OpenFields):
+        return None
+    # each key set's test, worked out once; a file can hold any keys, so the memo is kept small
+    fields_test = functools.lru_cache(maxsize=256)(functools.partial(_fields_test, args[0], args[1]))
+
+    def all_fit(v: list) -> bool:
+        by_keys: dict[tuple[str, ...], list[dict]] = {}
+        for record in v:
+            if type(record) is not dict:  # a dict's keys and values come in the same order: columns below
+                return False
+            by_keys.setdefault(tuple(record), []).append(record)
+        for keys, records in by_keys.items():
+            tests = fields_test(keys)
+            if tests is None:
+                return False
+            columns = list(zip(*map(dict.values, records)))  # per key, its values in the records
+            for test, fields in tests:
+                if not test(list(itertools.chain.from_iterable(map(columns.__getitem__, fields)))):
+                    return False
+        return True
+
+    return all_fit
+
+
+def _fields_test(fixed, spec: OpenFields, keys: tuple[str, ...]) -> tuple[tuple[Callable, tuple[int, ...]], ...] | None:
+    """For records with exactly ``keys``: per type of field, a test of all these fields' values (a column
+    test, :func:`_column_test`) and the fields' places in ``keys``; None if the keys themselves fail (a
+    required key or a member of a group missing, a name that no pattern matches)."""
+    present, groups, types = set(keys), dict(spec.groups), hints(fixed)
+    if not fixed.__required_keys__ <= present or not all(isinstance(k, str) for k in keys):  # not from JSON
+        return None
+    for name in keys:
+        prefix, _, last = name.rpartition("/")
+        if prefix and last in groups and any(f"{prefix}/{f}" not in present for f in groups[last]):
+            return None
+    places: dict[object, list[int]] = {}  # a type -> the places of the fields of that type
+    for i, name in enumerate(keys):
+        typed = types[name] if name in types else next((t for p, t in spec.patterns if re.search(p, name)), None)
+        if typed is None:  # no pattern: record by record raises, as it always has
+            return None
+        places.setdefault(typed, []).append(i)
+    return tuple((_column_test(t), tuple(fields)) for t, fields in places.items())
+
+
+@functools.cache
+def _column_test(hint) -> Callable[[list], bool]:
+    """A test that every value of a column fits ``hint``: numbers (or null) at C speed (:func:`_all_leaves`),
+    histograms (or null) by all their counts at once, other types value by value."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType) and len(args) == 2 and type(None) in args:  # null fits: test the others
+        others = _column_test(next(a for a in args if a is not type(None)))
+        return lambda v: others([x for x in v if x is not None])
+    all_fit = _all_leaves(hint)
+    if all_fit is not None:
+        return all_fit
+    if origin is list and (counts_fit := _all_leaves(args[0])) is not None:
+        return lambda v: all(isinstance(x, list) for x in v) and counts_fit(list(itertools.chain.from_iterable(v)))
+    ok = _validator(hint)
+    return lambda v: all(ok(x, "") is None for x in v)
 
 
 def _leaf(hint) -> Callable[[object], bool] | None:
