@@ -10,12 +10,12 @@ once into a function that returns the first problem as a sentence naming the fie
 # No ``from __future__ import annotations``: Python 3.11's TypedDict tells NotRequired fields apart
 # only when annotations are objects, not strings.
 import functools
-import itertools
 import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from types import UnionType
 from typing import Annotated, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
 
@@ -139,17 +139,14 @@ def _all_leaves(hint) -> Callable[[list], bool] | None:
 def _all_records(hint) -> Callable[[list], bool] | None:
     """A test that every item of a list fits the open record ``hint`` (None for other types).
 
-    A result file is mostly its runs' records: thousands of flat records of the same few dozen fields, which
-    record by record would cost a validator call per field per record. Instead the records are grouped by
-    their keys (a run's records usually share one key set), each key set is checked once (required keys,
-    groups, each field's type: :func:`_fields_test`), and the values of all fields of one type are tested at
-    once (:func:`_column_test`). Any list this rejects goes record by record (:func:`_open_record`), which
-    decides and words the first problem."""
+    A result file is mostly its runs' records, and record by record costs a validator call per field. Instead
+    the records are grouped by their keys (a run's usually share one key set), each key set is checked once
+    (:func:`_fields_test`), then the values of each type of field at once (:func:`_column_test`). A list this
+    rejects goes record by record, which decides and words the first problem."""
     origin, args = get_origin(hint), get_args(hint)
     if origin is not Annotated or not isinstance(args[1], OpenFields):
         return None
-    # each key set's test, worked out once; a file can hold any keys, so the memo is kept small
-    fields_test = functools.lru_cache(maxsize=256)(functools.partial(_fields_test, args[0], args[1]))
+    fields_test = functools.lru_cache(256)(functools.partial(_fields_test, args[0], args[1]))  # per key set, kept small
 
     def all_fit(v: list) -> bool:
         by_keys: dict[tuple[str, ...], list[dict]] = {}
@@ -158,36 +155,28 @@ def _all_records(hint) -> Callable[[list], bool] | None:
                 return False
             by_keys.setdefault(tuple(record), []).append(record)
         for keys, records in by_keys.items():
-            tests = fields_test(keys)
-            if tests is None:
+            tests, columns = fields_test(keys), list(zip(*map(dict.values, records)))  # per key, its values
+            if tests is None or not all(test(list(chain.from_iterable(columns[i] for i in at))) for test, at in tests):
                 return False
-            columns = list(zip(*map(dict.values, records)))  # per key, its values in the records
-            for test, fields in tests:
-                if not test(list(itertools.chain.from_iterable(map(columns.__getitem__, fields)))):
-                    return False
         return True
 
     return all_fit
 
 
-def _fields_test(fixed, spec: OpenFields, keys: tuple[str, ...]) -> tuple[tuple[Callable, tuple[int, ...]], ...] | None:
-    """For records with exactly ``keys``: per type of field, a test of all these fields' values (a column
-    test, :func:`_column_test`) and the fields' places in ``keys``; None if the keys themselves fail (a
-    required key or a member of a group missing, a name that no pattern matches)."""
+def _fields_test(fixed, spec: OpenFields, keys: tuple[str, ...]) -> tuple[tuple[Callable, list[int]], ...] | None:
+    """For records with exactly ``keys``: per type of field, its test (:func:`_column_test`) and its fields'
+    places in ``keys``; None if the keys fail (a required key or a group's member missing, a name no pattern)."""
     present, groups, types = set(keys), dict(spec.groups), hints(fixed)
     if not fixed.__required_keys__ <= present or not all(isinstance(k, str) for k in keys):  # not from JSON
         return None
-    for name in keys:
+    places: dict[object, list[int]] = {}  # a field's type (None: no pattern matches) -> its fields' places
+    for i, name in enumerate(keys):
         prefix, _, last = name.rpartition("/")
         if prefix and last in groups and any(f"{prefix}/{f}" not in present for f in groups[last]):
             return None
-    places: dict[object, list[int]] = {}  # a type -> the places of the fields of that type
-    for i, name in enumerate(keys):
         typed = types[name] if name in types else next((t for p, t in spec.patterns if re.search(p, name)), None)
-        if typed is None:  # no pattern: record by record raises, as it always has
-            return None
         places.setdefault(typed, []).append(i)
-    return tuple((_column_test(t), tuple(fields)) for t, fields in places.items())
+    return None if None in places else tuple((_column_test(t), at) for t, at in places.items())
 
 
 @functools.cache
@@ -198,11 +187,10 @@ def _column_test(hint) -> Callable[[list], bool]:
     if origin in (Union, UnionType) and len(args) == 2 and type(None) in args:  # null fits: test the others
         others = _column_test(next(a for a in args if a is not type(None)))
         return lambda v: others([x for x in v if x is not None])
-    all_fit = _all_leaves(hint)
-    if all_fit is not None:
+    if (all_fit := _all_leaves(hint)) is not None:
         return all_fit
     if origin is list and (counts_fit := _all_leaves(args[0])) is not None:
-        return lambda v: all(isinstance(x, list) for x in v) and counts_fit(list(itertools.chain.from_iterable(v)))
+        return lambda v: all(isinstance(x, list) for x in v) and counts_fit(list(chain.from_iterable(v)))
     ok = _validator(hint)
     return lambda v: all(ok(x, "") is None for x in v)
 
