@@ -6,6 +6,7 @@ import copy
 import math
 
 import pytest
+from harness import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,13 +88,13 @@ def record_lists():
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(record_lists())
 def test_record_lists_as_drawn_pass_or_fail_as_record_by_record(records):
     agree(records)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(record_lists().filter(bool).flatmap(corrupted))
 def test_a_corrupted_record_list_gets_the_same_first_problem(records):
     agree(records)
