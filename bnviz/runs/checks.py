@@ -225,12 +225,11 @@ def _open_record(fixed, spec: OpenFields) -> Validator:
     by_name: dict[str, Validator] = {}  # a field's validator, found once per name
     groups = dict(spec.groups)
 
-    def field(name: str) -> Validator:
-        found = by_name.get(name)
-        if found is None:
-            found = known.get(name) or _validator(next(t for p, t in spec.patterns if re.search(p, name)))
-            if len(by_name) < 4096:  # a file can hold any names; keep the memo small
-                by_name[name] = found
+    def field(name: str) -> Validator | None:  # None: a name no pattern matches (the empty name)
+        if (found := by_name.get(name)) is None:
+            typed = next((t for p, t in spec.patterns if re.search(p, name)), None)
+            if (found := known.get(name) or (typed and _validator(typed))) and len(by_name) < 4096:
+                by_name[name] = found  # a file can hold any names; keep the memo small
         return found
 
     def record_of(record, where: str) -> str | None:
@@ -240,8 +239,9 @@ def _open_record(fixed, spec: OpenFields) -> Validator:
             if name not in record or known[name](record[name], ""):
                 return f"{where} needs {name}, {describe(hints(fixed)[name])}, got {_short(record.get(name))}"
         for name, value in record.items():
-            problem = field(name)(value, name)
-            if problem:
+            if (check := field(name)) is None:
+                return f"{where} has a field named {_short(name)}, which no bnviz record has"
+            if problem := check(value, name):
                 return f"{where} field {problem}"
             prefix, _, last = name.rpartition("/")
             if prefix and last in groups:  # "layer2/p50" comes with "layer2/p15" and "layer2/p85"

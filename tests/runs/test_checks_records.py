@@ -169,6 +169,7 @@ CORRUPTIONS = {
         _set(5, "layer9/p50", 0.5),
         "records[5] has layer9/p50 but not layer9/p15, layer9/p85, which are recorded with it",
     ),
+    "a field without a name": (_set(2, "", 1.0), "records[2] has a field named '', which no bnviz record has"),
     "both bad, the first named": (
         lambda records: (records[5].update(status=1), records[1].update(step=-1)),
         "records[1] needs step, a whole number from 0 to 10,000,000, got -1",
@@ -182,3 +183,21 @@ def test_a_corrupted_record_list_is_worded_as_record_by_record(name):
     records = _two_key_sets()
     change(records)
     assert agree(records) == expected
+
+
+def test_a_result_file_with_a_nameless_record_field_is_named_among_the_problems_not_raised(tmp_path):
+    """The empty name matches no field pattern: the scan raised RuntimeError (StopIteration in a generator)."""
+    import json
+    from pathlib import Path
+
+    from bnviz.runs import cache
+
+    source = min(Path(__file__).resolve().parents[2].joinpath("cache").glob("*.json"))
+    payload = json.loads(source.read_text())
+    payload["runs"][0]["records"][0][""] = 1.0
+    (tmp_path / source.name).write_text(json.dumps(payload))
+    scan = cache.scan(tmp_path)
+    assert scan.results == {} and scan.problems == [
+        f"{tmp_path / source.name}: runs[0].records[0] has a field named '', which no bnviz record has; "
+        "delete it or re-run the experiment"
+    ]
