@@ -88,14 +88,17 @@ def run_id() -> str:
 
 
 def tick(draw_runs) -> None:
-    """One redraw of the live run: ``draw_runs(lc, runs)`` draws the views of a snapshot of its runs. Ends
-    the timer (a full rerun) once the run has ended."""
+    """One redraw of the live run: ``draw_runs(lc, runs, running)`` draws the views of a snapshot of its runs,
+    ``running`` read before the snapshot was taken. Ends the timer (a full rerun) once the run has ended."""
     bg = st.session_state[LIVE]
     lc = bg.lc
     bg.seen()
     status(lc)
     _data.data_badge(lc.info.data_label, lc.info.data_source)
-    draw_runs(lc, lc.snapshot())
+    # Read before copying: a run that ends after the copy is drawn as still training, and the next rerun draws
+    # its end. Read after, the copy's last step was drawn as the end, and the step slider stayed there.
+    running = lc.running
+    draw_runs(lc, lc.snapshot(), running)
     if st.session_state.get(TICKING) and lc.done:
         st.rerun()  # the run has ended: draw the end state and turn the timer off
 

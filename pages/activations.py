@@ -172,8 +172,9 @@ def show_replay(entries: list[dict], problems: list[str]) -> None:
         st.warning(markdown.literal(f"ignored: {entry['path']}: cannot be drawn ({type(e).__name__}: {e})"))
 
 
-def draw_live(lc, runs: list[dict], body=_run_charts.draw) -> None:
-    """The views of a snapshot of the live run's runs, drawn by ``body`` (all of them, or a slide's)."""
+def draw_live(lc, runs: list[dict], running: bool, body=_run_charts.draw) -> None:
+    """The views of a snapshot of the live run's runs, drawn by ``body`` (all of them, or a slide's);
+    ``running``: whether it was training when the snapshot was taken."""
     run_id = _live_view.run_id()
     v = prepare(
         runs,
@@ -181,13 +182,13 @@ def draw_live(lc, runs: list[dict], body=_run_charts.draw) -> None:
         lc.info.activation,
         lc.info.hist_edges,
         "live",
-        running=lc.running,
+        running=running,
         accuracy_note=f"on the first {lc.test_examples:,} test images, every {lc.config.eval_every:,} steps",
         run_id=run_id,
         controls=body is _run_charts.draw,
     )
     if v is not None:
-        body(v, lambda steps: step_slider(steps, "act_step_live", lc.running, run_id))
+        body(v, lambda steps: step_slider(steps, "act_step_live", running, run_id))
 
 
 def show_live() -> _live_controls.LiveChoice:
@@ -235,7 +236,7 @@ def show_slides(entries: list[dict]) -> None:
     with _present.slide(slide.title, i, n, go):
         if live and _live_view.current() is not None:
             _live_view.buttons()
-            _live_view.fragment(lambda lc, runs: draw_live(lc, runs, slide_body(slide)))
+            _live_view.fragment(lambda lc, runs, running: draw_live(lc, runs, running, slide_body(slide)))
             where = "the live run"
         elif not live and entries:
             entry, seed = shown_recording(entries)

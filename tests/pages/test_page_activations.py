@@ -189,6 +189,35 @@ def test_live_run_advances_on_every_rerun_and_draws_every_view(folders):
 
 
 @pytest.mark.slow
+def test_a_run_that_ends_just_after_its_records_are_copied_is_shown_at_its_last_step(folders, monkeypatch):
+    """A redraw copies the runs, then asks whether training goes on. A run that ended in between was drawn as
+    ended at the copy's last step, and the step slider kept that step for good (CI, 2026-12-07: step 50 of 100).
+    Here the training thread is let finish right after one copy is taken."""
+    from bnviz.live import comparison
+
+    copy = comparison.LiveComparison.snapshot
+    stalled = []
+
+    def snapshot(self):
+        runs = copy(self)
+        if not stalled and not self.done and len(runs[0]["records"]) >= 3:  # steps 0, 1 and 2 so far
+            stalled.append(runs[0]["records"][-1]["step"])
+            deadline = time.monotonic() + scaled(120)
+            while not self.done:  # the thread trains to the end before this copy is drawn
+                assert time.monotonic() < deadline, "the live run did not finish"
+                time.sleep(0.05)
+        return runs
+
+    monkeypatch.setattr(comparison.LiveComparison, "snapshot", snapshot)
+    at = open_page()
+    start(at, 100)
+    finish(at, live(at))
+    assert stalled and stalled[0] < 100, "a copy was drawn after the run ended"
+    assert at.select_slider(key="act_step_live").value == 100
+    assert "**layer1** at step 100" in [m.value for m in at.markdown]
+
+
+@pytest.mark.slow
 def test_pause_keeps_state_resume_continues_and_stop_keeps_the_records(folders):
     at = open_page()
     start(at, 3000)
