@@ -39,6 +39,16 @@ class OpenFields:
     patterns: tuple[tuple[str, object], ...]
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
+    def type_of(self, name: str):
+        """The type of a field outside the TypedDict: its name's first pattern's; None where none matches."""
+        return next((t for p, t in self.patterns if re.search(p, name)), None)
+
+    def missing_with(self, name: str, present) -> list[str]:
+        """The fields recorded with ``name`` not in ``present``: "layer2/p50" comes with "layer2/p15", "layer2/p85"."""
+        prefix, _, last = name.rpartition("/")
+        together = dict(self.groups).get(last, ()) if prefix else ()
+        return [f"{prefix}/{f}" for f in together if f"{prefix}/{f}" not in present]
+
 
 def is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
@@ -137,12 +147,9 @@ def _all_leaves(hint) -> Callable[[list], bool] | None:
 
 
 def _all_records(hint) -> Callable[[list], bool] | None:
-    """A test that every item of a list fits the open record ``hint`` (None for other types).
-
-    A result file is mostly its runs' records, and record by record costs a validator call per field. Instead
-    the records are grouped by their keys (a run's usually share one key set), each key set is checked once
-    (:func:`_fields_test`), then the values of each type of field at once (:func:`_column_test`). A list this
-    rejects goes record by record, which decides and words the first problem."""
+    """A test that every item of a list fits the open record ``hint`` (None for other types). A result file is
+    mostly records: grouped by their keys, each key set is checked once (:func:`_fields_test`), then each type's
+    values at once (:func:`_column_test`). A list this rejects goes record by record, which words the problem."""
     origin, args = get_origin(hint), get_args(hint)
     if origin is not Annotated or not isinstance(args[1], OpenFields):
         return None
@@ -166,23 +173,20 @@ def _all_records(hint) -> Callable[[list], bool] | None:
 def _fields_test(fixed, spec: OpenFields, keys: tuple[str, ...]) -> tuple[tuple[Callable, list[int]], ...] | None:
     """For records with exactly ``keys``: per type of field, its test (:func:`_column_test`) and its fields'
     places in ``keys``; None if the keys fail (a required key or a group's member missing, a name no pattern)."""
-    present, groups, types = set(keys), dict(spec.groups), hints(fixed)
+    present, types = set(keys), hints(fixed)
     if not fixed.__required_keys__ <= present or not all(isinstance(k, str) for k in keys):  # not from JSON
         return None
     places: dict[object, list[int]] = {}  # a field's type (None: no pattern matches) -> its fields' places
     for i, name in enumerate(keys):
-        prefix, _, last = name.rpartition("/")
-        if prefix and last in groups and any(f"{prefix}/{f}" not in present for f in groups[last]):
+        if spec.missing_with(name, present):
             return None
-        typed = types[name] if name in types else next((t for p, t in spec.patterns if re.search(p, name)), None)
-        places.setdefault(typed, []).append(i)
+        places.setdefault(types[name] if name in types else spec.type_of(name), []).append(i)
     return None if None in places else tuple((_column_test(t), at) for t, at in places.items())
 
 
 @functools.cache
 def _column_test(hint) -> Callable[[list], bool]:
-    """A test that every value of a column fits ``hint``: numbers (or null) at C speed (:func:`_all_leaves`),
-    histograms (or null) by all their counts at once, other types value by value."""
+    """A test that every value of a column fits ``hint``: numbers and histograms (or null) at C speed, others one by one."""
     origin, args = get_origin(hint), get_args(hint)
     if origin in (Union, UnionType) and len(args) == 2 and type(None) in args:  # null fits: test the others
         others = _column_test(next(a for a in args if a is not type(None)))
@@ -223,11 +227,10 @@ def _open_record(fixed, spec: OpenFields) -> Validator:
     """The validator of a flat record: ``fixed``'s keys as typed, others by ``spec``'s patterns and groups."""
     known = {k: _validator(t) for k, t in hints(fixed).items()}
     by_name: dict[str, Validator] = {}  # a field's validator, found once per name
-    groups = dict(spec.groups)
 
     def field(name: str) -> Validator | None:  # None: a name no pattern matches (the empty name)
         if (found := by_name.get(name)) is None:
-            typed = next((t for p, t in spec.patterns if re.search(p, name)), None)
+            typed = spec.type_of(name)
             if (found := known.get(name) or (typed and _validator(typed))) and len(by_name) < 4096:
                 by_name[name] = found  # a file can hold any names; keep the memo small
         return found
@@ -243,11 +246,8 @@ def _open_record(fixed, spec: OpenFields) -> Validator:
                 return f"{where} has a field named {_short(name)}, which no bnviz record has"
             if problem := check(value, name):
                 return f"{where} field {problem}"
-            prefix, _, last = name.rpartition("/")
-            if prefix and last in groups:  # "layer2/p50" comes with "layer2/p15" and "layer2/p85"
-                missing = [f"{prefix}/{f}" for f in groups[last] if f"{prefix}/{f}" not in record]
-                if missing:
-                    return f"{where} has {name} but not {', '.join(missing)}, which are recorded with it"
+            if missing := spec.missing_with(name, record):
+                return f"{where} has {name} but not {', '.join(missing)}, which are recorded with it"
         return None
 
     return record_of
