@@ -39,13 +39,15 @@ def _toggle_pause() -> None:
     (lc.pause if lc.running else lc.resume)()
 
 
-def buttons(where=None) -> None:
-    """Pause/Resume and Stop, while there is something to pause or stop."""
+def buttons() -> None:
+    """Pause/Resume and Stop, while there is something to pause or stop. Their slot stays when the run ends, so
+    what follows keeps its place: the end state's rerun then redraws the fragment over its last tick instead of
+    one place up, where the tick's drawing stayed beside it until the rerun finished."""
+    slot = st.empty()
     lc = current()
     if lc is None or lc.state not in ("running", "paused"):
         return
-    where = where or st
-    pause, stop, _ = where.columns([1.3, 1.3, 5], vertical_alignment="bottom")
+    pause, stop, _ = slot.container().columns([1.3, 1.3, 5], vertical_alignment="bottom")
     pause.button(
         "Pause" if lc.running else "Resume",
         key="act_pause",

@@ -532,3 +532,30 @@ def test_a_control_change_reuses_every_chart_and_a_new_step_rebuilds_only_its_hi
     at.select_slider(key="act_step_live").set_value(50).run()
     new = [k for k in at.session_state[_chart_specs.CHART_SPECS] if k not in kept]
     assert len(new) == 3 * 2 and all(50 in k for k in new)  # each layer's input and gradient histogram
+
+
+def path_of(node, kind: str, path: tuple = ()) -> tuple | None:
+    """Where the first element of ``kind`` sits in AppTest's tree: the indices a browser places it by."""
+    for i, child in getattr(node, "children", {}).items():
+        if getattr(child, "type", None) == kind:
+            return (*path, i)
+        if (found := path_of(child, kind, (*path, i))) is not None:
+            return found
+    return None
+
+
+@pytest.mark.slow
+def test_the_live_views_keep_their_place_when_the_run_ends(folders):
+    """Pause and Stop go when the run ends. Their slot stays, so the end state's rerun draws the progress line and
+    the charts where the ticks drew them. One place up, a browser kept the last tick's drawing beside the new one
+    until the rerun finished (CI, 2026-12-07: two "Done" lines at once)."""
+    at = open_page()
+    start(at, 3000)
+    lc = live(at)
+    at.run()
+    assert lc.running and [b.key for b in at.button][:2] == ["act_pause", "act_stop"]
+    while_training = path_of(at._tree, "progress")
+    lc.stop()
+    finish(at, lc)
+    assert [b.key for b in at.button] == ["act_start"]
+    assert while_training is not None and path_of(at._tree, "progress") == while_training
