@@ -316,6 +316,26 @@ def importing_torch(pid: int) -> bool:
         return False
 
 
+def test_ctrl_c_inside_code_run_by_exec_while_importing_still_exits_130(tmp_path):
+    """CPython marks a KeyboardInterrupt that leaves code run by exec() (a dataclass being made) as unhandled even
+    when an outer ``except`` handles it, and under ``python -m`` the process then killed itself with SIGINT at
+    exit (CI, 2026-12-08: returncode -2 after the right message). Here a finder interrupts bnviz.cli's import
+    from inside exec(), as a Ctrl-C can."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'bnviz.cli':\n"
+        "            exec('raise KeyboardInterrupt')\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+    )
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    p = subprocess.run(
+        [sys.executable, "-m", "bnviz", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=scaled(60)
+    )
+    assert (p.returncode, p.stderr) == (130, "bnviz: error: interrupted\n")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not LINUX, reason="reads /proc and signals a child process")
 @pytest.mark.parametrize("later", [0.0, 0.3])
