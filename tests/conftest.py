@@ -10,6 +10,12 @@ import pytest
 from harness import scaled
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
+# Keep what Python compiles, even where PYTHONDONTWRITEBYTECODE is set (as on the project's machine): without it,
+# each xdist worker compiled bnviz and pages again and pytest rewrote every test module's assertions again, on
+# every run (4.3 s per worker for the test modules alone). The files go where Python puts them, in __pycache__
+# folders beside the sources, which git ignores.
+sys.dont_write_bytecode = False
+
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
